@@ -1,0 +1,179 @@
+# mmtorture - a torture tester for the refcount and RCU-reclamation
+# protocols of Linux memory management.
+#
+#   make            build (installs missing Debian packages when root)
+#   make check      build and run every test with prove
+#   make run        run configs/default.ini in the foreground
+#   make bench      microbenchmarks (not tests)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the missing Debian packages (root)
+#   make SANITIZE=address,undefined check   the same tests, sanitized
+#   make CC=clang   build with clang
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share/mmtorture
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+CC ?= cc
+SANITIZE ?=
+BUILD ?= build
+comma := ,
+
+ifneq ($(SANITIZE),)
+B := $(BUILD)/san-$(subst $(comma),-,$(SANITIZE))
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+B := $(BUILD)/$(notdir $(CC))
+SANFLAGS :=
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+PKGS := liburcu-memb liburcu-qsbr liburcu-mb liburcu-bp hwloc numa inih jansson libsystemd
+
+# Dependencies are checked (and installed, as root) before anything that
+# needs them is built.  Goals that only clean or list need nothing.
+NODEPS_GOALS := clean distclean help deps
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS_RC := $(shell sh tools/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error missing packages: see the apt-get line above)
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+endif
+
+CFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+override CFLAGS += -std=gnu11 $(WARNFLAGS) -pthread $(SANFLAGS) -MMD -MP
+override CPPFLAGS += -D_GNU_SOURCE -Ilib -I. $(PKG_CFLAGS) \
+	-DMT_VERSION='"$(VERSION)"' -DMT_GIT_REV='"$(GIT_REV)"'
+override LDFLAGS += -pthread $(SANFLAGS)
+LDLIBS := $(PKG_LIBS) -lm
+
+LIB_SRCS := $(wildcard lib/core/*.c lib/mm/*.c lib/engine/*.c workloads/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIB := $(B)/libmmtorture.a
+
+CLI_SRCS := $(wildcard daemon/cli*.c daemon/client.c daemon/proto.c)
+DAEMON_SRCS := $(wildcard daemon/mmtortured.c daemon/daemon*.c daemon/proto.c)
+CLI := $(B)/bin/mmtorture
+DAEMON := $(B)/bin/mmtortured
+BINS := $(if $(CLI_SRCS),$(CLI)) $(if $(wildcard daemon/mmtortured.c),$(DAEMON))
+
+TEST_SRCS := $(wildcard tests/unit/t_*.c)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
+SHELL_TESTS := $(sort $(wildcard tests/cli/*.sh) $(wildcard tests/service/*.sh))
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
+
+PROVE ?= prove
+PROVE_FLAGS ?=
+
+.SECONDARY:
+.PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak
+
+all: $(LIB) $(BINS) $(TEST_BINS)
+
+V ?= 0
+ifeq ($(V),0)
+Q := @
+E := @echo
+else
+Q :=
+E := @true
+endif
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(E) "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(CLI): $(CLI_SRCS:%.c=$(B)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(DAEMON): $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Shell tests find the binaries through these.
+export MT_BUILD := $(abspath $(B))
+export MT_BIN := $(abspath $(B))/bin
+export MT_SRC := $(CURDIR)
+
+check: all
+	$(PROVE) $(PROVE_FLAGS) $(TEST_BINS) $(SHELL_TESTS)
+
+check-unit: all
+	$(PROVE) $(PROVE_FLAGS) $(TEST_BINS)
+
+check-shell: all
+	$(PROVE) $(PROVE_FLAGS) $(SHELL_TESTS)
+
+run: all
+	@if [ ! -x $(CLI) ]; then echo "make run: the runner (mmtorture run) is not built yet"; exit 1; fi
+	$(CLI) run configs/default.ini
+
+bench: $(LIB) $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+soak: all
+	$(CLI) run configs/soak.ini
+
+deps:
+	sh tools/deps.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/configs
+	$(if $(wildcard $(CLI)),install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mmtorture)
+	$(if $(wildcard $(DAEMON)),install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/mmtortured)
+	$(if $(wildcard configs/*.ini),install -m 0644 configs/*.ini $(DESTDIR)$(DATADIR)/configs/)
+	$(if $(wildcard daemon/systemd/*),install -d $(DESTDIR)$(UNITDIR))
+	$(if $(wildcard daemon/systemd/*),for f in daemon/systemd/*.service daemon/systemd/*.socket; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		"$$f" > $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); done)
+	$(if $(wildcard daemon/systemd/mmtortured.conf),install -d $(DESTDIR)$(SYSCONFDIR)/mmtorture)
+	$(if $(wildcard daemon/systemd/mmtortured.conf),install -m 0644 daemon/systemd/mmtortured.conf $(DESTDIR)$(SYSCONFDIR)/mmtorture/mmtortured.conf)
+	$(if $(wildcard daemon/systemd/sysusers.conf),install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d)
+	$(if $(wildcard daemon/systemd/sysusers.conf),install -m 0644 daemon/systemd/sysusers.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/mmtorture.conf)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mmtorture $(DESTDIR)$(SBINDIR)/mmtortured
+	rm -f $(DESTDIR)$(UNITDIR)/mmtortured.service $(DESTDIR)$(UNITDIR)/mmtortured.socket
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf results/*/
+
+help:
+	@sed -n '1,14p' Makefile
+
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

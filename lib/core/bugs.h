@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bugs.h - the catalogue of injectable bugs (BUGS.md), as one table.
+ *
+ * A job turns bugs on by name; a model then runs the broken code path
+ * where the kernel had it:
+ *
+ *	if (mt_bug(MT_BUG_MPOL_NUMA_MAPS_LEAK))
+ *		return;			// the leak: no mpol_cond_put()
+ *	mpol_cond_put(pol);
+ *
+ * The registry only chooses code paths in the models.  No detector reads
+ * it: what fires is what a generic check in lib/core saw (tests/unit
+ * checks this by grepping the detectors).
+ *
+ * Names are stable: job files and results refer to them.
+ */
+#ifndef MT_BUGS_H
+#define MT_BUGS_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "compiler.h"
+#include "counters.h"
+
+/*
+ * X(id, name, model, seed, expect, cache, description, counters...)
+ *   expect: ALL (every counter must fire), ANY (one of them), NONE (a
+ *   performance entry, expect=clean)
+ *   cache: the cache label of leaked_objects{cache}, or NULL
+ */
+#define MT_BUGS(X)								\
+	X(MPOL_NUMA_MAPS_LEAK, "mpol-numa-maps-leak", "mempolicy",		\
+	  "001_37705b9bdf8018ef.txt", ALL, "numa_policy",			\
+	  "show_numa_map() never drops the extra ref of another task's shared policy", \
+	  MT_LEAKED_REFS, MT_LEAKED_OBJECTS)					\
+	X(MPOL_MIGRATE_LEAK, "mpol-migrate-leak", "mempolicy",			\
+	  "001_37705b9bdf8018ef.txt", ALL, "numa_policy",			\
+	  "new_vma_page() (page migration) never drops the shared-policy ref",	\
+	  MT_LEAKED_REFS, MT_LEAKED_OBJECTS)					\
+	X(MPOL_HUGETLB_INTERLEAVE_PUT, "mpol-hugetlb-interleave-put", "mempolicy", \
+	  "000_0d12215afd56b0db.txt", ANY, NULL,				\
+	  "huge_zonelist() drops a ref on the interleave path whatever the policy", \
+	  MT_REFCOUNT_UNDERFLOW, MT_USE_AFTER_FREE)				\
+	X(MPOL_SWAPIN_MULTI_PUT, "mpol-swapin-multi-put", "mempolicy",		\
+	  "001_37705b9bdf8018ef.txt", ANY, NULL,				\
+	  "shmem_swapin() passes the shared policy to a multi-page readahead without mpol_cond_copy()", \
+	  MT_REFCOUNT_UNDERFLOW, MT_USE_AFTER_FREE)				\
+	X(MPOL_SET_NO_MMAP_SEM, "mpol-set-no-mmap-sem", "mempolicy",		\
+	  "001_37705b9bdf8018ef.txt", ANY, NULL,				\
+	  "do_set_mempolicy() replaces and frees the task policy without mmap_sem for write", \
+	  MT_LOCK_RULE, MT_USE_AFTER_FREE)					\
+	X(MPOL_SHARED_LOOKUP_NO_REF, "mpol-shared-lookup-no-ref", "mempolicy",	\
+	  "001_37705b9bdf8018ef.txt", ANY, NULL,				\
+	  "the shared-policy lookup returns the policy without the extra ref",	\
+	  MT_USE_AFTER_FREE, MT_REFCOUNT_UNDERFLOW)				\
+	X(MPOL_UNCONDITIONAL_REFS, "mpol-unconditional-refs", "mempolicy",	\
+	  "000_0d12215afd56b0db.txt", NONE, NULL,				\
+	  "a get/put pair on every policy lookup, shared or not: correct but slow (performance entry)") \
+	X(ANON_VMA_ROOT_UNPINNED, "anon-vma-root-unpinned", "anon_vma",		\
+	  "002_a78f23a9b5c75bed.txt", ANY, NULL,				\
+	  "anon_vma_fork() takes no ref on the root; the root can be freed under a child", \
+	  MT_USE_AFTER_FREE, MT_TYPE_CONFUSION)					\
+	X(ANON_VMA_DROP_ONE_LEVEL, "anon-vma-drop-one-level", "anon_vma",	\
+	  "002_a78f23a9b5c75bed.txt", ALL, "anon_vma",				\
+	  "drop_anon_vma() frees the child but never drops its ref on the root", \
+	  MT_LEAKED_OBJECTS, MT_LEAKED_REFS)					\
+	X(ANON_VMA_NOT_TYPESAFE, "anon-vma-not-typesafe", "anon_vma",		\
+	  "004_51e2d12db3bd8cc5.txt", ANY, NULL,				\
+	  "the anon_vma cache lacks SLAB_TYPESAFE_BY_RCU; an oblique rmap walker locks another object", \
+	  MT_TYPE_CONFUSION, MT_USE_AFTER_FREE)					\
+	X(RMAP_NO_RECHECK, "rmap-no-recheck", "anon_vma",			\
+	  "004_51e2d12db3bd8cc5.txt", ALL, NULL,				\
+	  "page_lock_anon_vma() locks and does not recheck that the page still maps to that anon_vma", \
+	  MT_STALE_OBJECT)							\
+	X(KSM_UNLOCKED_DROP, "ksm-unlocked-drop", "anon_vma",			\
+	  "002_a78f23a9b5c75bed.txt", ANY, NULL,				\
+	  "KSM drops its external ref with a plain decrement and tests for empty without the root lock", \
+	  MT_DOUBLE_FREE, MT_LEAKED_OBJECTS)					\
+	X(VMA_FREE_NO_RCU, "vma-free-no-rcu", "vma",				\
+	  "003_cf6d31174e8c4947.txt", ALL, NULL,				\
+	  "put_vma() frees the VMA at once, not after a grace period",		\
+	  MT_USE_AFTER_FREE)							\
+	X(VMA_GET_PLAIN_INC, "vma-get-plain-inc", "vma",			\
+	  "003_cf6d31174e8c4947.txt", ALL, NULL,				\
+	  "the speculative path takes its VMA ref with a plain increment, not inc-not-zero", \
+	  MT_REFCOUNT_INC_ON_ZERO)						\
+	X(VMA_FILE_AFTER_FPUT, "vma-file-after-fput", "vma",			\
+	  "003_cf6d31174e8c4947.txt", ANY, NULL,				\
+	  "the speculative path uses vm_file after remove_vma() put it, instead of seeing it cleared", \
+	  MT_USE_AFTER_FREE, MT_REFCOUNT_UNDERFLOW)				\
+	X(VMA_POLICY_PUT_EARLY, "vma-policy-put-early", "vma",			\
+	  "003_cf6d31174e8c4947.txt", ALL, NULL,				\
+	  "remove_vma() puts the VMA's policy at once, not in __free_vma() after the grace period", \
+	  MT_USE_AFTER_FREE)
+
+enum mt_bug_id {
+#define X(id, ...) MT_BUG_##id,
+	MT_BUGS(X)
+#undef X
+	MT_NBUGS
+};
+
+enum mt_expect { MT_EXPECT_ALL, MT_EXPECT_ANY, MT_EXPECT_NONE };
+
+#define MT_BUG_MAX_FIRES 4
+
+struct mt_bug_desc {
+	const char *name;
+	const char *model;
+	const char *seed;
+	const char *desc;
+	enum mt_expect expect;
+	const char *cache;		/* label of leaked_objects{cache} */
+	int nfires;
+	enum mt_counter fires[MT_BUG_MAX_FIRES];
+};
+
+extern const struct mt_bug_desc mt_bug_table[MT_NBUGS];
+
+typedef uint32_t mt_bugset_t;
+_Static_assert(MT_NBUGS <= 32, "mt_bugset_t holds every bug");
+
+/* The bugs enabled for the running job.  Models test it; detectors never. */
+extern mt_bugset_t mt_bugs_enabled;
+
+static inline bool mt_bug(enum mt_bug_id b)
+{
+	return unlikely(mt_bugs_enabled & (1u << b));
+}
+
+/* Return: the bug of that name, or -1. */
+int mt_bug_lookup(const char *name);
+/*
+ * mt_bugs_parse - parse a comma/space separated list of bug names
+ * Return: 0, or -1 with the first unknown name copied to @bad.
+ */
+int mt_bugs_parse(const char *list, mt_bugset_t *set, char *bad, size_t badlen);
+/* "leaked_refs, leaked_objects{numa_policy}" or "a / b": what should fire. */
+void mt_bug_fires_str(const struct mt_bug_desc *b, char *buf, size_t len);
+
+#endif /* MT_BUGS_H */

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * counters.c - the counter region: creation, registration, reporting and
+ * summing.  See counters.h for the layout and the sharding rule.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "counters.h"
+
+struct mt_region *mt_cur_region;
+__thread struct mt_shard *mt_my_shard;
+static __thread unsigned int mt_my_shard_idx;
+
+static const struct {
+	const char *name;
+	const char *desc;
+	enum mt_counter_class cls;
+} counter_table[MT_NCOUNTERS] = {
+#define X(id, n, d) [MT_##id] = { n, d, MT_CLASS_RACE },
+	MT_RACE_KINDS(X)
+#undef X
+#define X(id, n, d) [MT_##id] = { n, d, MT_CLASS_LEAK },
+	MT_LEAK_KINDS(X)
+#undef X
+#define X(id, n, d) [MT_##id] = { n, d, MT_CLASS_INFO },
+	MT_INFO_KINDS(X)
+#undef X
+};
+
+uint64_t mt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *mt_counter_name(enum mt_counter c)
+{
+	return (unsigned int)c < MT_NCOUNTERS ? counter_table[c].name : "?";
+}
+
+const char *mt_counter_desc(enum mt_counter c)
+{
+	return (unsigned int)c < MT_NCOUNTERS ? counter_table[c].desc : "?";
+}
+
+enum mt_counter_class mt_counter_class(enum mt_counter c)
+{
+	return counter_table[c].cls;
+}
+
+int mt_counter_lookup(const char *name)
+{
+	for (int i = 0; i < MT_NCOUNTERS; i++)
+		if (!strcmp(counter_table[i].name, name))
+			return i;
+	return -1;
+}
+
+struct mt_region *mt_region_create(bool shared)
+{
+	struct mt_region *r;
+	int flags = MAP_ANONYMOUS | (shared ? MAP_SHARED : MAP_PRIVATE);
+
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	mt_region_reset(r);
+	return r;
+}
+
+void mt_region_destroy(struct mt_region *r)
+{
+	if (!r)
+		return;
+	if (mt_cur_region == r)
+		mt_cur_region = NULL;
+	munmap(r, sizeof(*r));
+}
+
+void mt_region_reset(struct mt_region *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->magic = MT_REGION_MAGIC;
+	r->version = MT_REGION_VERSION;
+	r->size = sizeof(*r);
+	r->t_start_ns = mt_now_ns();
+	for (int i = 0; i < MT_MAX_SHARDS; i++)
+		r->shard_node[i] = -1;
+}
+
+void mt_region_use(struct mt_region *r)
+{
+	mt_cur_region = r;
+}
+
+void mt_counters_attach(unsigned int shard, int node)
+{
+	struct mt_region *r = mt_cur_region;
+
+	if (!r || shard == 0 || shard >= MT_MAX_SHARDS)
+		return;
+	r->shard_node[shard] = node;
+	__atomic_store_n(&r->shard_used[shard], 1, __ATOMIC_RELEASE);
+	mt_my_shard = &r->shards[shard];
+	mt_my_shard_idx = shard;
+}
+
+void mt_counters_detach(void)
+{
+	mt_my_shard = NULL;
+	mt_my_shard_idx = 0;
+}
+
+unsigned int mt_counters_shard(void)
+{
+	return mt_my_shard_idx;
+}
+
+void mt_note_first(enum mt_counter c)
+{
+	struct mt_region *r = mt_cur_region;
+	uint64_t expect = 0, now = mt_now_ns() - r->t_start_ns;
+
+	if (!now)
+		now = 1;
+	__atomic_compare_exchange_n(&r->first_ns[c], &expect, now, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+void mt_vreport(enum mt_counter c, const char *where, const char *fmt,
+		va_list ap)
+{
+	struct mt_region *r = mt_cur_region;
+	struct mt_event *ev;
+	uint64_t idx;
+
+	if (!r)
+		return;
+	mt_count(c);
+	idx = __atomic_fetch_add(&r->nevents, 1, __ATOMIC_RELAXED);
+	if (idx >= MT_MAX_EVENTS)
+		return;
+	ev = &r->events[idx];
+	ev->t_ns = mt_now_ns() - r->t_start_ns;
+	ev->kind = c;
+	ev->thread = (int32_t)mt_my_shard_idx;
+	snprintf(ev->where, sizeof(ev->where), "%s", where ? where : "");
+	vsnprintf(ev->what, sizeof(ev->what), fmt, ap);
+	__atomic_store_n(&ev->ready, 1, __ATOMIC_RELEASE);
+}
+
+void mt_report(enum mt_counter c, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mt_vreport(c, where, fmt, ap);
+	va_end(ap);
+}
+
+uint64_t mt_counter_read(const struct mt_region *r, enum mt_counter c)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < MT_MAX_SHARDS; i++)
+		sum += __atomic_load_n(&r->shards[i].c[c], __ATOMIC_RELAXED);
+	return sum;
+}
+
+uint64_t mt_ops_read(const struct mt_region *r, unsigned int op)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < MT_MAX_SHARDS; i++)
+		sum += __atomic_load_n(&r->shards[i].ops[op], __ATOMIC_RELAXED);
+	return sum;
+}
+
+uint64_t mt_ops_read_node(const struct mt_region *r, unsigned int op, int node)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < MT_MAX_SHARDS; i++)
+		if (r->shard_node[i] == node)
+			sum += __atomic_load_n(&r->shards[i].ops[op],
+					       __ATOMIC_RELAXED);
+	return sum;
+}
+
+uint64_t mt_ops_total(const struct mt_region *r)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int op = 0; op < MT_MAX_OPS; op++)
+		sum += mt_ops_read(r, op);
+	return sum;
+}
+
+static uint64_t sum_cache(const struct mt_region *r, size_t off, unsigned int slot)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < MT_MAX_SHARDS; i++) {
+		const uint64_t *v = (const uint64_t *)((const char *)&r->shards[i] + off);
+
+		sum += __atomic_load_n(&v[slot], __ATOMIC_RELAXED);
+	}
+	return sum;
+}
+
+int64_t mt_cache_live(const struct mt_region *r, unsigned int slot)
+{
+	return (int64_t)(sum_cache(r, offsetof(struct mt_shard, cache_allocs), slot) -
+			 sum_cache(r, offsetof(struct mt_shard, cache_frees), slot));
+}
+
+uint64_t mt_cache_allocs(const struct mt_region *r, unsigned int slot)
+{
+	return sum_cache(r, offsetof(struct mt_shard, cache_allocs), slot);
+}
+
+uint64_t mt_cache_remote_frees(const struct mt_region *r, unsigned int slot)
+{
+	return sum_cache(r, offsetof(struct mt_shard, cache_remote_frees), slot);
+}
+
+static uint64_t class_total(const struct mt_region *r, enum mt_counter_class cls)
+{
+	uint64_t sum = 0;
+
+	for (int c = 0; c < MT_NCOUNTERS; c++)
+		if (counter_table[c].cls == cls)
+			sum += mt_counter_read(r, c);
+	return sum;
+}
+
+uint64_t mt_races_total(const struct mt_region *r)
+{
+	return class_total(r, MT_CLASS_RACE);
+}
+
+uint64_t mt_leaks_total(const struct mt_region *r)
+{
+	return class_total(r, MT_CLASS_LEAK);
+}
+
+/*
+ * Slots are claimed with an atomic add and never given back within a job:
+ * a cache destroyed and created again under the same name reuses its slot.
+ */
+int mt_region_cache_slot(const char *name, bool typesafe)
+{
+	struct mt_region *r = mt_cur_region;
+	uint32_t n;
+
+	if (!r)
+		return -1;
+	n = __atomic_load_n(&r->ncaches, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < n && i < MT_MAX_CACHES; i++)
+		if (!strncmp(r->caches[i].name, name, MT_NAME_LEN - 1)) {
+			r->caches[i].destroyed = 0;
+			r->caches[i].typesafe = typesafe;
+			return (int)i;
+		}
+	n = __atomic_fetch_add(&r->ncaches, 1, __ATOMIC_ACQ_REL);
+	if (n >= MT_MAX_CACHES)
+		return -1;
+	snprintf(r->caches[n].name, MT_NAME_LEN, "%s", name);
+	r->caches[n].typesafe = typesafe;
+	return (int)n;
+}
+
+int mt_region_window_slot(const char *name)
+{
+	struct mt_region *r = mt_cur_region;
+	uint32_t n;
+
+	if (!r)
+		return -1;
+	n = __atomic_fetch_add(&r->nwindows, 1, __ATOMIC_ACQ_REL);
+	if (n >= MT_MAX_WINDOWS)
+		return -1;
+	snprintf(r->windows[n].name, sizeof(r->windows[n].name), "%s", name);
+	return (int)n;
+}
+
+void mt_region_set_op_names(struct mt_region *r, const char *const *names,
+			    unsigned int n)
+{
+	if (n > MT_MAX_OPS)
+		n = MT_MAX_OPS;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(r->op_names[i], MT_NAME_LEN, "%s", names[i]);
+	r->nops = n;
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * counters.h - race, leak and informational counters, in one table.
+ *
+ * Every detector in mmtorture ends in mt_report(): a generic check saw an
+ * effect (a put on zero, poison, a changed generation, a missing lock...)
+ * and counts it here.  The counters live in one struct mt_region that can
+ * be placed in shared memory, so that the process running a job writes
+ * them and its parent (the runner, the daemon) reads them live.
+ *
+ * Hot-path writes never share a cache line: each registered thread owns
+ * one cache-line-aligned shard and updates it with plain relaxed
+ * load/store pairs; readers sum the shards.  Threads that never attached
+ * a shard (liburcu's call_rcu worker, for one) fall back to shard 0 with
+ * atomic adds.
+ *
+ * Context: mt_count*() and mt_report() may be called from any thread, in
+ * any context, including RCU read-side sections and call_rcu callbacks.
+ */
+#ifndef MT_COUNTERS_H
+#define MT_COUNTERS_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "compiler.h"
+
+/* Race kinds: any non-zero value fails a clean job. */
+#define MT_RACE_KINDS(X)							\
+	X(REFCOUNT_UNDERFLOW,	"refcount_underflow",	"a put on a zero or saturated count (refcount_t SUB_UAF)") \
+	X(REFCOUNT_INC_ON_ZERO,	"refcount_inc_on_zero",	"an unconditional get on a zero count: resurrection (ADD_UAF)") \
+	X(USE_AFTER_FREE,	"use_after_free",	"poison, a FREE state or a pooled page seen by a reader of a non-typesafe object") \
+	X(TYPE_CONFUSION,	"type_confusion",	"a reader found memory that now belongs to another cache") \
+	X(STALE_OBJECT,		"stale_object",		"a typesafe object was reused for another identity and used without a recheck") \
+	X(DOUBLE_FREE,		"double_free",		"a free of an object that is not live") \
+	X(LOCK_RULE,		"lock_rule",		"a path ran without the lock its rules require") \
+	X(CRASH,		"crash",		"the job process died of a signal")
+
+/* Leak kinds: any non-zero value fails a clean job. */
+#define MT_LEAK_KINDS(X)							\
+	X(LEAKED_OBJECTS,	"leaked_objects",	"objects still live after teardown") \
+	X(LEAKED_REFS,		"leaked_refs",		"references counted above the owners the audit found") \
+	X(MISSING_REFS,		"missing_refs",		"references counted below the owners the audit found")
+
+/* Informational counters: never a failure. */
+#define MT_INFO_KINDS(X)							\
+	X(RECHECK_CAUGHT,	"recheck_caught",	"rechecks that caught a reused or unmapped typesafe object") \
+	X(OVERLAPS,		"overlaps",		"lookups seen to overlap a concurrent replace or free") \
+	X(DELAYS_INJECTED,	"delays_injected",	"delays injected at race windows") \
+	X(ALLOC_FAILS_INJECTED,	"alloc_failures_injected", "slab allocations failed on purpose") \
+	X(GRACE_PERIODS,	"grace_periods",	"synchronize_rcu() calls completed") \
+	X(CALL_RCU,		"call_rcu",		"callbacks queued with call_rcu()") \
+	X(AUDITS,		"audits",		"refcount audits run at quiesce points") \
+	X(AUDITED_OBJECTS,	"audited_objects",	"objects whose count an audit compared with its owners") \
+	X(REMOTE_FREES,		"remote_frees",		"objects freed on another node than the one that allocated them") \
+	X(REFCOUNT_SATURATED,	"refcount_saturated",	"operations on a saturated or overflowing refcount") \
+	X(SLAB_PAGES_NEW,	"slab_pages_new",	"slab pages taken from the page pool") \
+	X(SLAB_PAGES_FREED,	"slab_pages_freed",	"empty slab pages given back to the pool at once") \
+	X(SLAB_PAGES_RCU_FREED,	"slab_pages_rcu_freed",	"empty typesafe slab pages given back after a grace period") \
+	X(STUTTERS,		"stutters",		"times all workers parked together")
+
+enum mt_counter {
+#define X(id, name, desc) MT_##id,
+	MT_RACE_KINDS(X)
+	MT_LEAK_KINDS(X)
+	MT_INFO_KINDS(X)
+#undef X
+	MT_NCOUNTERS
+};
+
+enum mt_counter_class { MT_CLASS_RACE, MT_CLASS_LEAK, MT_CLASS_INFO };
+
+#define MT_MAX_SHARDS	257	/* shard 0 is the shared fallback */
+#define MT_MAX_OPS	32
+#define MT_MAX_CACHES	16
+#define MT_MAX_WINDOWS	64
+#define MT_MAX_EVENTS	32
+#define MT_MAX_NODES	16
+#define MT_NAME_LEN	32
+
+struct mt_shard {
+	uint64_t c[MT_NCOUNTERS];
+	uint64_t ops[MT_MAX_OPS];
+	uint64_t cache_allocs[MT_MAX_CACHES];
+	uint64_t cache_frees[MT_MAX_CACHES];
+	uint64_t cache_remote_frees[MT_MAX_CACHES];
+} __cacheline_aligned;
+
+/* One detector firing, kept for the report (the first MT_MAX_EVENTS). */
+struct mt_event {
+	uint64_t t_ns;			/* since mt_region.t_start_ns */
+	uint32_t kind;			/* enum mt_counter */
+	int32_t thread;			/* shard index, 0 if none */
+	uint32_t ready;			/* ATOMIC: 1 once the text is written */
+	char where[44];
+	char what[140];
+};
+
+struct mt_cache_slot {
+	char name[MT_NAME_LEN];
+	uint32_t typesafe;
+	uint32_t destroyed;		/* set by kmem_cache_destroy() */
+	uint64_t leaked;		/* objects live at destroy */
+};
+
+struct mt_window_slot {
+	char name[MT_NAME_LEN + 8];
+	uint64_t hits;			/* ATOMIC: delays injected here */
+};
+
+#define MT_REGION_MAGIC		0x6d74726eu	/* "mtrn" */
+#define MT_REGION_VERSION	1
+
+struct mt_region {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t size;
+	uint64_t t_start_ns;		/* CLOCK_MONOTONIC when the job started */
+	uint64_t first_ns[MT_NCOUNTERS];/* ATOMIC: first increment, since start; 0 = never */
+	uint32_t ncaches;		/* ATOMIC */
+	uint32_t nwindows;		/* ATOMIC */
+	uint64_t nevents;		/* ATOMIC: events reported, kept or not */
+	int32_t shard_node[MT_MAX_SHARDS];
+	uint32_t shard_used[MT_MAX_SHARDS];
+	char op_names[MT_MAX_OPS][MT_NAME_LEN];
+	uint32_t nops;
+	struct mt_cache_slot caches[MT_MAX_CACHES];
+	struct mt_window_slot windows[MT_MAX_WINDOWS];
+	struct mt_event events[MT_MAX_EVENTS];
+	struct mt_shard shards[MT_MAX_SHARDS];
+};
+
+/**
+ * mt_region_create - map a zeroed counter region
+ * @shared: map it MAP_SHARED so that a forked child's writes are seen
+ *
+ * Return: the region, or NULL with errno set.
+ */
+struct mt_region *mt_region_create(bool shared);
+void mt_region_destroy(struct mt_region *r);
+/* Zero every counter and restart the clock (before a new job). */
+void mt_region_reset(struct mt_region *r);
+
+/*
+ * The process-wide current region: what mt_count() and the detectors
+ * write to.  Set it before any worker starts.
+ */
+extern struct mt_region *mt_cur_region;
+void mt_region_use(struct mt_region *r);
+
+/**
+ * mt_counters_attach - give the calling thread its own shard
+ * @shard: 1..MT_MAX_SHARDS-1, unique among running threads
+ * @node: the NUMA node the thread runs on, for per-node op counts
+ */
+void mt_counters_attach(unsigned int shard, int node);
+void mt_counters_detach(void);
+/* The calling thread's shard index, 0 when it has none. */
+unsigned int mt_counters_shard(void);
+
+extern __thread struct mt_shard *mt_my_shard;
+
+static inline void mt_shard_add(uint64_t *own, uint64_t *shared, uint64_t n)
+{
+	if (likely(mt_my_shard))
+		__atomic_store_n(own, __atomic_load_n(own, __ATOMIC_RELAXED) + n,
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(shared, n, __ATOMIC_RELAXED);
+}
+
+void mt_note_first(enum mt_counter c);
+
+/* Count n events of kind c: no message, for informational counters. */
+static inline void mt_count_add(enum mt_counter c, uint64_t n)
+{
+	struct mt_region *r = mt_cur_region;
+
+	if (unlikely(!r))
+		return;
+	mt_shard_add(mt_my_shard ? &mt_my_shard->c[c] : NULL,
+		     &r->shards[0].c[c], n);
+	if (unlikely(!__atomic_load_n(&r->first_ns[c], __ATOMIC_RELAXED)))
+		mt_note_first(c);
+}
+
+static inline void mt_count(enum mt_counter c)
+{
+	mt_count_add(c, 1);
+}
+
+/* Count one operation of the running workload's kind @op. */
+static inline void mt_ops_inc(unsigned int op)
+{
+	struct mt_region *r = mt_cur_region;
+
+	if (likely(r && op < MT_MAX_OPS))
+		mt_shard_add(mt_my_shard ? &mt_my_shard->ops[op] : NULL,
+			     &r->shards[0].ops[op], 1);
+}
+
+/**
+ * mt_report - a detector fired: count it and keep a line saying where
+ * @c: the counter (a race or leak kind, normally)
+ * @where: the function or path that saw the effect
+ * @fmt: what it saw
+ */
+void mt_report(enum mt_counter c, const char *where, const char *fmt, ...)
+	__printf(3, 4);
+void mt_vreport(enum mt_counter c, const char *where, const char *fmt,
+		va_list ap);
+
+/* Reading, from any process that maps the region. */
+uint64_t mt_counter_read(const struct mt_region *r, enum mt_counter c);
+uint64_t mt_ops_read(const struct mt_region *r, unsigned int op);
+uint64_t mt_ops_read_node(const struct mt_region *r, unsigned int op, int node);
+uint64_t mt_ops_total(const struct mt_region *r);
+int64_t mt_cache_live(const struct mt_region *r, unsigned int slot);
+uint64_t mt_cache_allocs(const struct mt_region *r, unsigned int slot);
+uint64_t mt_cache_remote_frees(const struct mt_region *r, unsigned int slot);
+uint64_t mt_races_total(const struct mt_region *r);
+uint64_t mt_leaks_total(const struct mt_region *r);
+
+/* Registration of named things, shown in reports. */
+int mt_region_cache_slot(const char *name, bool typesafe);
+int mt_region_window_slot(const char *name);
+void mt_region_set_op_names(struct mt_region *r, const char *const *names,
+			    unsigned int n);
+
+const char *mt_counter_name(enum mt_counter c);
+const char *mt_counter_desc(enum mt_counter c);
+enum mt_counter_class mt_counter_class(enum mt_counter c);
+/* Return: the counter of that name, or -1. */
+int mt_counter_lookup(const char *name);
+
+uint64_t mt_now_ns(void);
+
+#endif /* MT_COUNTERS_H */

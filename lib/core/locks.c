@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * locks.c - spinlocks and rwsems with held-lock tracking; see locks.h.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "counters.h"
+#include "locks.h"
+#include "rcu.h"
+#include "slab.h"
+
+#define MT_MAX_HELD	32
+#define SPINS_BEFORE_YIELD 64
+
+struct held_lock {
+	const void *lock;
+	uint8_t mode;
+	bool bogus;		/* the lock word was not a lock: nothing taken */
+};
+
+static __thread struct held_lock held[MT_MAX_HELD];
+static __thread int held_depth;
+
+static void held_push(const void *lock, enum mt_lock_mode mode, bool bogus,
+		      const char *where)
+{
+	if (held_depth >= MT_MAX_HELD) {
+		mt_report(MT_LOCK_RULE, where, "more than %d locks held",
+			  MT_MAX_HELD);
+		return;
+	}
+	held[held_depth].lock = lock;
+	held[held_depth].mode = (uint8_t)mode;
+	held[held_depth].bogus = bogus;
+	held_depth++;
+}
+
+/*
+ * Remove the innermost hold of @lock.  Return: 1 if it was a real hold,
+ * 0 if bogus, -1 if the thread did not hold it.
+ */
+static int held_pop(const void *lock, enum mt_lock_mode mode)
+{
+	for (int i = held_depth - 1; i >= 0; i--) {
+		if (held[i].lock != lock)
+			continue;
+		if (mode && held[i].mode != mode)
+			continue;
+		bool bogus = held[i].bogus;
+
+		memmove(&held[i], &held[i + 1],
+			(size_t)(held_depth - i - 1) * sizeof(held[0]));
+		held_depth--;
+		return bogus ? 0 : 1;
+	}
+	return -1;
+}
+
+bool mt_lock_held(const void *lock, enum mt_lock_mode mode)
+{
+	for (int i = 0; i < held_depth; i++) {
+		if (held[i].lock != lock)
+			continue;
+		if (!mode || held[i].mode == mode)
+			return true;
+		/* a write hold satisfies a read assertion, as in lockdep */
+		if (mode == MT_HELD_READ && held[i].mode == MT_HELD_WRITE)
+			return true;
+	}
+	return false;
+}
+
+int mt_locks_held_count(void)
+{
+	return held_depth;
+}
+
+static const char *mode_name(enum mt_lock_mode mode)
+{
+	switch (mode) {
+	case MT_HELD_READ:  return "for read";
+	case MT_HELD_WRITE: return "for write";
+	default:            return "";
+	}
+}
+
+void __lockdep_assert(const void *lock, enum mt_lock_mode mode,
+		      const char *what, const char *where)
+{
+	if (likely(mt_lock_held(lock, mode)))
+		return;
+	mt_report(MT_LOCK_RULE, where, "%s not held %s", what, mode_name(mode));
+}
+
+void mt_lockdep_assert_none_held(const char *where)
+{
+	if (likely(!held_depth))
+		return;
+	mt_report(MT_LOCK_RULE, where, "%d lock(s) still held at the end of an operation",
+		  held_depth);
+	held_depth = 0;
+}
+
+/* ---- spinlock ---- */
+
+void spin_lock_init(spinlock_t *lock)
+{
+	__atomic_store_n(&lock->val, MT_SPIN_MAGIC, __ATOMIC_RELEASE);
+}
+
+static bool spin_word_valid(uint32_t v)
+{
+	return (v & ~MT_SPIN_LOCKED) == MT_SPIN_MAGIC;
+}
+
+static void spin_bad(spinlock_t *lock, const char *where)
+{
+	mt_slab_report_bad_access(lock, where, "spin_lock on a word that is not a lock");
+	held_push(lock, MT_HELD_SPIN, true, where);
+}
+
+void __spin_lock(spinlock_t *lock, const char *where)
+{
+	unsigned int spins = 0;
+
+	for (;;) {
+		uint32_t v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
+
+		if (unlikely(!spin_word_valid(v))) {
+			spin_bad(lock, where);
+			return;
+		}
+		if (!(v & MT_SPIN_LOCKED) &&
+		    __atomic_compare_exchange_n(&lock->val, &v, v | MT_SPIN_LOCKED,
+						false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			break;
+		if (++spins % SPINS_BEFORE_YIELD)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+	held_push(lock, MT_HELD_SPIN, false, where);
+}
+
+bool __spin_trylock(spinlock_t *lock, const char *where)
+{
+	uint32_t v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
+
+	if (unlikely(!spin_word_valid(v))) {
+		mt_slab_report_bad_access(lock, where,
+					  "spin_trylock on a word that is not a lock");
+		return false;
+	}
+	if ((v & MT_SPIN_LOCKED) ||
+	    !__atomic_compare_exchange_n(&lock->val, &v, v | MT_SPIN_LOCKED, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return false;
+	held_push(lock, MT_HELD_SPIN, false, where);
+	return true;
+}
+
+void __spin_unlock(spinlock_t *lock, const char *where)
+{
+	int r = held_pop(lock, MT_HELD_SPIN);
+
+	if (r == 0)
+		return;		/* bogus hold: nothing was taken */
+	if (r < 0) {
+		mt_report(MT_LOCK_RULE, where, "spin_unlock of a lock not held");
+		return;
+	}
+	__atomic_store_n(&lock->val, MT_SPIN_MAGIC, __ATOMIC_RELEASE);
+}
+
+/* ---- rw_semaphore ---- */
+
+void init_rwsem(struct rw_semaphore *sem)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	/* A writer must not starve behind a stream of fault-path readers. */
+	pthread_rwlockattr_setkind_np(&attr,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&sem->rw, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	__atomic_store_n(&sem->magic, MT_RWSEM_MAGIC, __ATOMIC_RELEASE);
+}
+
+void destroy_rwsem(struct rw_semaphore *sem)
+{
+	__atomic_store_n(&sem->magic, 0, __ATOMIC_RELEASE);
+	pthread_rwlock_destroy(&sem->rw);
+}
+
+static bool rwsem_valid(struct rw_semaphore *sem, const char *where)
+{
+	if (likely(__atomic_load_n(&sem->magic, __ATOMIC_ACQUIRE) == MT_RWSEM_MAGIC))
+		return true;
+	mt_slab_report_bad_access(sem, where, "rw_semaphore that is not one");
+	return false;
+}
+
+static void rwsem_sleep_checks(const char *where)
+{
+	for (int i = 0; i < held_depth; i++)
+		if (held[i].mode == MT_HELD_SPIN && !held[i].bogus) {
+			mt_report(MT_LOCK_RULE, where,
+				  "sleeping on an rw_semaphore while holding a spinlock");
+			return;
+		}
+}
+
+void __down_read(struct rw_semaphore *sem, const char *where)
+{
+	if (!rwsem_valid(sem, where)) {
+		held_push(sem, MT_HELD_READ, true, where);
+		return;
+	}
+	rwsem_sleep_checks(where);
+	if (pthread_rwlock_tryrdlock(&sem->rw)) {
+		bool off = mt_might_block(where);
+
+		pthread_rwlock_rdlock(&sem->rw);
+		mt_block_done(off);
+	}
+	held_push(sem, MT_HELD_READ, false, where);
+}
+
+bool __down_read_trylock(struct rw_semaphore *sem, const char *where)
+{
+	if (!rwsem_valid(sem, where))
+		return false;
+	if (pthread_rwlock_tryrdlock(&sem->rw))
+		return false;
+	held_push(sem, MT_HELD_READ, false, where);
+	return true;
+}
+
+void __down_write(struct rw_semaphore *sem, const char *where)
+{
+	if (!rwsem_valid(sem, where)) {
+		held_push(sem, MT_HELD_WRITE, true, where);
+		return;
+	}
+	rwsem_sleep_checks(where);
+	if (pthread_rwlock_trywrlock(&sem->rw)) {
+		bool off = mt_might_block(where);
+
+		pthread_rwlock_wrlock(&sem->rw);
+		mt_block_done(off);
+	}
+	held_push(sem, MT_HELD_WRITE, false, where);
+}
+
+static void rwsem_release(struct rw_semaphore *sem, enum mt_lock_mode mode,
+			  const char *where)
+{
+	int r = held_pop(sem, mode);
+
+	if (r == 0)
+		return;
+	if (r < 0) {
+		mt_report(MT_LOCK_RULE, where, "up_%s of an rw_semaphore not held %s",
+			  mode == MT_HELD_READ ? "read" : "write", mode_name(mode));
+		return;
+	}
+	pthread_rwlock_unlock(&sem->rw);
+}
+
+void __up_read(struct rw_semaphore *sem, const char *where)
+{
+	rwsem_release(sem, MT_HELD_READ, where);
+}
+
+void __up_write(struct rw_semaphore *sem, const char *where)
+{
+	rwsem_release(sem, MT_HELD_WRITE, where);
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * locks.h - spinlock_t and struct rw_semaphore for the models, with
+ * per-thread held-lock tracking.
+ *
+ * Held-lock tracking is a small lockdep: each thread keeps the locks it
+ * holds and in which mode, so that a model states its kernel comment as
+ * code ("Context: mmap_sem held for write") with lockdep_assert_held*(),
+ * and a path that runs without the lock is counted as a lock_rule.
+ * Unlocking a lock the thread does not hold, and sleeping on an rwsem
+ * while holding a spinlock or inside an RCU read-side section, are
+ * lock_rule too.
+ *
+ * Locks inside typesafe-by-RCU memory.  An rmap walker may take
+ * anon_vma->root->lock in memory that was freed (seed 004).  In a typesafe
+ * cache that memory is still a lock (initialised once by the cache's
+ * constructor), and taking it is correct.  In memory that was poisoned or
+ * has become another cache's, the lock word is not a lock: spin_lock()
+ * then takes nothing, reports the bad access through the slab's address
+ * classifier (use_after_free or type_confusion), and records a "bogus"
+ * hold so that the matching spin_unlock() writes nothing.  The caller goes
+ * on as a KASAN-instrumented kernel in multi-shot mode would, and its next
+ * obj_check() tells it to bail out.  Nothing crashes and nothing hangs.
+ *
+ * Spinners yield after a short spin: in user space a lock holder can be
+ * preempted, which a kernel spinlock holder cannot.
+ */
+#ifndef MT_LOCKS_H
+#define MT_LOCKS_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "compiler.h"
+
+#define MT_SPIN_MAGIC	0x53500000u	/* "SP" in the high half */
+#define MT_SPIN_MASK	0xffff0000u
+#define MT_SPIN_LOCKED	0x1u
+
+typedef struct spinlock {
+	uint32_t val;		/* ATOMIC: MT_SPIN_MAGIC | MT_SPIN_LOCKED */
+} spinlock_t;
+
+#define MT_RWSEM_MAGIC	0x7277736du	/* "rwsm" */
+
+struct rw_semaphore {
+	uint32_t magic;
+	pthread_rwlock_t rw;
+};
+
+enum mt_lock_mode { MT_HELD_SPIN = 1, MT_HELD_READ, MT_HELD_WRITE };
+
+void spin_lock_init(spinlock_t *lock);
+void __spin_lock(spinlock_t *lock, const char *where);
+bool __spin_trylock(spinlock_t *lock, const char *where);
+void __spin_unlock(spinlock_t *lock, const char *where);
+#define spin_lock(l)		__spin_lock((l), __func__)
+#define spin_trylock(l)		__spin_trylock((l), __func__)
+#define spin_unlock(l)		__spin_unlock((l), __func__)
+
+static inline bool spin_is_locked(const spinlock_t *lock)
+{
+	return __atomic_load_n(&lock->val, __ATOMIC_RELAXED) ==
+	       (MT_SPIN_MAGIC | MT_SPIN_LOCKED);
+}
+
+void init_rwsem(struct rw_semaphore *sem);
+void destroy_rwsem(struct rw_semaphore *sem);
+void __down_read(struct rw_semaphore *sem, const char *where);
+void __down_write(struct rw_semaphore *sem, const char *where);
+bool __down_read_trylock(struct rw_semaphore *sem, const char *where);
+void __up_read(struct rw_semaphore *sem, const char *where);
+void __up_write(struct rw_semaphore *sem, const char *where);
+#define down_read(s)		__down_read((s), __func__)
+#define down_write(s)		__down_write((s), __func__)
+#define down_read_trylock(s)	__down_read_trylock((s), __func__)
+#define up_read(s)		__up_read((s), __func__)
+#define up_write(s)		__up_write((s), __func__)
+
+/* Does the calling thread hold @lock (in @mode, or any mode if 0)? */
+bool mt_lock_held(const void *lock, enum mt_lock_mode mode);
+/* Number of locks the calling thread holds. */
+int mt_locks_held_count(void);
+
+void __lockdep_assert(const void *lock, enum mt_lock_mode mode,
+		      const char *what, const char *where);
+/* Count a lock_rule unless the thread holds the lock as stated. */
+#define lockdep_assert_held(l)		__lockdep_assert((l), 0, #l, __func__)
+#define lockdep_assert_held_read(l)	__lockdep_assert((l), MT_HELD_READ, #l, __func__)
+#define lockdep_assert_held_write(l)	__lockdep_assert((l), MT_HELD_WRITE, #l, __func__)
+
+/* Count a lock_rule if a thread that holds locks is about to exit an op. */
+void mt_lockdep_assert_none_held(const char *where);
+
+/*
+ * refcount_dec_and_lock() lives in refcount.h; it needs spinlock_t and
+ * this header must not depend on refcount.h.
+ */
+
+#endif /* MT_LOCKS_H */

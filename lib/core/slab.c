@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * slab.c - slab caches over a NUMA-local page pool; see slab.h.
+ *
+ * Lock ordering:
+ *   kmem_cache->lock
+ *     pool.lock
+ *
+ * Fields read by lockless readers (obj_check() and friends) are written
+ * with atomic stores and read with atomic loads: page->cache_id,
+ * page->state, page->stride, page->first, and each object header's state
+ * and gen.  Everything else is protected by the cache's lock (a page on a
+ * cache's lists) or by pool.lock (a page in the pool).
+ */
+#include <errno.h>
+#include <numa.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "counters.h"
+#include "inject.h"
+#include "rcu.h"
+#include "slab.h"
+#include "thread.h"
+
+#define SLAB_PAGE_MAGIC		0x736c6162u	/* "slab" */
+#define CHUNK_SIZE		(2u << 20)
+#define MAX_CHUNKS		4096		/* 8 GiB of slab pages */
+#define QUARANTINE_OBJS		1024
+
+enum page_state { PAGE_POOL = 1, PAGE_ACTIVE, PAGE_RCU };
+enum page_list_id { LIST_NONE, LIST_PARTIAL, LIST_FULL };
+enum obj_hdr_state { OBJ_STATE_FREE = 0xf7, OBJ_STATE_LIVE = 0xa1 };
+
+struct obj_hdr {
+	uint16_t cache_id;		/* ATOMIC */
+	uint8_t state;			/* ATOMIC: OBJ_STATE_* */
+	uint8_t node;			/* node of the allocating thread */
+	uint32_t gen;			/* ATOMIC */
+	struct obj_hdr *next_free;	/* protected by cache->lock */
+};
+_Static_assert(sizeof(struct obj_hdr) == 16, "object header is 16 bytes");
+
+struct slab_page {
+	uint32_t magic;
+	uint16_t cache_id;		/* ATOMIC: owner, 0 in the pool */
+	uint8_t state;			/* ATOMIC: enum page_state */
+	uint8_t node;
+	uint32_t stride;		/* ATOMIC */
+	uint32_t first;			/* ATOMIC: offset of object 0 */
+	uint32_t nobj;
+	uint32_t inuse;			/* protected by cache->lock */
+	uint8_t list;			/* enum page_list_id */
+	struct kmem_cache *cache;
+	struct obj_hdr *freelist;	/* protected by cache->lock */
+	struct slab_page *next, *prev;	/* cache list, or pool list */
+	struct rcu_head rcu;
+};
+
+struct page_list {
+	struct slab_page *head;
+	unsigned long nr;
+};
+
+struct kmem_cache {
+	char name[MT_NAME_LEN];
+	uint16_t id;
+	int slot;			/* counter region cache slot */
+	size_t size;
+	uint32_t stride;
+	uint32_t objs_per_page;
+	unsigned long flags;
+	void (*ctor)(void *);
+	pthread_mutex_t lock;
+	struct page_list partial[MT_MAX_NODES];	/* protected by ->lock */
+	struct page_list full;			/* protected by ->lock */
+	uint32_t nempty[MT_MAX_NODES];		/* protected by ->lock */
+	uint32_t gen_seq;			/* protected by ->lock */
+	long live;				/* protected by ->lock */
+	struct obj_hdr **quarantine;		/* protected by ->lock */
+	uint32_t qhead, qcount;
+	unsigned long rcu_pending;		/* ATOMIC: pages in a grace period */
+	struct kmem_cache *next_cache;		/* protected by caches_lock */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct slab_page *free[MT_MAX_NODES];	/* LIFO: freed pages reused first */
+	unsigned long nfree;
+	unsigned long ntotal;
+	unsigned long numa_chunks;
+	struct { char *base; size_t len; bool numa; } chunks[MAX_CHUNKS];
+	unsigned int nchunks;			/* ATOMIC for readers */
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kmem_cache *caches;
+static uint16_t next_cache_id = 1;
+
+static inline int node_index(int node)
+{
+	return node < 0 || node >= MT_MAX_NODES ? 0 : node;
+}
+
+static inline struct slab_page *page_of(const void *p)
+{
+	return (struct slab_page *)((uintptr_t)p & ~(uintptr_t)(MT_SLAB_PAGE_SIZE - 1));
+}
+
+static inline struct obj_hdr *hdr_of(const void *obj)
+{
+	return (struct obj_hdr *)obj - 1;
+}
+
+static inline void *payload(struct obj_hdr *h)
+{
+	return h + 1;
+}
+
+static inline uint8_t ld8(const uint8_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+/* ---- the page pool ---- */
+
+static bool node_is_real(int node)
+{
+	return numa_available() >= 0 && node <= numa_max_node() &&
+	       numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned int)node);
+}
+
+/* Called with pool.lock held. */
+static int pool_grow(int node)
+{
+	size_t len = CHUNK_SIZE + MT_SLAB_PAGE_SIZE;
+	char *base, *p;
+	bool numa = false;
+	unsigned int n = pool.nchunks;
+
+	if (n >= MAX_CHUNKS)
+		return -ENOMEM;
+	if (node_is_real(node)) {
+		base = numa_alloc_onnode(len, node);
+		numa = base != NULL;
+	} else {
+		base = NULL;
+	}
+	if (!base) {
+		base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (base == MAP_FAILED)
+			return -ENOMEM;
+	}
+	pool.chunks[n].base = base;
+	pool.chunks[n].len = len;
+	pool.chunks[n].numa = numa;
+	pool.numa_chunks += numa;
+	__atomic_store_n(&pool.nchunks, n + 1, __ATOMIC_RELEASE);
+
+	p = (char *)(((uintptr_t)base + MT_SLAB_PAGE_SIZE - 1) &
+		     ~(uintptr_t)(MT_SLAB_PAGE_SIZE - 1));
+	for (; p + MT_SLAB_PAGE_SIZE <= base + len; p += MT_SLAB_PAGE_SIZE) {
+		struct slab_page *pg = (struct slab_page *)p;
+
+		pg->magic = SLAB_PAGE_MAGIC;
+		pg->node = (uint8_t)node;
+		__atomic_store_n(&pg->state, PAGE_POOL, __ATOMIC_RELEASE);
+		pg->next = pool.free[node];
+		pool.free[node] = pg;
+		pool.nfree++;
+		pool.ntotal++;
+	}
+	return 0;
+}
+
+static struct slab_page *pool_get(int node)
+{
+	struct slab_page *pg;
+
+	node = node_index(node);
+	pthread_mutex_lock(&pool.lock);
+	if (!pool.free[node] && pool_grow(node)) {
+		pthread_mutex_unlock(&pool.lock);
+		return NULL;
+	}
+	pg = pool.free[node];
+	pool.free[node] = pg->next;
+	pool.nfree--;
+	pthread_mutex_unlock(&pool.lock);
+	pg->next = pg->prev = NULL;
+	return pg;
+}
+
+static void pool_put(struct slab_page *pg)
+{
+	int node = node_index(pg->node);
+
+	/* Readers that find this page now see it is nobody's. */
+	__atomic_store_n(&pg->cache_id, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&pg->state, PAGE_POOL, __ATOMIC_RELEASE);
+	pg->cache = NULL;
+	pg->list = LIST_NONE;
+	pthread_mutex_lock(&pool.lock);
+	pg->next = pool.free[node];
+	pool.free[node] = pg;
+	pool.nfree++;
+	pthread_mutex_unlock(&pool.lock);
+}
+
+void mt_pagepool_stats(struct mt_pool_stats *st)
+{
+	pthread_mutex_lock(&pool.lock);
+	st->chunks = pool.nchunks;
+	st->numa_chunks = pool.numa_chunks;
+	st->pages_total = pool.ntotal;
+	st->pages_free = pool.nfree;
+	pthread_mutex_unlock(&pool.lock);
+}
+
+void mt_pagepool_release(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	for (unsigned int i = 0; i < pool.nchunks; i++) {
+		if (pool.chunks[i].numa)
+			numa_free(pool.chunks[i].base, pool.chunks[i].len);
+		else
+			munmap(pool.chunks[i].base, pool.chunks[i].len);
+	}
+	memset(pool.free, 0, sizeof(pool.free));
+	pool.nchunks = 0;
+	pool.nfree = pool.ntotal = pool.numa_chunks = 0;
+	pthread_mutex_unlock(&pool.lock);
+}
+
+/* Is @addr inside a chunk of the pool?  Return its page, or NULL. */
+static struct slab_page *pool_page_of(const void *addr)
+{
+	unsigned int n = __atomic_load_n(&pool.nchunks, __ATOMIC_ACQUIRE);
+	const char *a = addr;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (a >= pool.chunks[i].base &&
+		    a < pool.chunks[i].base + pool.chunks[i].len) {
+			struct slab_page *pg = page_of(addr);
+
+			if ((char *)pg < pool.chunks[i].base)
+				return NULL;
+			return pg;
+		}
+	return NULL;
+}
+
+/* ---- page lists (cache->lock held) ---- */
+
+static void list_add(struct page_list *l, struct slab_page *pg, enum page_list_id id)
+{
+	pg->prev = NULL;
+	pg->next = l->head;
+	if (l->head)
+		l->head->prev = pg;
+	l->head = pg;
+	l->nr++;
+	pg->list = (uint8_t)id;
+}
+
+static void list_del(struct page_list *l, struct slab_page *pg)
+{
+	if (pg->prev)
+		pg->prev->next = pg->next;
+	else
+		l->head = pg->next;
+	if (pg->next)
+		pg->next->prev = pg->prev;
+	pg->next = pg->prev = NULL;
+	l->nr--;
+	pg->list = LIST_NONE;
+}
+
+static struct page_list *page_list_of(struct kmem_cache *c, struct slab_page *pg)
+{
+	return pg->list == LIST_FULL ? &c->full : &c->partial[node_index(pg->node)];
+}
+
+/* ---- caches ---- */
+
+static uint32_t round_up16(size_t n)
+{
+	return (uint32_t)((n + 15) & ~(size_t)15);
+}
+
+static uint32_t page_first_offset(void)
+{
+	return (uint32_t)((sizeof(struct slab_page) + 63) & ~(size_t)63);
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size,
+				     unsigned long flags, void (*ctor)(void *))
+{
+	struct kmem_cache *c;
+
+	if ((flags & SLAB_TYPESAFE_BY_RCU) && (flags & SLAB_POISON)) {
+		errno = EINVAL;	/* seed 004: incompatible with poisoning */
+		return NULL;
+	}
+	if (!size || size > MT_SLAB_PAGE_SIZE / 4) {
+		errno = EINVAL;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->size = size;
+	c->stride = (uint32_t)sizeof(struct obj_hdr) + round_up16(size);
+	c->objs_per_page = (MT_SLAB_PAGE_SIZE - page_first_offset()) / c->stride;
+	c->flags = flags;
+	c->ctor = ctor;
+	pthread_mutex_init(&c->lock, NULL);
+	if (flags & SLAB_POISON) {
+		c->quarantine = calloc(QUARANTINE_OBJS, sizeof(*c->quarantine));
+		if (!c->quarantine) {
+			free(c);
+			return NULL;
+		}
+	}
+	c->slot = mt_region_cache_slot(name, flags & SLAB_TYPESAFE_BY_RCU);
+
+	pthread_mutex_lock(&caches_lock);
+	c->id = next_cache_id++;
+	if (!next_cache_id)
+		next_cache_id = 1;
+	c->next_cache = caches;
+	caches = c;
+	pthread_mutex_unlock(&caches_lock);
+	return c;
+}
+
+const char *kmem_cache_name(const struct kmem_cache *c)
+{
+	return c->name;
+}
+
+size_t kmem_cache_size(const struct kmem_cache *c)
+{
+	return c->size;
+}
+
+unsigned long kmem_cache_flags(const struct kmem_cache *c)
+{
+	return c->flags;
+}
+
+long kmem_cache_live(struct kmem_cache *c)
+{
+	long n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->live;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+static const char *cache_name_by_id(uint16_t id, char *buf, size_t len)
+{
+	struct kmem_cache *c;
+
+	snprintf(buf, len, "#%u", id);
+	pthread_mutex_lock(&caches_lock);
+	for (c = caches; c; c = c->next_cache)
+		if (c->id == id) {
+			snprintf(buf, len, "%s", c->name);
+			break;
+		}
+	pthread_mutex_unlock(&caches_lock);
+	return buf;
+}
+
+/* Lay the cache's objects out on a page fresh from the pool. */
+static void page_format(struct kmem_cache *c, struct slab_page *pg)
+{
+	uint32_t first = page_first_offset();
+	struct obj_hdr *prev = NULL;
+
+	pg->cache = c;
+	pg->nobj = c->objs_per_page;
+	pg->inuse = 0;
+	pg->freelist = NULL;
+	__atomic_store_n(&pg->stride, c->stride, __ATOMIC_RELAXED);
+	__atomic_store_n(&pg->first, first, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < pg->nobj; i++) {
+		struct obj_hdr *h = (struct obj_hdr *)((char *)pg + first + i * c->stride);
+
+		__atomic_store_n(&h->cache_id, c->id, __ATOMIC_RELAXED);
+		__atomic_store_n(&h->state, OBJ_STATE_FREE, __ATOMIC_RELAXED);
+		h->node = pg->node;
+		h->next_free = NULL;
+		if (c->flags & SLAB_POISON)
+			memset(payload(h), POISON_FREE, c->stride - sizeof(*h));
+		else if (c->ctor && (c->flags & SLAB_TYPESAFE_BY_RCU))
+			c->ctor(payload(h));
+		if (prev)
+			prev->next_free = h;
+		else
+			pg->freelist = h;
+		prev = h;
+	}
+	__atomic_store_n(&pg->cache_id, c->id, __ATOMIC_RELAXED);
+	__atomic_store_n(&pg->state, PAGE_ACTIVE, __ATOMIC_RELEASE);
+}
+
+/* Return the offset of the first byte that is not poison, or -1. */
+static long poison_check(struct kmem_cache *c, struct obj_hdr *h)
+{
+	const unsigned char *p = payload(h);
+	size_t n = c->stride - sizeof(*h);
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != POISON_FREE)
+			return (long)i;
+	return -1;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c)
+{
+	int node = node_index(mt_this_node);
+	struct slab_page *pg;
+	struct obj_hdr *h;
+	long bad = -1;
+	unsigned char badbyte = 0;
+
+	if (mt_should_fail_alloc())
+		return NULL;
+
+	pthread_mutex_lock(&c->lock);
+	pg = c->partial[node].head;
+	if (!pg) {
+		pthread_mutex_unlock(&c->lock);
+		pg = pool_get(node);
+		if (!pg)
+			return NULL;
+		page_format(c, pg);
+		mt_count(MT_SLAB_PAGES_NEW);
+		pthread_mutex_lock(&c->lock);
+		list_add(&c->partial[node], pg, LIST_PARTIAL);
+		c->nempty[node]++;	/* a fresh page counts as empty */
+	}
+	h = pg->freelist;
+	pg->freelist = h->next_free;
+	h->next_free = NULL;
+	if (!pg->inuse++)
+		c->nempty[node]--;
+	if (!pg->freelist) {
+		list_del(&c->partial[node], pg);
+		list_add(&c->full, pg, LIST_FULL);
+	}
+	if (c->flags & SLAB_POISON) {
+		bad = poison_check(c, h);
+		if (bad >= 0)
+			badbyte = ((unsigned char *)payload(h))[bad];
+	}
+	h->node = (uint8_t)node;
+	__atomic_store_n(&h->gen, ++c->gen_seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->state, OBJ_STATE_LIVE, __ATOMIC_RELEASE);
+	c->live++;
+	pthread_mutex_unlock(&c->lock);
+
+	if (c->slot >= 0 && mt_cur_region)
+		mt_shard_add(mt_my_shard ? &mt_my_shard->cache_allocs[c->slot] : NULL,
+			     &mt_cur_region->shards[0].cache_allocs[c->slot], 1);
+	if (unlikely(bad >= 0))
+		mt_report(MT_USE_AFTER_FREE, "kmem_cache_alloc",
+			  "write after free in %s object %p: byte %ld is 0x%02x, not poison",
+			  c->name, payload(h), bad, badbyte);
+	if (c->ctor && !(c->flags & SLAB_TYPESAFE_BY_RCU))
+		c->ctor(payload(h));
+	return payload(h);
+}
+
+void *kmem_cache_zalloc(struct kmem_cache *c)
+{
+	void *obj = kmem_cache_alloc(c);
+
+	if (obj)
+		memset(obj, 0, c->size);
+	return obj;
+}
+
+/*
+ * Put @h back on its page's free list.  A page that empties leaves the
+ * cache: returned through *to_pool (at once) or *to_rcu (typesafe).
+ * Called with c->lock held.
+ */
+static void obj_release(struct kmem_cache *c, struct obj_hdr *h,
+			struct slab_page **to_pool, struct slab_page **to_rcu)
+{
+	struct slab_page *pg = page_of(h);
+
+	if (pg->list == LIST_FULL) {
+		list_del(&c->full, pg);
+		list_add(&c->partial[node_index(pg->node)], pg, LIST_PARTIAL);
+	}
+	h->next_free = pg->freelist;
+	pg->freelist = h;
+	if (--pg->inuse)
+		return;
+	/*
+	 * A typesafe cache keeps one empty page per node (as SLUB keeps
+	 * min_partial), so that a freed object is reused at once even when
+	 * it was its page's last.
+	 */
+	if ((c->flags & SLAB_TYPESAFE_BY_RCU) && !c->nempty[node_index(pg->node)]) {
+		c->nempty[node_index(pg->node)]++;
+		return;
+	}
+	list_del(page_list_of(c, pg), pg);
+	if (c->flags & SLAB_TYPESAFE_BY_RCU) {
+		__atomic_store_n(&pg->state, PAGE_RCU, __ATOMIC_RELEASE);
+		pg->next = *to_rcu;
+		*to_rcu = pg;
+	} else {
+		pg->next = *to_pool;
+		*to_pool = pg;
+	}
+}
+
+static void slab_page_rcu_free(struct rcu_head *head)
+{
+	struct slab_page *pg = container_of(head, struct slab_page, rcu);
+	struct kmem_cache *c = pg->cache;
+
+	pool_put(pg);
+	__atomic_fetch_sub(&c->rcu_pending, 1, __ATOMIC_RELEASE);
+	mt_count(MT_SLAB_PAGES_RCU_FREED);
+}
+
+static void pages_dispose(struct kmem_cache *c, struct slab_page *to_pool,
+			  struct slab_page *to_rcu)
+{
+	while (to_pool) {
+		struct slab_page *next = to_pool->next;
+
+		pool_put(to_pool);
+		mt_count(MT_SLAB_PAGES_FREED);
+		to_pool = next;
+	}
+	while (to_rcu) {
+		struct slab_page *next = to_rcu->next;
+
+		__atomic_fetch_add(&c->rcu_pending, 1, __ATOMIC_RELAXED);
+		call_rcu(&to_rcu->rcu, slab_page_rcu_free);
+		to_rcu = next;
+	}
+}
+
+/* Is @h the start of an object slot of @pg?  (Lockless: atomic loads.) */
+static bool hdr_on_slot(const struct slab_page *pg, const struct obj_hdr *h)
+{
+	uint32_t first = __atomic_load_n(&pg->first, __ATOMIC_RELAXED);
+	uint32_t stride = __atomic_load_n(&pg->stride, __ATOMIC_RELAXED);
+	uintptr_t off = (uintptr_t)h - (uintptr_t)pg;
+
+	return stride && off >= first && (off - first) % stride == 0 &&
+	       off + stride <= MT_SLAB_PAGE_SIZE;
+}
+
+void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
+{
+	struct obj_hdr *h = hdr_of(obj);
+	struct slab_page *pg = page_of(h), *to_pool = NULL, *to_rcu = NULL;
+	bool remote;
+
+	pthread_mutex_lock(&c->lock);
+	if (pg->magic != SLAB_PAGE_MAGIC ||
+	    __atomic_load_n(&pg->cache_id, __ATOMIC_RELAXED) != c->id ||
+	    __atomic_load_n(&pg->state, __ATOMIC_RELAXED) != PAGE_ACTIVE ||
+	    !hdr_on_slot(pg, h)) {
+		pthread_mutex_unlock(&c->lock);
+		mt_report(MT_DOUBLE_FREE, where,
+			  "free of %p: not an object of cache %s (its page was freed)",
+			  obj, c->name);
+		return;
+	}
+	if (ld8(&h->state) != OBJ_STATE_LIVE) {
+		pthread_mutex_unlock(&c->lock);
+		mt_report(MT_DOUBLE_FREE, where, "double free of %s object %p",
+			  c->name, obj);
+		return;
+	}
+	__atomic_store_n(&h->state, OBJ_STATE_FREE, __ATOMIC_RELEASE);
+	c->live--;
+	remote = h->node != (uint8_t)node_index(mt_this_node);
+
+	if (c->flags & SLAB_POISON) {
+		memset(obj, POISON_FREE, c->stride - sizeof(*h));
+		if (c->qcount == QUARANTINE_OBJS) {
+			struct obj_hdr *old = c->quarantine[c->qhead];
+
+			obj_release(c, old, &to_pool, &to_rcu);
+			c->quarantine[c->qhead] = h;
+			c->qhead = (c->qhead + 1) % QUARANTINE_OBJS;
+		} else {
+			c->quarantine[(c->qhead + c->qcount) % QUARANTINE_OBJS] = h;
+			c->qcount++;
+		}
+	} else {
+		obj_release(c, h, &to_pool, &to_rcu);
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	if (c->slot >= 0 && mt_cur_region) {
+		struct mt_shard *sh = &mt_cur_region->shards[0];
+
+		mt_shard_add(mt_my_shard ? &mt_my_shard->cache_frees[c->slot] : NULL,
+			     &sh->cache_frees[c->slot], 1);
+		if (remote)
+			mt_shard_add(mt_my_shard ? &mt_my_shard->cache_remote_frees[c->slot] : NULL,
+				     &sh->cache_remote_frees[c->slot], 1);
+	}
+	if (remote)
+		mt_count(MT_REMOTE_FREES);
+	pages_dispose(c, to_pool, to_rcu);
+}
+
+unsigned long kmem_cache_destroy(struct kmem_cache *c)
+{
+	struct slab_page *to_pool = NULL, *to_rcu = NULL, *pg;
+	unsigned long leaked = 0;
+	void *first_leak = NULL;
+	struct kmem_cache **pp;
+
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	while (c->qcount) {
+		obj_release(c, c->quarantine[c->qhead], &to_pool, &to_rcu);
+		c->qhead = (c->qhead + 1) % QUARANTINE_OBJS;
+		c->qcount--;
+	}
+	for (int n = 0; n <= MT_MAX_NODES; n++) {
+		struct page_list *l = n < MT_MAX_NODES ? &c->partial[n] : &c->full;
+
+		while ((pg = l->head)) {
+			for (uint32_t i = 0; i < pg->nobj; i++) {
+				struct obj_hdr *h = (struct obj_hdr *)
+					((char *)pg + pg->first + i * c->stride);
+
+				if (ld8(&h->state) == OBJ_STATE_LIVE) {
+					if (!leaked)
+						first_leak = payload(h);
+					leaked++;
+				}
+			}
+			list_del(l, pg);
+			pg->next = to_pool;
+			to_pool = pg;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	/* Pages emptied earlier wait in a grace period: let them land. */
+	pages_dispose(c, to_pool, to_rcu);
+	if (c->flags & SLAB_TYPESAFE_BY_RCU)
+		rcu_barrier();
+
+	if (c->slot >= 0 && mt_cur_region) {
+		mt_cur_region->caches[c->slot].leaked += leaked;
+		mt_cur_region->caches[c->slot].destroyed = 1;
+	}
+	if (leaked) {
+		mt_report(MT_LEAKED_OBJECTS, "kmem_cache_destroy",
+			  "%lu %s object(s) still live at destroy, first %p",
+			  leaked, c->name, first_leak);
+		mt_count_add(MT_LEAKED_OBJECTS, leaked - 1);
+	}
+
+	pthread_mutex_lock(&caches_lock);
+	for (pp = &caches; *pp; pp = &(*pp)->next_cache)
+		if (*pp == c) {
+			*pp = c->next_cache;
+			break;
+		}
+	pthread_mutex_unlock(&caches_lock);
+	pthread_mutex_destroy(&c->lock);
+	free(c->quarantine);
+	free(c);
+	return leaked;
+}
+
+int kmem_obj_node(const void *obj)
+{
+	return page_of(obj)->node;
+}
+
+uint32_t obj_gen(const void *obj)
+{
+	return __atomic_load_n(&hdr_of(obj)->gen, __ATOMIC_ACQUIRE);
+}
+
+bool obj_is_live(const void *obj)
+{
+	return ld8(&hdr_of(obj)->state) == OBJ_STATE_LIVE;
+}
+
+/* ---- reader checks ---- */
+
+enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
+			    const char *where)
+{
+	const struct obj_hdr *h = hdr_of(obj);
+	const struct slab_page *pg = page_of(h);
+	uint8_t pstate = ld8(&pg->state);
+	uint16_t owner = __atomic_load_n(&pg->cache_id, __ATOMIC_RELAXED);
+	char other[MT_NAME_LEN];
+
+	if (unlikely(pg->magic != SLAB_PAGE_MAGIC)) {
+		mt_report(MT_TYPE_CONFUSION, where, "%s pointer %p is not slab memory",
+			  c->name, obj);
+		return OBJ_BAD;
+	}
+	if (unlikely(pstate == PAGE_POOL || !owner)) {
+		mt_report(MT_USE_AFTER_FREE, where,
+			  "%s object %p: its page was freed back to the pool",
+			  c->name, obj);
+		return OBJ_BAD;
+	}
+	if (unlikely(owner != c->id)) {
+		mt_report(MT_TYPE_CONFUSION, where,
+			  "%s object %p: the memory now belongs to cache %s",
+			  c->name, obj, cache_name_by_id(owner, other, sizeof(other)));
+		return OBJ_BAD;
+	}
+	if (unlikely(!hdr_on_slot(pg, h))) {
+		mt_report(MT_TYPE_CONFUSION, where, "%s pointer %p is not on an object slot",
+			  c->name, obj);
+		return OBJ_BAD;
+	}
+	if (ld8(&h->state) == OBJ_STATE_LIVE)
+		return OBJ_LIVE;
+	if (c->flags & SLAB_TYPESAFE_BY_RCU)
+		return OBJ_FREE_TYPESAFE;
+	mt_report(MT_USE_AFTER_FREE, where, "%s object %p is free%s", c->name, obj,
+		  (c->flags & SLAB_POISON) ? " (poisoned)" : "");
+	return OBJ_BAD;
+}
+
+enum obj_status __obj_check_gen(const void *obj, const struct kmem_cache *c,
+				uint32_t gen, const char *where)
+{
+	enum obj_status st = __obj_check(obj, c, where);
+	uint32_t now;
+
+	if (st == OBJ_BAD)
+		return st;
+	now = obj_gen(obj);
+	if (unlikely(now != gen)) {
+		mt_report(MT_STALE_OBJECT, where,
+			  "%s object %p was reused: generation %u, looked up as %u",
+			  c->name, obj, now, gen);
+		return OBJ_BAD;
+	}
+	return st;
+}
+
+void mt_slab_report_bad_access(const void *addr, const char *where,
+			       const char *what)
+{
+	struct slab_page *pg = pool_page_of(addr);
+	char name[MT_NAME_LEN];
+	uint32_t first, stride;
+	uint16_t owner;
+	const struct obj_hdr *h;
+
+	if (!pg || pg->magic != SLAB_PAGE_MAGIC) {
+		mt_report(MT_USE_AFTER_FREE, where, "%s at %p (not slab memory)",
+			  what, addr);
+		return;
+	}
+	owner = __atomic_load_n(&pg->cache_id, __ATOMIC_RELAXED);
+	if (ld8(&pg->state) == PAGE_POOL || !owner) {
+		mt_report(MT_USE_AFTER_FREE, where, "%s at %p, in a page back in the pool",
+			  what, addr);
+		return;
+	}
+	cache_name_by_id(owner, name, sizeof(name));
+	first = __atomic_load_n(&pg->first, __ATOMIC_RELAXED);
+	stride = __atomic_load_n(&pg->stride, __ATOMIC_RELAXED);
+	if (stride && (uintptr_t)addr >= (uintptr_t)pg + first) {
+		uintptr_t idx = ((uintptr_t)addr - (uintptr_t)pg - first) / stride;
+
+		h = (const struct obj_hdr *)((char *)pg + first + idx * stride);
+		if (ld8(&h->state) != OBJ_STATE_LIVE) {
+			mt_report(MT_USE_AFTER_FREE, where, "%s at %p, in a freed %s object",
+				  what, addr, name);
+			return;
+		}
+	}
+	mt_report(MT_TYPE_CONFUSION, where, "%s at %p: the memory is a live %s object",
+		  what, addr, name);
+}

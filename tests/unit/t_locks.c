@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * t_locks - held-lock tracking: each lock_rule check fires when the rule
+ * is broken and stays silent when it is kept; a lock taken in freed
+ * typesafe memory works, one in poisoned or reused memory is reported
+ * and neither crashes nor hangs.
+ */
+#include <pthread.h>
+
+#include "core/counters.h"
+#include "core/locks.h"
+#include "core/rcu.h"
+#include "core/slab.h"
+#include "tests/tap.h"
+
+struct locked {
+	spinlock_t lock;
+	long payload[6];
+};
+
+static void locked_ctor(void *p)
+{
+	spin_lock_init(&((struct locked *)p)->lock);
+}
+
+static struct mt_region *R;
+
+static uint64_t rule(void)
+{
+	return mt_counter_read(R, MT_LOCK_RULE);
+}
+
+struct wctx {
+	struct rw_semaphore *sem;
+	int done;
+};
+
+static void *rwsem_writer(void *arg)
+{
+	struct wctx *w = arg;
+
+	down_write(w->sem);
+	lockdep_assert_held_write(w->sem);
+	up_write(w->sem);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int main(void)
+{
+	spinlock_t s;
+	struct rw_semaphore sem;
+
+	R = mt_region_create(false);
+	mt_region_use(R);
+	rcu_register_thread();
+	spin_lock_init(&s);
+	init_rwsem(&sem);
+
+	/* spinlock */
+	spin_lock(&s);
+	lockdep_assert_held(&s);
+	ok(mt_lock_held(&s, MT_HELD_SPIN) && rule() == 0, "held spinlock: assertion silent");
+	ok(!spin_trylock(&s), "trylock of a held spinlock fails");
+	spin_unlock(&s);
+	lockdep_assert_held(&s);
+	is_u64(rule(), 1, "spinlock not held: lockdep_assert_held counts lock_rule");
+	spin_unlock(&s);
+	is_u64(rule(), 2, "unlock of a spinlock not held counts lock_rule");
+	ok(R->events[1].where[0] && strstr(R->events[1].what, "not held"),
+	   "the report says what: %s", R->events[1].what);
+
+	/* rwsem */
+	mt_region_reset(R);
+	down_read(&sem);
+	lockdep_assert_held_read(&sem);
+	lockdep_assert_held(&sem);
+	ok(rule() == 0, "held for read: read assertion silent");
+	lockdep_assert_held_write(&sem);
+	is_u64(rule(), 1, "held for read, asserted for write: lock_rule");
+	up_read(&sem);
+	down_write(&sem);
+	lockdep_assert_held_read(&sem);
+	lockdep_assert_held_write(&sem);
+	is_u64(rule(), 1, "held for write satisfies both assertions");
+	up_write(&sem);
+	lockdep_assert_held(&sem);
+	is_u64(rule(), 2, "not held: lock_rule");
+	up_write(&sem);
+	is_u64(rule(), 3, "up_write of an rwsem not held: lock_rule");
+
+	/* sleeping with a spinlock, or inside an RCU read-side section */
+	mt_region_reset(R);
+	spin_lock(&s);
+	down_read(&sem);
+	up_read(&sem);
+	spin_unlock(&s);
+	is_u64(rule(), 1, "down_read under a spinlock: lock_rule");
+	{
+		pthread_t t;
+		struct wctx w = { .sem = &sem };
+
+		rcu_register_thread();
+		down_read(&sem);
+		pthread_create(&t, NULL, rwsem_writer, &w);
+		while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)) {
+			up_read(&sem);
+			rcu_read_lock();
+			down_read(&sem);	/* may block behind the writer */
+			rcu_read_unlock();
+		}
+		up_read(&sem);
+		pthread_join(t, NULL);
+		ok(rule() >= 1, "down_read inside an RCU read-side section that had to wait: lock_rule");
+		rcu_unregister_thread();
+	}
+	mt_region_reset(R);
+	mt_lockdep_assert_none_held("test");
+	ok(rule() == 0 && mt_locks_held_count() == 0, "nothing held: end-of-op check silent");
+	spin_lock(&s);
+	mt_lockdep_assert_none_held("test");
+	ok(rule() == 1 && mt_locks_held_count() == 0, "a lock left held at the end of an op: lock_rule");
+	spin_unlock(&s);	/* forgotten by the check above: counted again */
+	spin_lock_init(&s);
+
+	/* locks in freed memory */
+	{
+		struct kmem_cache *ts = kmem_cache_create("t_locks_ts", sizeof(struct locked),
+							  SLAB_TYPESAFE_BY_RCU, locked_ctor);
+		struct kmem_cache *po = kmem_cache_create("t_locks_po", sizeof(struct locked),
+							  SLAB_POISON, locked_ctor);
+		struct kmem_cache *other = kmem_cache_create("t_locks_other", sizeof(struct locked),
+							     0, NULL);
+		struct locked *a, *b;
+		void *fill[4096];
+		int n = 0;
+
+		mt_region_reset(R);
+		a = kmem_cache_alloc(ts);
+		kmem_cache_free(ts, a);
+		spin_lock(&a->lock);
+		ok(spin_is_locked(&a->lock), "lock in freed typesafe memory is still a lock");
+		spin_unlock(&a->lock);
+		ok(mt_races_total(R) == 0, "locking freed typesafe memory is no race");
+
+		b = kmem_cache_alloc(po);
+		kmem_cache_free(po, b);
+		spin_lock(&b->lock);
+		spin_unlock(&b->lock);
+		is_u64(mt_counter_read(R, MT_USE_AFTER_FREE), 1,
+		       "lock in poisoned memory: use_after_free, no hang");
+		ok(((unsigned char *)b)[0] == POISON_FREE, "the bogus lock wrote nothing");
+
+		/* a page of a plain cache freed to the pool and taken by another */
+		mt_region_reset(R);
+		a = kmem_cache_alloc(other);
+		kmem_cache_free(other, a);
+		for (n = 0; n < 4096; n++) {
+			fill[n] = kmem_cache_alloc(po);
+			memset(fill[n], 0x11, sizeof(struct locked));
+			if ((uintptr_t)fill[n] / MT_SLAB_PAGE_SIZE == (uintptr_t)a / MT_SLAB_PAGE_SIZE)
+				break;
+		}
+		ok(n < 4096, "the freed page was taken by another cache");
+		spin_lock(&a->lock);
+		spin_unlock(&a->lock);
+		ok(mt_counter_read(R, MT_TYPE_CONFUSION) + mt_counter_read(R, MT_USE_AFTER_FREE) == 1 &&
+		   mt_counter_read(R, MT_TYPE_CONFUSION) <= 1,
+		   "lock in a page now another cache's: reported (%s)", R->events[0].what);
+		for (int i = 0; i <= n && i < 4096; i++)
+			kmem_cache_free(po, fill[i]);
+		kmem_cache_destroy(ts);
+		kmem_cache_destroy(po);
+		kmem_cache_destroy(other);
+	}
+
+	destroy_rwsem(&sem);
+	rcu_unregister_thread();
+	tap_done();
+	mt_region_destroy(R);
+	return tap_exit();
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * t_prng_inject - the PRNG repeats by seed; fail-the-Nth fails exactly
+ * the Nth allocation; probabilistic failures and race-window delays are
+ * injected at about the rate asked and counted.
+ */
+#include "core/counters.h"
+#include "core/inject.h"
+#include "core/prng.h"
+#include "core/slab.h"
+#include "tests/tap.h"
+
+static void window_site(void)
+{
+	race_window("test-window");
+}
+
+static void other_site(void)
+{
+	race_window("other-window");
+}
+
+int main(void)
+{
+	struct mt_region *R = mt_region_create(false);
+	struct mt_prng a, b, c;
+	int same = 1, differ = 0;
+	struct kmem_cache *k;
+	void *objs[16];
+
+	mt_region_use(R);
+
+	mt_prng_seed(&a, 42, 1);
+	mt_prng_seed(&b, 42, 1);
+	mt_prng_seed(&c, 42, 2);
+	for (int i = 0; i < 1000; i++) {
+		uint64_t x = mt_prng_next(&a), y = mt_prng_next(&b), z = mt_prng_next(&c);
+
+		same &= x == y;
+		differ += x != z;
+	}
+	ok(same, "same (seed, stream) gives the same sequence");
+	ok(differ > 990, "another stream of the same seed diverges");
+	mt_prng_seed(&c, 43, 1);
+	mt_prng_seed(&a, 42, 1);
+	ok(mt_prng_next(&a) != mt_prng_next(&c), "another seed diverges");
+	{
+		int hits = 0, below_ok = 1;
+		uint64_t th = mt_prob_threshold(0.25);
+
+		mt_prng_thread_seed(7, 0);
+		for (int i = 0; i < 100000; i++) {
+			hits += mt_random_chance(th);
+			below_ok &= mt_random_below(10) < 10;
+		}
+		ok(hits > 24000 && hits < 26000, "chance(0.25) hits %d of 100000", hits);
+		ok(below_ok, "random_below(n) stays below n");
+		ok(!mt_random_chance(mt_prob_threshold(0)) &&
+		   mt_random_chance(mt_prob_threshold(1)), "probabilities 0 and 1 are exact");
+	}
+
+	/* fail-the-Nth */
+	k = kmem_cache_create("t_inject", 64, 0, NULL);
+	for (int n = 1; n <= 5; n++) {
+		int failed_at = 0, failures = 0;
+
+		mt_fail_nth_set((uint64_t)n);
+		for (int i = 1; i <= 10; i++) {
+			objs[i] = kmem_cache_alloc(k);
+			if (!objs[i]) {
+				failures++;
+				failed_at = i;
+			}
+		}
+		ok(failures == 1 && failed_at == n, "fail_nth=%d fails exactly allocation %d", n,
+		   failed_at);
+		for (int i = 1; i <= 10; i++)
+			if (objs[i])
+				kmem_cache_free(k, objs[i]);
+	}
+	is_u64(mt_counter_read(R, MT_ALLOC_FAILS_INJECTED), 5, "each injected failure is counted");
+
+	{
+		struct mt_inject_conf conf = { .alloc_fail_prob = 0.5 };
+		int fails = 0;
+
+		mt_inject_configure(&conf);
+		for (int i = 0; i < 2000; i++) {
+			void *o = kmem_cache_alloc(k);
+
+			if (o)
+				kmem_cache_free(k, o);
+			else
+				fails++;
+		}
+		ok(fails > 850 && fails < 1150, "alloc_fail_prob=0.5 failed %d of 2000", fails);
+		mt_inject_reset();
+	}
+	kmem_cache_destroy(k);
+
+	/* race windows */
+	{
+		struct mt_inject_conf conf = { .delay_prob = 0.1, .delay_mode = MT_DELAY_SPIN,
+					       .delay_max_ns = 1000 };
+		uint64_t t0;
+
+		mt_region_reset(R);
+		for (int i = 0; i < 1000; i++)
+			window_site();
+		ok(mt_counter_read(R, MT_DELAYS_INJECTED) == 0, "delays off: a window injects nothing");
+		mt_inject_configure(&conf);
+		t0 = mt_now_ns();
+		for (int i = 0; i < 5000; i++)
+			window_site();
+		{
+			uint64_t d = mt_counter_read(R, MT_DELAYS_INJECTED);
+
+			ok(d > 400 && d < 600, "delay=0.1: %llu delays in 5000 passes",
+			   (unsigned long long)d);
+			ok(R->nwindows == 1 && !strcmp(R->windows[0].name, "test-window") &&
+			   R->windows[0].hits == d, "hits kept by window name");
+		}
+		ok(mt_now_ns() - t0 < 1000000000ull, "spin delays stay bounded");
+
+		conf.windows = "other-window";
+		mt_inject_configure(&conf);
+		mt_region_reset(R);
+		for (int i = 0; i < 2000; i++) {
+			window_site();
+			other_site();
+		}
+		ok(mt_counter_read(R, MT_DELAYS_INJECTED) > 0 && R->nwindows == 1 &&
+		   !strcmp(R->windows[0].name, "other-window"),
+		   "windows= restricts delays to the named windows");
+		conf.windows = NULL;
+		conf.delay_mode = MT_DELAY_MIX;
+		conf.delay_prob = 1.0;
+		mt_inject_configure(&conf);
+		mt_region_reset(R);
+		t0 = mt_now_ns();
+		for (int i = 0; i < 200; i++)
+			window_site();
+		ok(mt_counter_read(R, MT_DELAYS_INJECTED) == 200 &&
+		   mt_now_ns() - t0 < 2000000000ull,
+		   "delay=1, mode=mix: 200 bounded spin/yield/sleep delays");
+		mt_inject_reset();
+	}
+	ok(mt_delay_mode_lookup("sleep") == MT_DELAY_SLEEP && mt_delay_mode_lookup("x") < 0,
+	   "delay modes by name");
+
+	tap_done();
+	mt_region_destroy(R);
+	return tap_exit();
+}

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * t_slab - the slab and its detectors: typesafe reuse is immediate and
+ * typesafe pages never change type under an RCU reader, while plain pages
+ * do (type_confusion); poison finds a write after free; double free, use
+ * after free, stale generations and leaks at destroy are counted.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "core/counters.h"
+#include "core/inject.h"
+#include "core/prng.h"
+#include "core/rcu.h"
+#include "core/slab.h"
+#include "core/thread.h"
+#include "tests/tap.h"
+
+struct thing {
+	long id;
+	long data[7];
+};
+
+static struct mt_region *R;
+static uint64_t seed;
+
+static uint64_t cnt(enum mt_counter c)
+{
+	return mt_counter_read(R, c);
+}
+
+/* ---- the threaded reader/writer test ---- */
+
+#define NSLOTS 64
+/* Big objects: 15 to a page, so that pages empty and change hands. */
+struct big {
+	long id;
+	char pad[1000];
+};
+static struct big *slots[NSLOTS];
+static int stop;		/* ATOMIC */
+static long free_seen;		/* ATOMIC: reader saw a freed typesafe object */
+static long reader_checks;	/* ATOMIC */
+
+struct rw_arg {
+	struct kmem_cache *t, *other;
+};
+
+static void *reader(void *p)
+{
+	struct rw_arg *a = p;
+
+	mt_thread_enter(2, 0, seed);
+	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
+		struct big *t;
+
+		rcu_read_lock();
+		t = rcu_dereference(slots[mt_random_below(NSLOTS)]);
+		if (t) {
+			mt_delay(MT_DELAY_SPIN, 30000);
+			if (obj_check(t, a->t) == OBJ_FREE_TYPESAFE)
+				__atomic_fetch_add(&free_seen, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&reader_checks, 1, __ATOMIC_RELAXED);
+		}
+		rcu_read_unlock();
+		rcu_quiescent_state();
+	}
+	mt_thread_leave();
+	return NULL;
+}
+
+static void *writer(void *p)
+{
+	struct rw_arg *a = p;
+	void *junk[256];
+
+	mt_thread_enter(3, 0, seed);
+	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
+		unsigned int i = mt_random_below(NSLOTS);
+		struct big *old = rcu_xchg_pointer(&slots[i], NULL);
+
+		/* typesafe: free at once, no grace period (that is the point) */
+		if (old)
+			kmem_cache_free(a->t, old);
+		if (mt_random_below(64) == 0) {	/* empty every slot: pages empty */
+			for (unsigned int j = 0; j < NSLOTS; j++) {
+				old = rcu_xchg_pointer(&slots[j], NULL);
+				if (old)
+					kmem_cache_free(a->t, old);
+			}
+		}
+		if (mt_random_below(2)) {
+			struct big *n = kmem_cache_alloc(a->t);
+
+			if (n) {
+				n->id = i;
+				rcu_assign_pointer(slots[i], n);
+			}
+		}
+		/* churn another cache, so that pooled pages find new owners */
+		if (mt_random_below(8) == 0) {
+			int n = 0;
+
+			for (; n < 256; n++)
+				if (!(junk[n] = kmem_cache_alloc(a->other)))
+					break;
+			while (n--)
+				kmem_cache_free(a->other, junk[n]);
+		}
+		rcu_quiescent_state();
+	}
+	for (unsigned int i = 0; i < NSLOTS; i++) {
+		struct big *old = rcu_xchg_pointer(&slots[i], NULL);
+
+		if (old) {
+			synchronize_rcu();
+			kmem_cache_free(a->t, old);
+		}
+	}
+	mt_thread_leave();
+	return NULL;
+}
+
+static void reader_writer(struct kmem_cache *t, struct kmem_cache *other, int ms,
+			  bool until_confused)
+{
+	struct rw_arg a = { t, other };
+	pthread_t r, w;
+	uint64_t end = mt_now_ns() + (uint64_t)ms * 1000000u;
+
+	__atomic_store_n(&stop, 0, __ATOMIC_RELEASE);
+	free_seen = reader_checks = 0;
+	pthread_create(&r, NULL, reader, &a);
+	pthread_create(&w, NULL, writer, &a);
+	while (mt_now_ns() < end ||
+	       (until_confused && !cnt(MT_TYPE_CONFUSION) && mt_now_ns() < end + 5000000000ull))
+		usleep(10000);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	pthread_join(r, NULL);
+	pthread_join(w, NULL);
+}
+
+int main(void)
+{
+	struct kmem_cache *ts, *po, *pl, *bts, *bpl;
+	struct thing *a, *b;
+	uint32_t g;
+
+	R = mt_region_create(false);
+	mt_region_use(R);
+	seed = tap_seed(mt_seed_random());
+	mt_prng_thread_seed(seed, 1);
+	rcu_register_thread();
+
+	errno = 0;
+	ok(!kmem_cache_create("bad", 64, SLAB_TYPESAFE_BY_RCU | SLAB_POISON, NULL) &&
+	   errno == EINVAL, "SLAB_TYPESAFE_BY_RCU with SLAB_POISON is refused (EINVAL)");
+
+	ts = kmem_cache_create("t_typesafe", sizeof(struct thing), SLAB_TYPESAFE_BY_RCU, NULL);
+	po = kmem_cache_create("t_poison", sizeof(struct thing), SLAB_POISON, NULL);
+	pl = kmem_cache_create("t_plain", sizeof(struct thing), 0, NULL);
+	ok(ts && po && pl, "three caches created");
+
+	/* typesafe reuse */
+	a = kmem_cache_alloc(ts);
+	g = obj_gen(a);
+	kmem_cache_free(ts, a);
+	ok(obj_check(a, ts) == OBJ_FREE_TYPESAFE && cnt(MT_USE_AFTER_FREE) == 0,
+	   "a freed typesafe object is still of its type, no report");
+	b = kmem_cache_alloc(ts);
+	ok(b == a, "typesafe: the freed object is reused by the same cache at once");
+	ok(obj_gen(b) != g, "reuse changes the generation");
+	ok(obj_check_gen(b, ts, g) == OBJ_BAD && cnt(MT_STALE_OBJECT) == 1,
+	   "a handle from before the reuse is stale_object");
+	ok(obj_check_gen(b, ts, obj_gen(b)) == OBJ_LIVE && cnt(MT_STALE_OBJECT) == 1,
+	   "the current generation passes");
+	kmem_cache_free(ts, b);
+
+	/* live counts */
+	{
+		struct thing *v[100];
+
+		for (int i = 0; i < 100; i++)
+			v[i] = kmem_cache_alloc(pl);
+		ok(kmem_cache_live(pl) == 100, "live count: 100 after 100 allocations");
+		for (int i = 0; i < 60; i++)
+			kmem_cache_free(pl, v[i]);
+		ok(kmem_cache_live(pl) == 40, "live count: 40 after 60 frees");
+		for (int i = 60; i < 100; i++)
+			kmem_cache_free(pl, v[i]);
+	}
+
+	/* use after free, double free */
+	mt_region_reset(R);
+	a = kmem_cache_alloc(po);
+	ok(obj_check(a, po) == OBJ_LIVE && mt_races_total(R) == 0, "a live object checks clean");
+	kmem_cache_free(po, a);
+	ok(((unsigned char *)a)[5] == POISON_FREE, "a freed SLAB_POISON object is poisoned");
+	ok(obj_check(a, po) == OBJ_BAD && cnt(MT_USE_AFTER_FREE) == 1,
+	   "reading a freed poisoned object: use_after_free");
+	kmem_cache_free(po, a);
+	is_u64(cnt(MT_DOUBLE_FREE), 1, "freeing it again: double_free");
+	a = kmem_cache_alloc(pl);
+	kmem_cache_free(pl, a);
+	kmem_cache_free(pl, a);
+	is_u64(cnt(MT_DOUBLE_FREE), 2, "double free in a plain cache (page gone to the pool)");
+	ok(obj_check(a, pl) == OBJ_BAD && cnt(MT_USE_AFTER_FREE) == 2,
+	   "a plain object whose page went back to the pool: use_after_free");
+
+	/* write after free, found at the next allocation */
+	mt_region_reset(R);
+	{
+		struct kmem_cache *w = kmem_cache_create("t_waf", sizeof(struct thing),
+							 SLAB_POISON, NULL);
+		struct thing *victim = kmem_cache_alloc(w), *x;
+		int found = 0;
+
+		kmem_cache_free(w, victim);
+		victim->data[3] = 42;	/* the write after free */
+		for (int i = 0; i < 1023; i++)	/* fill the quarantine behind it */
+			kmem_cache_free(w, kmem_cache_alloc(w));
+		x = kmem_cache_alloc(w);
+		kmem_cache_free(w, x);		/* pushes the victim out */
+		ok(cnt(MT_USE_AFTER_FREE) == 0, "not found while quarantined");
+		for (int i = 0; i < 5000 && !found; i++) {
+			x = kmem_cache_alloc(w);
+			found = x == victim;
+		}
+		ok(found && cnt(MT_USE_AFTER_FREE) == 1,
+		   "a write after free is found when the object is allocated again");
+		ok(strstr(R->events[0].what, "write after free") != NULL, "report: %s",
+		   R->events[0].what);
+		kmem_cache_destroy(w);	/* leaks what the loop allocated */
+	}
+
+	/* leaks at destroy */
+	mt_region_reset(R);
+	{
+		struct kmem_cache *lk = kmem_cache_create("t_leaky", 40, SLAB_POISON, NULL);
+		void *x = kmem_cache_alloc(lk);
+
+		kmem_cache_alloc(lk);
+		kmem_cache_alloc(lk);
+		kmem_cache_free(lk, x);
+		is_u64(kmem_cache_destroy(lk), 2, "destroy returns the 2 objects still live");
+		is_u64(cnt(MT_LEAKED_OBJECTS), 2, "leaked_objects counts them");
+		ok(R->caches[0].leaked == 2 && !strcmp(R->caches[0].name, "t_leaky"),
+		   "leaked_objects{t_leaky} = 2 in the region");
+		ok(mt_races_total(R) == 0, "a leak is not a race");
+	}
+	mt_region_reset(R);
+	{
+		struct kmem_cache *clean = kmem_cache_create("t_clean", 40, SLAB_TYPESAFE_BY_RCU, NULL);
+
+		for (int i = 0; i < 1000; i++)
+			kmem_cache_free(clean, kmem_cache_alloc(clean));
+		ok(kmem_cache_destroy(clean) == 0 && mt_leaks_total(R) == 0,
+		   "a cache freed of everything reports no leak");
+	}
+
+	/* typesafe pages under RCU readers */
+	mt_region_reset(R);
+	bts = kmem_cache_create("t_big_typesafe", sizeof(struct big), SLAB_TYPESAFE_BY_RCU, NULL);
+	bpl = kmem_cache_create("t_big_plain", sizeof(struct big), 0, NULL);
+	reader_writer(bts, po, 1500, false);
+	ok(mt_races_total(R) == 0,
+	   "typesafe: %ld reader checks inside rcu_read_lock across frees, no type_confusion or use_after_free",
+	   reader_checks);
+	ok(free_seen > 0 && cnt(MT_SLAB_PAGES_RCU_FREED) > 0,
+	   "the readers did meet freed objects (%ld) while pages went back after grace periods (%llu)",
+	   free_seen, (unsigned long long)cnt(MT_SLAB_PAGES_RCU_FREED));
+
+	mt_region_reset(R);
+	reader_writer(bpl, po, 500, true);
+	ok(cnt(MT_TYPE_CONFUSION) > 0,
+	   "not typesafe: readers found %llu pages that became another cache's (type_confusion)",
+	   (unsigned long long)cnt(MT_TYPE_CONFUSION));
+
+	kmem_cache_destroy(bts);
+	kmem_cache_destroy(bpl);
+	kmem_cache_destroy(ts);
+	kmem_cache_destroy(po);
+	kmem_cache_destroy(pl);
+	rcu_unregister_thread();
+	{
+		struct mt_pool_stats st;
+
+		mt_pagepool_stats(&st);
+		ok(st.pages_free == st.pages_total && st.pages_total > 0,
+		   "every page is back in the pool after destroy (%lu pages)", st.pages_total);
+	}
+	mt_pagepool_release();
+	tap_done();
+	mt_region_destroy(R);
+	return tap_exit();
+}

@@ -111,11 +111,28 @@ struct mt_window_slot {
 #define MT_REGION_MAGIC		0x6d74726eu	/* "mtrn" */
 #define MT_REGION_VERSION	1
 
+/* What the job process is doing, for the process watching it. */
+enum mt_phase {
+	MT_PHASE_NONE,
+	MT_PHASE_INIT,
+	MT_PHASE_RUNNING,
+	MT_PHASE_AUDIT,
+	MT_PHASE_TEARDOWN,
+	MT_PHASE_DONE,
+	MT_PHASE_ERROR,			/* harness error: see error[] */
+};
+
 struct mt_region {
 	uint32_t magic;
 	uint32_t version;
 	uint64_t size;
 	uint64_t t_start_ns;		/* CLOCK_MONOTONIC when the job started */
+	uint32_t phase;			/* ATOMIC: enum mt_phase */
+	uint32_t nthreads;
+	uint64_t seed;			/* the job seed actually used */
+	uint64_t t_end_ns;		/* ATOMIC: since start, when workers stopped */
+	uint64_t t_detect_ns;		/* ATOMIC: since start, when the expectation was met */
+	char error[192];		/* harness error, when phase is ERROR */
 	uint64_t first_ns[MT_NCOUNTERS];/* ATOMIC: first increment, since start; 0 = never */
 	uint32_t ncaches;		/* ATOMIC */
 	uint32_t nwindows;		/* ATOMIC */

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * engine.c - one job, in this process: see engine.h and workloads/workload.h.
+ *
+ * Threads: the calling thread becomes the control thread (shard
+ * nthreads+1); workers get shards 1..nthreads.  Quiesce points: the
+ * control thread raises park_req; each worker parks in wl_continue()
+ * (offline under qsbr) and the control thread waits until every running
+ * worker is parked, then runs rcu_barrier() so that deferred frees have
+ * landed, then audits, then releases the workers.
+ *
+ * Lock ordering: eng.lock only; nothing is taken under it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/counters.h"
+#include "core/locks.h"
+#include "core/prng.h"
+#include "core/rcu.h"
+#include "core/thread.h"
+#include "lib/engine/engine.h"
+
+#define TICK_NS		(10 * 1000 * 1000ull)
+#define PARK_TIMEOUT_S	20
+
+static struct {
+	int stop;			/* ATOMIC: workers leave their loops */
+	int park_req;			/* ATOMIC: workers park at wl_continue() */
+	unsigned int parked;		/* protected by lock */
+	unsigned int running;		/* protected by lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cv_parked;	/* a worker parked or exited */
+	pthread_cond_t cv_resume;
+	uint64_t t0;
+	struct wl_ctx ctx;
+} eng = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cv_parked = PTHREAD_COND_INITIALIZER,
+	.cv_resume = PTHREAD_COND_INITIALIZER,
+};
+
+static volatile sig_atomic_t stop_requested;
+
+void mt_job_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+uint64_t wl_elapsed_ns(const struct wl_ctx *ctx)
+{
+	return mt_now_ns() - eng.t0;
+}
+
+static void park(void)
+{
+	rcu_thread_offline();
+	pthread_mutex_lock(&eng.lock);
+	eng.parked++;
+	pthread_cond_broadcast(&eng.cv_parked);
+	while (__atomic_load_n(&eng.park_req, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&eng.cv_resume, &eng.lock);
+	eng.parked--;
+	pthread_mutex_unlock(&eng.lock);
+	rcu_thread_online();
+}
+
+bool wl_continue(struct wl_thread *t)
+{
+	rcu_quiescent_state();
+	mt_lockdep_assert_none_held("wl_continue");
+	if (unlikely(__atomic_load_n(&eng.park_req, __ATOMIC_ACQUIRE)))
+		park();
+	return !__atomic_load_n(&eng.stop, __ATOMIC_ACQUIRE);
+}
+
+unsigned int wl_pick_role(struct wl_thread *t)
+{
+	const struct wl_mix *m = t->ctx->mix;
+	uint32_t x;
+
+	if (!m->total)
+		return 0;
+	x = mt_random_below(m->total);
+	for (unsigned int i = 0; i < m->nroles; i++) {
+		if (x < m->weight[i])
+			return i;
+		x -= m->weight[i];
+	}
+	return m->nroles - 1;
+}
+
+struct worker_arg {
+	struct wl_thread t;
+	pthread_t tid;
+	uint64_t seed;
+};
+
+static void *worker_main(void *p)
+{
+	struct worker_arg *a = p;
+
+	if (a->t.cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(a->t.cpu, &set);
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
+	mt_thread_enter(a->t.idx + 1, a->t.node, a->seed);
+	a->t.ctx->wl->run(&a->t);
+	mt_thread_leave();
+
+	pthread_mutex_lock(&eng.lock);
+	eng.running--;
+	pthread_cond_broadcast(&eng.cv_parked);
+	pthread_mutex_unlock(&eng.lock);
+	return NULL;
+}
+
+static void set_phase(struct mt_region *r, enum mt_phase ph)
+{
+	__atomic_store_n(&r->phase, (uint32_t)ph, __ATOMIC_RELEASE);
+}
+
+static int harness_error(struct mt_region *r, const char *fmt, ...) __printf(2, 3);
+static int harness_error(struct mt_region *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	set_phase(r, MT_PHASE_ERROR);
+	return -1;
+}
+
+/*
+ * Park every running worker.  Return: 0, or -1 if some worker did not
+ * reach a quiesce point in time (it is stuck: a hang).
+ */
+static int quiesce(void)
+{
+	struct timespec until;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += PARK_TIMEOUT_S;
+	__atomic_store_n(&eng.park_req, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&eng.lock);
+	while (eng.parked < eng.running && !rc)
+		rc = pthread_cond_timedwait(&eng.cv_parked, &eng.lock, &until);
+	pthread_mutex_unlock(&eng.lock);
+	return rc ? -1 : 0;
+}
+
+static void resume(void)
+{
+	pthread_mutex_lock(&eng.lock);
+	__atomic_store_n(&eng.park_req, 0, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&eng.cv_resume);
+	pthread_mutex_unlock(&eng.lock);
+}
+
+static void audit(struct mt_region *r)
+{
+	set_phase(r, MT_PHASE_AUDIT);
+	rcu_barrier();
+	if (eng.ctx.wl->audit)
+		eng.ctx.wl->audit(&eng.ctx);
+	mt_count(MT_AUDITS);
+	set_phase(r, MT_PHASE_RUNNING);
+}
+
+static bool counter_fired(const struct mt_region *r, enum mt_counter c, const char *cache)
+{
+	if (c == MT_LEAKED_OBJECTS && cache) {
+		for (uint32_t i = 0; i < r->ncaches && i < MT_MAX_CACHES; i++)
+			if (!strcmp(r->caches[i].name, cache) && r->caches[i].leaked)
+				return true;
+		return false;
+	}
+	return mt_counter_read(r, c) > 0;
+}
+
+bool mt_job_expectation_met(const struct mt_job *job, const struct mt_region *r,
+			    bool all)
+{
+	bool any_expected = false;
+
+	for (int b = 0; b < MT_NBUGS; b++) {
+		const struct mt_bug_desc *d = &mt_bug_table[b];
+		int fired = 0;
+
+		if (!(job->bugs & (1u << b)) || d->expect == MT_EXPECT_NONE)
+			continue;
+		any_expected = true;
+		for (int i = 0; i < d->nfires; i++)
+			fired += counter_fired(r, d->fires[i], d->cache);
+		if (all && d->expect == MT_EXPECT_ALL ? fired < d->nfires : !fired)
+			return false;
+	}
+	return any_expected;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
+			       .tv_nsec = (long)(ns % 1000000000u) };
+
+	nanosleep(&ts, NULL);
+}
+
+int mt_job_execute(struct mt_job *job, struct mt_region *r)
+{
+	struct worker_arg *w;
+	uint64_t next_audit, next_stutter, now, seed;
+	unsigned int n = job->threads;
+	int rc = 0, err;
+
+	mt_region_reset(r);
+	mt_region_use(r);
+	set_phase(r, MT_PHASE_INIT);
+	seed = job->seed ? job->seed : mt_seed_random();
+	r->seed = seed;
+	r->nthreads = n;
+	mt_region_set_op_names(r, job->wl->roles, wl_nroles(job->wl));
+	stop_requested = 0;
+
+	if (n < 1 || n > MT_MAX_THREADS)
+		return harness_error(r, "threads=%u out of range 1..%d", n, MT_MAX_THREADS);
+	if ((err = mt_rcu_set_flavor(job->rcu)))
+		return harness_error(r, "cannot switch to RCU flavor %s: %s",
+				     mt_rcu_flavor_name(job->rcu), strerror(-err));
+	mt_bugs_enabled = job->bugs;
+	mt_inject_configure(&job->inject);
+
+	memset(&eng.ctx, 0, sizeof(eng.ctx));
+	eng.ctx.wl = job->wl;
+	eng.ctx.job = job;
+	eng.ctx.opts = job->wl_opts;
+	eng.ctx.mix = &job->mix;
+	eng.ctx.nthreads = n;
+	eng.ctx.seed = seed;
+	eng.stop = 0;
+	eng.park_req = 0;
+	eng.parked = 0;
+
+	mt_thread_enter(n + 1, job->plan.nnodes ? job->plan.nodes[0] : 0, seed);
+	r->t_start_ns = mt_now_ns();
+	eng.t0 = r->t_start_ns;
+	if (job->wl->init && (err = job->wl->init(&eng.ctx))) {
+		mt_thread_leave();
+		mt_inject_reset();
+		return harness_error(r, "workload %s: init failed: %s", job->wl->name,
+				     strerror(err < 0 ? -err : err));
+	}
+
+	w = calloc(n, sizeof(*w));
+	if (!w) {
+		mt_thread_leave();
+		return harness_error(r, "out of memory");
+	}
+	eng.running = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		w[i].t.ctx = &eng.ctx;
+		w[i].t.idx = i;
+		w[i].t.node = job->plan.thread[i].node;
+		w[i].t.cpu = job->plan.bind ? job->plan.thread[i].cpu : -1;
+		w[i].seed = seed;
+		pthread_mutex_lock(&eng.lock);
+		eng.running++;
+		pthread_mutex_unlock(&eng.lock);
+		if (pthread_create(&w[i].tid, NULL, worker_main, &w[i])) {
+			pthread_mutex_lock(&eng.lock);
+			eng.running--;
+			pthread_mutex_unlock(&eng.lock);
+			__atomic_store_n(&eng.stop, 1, __ATOMIC_RELEASE);
+			n = i;
+			rc = harness_error(r, "cannot start worker %u", i);
+			break;
+		}
+	}
+	set_phase(r, rc ? MT_PHASE_ERROR : MT_PHASE_RUNNING);
+
+	now = mt_now_ns() - eng.t0;
+	next_audit = job->audit_interval_ns ? now + job->audit_interval_ns : UINT64_MAX;
+	next_stutter = job->stutter_ns ? now + job->stutter_ns : UINT64_MAX;
+	while (!rc) {
+		rcu_quiescent_state();
+		now = mt_now_ns() - eng.t0;
+		if (stop_requested || (job->runtime_ns && now >= job->runtime_ns))
+			break;
+		if (job->expect == MT_JOB_EXPECT_DETECT && mt_job_expectation_met(job, r, false)) {
+			uint64_t zero = 0;
+
+			__atomic_compare_exchange_n(&r->t_detect_ns, &zero, now ? now : 1, false,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			if (job->stop_on_detect)
+				break;
+		}
+		if (now >= next_audit || now >= next_stutter) {
+			if (quiesce()) {
+				rc = harness_error(r, "a worker did not reach a quiesce point in %ds (hang)",
+						   PARK_TIMEOUT_S);
+				resume();
+				break;
+			}
+			mt_count(MT_STUTTERS);
+			if (now >= next_audit) {
+				audit(r);
+				next_audit = mt_now_ns() - eng.t0 + job->audit_interval_ns;
+			}
+			if (now >= next_stutter) {
+				/* stutter: hold the workers a moment, then release them together */
+				rcu_thread_offline();
+				sleep_ns(TICK_NS);
+				rcu_thread_online();
+				next_stutter = mt_now_ns() - eng.t0 + job->stutter_ns;
+			}
+			resume();
+			continue;
+		}
+		rcu_thread_offline();
+		sleep_ns(TICK_NS);
+		rcu_thread_online();
+	}
+
+	__atomic_store_n(&eng.stop, 1, __ATOMIC_RELEASE);
+	resume();
+	rcu_thread_offline();
+	for (unsigned int i = 0; i < n; i++)
+		pthread_join(w[i].tid, NULL);
+	rcu_thread_online();
+	free(w);
+	__atomic_store_n(&r->t_end_ns, mt_now_ns() - eng.t0, __ATOMIC_RELEASE);
+
+	/* the final audit, then teardown: leaks are counted here */
+	if (!rc)
+		audit(r);
+	set_phase(r, MT_PHASE_TEARDOWN);
+	rcu_barrier();
+	if (job->wl->teardown)
+		job->wl->teardown(&eng.ctx);
+	rcu_barrier();
+	if (job->expect == MT_JOB_EXPECT_DETECT && !r->t_detect_ns &&
+	    mt_job_expectation_met(job, r, false))
+		r->t_detect_ns = mt_now_ns() - eng.t0;
+	mt_thread_leave();
+	mt_inject_reset();
+	mt_bugs_enabled = 0;
+	if (!rc)
+		set_phase(r, MT_PHASE_DONE);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * job.h - one job: a workload, its options and mix, the threads and their
+ * placement, the RCU flavor, the injection settings, the bugs turned on
+ * and what is expected of the run.  Built by the job-file parser
+ * (jobfile.c) or by a test, executed by engine.c in the calling process,
+ * or by runner.c in a child process.
+ */
+#ifndef MT_JOB_H
+#define MT_JOB_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "core/bugs.h"
+#include "core/inject.h"
+#include "core/rcu.h"
+#include "workloads/workload.h"
+
+#define MT_JOB_NAME_LEN		64
+#define MT_MAX_THREADS		(MT_MAX_SHARDS - 2)	/* one shard for the control thread */
+#define MT_WL_OPTS_MAX		512
+
+enum mt_expect_kind { MT_JOB_EXPECT_CLEAN, MT_JOB_EXPECT_DETECT };
+
+struct mt_thread_place {
+	int node;		/* logical NUMA node */
+	int cpu;		/* OS index of the PU, -1 for none */
+};
+
+struct mt_placement {
+	bool bind;		/* bind threads (a real topology) */
+	bool synthetic;		/* the topology is HWLOC_SYNTHETIC or from a file */
+	char why_not_bound[96];
+	int nnodes;		/* nodes used */
+	int nodes[MT_MAX_NODES];
+	struct mt_thread_place thread[MT_MAX_THREADS];
+};
+
+struct mt_job {
+	char name[MT_JOB_NAME_LEN];
+	const char *file;		/* where it was defined (for messages) */
+	int line;
+	const struct workload *wl;
+	_Alignas(16) unsigned char wl_opts[MT_WL_OPTS_MAX];
+	struct wl_mix mix;
+	char mix_spec[256];
+	unsigned int threads;
+	uint64_t runtime_ns;		/* 0: until cancelled */
+	enum mt_rcu_flavor rcu;
+	uint64_t seed;			/* 0: drawn at start, then printed */
+	struct mt_inject_conf inject;
+	char windows[256];
+	uint64_t audit_interval_ns;	/* 0: audit only at the end */
+	uint64_t stutter_ns;		/* park all workers this often; 0 = off */
+	mt_bugset_t bugs;
+	char bugs_spec[512];
+	enum mt_expect_kind expect;
+	bool stop_on_detect;		/* a detect job ends at its first detection */
+	char nodes[64];			/* "all", "0", "0-1", "0,2" */
+	char cpus[128];			/* "" = every PU of the nodes */
+	struct mt_placement plan;
+	uint64_t hang_grace_ns;		/* the runner kills a job this late */
+};
+
+/* Defaults of DESIGN.md: runtime 30s, memb, seed 0, delay 0.001, ... */
+void mt_job_defaults(struct mt_job *job, const struct workload *wl);
+/* Set the workload, resetting its options and mix to their defaults. */
+int mt_job_set_workload(struct mt_job *job, const struct workload *wl,
+			char *err, size_t errlen);
+
+#endif /* MT_JOB_H */

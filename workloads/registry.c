@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * registry.c - every workload, by name.  A workload listed here and not
+ * defined fails at link time.
+ */
+#include <string.h>
+
+#include "workloads/workload.h"
+
+extern const struct workload wl_null;
+
+const struct workload *const mt_workloads[] = {
+	&wl_null,
+	NULL,
+};
+
+const struct workload *wl_lookup(const char *name)
+{
+	for (const struct workload *const *w = mt_workloads; *w; w++)
+		if (!strcmp((*w)->name, name))
+			return *w;
+	return NULL;
+}

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * workload.h - what a workload is: one file in workloads/, ending in one
+ * descriptor (name, options table with types and bounds, thread roles,
+ * init/run/audit/teardown), listed in workloads/registry.c.
+ *
+ *	const struct workload wl_null = {
+ *		.name = "null",
+ *		.opts = null_opts, .opts_size = sizeof(struct null_opts),
+ *		.roles = null_roles,
+ *		.init = null_init, .run = null_run,
+ *		.audit = null_audit, .teardown = null_teardown,
+ *	};
+ *
+ * Roles are the kinds of operation a worker performs ("fault",
+ * "numa_maps", "fork" ...).  The job's mix= weights them; each worker
+ * draws its next role with wl_pick_role(), and counts what it did with
+ * mt_ops_inc(role).  Role indices are op indices in the metrics.
+ *
+ * The lifecycle, run by lib/engine in the job's own process:
+ *  1. init(ctx): build the world (caches, tasks, segments).  Called once,
+ *     on the control thread, registered with RCU.  Return 0 or -errno.
+ *  2. run(t) on each worker thread, already placed, registered with RCU
+ *     and given its counter shard and PRNG stream:
+ *
+ *	while (wl_continue(t)) {
+ *		unsigned int role = wl_pick_role(t);
+ *		...do one operation...
+ *		mt_ops_inc(role);
+ *	}
+ *	...release what this thread owns...
+ *
+ *     A worker calls wl_continue() only between operations, holding no
+ *     lock and no transient reference: the audit runs while every worker
+ *     is parked there.  Under qsbr, wl_continue() is also the quiescent
+ *     state.
+ *  3. audit(ctx): at a quiesce point (all workers parked, rcu_barrier()
+ *     done), compare every live object's count with its owners and report
+ *     leaked_refs / missing_refs.  Called every audit_interval and once
+ *     after the workers stop, before teardown.
+ *  4. teardown(ctx): free the world and destroy the caches, which counts
+ *     leaked_objects{cache}.
+ */
+#ifndef MT_WORKLOAD_H
+#define MT_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "core/compiler.h"
+#include "core/counters.h"
+
+enum wl_opt_type {
+	WL_OPT_UINT,		/* unsigned int, bounds inclusive */
+	WL_OPT_DOUBLE,		/* double, bounds inclusive */
+	WL_OPT_BOOL,		/* 0/1, yes/no, true/false */
+	WL_OPT_TIME,		/* uint64_t ns; job files write 10ms, 2s, 1m */
+	WL_OPT_STRING,		/* char[WL_OPT_STRLEN] */
+};
+
+#define WL_OPT_STRLEN 64
+
+struct wl_opt {
+	const char *name;
+	enum wl_opt_type type;
+	size_t off;		/* offset in the workload's options struct */
+	double min, max;	/* bounds for numbers and times (ns) */
+	const char *def;	/* default, as a job file would write it */
+	const char *help;
+};
+
+#define WL_OPT(st, field, typ, lo, hi, dflt, hlp) \
+	{ .name = #field, .type = (typ), .off = offsetof(st, field), \
+	  .min = (lo), .max = (hi), .def = (dflt), .help = (hlp) }
+
+struct wl_mix {
+	uint32_t weight[MT_MAX_OPS];
+	uint32_t total;
+	unsigned int nroles;
+};
+
+struct workload;
+struct mt_job;
+
+struct wl_ctx {
+	const struct workload *wl;
+	const struct mt_job *job;
+	const void *opts;		/* the workload's options struct */
+	const struct wl_mix *mix;
+	unsigned int nthreads;
+	uint64_t seed;
+	void *priv;			/* the workload's world */
+};
+
+struct wl_thread {
+	struct wl_ctx *ctx;
+	unsigned int idx;		/* 0 .. nthreads-1 */
+	int node;			/* logical NUMA node */
+	int cpu;			/* PU it is bound to, -1 if not bound */
+	void *priv;			/* the workload's per-thread state */
+};
+
+struct workload {
+	const char *name;
+	const char *desc;
+	const struct wl_opt *opts;	/* terminated by { NULL } */
+	size_t opts_size;
+	const char *const *roles;	/* terminated by NULL; <= MT_MAX_OPS */
+	const char *default_mix;	/* "fault:60,numa_maps:10,..." */
+	/* Coverage for PASS: needs overlaps > 0 when threads > 1. */
+	bool need_overlap;
+	int (*init)(struct wl_ctx *ctx);
+	void (*run)(struct wl_thread *t);
+	void (*audit)(struct wl_ctx *ctx);
+	void (*teardown)(struct wl_ctx *ctx);
+};
+
+/* The registry (workloads/registry.c). */
+extern const struct workload *const mt_workloads[];
+const struct workload *wl_lookup(const char *name);
+
+/* ---- for workers (lib/engine/engine.c) ---- */
+
+/*
+ * wl_continue - between two operations: park if the control thread asks
+ * (stutter, audit), announce a quiescent state, check that no lock is
+ * held.  Return: false when the job is over.
+ */
+bool wl_continue(struct wl_thread *t);
+/* Draw the next role by the job's mix weights. */
+unsigned int wl_pick_role(struct wl_thread *t);
+/* Nanoseconds since the job started. */
+uint64_t wl_elapsed_ns(const struct wl_ctx *ctx);
+
+/* Options: look up, apply a value, fill the defaults (lib/engine/options.c). */
+const struct wl_opt *wl_opt_lookup(const struct workload *wl, const char *name);
+/* Return: 0, or -1 with a message in err. */
+int wl_opt_set(const struct wl_opt *o, void *opts, const char *value,
+	       char *err, size_t errlen);
+int wl_opts_defaults(const struct workload *wl, void *opts, char *err, size_t errlen);
+/* Parse "name:weight,..." against the roles.  Return: 0, or -1 with err. */
+int wl_mix_parse(const struct workload *wl, const char *spec, struct wl_mix *mix,
+		 char *err, size_t errlen);
+unsigned int wl_nroles(const struct workload *wl);
+
+#endif /* MT_WORKLOAD_H */

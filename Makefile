@@ -57,7 +57,10 @@ override CPPFLAGS += -D_GNU_SOURCE -Ilib -I. $(PKG_CFLAGS) \
 override LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS := $(PKG_LIBS) -lm
 
-LIB_SRCS := $(wildcard lib/core/*.c lib/mm/*.c lib/engine/*.c workloads/*.c)
+# LIB_EXCLUDE= leaves files out of the library (a model being written);
+# TESTS= limits the unit tests built and run (names: t_slab t_mm ...).
+LIB_EXCLUDE ?=
+LIB_SRCS := $(filter-out $(LIB_EXCLUDE),$(wildcard lib/core/*.c lib/mm/*.c lib/engine/*.c workloads/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB := $(B)/libmmtorture.a
 
@@ -67,7 +70,11 @@ CLI := $(B)/bin/mmtorture
 DAEMON := $(B)/bin/mmtortured
 BINS := $(if $(CLI_SRCS),$(CLI)) $(if $(wildcard daemon/mmtortured.c),$(DAEMON))
 
+ifneq ($(TESTS),)
+TEST_SRCS := $(TESTS:%=tests/unit/%.c)
+else
 TEST_SRCS := $(wildcard tests/unit/t_*.c)
+endif
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 SHELL_TESTS := $(sort $(wildcard tests/cli/*.sh) $(wildcard tests/service/*.sh))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)

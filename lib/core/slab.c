@@ -94,6 +94,7 @@ static struct {
 	unsigned long numa_chunks;
 	struct { char *base; size_t len; bool numa; } chunks[MAX_CHUNKS];
 	unsigned int nchunks;			/* ATOMIC for readers */
+	uintptr_t lo, hi;			/* ATOMIC: bounds of every chunk */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -158,6 +159,10 @@ static int pool_grow(int node)
 	pool.chunks[n].base = base;
 	pool.chunks[n].len = len;
 	pool.chunks[n].numa = numa;
+	if (!pool.lo || (uintptr_t)base < pool.lo)
+		__atomic_store_n(&pool.lo, (uintptr_t)base, __ATOMIC_RELAXED);
+	if ((uintptr_t)base + len > pool.hi)
+		__atomic_store_n(&pool.hi, (uintptr_t)base + len, __ATOMIC_RELAXED);
 	pool.numa_chunks += numa;
 	__atomic_store_n(&pool.nchunks, n + 1, __ATOMIC_RELEASE);
 
@@ -232,6 +237,7 @@ void mt_pagepool_release(void)
 	}
 	memset(pool.free, 0, sizeof(pool.free));
 	pool.nchunks = 0;
+	pool.lo = pool.hi = 0;
 	pool.nfree = pool.ntotal = pool.numa_chunks = 0;
 	pthread_mutex_unlock(&pool.lock);
 }
@@ -242,6 +248,9 @@ static struct slab_page *pool_page_of(const void *addr)
 	unsigned int n = __atomic_load_n(&pool.nchunks, __ATOMIC_ACQUIRE);
 	const char *a = addr;
 
+	if ((uintptr_t)addr < __atomic_load_n(&pool.lo, __ATOMIC_RELAXED) ||
+	    (uintptr_t)addr >= __atomic_load_n(&pool.hi, __ATOMIC_RELAXED))
+		return NULL;
 	for (unsigned int i = 0; i < n; i++)
 		if (a >= pool.chunks[i].base &&
 		    a < pool.chunks[i].base + pool.chunks[i].len) {
@@ -426,7 +435,12 @@ static long poison_check(struct kmem_cache *c, struct obj_hdr *h)
 
 void *kmem_cache_alloc(struct kmem_cache *c)
 {
-	int node = node_index(mt_this_node);
+	return kmem_cache_alloc_node(c, mt_this_node);
+}
+
+void *kmem_cache_alloc_node(struct kmem_cache *c, int nid)
+{
+	int node = node_index(nid);
 	struct slab_page *pg;
 	struct obj_hdr *h;
 	long bad = -1;
@@ -462,7 +476,7 @@ void *kmem_cache_alloc(struct kmem_cache *c)
 		if (bad >= 0)
 			badbyte = ((unsigned char *)payload(h))[bad];
 	}
-	h->node = (uint8_t)node;
+	h->node = (uint8_t)node_index(mt_this_node);
 	__atomic_store_n(&h->gen, ++c->gen_seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->state, OBJ_STATE_LIVE, __ATOMIC_RELEASE);
 	c->live++;
@@ -570,9 +584,14 @@ static bool hdr_on_slot(const struct slab_page *pg, const struct obj_hdr *h)
 void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 {
 	struct obj_hdr *h = hdr_of(obj);
-	struct slab_page *pg = page_of(h), *to_pool = NULL, *to_rcu = NULL;
+	struct slab_page *pg = pool_page_of(h), *to_pool = NULL, *to_rcu = NULL;
 	bool remote;
 
+	if (unlikely(!pg)) {
+		mt_report(MT_DOUBLE_FREE, where, "free of %p to cache %s: not slab memory",
+			  obj, c->name);
+		return;
+	}
 	pthread_mutex_lock(&c->lock);
 	if (pg->magic != SLAB_PAGE_MAGIC ||
 	    __atomic_load_n(&pg->cache_id, __ATOMIC_RELAXED) != c->id ||
@@ -690,6 +709,30 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 	return leaked;
 }
 
+unsigned long kmem_cache_walk_live(struct kmem_cache *c,
+				   void (*fn)(void *obj, void *arg), void *arg)
+{
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (int l = 0; l <= MT_MAX_NODES; l++) {
+		struct page_list *pl = l < MT_MAX_NODES ? &c->partial[l] : &c->full;
+
+		for (struct slab_page *pg = pl->head; pg; pg = pg->next)
+			for (uint32_t i = 0; i < pg->nobj; i++) {
+				struct obj_hdr *h = (struct obj_hdr *)
+					((char *)pg + pg->first + i * c->stride);
+
+				if (ld8(&h->state) == OBJ_STATE_LIVE) {
+					fn(payload(h), arg);
+					n++;
+				}
+			}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
 int kmem_obj_node(const void *obj)
 {
 	return page_of(obj)->node;
@@ -711,16 +754,18 @@ enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
 			    const char *where)
 {
 	const struct obj_hdr *h = hdr_of(obj);
-	const struct slab_page *pg = page_of(h);
-	uint8_t pstate = ld8(&pg->state);
-	uint16_t owner = __atomic_load_n(&pg->cache_id, __ATOMIC_RELAXED);
+	const struct slab_page *pg = pool_page_of(h);
+	uint8_t pstate;
+	uint16_t owner;
 	char other[MT_NAME_LEN];
 
-	if (unlikely(pg->magic != SLAB_PAGE_MAGIC)) {
+	if (unlikely(!pg || pg->magic != SLAB_PAGE_MAGIC)) {
 		mt_report(MT_TYPE_CONFUSION, where, "%s pointer %p is not slab memory",
 			  c->name, obj);
 		return OBJ_BAD;
 	}
+	pstate = ld8(&pg->state);
+	owner = __atomic_load_n(&pg->cache_id, __ATOMIC_RELAXED);
 	if (unlikely(pstate == PAGE_POOL || !owner)) {
 		mt_report(MT_USE_AFTER_FREE, where,
 			  "%s object %p: its page was freed back to the pool",

@@ -86,6 +86,8 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c);
 
 /* Return: an object, or NULL (injected failure, or the pool is exhausted). */
 void *kmem_cache_alloc(struct kmem_cache *c);
+/* The same, from a page of node @nid (the calling thread's node otherwise). */
+void *kmem_cache_alloc_node(struct kmem_cache *c, int nid);
 void *kmem_cache_zalloc(struct kmem_cache *c);
 void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where);
 #define kmem_cache_free(c, o)	__kmem_cache_free((c), (o), __func__)
@@ -111,6 +113,17 @@ enum obj_status __obj_check_gen(const void *obj, const struct kmem_cache *c,
 #define obj_check_gen(o, c, g)	__obj_check_gen((o), (c), (g), __func__)
 /* True unless obj_check() counted a bad access. */
 #define obj_valid(o, c)		(obj_check((o), (c)) != OBJ_BAD)
+
+/**
+ * kmem_cache_walk_live - call @fn on every live object of @c
+ *
+ * For audits: finds objects that no owner points to any more.
+ * Context: a quiesce point: nobody allocates or frees from @c meanwhile
+ * (the cache lock is held across the walk; @fn must not call into @c).
+ * Return: the number of live objects walked.
+ */
+unsigned long kmem_cache_walk_live(struct kmem_cache *c,
+				   void (*fn)(void *obj, void *arg), void *arg);
 
 /* The object's generation (read without a lock; for handles). */
 uint32_t obj_gen(const void *obj);

@@ -243,6 +243,7 @@ const struct workload wl_null = {
 	.opts_size = sizeof(struct null_opts),
 	.roles = null_roles,
 	.default_mix = "get_put:70,replace:20,alloc:10",
+	.models = "",
 	.need_overlap = false,
 	.init = null_init,
 	.run = null_run,

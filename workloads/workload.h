@@ -108,6 +108,8 @@ struct workload {
 	size_t opts_size;
 	const char *const *roles;	/* terminated by NULL; <= MT_MAX_OPS */
 	const char *default_mix;	/* "fault:60,numa_maps:10,..." */
+	/* The models it exercises, as bug catalogue models: "mempolicy,vma". */
+	const char *models;
 	/* Coverage for PASS: needs overlaps > 0 when threads > 1. */
 	bool need_overlap;
 	int (*init)(struct wl_ctx *ctx);

@@ -238,6 +238,7 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 		return harness_error(r, "cannot switch to RCU flavor %s: %s",
 				     mt_rcu_flavor_name(job->rcu), strerror(-err));
 	mt_bugs_enabled = job->bugs;
+	job->inject.windows = job->windows[0] ? job->windows : NULL;
 	mt_inject_configure(&job->inject);
 
 	memset(&eng.ctx, 0, sizeof(eng.ctx));

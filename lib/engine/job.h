@@ -31,7 +31,7 @@ struct mt_thread_place {
 struct mt_placement {
 	bool bind;		/* bind threads (a real topology) */
 	bool synthetic;		/* the topology is HWLOC_SYNTHETIC or from a file */
-	char why_not_bound[96];
+	char why_not_bound[224];
 	int nnodes;		/* nodes used */
 	int nodes[MT_MAX_NODES];
 	struct mt_thread_place thread[MT_MAX_THREADS];
@@ -39,7 +39,7 @@ struct mt_placement {
 
 struct mt_job {
 	char name[MT_JOB_NAME_LEN];
-	const char *file;		/* where it was defined (for messages) */
+	char file[128];			/* where it was defined (for messages) */
 	int line;
 	const struct workload *wl;
 	_Alignas(16) unsigned char wl_opts[MT_WL_OPTS_MAX];

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cli.c - `mmtorture`: run job files in the foreground, check them, list
+ * the bug catalogue and the workloads, and talk to the daemon (client.c).
+ *
+ * Exit codes: 0 every expectation met; 1 usage or configuration error;
+ * 2 an expectation failed (FAIL, MISSED, INCONCLUSIVE, a crash); 3 harness
+ * error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/bugs.h"
+#include "daemon/client.h"
+#include "lib/engine/jobfile.h"
+#include "lib/engine/options.h"
+#include "lib/engine/placement.h"
+#include "lib/engine/result.h"
+#include "lib/engine/runner.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mmtorture COMMAND [ARGS]\n"
+		"\n"
+		"In the foreground:\n"
+		"  run [--results DIR] [--no-results] [--progress SECS] [--quiet] FILE...\n"
+		"                      run the jobs of the job files, one after the other\n"
+		"  check FILE...       parse job files and print the jobs, run nothing\n"
+		"  bugs [--json]       the catalogue of injectable bugs\n"
+		"  workloads           the workloads, their roles and options\n"
+		"  version\n"
+		"\n"
+		"With the daemon (--socket PATH, or MMTORTURE_SOCKET, default %s):\n"
+		"  submit [--name NAME] FILE   queue a job file; prints the job ids\n"
+		"  list                list jobs, queued, running and finished\n"
+		"  status [ID]         the daemon, or one job with its live counters\n"
+		"  cancel ID           cancel a queued or running job\n"
+		"  wait ID             wait for a job; exits with its verdict's code\n"
+		"  dump [json|prom]    daemon-wide metrics\n"
+		"  Add --json for machine-readable output.\n"
+		"\n"
+		"Exit codes: 0 every expectation met, 1 usage or config error,\n"
+		"2 an expectation failed (FAIL, MISSED, INCONCLUSIVE, crash), 3 harness error.\n",
+		MT_DEFAULT_SOCKET);
+}
+
+static int load_all(int nfiles, char **files, struct mt_topology *topo,
+		    struct mt_jobset *sets)
+{
+	char err[256];
+	int bad = 0;
+
+	if (mt_topology_load(topo, err, sizeof(err))) {
+		fprintf(stderr, "mmtorture: %s\n", err);
+		return -1;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		struct mt_errors e = { 0 };
+
+		if (mt_jobfile_load(files[i], topo, &sets[i], &e)) {
+			mt_errors_print(&e, stderr);
+			bad++;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct mt_topology topo;
+	struct mt_jobset *sets;
+	int rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "mmtorture check: no job file given\n");
+		return MT_EXIT_USAGE;
+	}
+	sets = calloc((size_t)argc, sizeof(*sets));
+	rc = load_all(argc - 1, argv + 1, &topo, sets);
+	if (!rc) {
+		for (int i = 0; i < argc - 1; i++) {
+			printf("%s: %d job%s\n", argv[i + 1], sets[i].njobs,
+			       sets[i].njobs == 1 ? "" : "s");
+			for (int k = 0; k < sets[i].njobs; k++) {
+				const struct mt_job *j = &sets[i].jobs[k];
+				char rt[32];
+
+				mt_format_time(j->runtime_ns, rt, sizeof(rt));
+				printf("  %-28s workload=%s threads=%u runtime=%s rcu=%s expect=%s%s%s\n",
+				       j->name, j->wl->name, j->threads, rt, mt_rcu_flavor_name(j->rcu),
+				       j->expect == MT_JOB_EXPECT_DETECT ? "detect" : "clean",
+				       j->bugs_spec[0] ? " bugs=" : "", j->bugs_spec);
+			}
+		}
+	}
+	for (int i = 0; i < argc - 1; i++)
+		mt_jobset_free(&sets[i]);
+	free(sets);
+	mt_topology_fini(&topo);
+	return rc ? MT_EXIT_USAGE : MT_EXIT_OK;
+}
+
+static void summary_table(struct mt_result *res, int n)
+{
+	printf("\n%-32s %-10s %-13s %9s %9s %7s %7s  %s\n", "job", "workload", "verdict",
+	       "elapsed", "detect", "races", "leaks", "seed");
+	for (int i = 0; i < n; i++) {
+		uint64_t races = 0, leaks = 0;
+		char det[16] = "-";
+
+		for (int c = 0; c < MT_NCOUNTERS; c++) {
+			if (mt_counter_class(c) == MT_CLASS_RACE)
+				races += res[i].counters[c];
+			else if (mt_counter_class(c) == MT_CLASS_LEAK)
+				leaks += res[i].counters[c];
+		}
+		if (res[i].detect_s >= 0)
+			snprintf(det, sizeof(det), "%.3fs", res[i].detect_s);
+		printf("%-32s %-10s %-13s %8.1fs %9s %7llu %7llu  %llu\n", res[i].job,
+		       res[i].workload, mt_verdict_name(res[i].verdict), res[i].elapsed_s, det,
+		       (unsigned long long)races, (unsigned long long)leaks,
+		       (unsigned long long)res[i].seed);
+	}
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "results", required_argument, NULL, 'r' },
+		{ "no-results", no_argument, NULL, 'n' },
+		{ "progress", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mt_run_opts ro = { .results_root = "results", .out = stdout,
+				  .progress_ns = 5000000000ull, .cancel = &interrupted };
+	struct mt_topology topo;
+	struct mt_jobset *sets;
+	struct mt_result *res;
+	struct mt_region *region;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int c, total = 0, n = 0, worst = MT_EXIT_OK, nfiles;
+	double secs;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:np:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			ro.results_root = optarg;
+			break;
+		case 'n':
+			ro.results_root = NULL;
+			break;
+		case 'p':
+			if (mt_parse_double(optarg, &secs) || secs < 0) {
+				fprintf(stderr, "mmtorture run: --progress '%s' is not a number of seconds\n",
+					optarg);
+				return MT_EXIT_USAGE;
+			}
+			ro.progress_ns = (uint64_t)(secs * 1e9);
+			break;
+		case 'q':
+			ro.out = NULL;
+			break;
+		case 'h':
+			usage(stdout);
+			return MT_EXIT_OK;
+		default:
+			return MT_EXIT_USAGE;
+		}
+	}
+	nfiles = argc - optind;
+	if (nfiles < 1) {
+		fprintf(stderr, "mmtorture run: no job file given\n");
+		return MT_EXIT_USAGE;
+	}
+	sets = calloc((size_t)nfiles, sizeof(*sets));
+	if (load_all(nfiles, argv + optind, &topo, sets)) {
+		free(sets);
+		return MT_EXIT_USAGE;
+	}
+	for (int i = 0; i < nfiles; i++)
+		total += sets[i].njobs;
+	res = calloc((size_t)total, sizeof(*res));
+	region = mt_region_create(true);
+	if (!res || !region) {
+		fprintf(stderr, "mmtorture run: out of memory\n");
+		return MT_EXIT_HARNESS;
+	}
+	ro.tty = ro.out && isatty(fileno(ro.out));
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	printf("mmtorture %s: %d job%s from %d file%s; machine: %s\n", MT_VERSION, total,
+	       total == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", topo.desc);
+
+	for (int i = 0; i < nfiles && !interrupted; i++)
+		for (int k = 0; k < sets[i].njobs && !interrupted; k++) {
+			int rc;
+
+			if (ro.out)
+				printf("\n");
+			rc = mt_run_job(&sets[i].jobs[k], region, &ro, &res[n]);
+			n++;
+			if (rc == MT_EXIT_HARNESS || (rc == MT_EXIT_EXPECT && worst != MT_EXIT_HARNESS))
+				worst = rc;
+		}
+	summary_table(res, n);
+	if (n < total) {
+		printf("interrupted: %d of %d jobs not run\n", total - n, total);
+		if (worst == MT_EXIT_OK)
+			worst = MT_EXIT_EXPECT;
+	}
+	printf("\n%s\n", worst == MT_EXIT_OK ? "every expectation met" :
+	       worst == MT_EXIT_EXPECT ? "an expectation failed" : "harness error");
+	for (int i = 0; i < nfiles; i++)
+		mt_jobset_free(&sets[i]);
+	free(sets);
+	free(res);
+	mt_region_destroy(region);
+	mt_topology_fini(&topo);
+	return worst;
+}
+
+static int cmd_bugs(int argc, char **argv)
+{
+	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	char fires[128];
+
+	if (json) {
+		json_t *a = json_array();
+		char *s;
+
+		for (int b = 0; b < MT_NBUGS; b++) {
+			const struct mt_bug_desc *d = &mt_bug_table[b];
+
+			mt_bug_fires_str(d, fires, sizeof(fires));
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+				"name", d->name, "model", d->model, "seed", d->seed,
+				"description", d->desc, "fires", fires,
+				"expect", d->expect == MT_EXPECT_NONE ? "clean" : "detect"));
+		}
+		s = json_dumps(a, JSON_INDENT(2));
+		puts(s);
+		free(s);
+		json_decref(a);
+		return 0;
+	}
+	printf("%-28s %-10s %-26s %s\n", "name", "model", "seed", "what fires");
+	for (int b = 0; b < MT_NBUGS; b++) {
+		const struct mt_bug_desc *d = &mt_bug_table[b];
+
+		mt_bug_fires_str(d, fires, sizeof(fires));
+		printf("%-28s %-10s %-26s %s\n", d->name, d->model, d->seed, fires);
+		printf("    %s\n", d->desc);
+	}
+	return 0;
+}
+
+static int cmd_workloads(void)
+{
+	for (const struct workload *const *w = mt_workloads; *w; w++) {
+		const struct workload *wl = *w;
+
+		printf("%s - %s\n  roles:", wl->name, wl->desc);
+		for (unsigned int i = 0; wl->roles[i]; i++)
+			printf(" %s", wl->roles[i]);
+		printf("\n  default mix: %s\n  models: %s\n", wl->default_mix ? wl->default_mix : "(equal)",
+		       wl->models && *wl->models ? wl->models : "(none)");
+		for (const struct wl_opt *o = wl->opts; o && o->name; o++)
+			printf("  %-18s default %-8s %s\n", o->name, o->def ? o->def : "", o->help);
+		printf("\n");
+	}
+	printf("job keys:\n");
+	for (const struct mt_job_key *k = mt_job_keys; k->name; k++)
+		printf("  %-18s %s\n", k->name, k->help);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return MT_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bugs"))
+		return cmd_bugs(argc - 1, argv + 1);
+	if (!strcmp(cmd, "workloads"))
+		return cmd_workloads();
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("mmtorture %s (%s)\n", MT_VERSION, MT_GIT_REV);
+		return 0;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (mt_client_is_command(cmd))
+		return mt_client_main(argc - 1, argv + 1);
+	fprintf(stderr, "mmtorture: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return MT_EXIT_USAGE;
+}

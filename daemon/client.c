@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * client.c - submit, list, status, cancel, wait and dump, against the
+ * daemon's control socket (--socket, or $MMTORTURE_SOCKET).  Human output
+ * by default; --json prints the daemon's reply as it came.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/counters.h"
+#include "daemon/client.h"
+#include "lib/engine/result.h"
+
+static const char *const commands[] = {
+	"submit", "list", "status", "cancel", "wait", "dump", NULL
+};
+
+bool mt_client_is_command(const char *cmd)
+{
+	for (int i = 0; commands[i]; i++)
+		if (!strcmp(commands[i], cmd))
+			return true;
+	return false;
+}
+
+static char *read_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			if (!buf || cap > MT_MAX_MESSAGE) {
+				snprintf(err, errlen, "%s: larger than %d bytes", path, MT_MAX_MESSAGE / 2);
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+		}
+		n = fread(buf + len, 1, 4096, f);
+		len += n;
+		if (n < 4096)
+			break;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Send @req, return the reply (or NULL after printing why). */
+static json_t *call(const char *sock, json_t *req)
+{
+	char err[256];
+	json_t *rep;
+	int fd = mt_proto_connect(sock);
+
+	if (fd < 0) {
+		fprintf(stderr, "mmtorture: cannot connect to %s: %s (is mmtortured running?)\n",
+			sock, strerror(errno));
+		json_decref(req);
+		return NULL;
+	}
+	json_object_set_new(req, "v", json_integer(MT_PROTO_VERSION));
+	if (mt_proto_send(fd, req)) {
+		fprintf(stderr, "mmtorture: cannot send to %s: %s\n", sock, strerror(errno));
+		close(fd);
+		json_decref(req);
+		return NULL;
+	}
+	json_decref(req);
+	rep = mt_proto_recv(fd, err, sizeof(err));
+	close(fd);
+	if (!rep)
+		fprintf(stderr, "mmtorture: bad reply from %s: %s\n", sock, err);
+	return rep;
+}
+
+static int refused(const json_t *rep)
+{
+	const json_t *d = json_object_get(rep, "details");
+	size_t i;
+	json_t *v;
+
+	fprintf(stderr, "mmtorture: %s: %s\n",
+		json_string_value(json_object_get(rep, "code")) ?: "error",
+		json_string_value(json_object_get(rep, "error")) ?: "(no message)");
+	json_array_foreach(d, i, v)
+		fprintf(stderr, "  %s\n", json_string_value(v));
+	return MT_EXIT_USAGE;
+}
+
+static const char *js(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "-";
+}
+
+static double jnum(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void print_job_line(const json_t *j)
+{
+	const json_t *det = json_object_get(j, "time_to_detection_seconds");
+	char d[16] = "-";
+
+	if (json_is_number(det))
+		snprintf(d, sizeof(d), "%.3fs", json_number_value(det));
+	printf("%5lld  %-28s %-10s %-10s %-13s %8.1fs %9s\n",
+	       (long long)json_integer_value(json_object_get(j, "id")), js(j, "name"),
+	       js(j, "workload"), js(j, "state"), js(j, "verdict"), jnum(j, "elapsed_seconds"), d);
+}
+
+static void print_counters(const json_t *o, const char *title)
+{
+	const char *k;
+	json_t *v;
+	bool any = false;
+
+	json_object_foreach((json_t *)o, k, v)
+		if (json_integer_value(v)) {
+			if (!any)
+				printf("  %s:", title);
+			printf(" %s=%lld", k, (long long)json_integer_value(v));
+			any = true;
+		}
+	printf(any ? "\n" : "  %s: none\n", title);
+}
+
+int mt_client_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sock = getenv("MMTORTURE_SOCKET"), *name = NULL, *cmd = argv[0];
+	bool json = false;
+	json_t *req, *rep;
+	int c, rc = MT_EXIT_OK;
+	long long id = -1;
+
+	if (!sock || !*sock)
+		sock = MT_DEFAULT_SOCKET;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:jn:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		default:
+			return MT_EXIT_USAGE;
+		}
+	}
+	req = json_pack("{s:s}", "cmd", cmd);
+	if (!strcmp(cmd, "submit")) {
+		char err[300], *text;
+
+		if (optind != argc - 1) {
+			fprintf(stderr, "mmtorture submit: give one job file\n");
+			json_decref(req);
+			return MT_EXIT_USAGE;
+		}
+		text = read_file(argv[optind], err, sizeof(err));
+		if (!text) {
+			fprintf(stderr, "mmtorture submit: %s\n", err);
+			json_decref(req);
+			return MT_EXIT_USAGE;
+		}
+		json_object_set_new(req, "jobfile", json_string(text));
+		json_object_set_new(req, "filename", json_string(argv[optind]));
+		if (name)
+			json_object_set_new(req, "name", json_string(name));
+		free(text);
+	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "wait")) {
+		if (optind < argc) {
+			char *end;
+
+			id = strtoll(argv[optind], &end, 10);
+			if (*end || id < 0) {
+				fprintf(stderr, "mmtorture %s: '%s' is not a job id\n", cmd, argv[optind]);
+				json_decref(req);
+				return MT_EXIT_USAGE;
+			}
+			json_object_set_new(req, "id", json_integer(id));
+		} else if (strcmp(cmd, "status")) {
+			fprintf(stderr, "mmtorture %s: give a job id\n", cmd);
+			json_decref(req);
+			return MT_EXIT_USAGE;
+		}
+	} else if (!strcmp(cmd, "dump")) {
+		const char *fmt = optind < argc ? argv[optind] : "prom";
+
+		if (strcmp(fmt, "prom") && strcmp(fmt, "json")) {
+			fprintf(stderr, "mmtorture dump: format '%s': prom or json\n", fmt);
+			json_decref(req);
+			return MT_EXIT_USAGE;
+		}
+		json_object_set_new(req, "format", json_string(fmt));
+	}
+
+	rep = call(sock, req);
+	if (!rep)
+		return MT_EXIT_HARNESS;
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		rc = refused(rep);
+		if (json) {
+			char *t = json_dumps(rep, JSON_COMPACT);
+
+			puts(t);
+			free(t);
+		}
+		json_decref(rep);
+		return rc;
+	}
+	if (!strcmp(cmd, "dump") && !json) {
+		const char *t = json_string_value(json_object_get(rep, "text"));
+
+		if (t)
+			fputs(t, stdout);
+		else {
+			char *s = json_dumps(json_object_get(rep, "metrics"), JSON_INDENT(2) | JSON_SORT_KEYS);
+
+			puts(s);
+			free(s);
+		}
+	} else if (json) {
+		char *s = json_dumps(rep, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+		puts(s);
+		free(s);
+		if (!strcmp(cmd, "wait"))
+			rc = (int)json_integer_value(json_object_get(json_object_get(rep, "job"),
+								     "exit_category"));
+	} else if (!strcmp(cmd, "submit")) {
+		size_t i;
+		json_t *j;
+
+		json_array_foreach(json_object_get(rep, "jobs"), i, j)
+			printf("submitted job %lld: %s (workload %s), %s\n",
+			       (long long)json_integer_value(json_object_get(j, "id")), js(j, "name"),
+			       js(j, "workload"), js(j, "state"));
+	} else if (!strcmp(cmd, "list")) {
+		size_t i;
+		json_t *j;
+
+		printf("%5s  %-28s %-10s %-10s %-13s %9s %9s\n", "id", "name", "workload", "state",
+		       "verdict", "elapsed", "detect");
+		json_array_foreach(json_object_get(rep, "jobs"), i, j)
+			print_job_line(j);
+	} else if (!strcmp(cmd, "status") && id < 0) {
+		const json_t *d = json_object_get(rep, "daemon");
+
+		printf("mmtortured %s, up %.0fs, pid %lld\n", js(d, "version"), jnum(d, "uptime_seconds"),
+		       (long long)json_integer_value(json_object_get(d, "pid")));
+		printf("  jobs: %lld running, %lld queued, %lld finished (max_parallel %lld)\n",
+		       (long long)json_integer_value(json_object_get(d, "running")),
+		       (long long)json_integer_value(json_object_get(d, "queued")),
+		       (long long)json_integer_value(json_object_get(d, "finished")),
+		       (long long)json_integer_value(json_object_get(d, "max_parallel")));
+		printf("  state directory: %s\n", js(d, "state_directory"));
+	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "wait")) {
+		const json_t *j = json_object_get(rep, "job");
+
+		printf("%5s  %-28s %-10s %-10s %-13s %9s %9s\n", "id", "name", "workload", "state",
+		       "verdict", "elapsed", "detect");
+		print_job_line(j);
+		if (json_string_value(json_object_get(j, "why")))
+			printf("  %s\n", js(j, "why"));
+		printf("  seed %s, %s, %lld threads%s%s\n", js(j, "seed"), js(j, "rcu"),
+		       (long long)json_integer_value(json_object_get(j, "threads")),
+		       json_string_value(json_object_get(j, "bugs")) &&
+		       *json_string_value(json_object_get(j, "bugs")) ? ", bugs " : "",
+		       json_string_value(json_object_get(j, "bugs")) ?: "");
+		if (json_object_get(j, "ops_per_second"))
+			printf("  %.0f ops/s, %lld ops\n", jnum(j, "ops_per_second"),
+			       (long long)json_integer_value(json_object_get(j, "ops_total")));
+		if (json_object_get(j, "races"))
+			print_counters(json_object_get(j, "races"), "races");
+		if (json_object_get(j, "leaks"))
+			print_counters(json_object_get(j, "leaks"), "leaks");
+		if (json_string_value(json_object_get(j, "results")))
+			printf("  results in %s\n", js(j, "results"));
+		if (!strcmp(cmd, "wait"))
+			rc = (int)json_integer_value(json_object_get(j, "exit_category"));
+	} else if (!strcmp(cmd, "cancel")) {
+		printf("job %lld: %s\n", id, js(rep, "message"));
+	}
+	json_decref(rep);
+	return rc;
+}

@@ -1,0 +1,719 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * jobfile.c - job files, read with libinih; see jobfile.h.
+ *
+ * Line numbers.  libinih's handler is not told the line it is called for
+ * (Debian's build has INI_HANDLER_LINENO off), so the file is fed through
+ * ini_parse_stream() with a reader of our own: it hands libinih one line
+ * at a time and remembers which line that was, and it also sees section
+ * headers as they go by, so that sections without keys still make jobs
+ * and a [global] repeated later applies only to the jobs after it (fio's
+ * rule).  Lines of any length are read whole (getline) and handed on in
+ * pieces no longer than libinih's buffer, which is allowed to grow
+ * (ini_allow_realloc), so no line is ever split into two.
+ *
+ * Parsing is two passes: the first collects every key=value with its
+ * line, the second builds each job — workload first, so that the
+ * workload's own options can be checked — and reports every problem.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/engine/jobfile.h"
+#include "lib/engine/options.h"
+#include "lib/engine/placement.h"
+
+const struct mt_job_key mt_job_keys[] = {
+	{ "workload", "the workload: see `mmtorture workloads`" },
+	{ "threads", "worker threads, 1..254 ($ncpus, $nodes and + - * / allowed)" },
+	{ "runtime", "how long to run: 30s, 5m, 2h, 1d; 0 = until cancelled" },
+	{ "rcu", "RCU flavor: memb, qsbr, mb or bp" },
+	{ "seed", "PRNG seed; 0 = draw one (it is printed with the results)" },
+	{ "delay", "probability of a delay at each race window pass, 0..1" },
+	{ "delay_mode", "spin, yield, sleep or mix" },
+	{ "delay_max", "longest delay, 0..1s" },
+	{ "windows", "comma list of race windows where delays apply (default: all)" },
+	{ "alloc_fail", "probability that a slab allocation fails, 0..1" },
+	{ "fail_nth", "each worker's Nth slab allocation fails, once; 0 = off" },
+	{ "audit_interval", "refcount audit at a quiesce point this often; 0 = at the end only" },
+	{ "stutter", "park and restart all workers together this often; 0 = off" },
+	{ "nodes", "NUMA nodes for the threads: all, 0, 0-1, 0,2" },
+	{ "cpus", "PUs allowed: a list like 0-3,8; empty = all of the nodes" },
+	{ "mix", "role weights: role:weight,... (default: the workload's)" },
+	{ "bugs", "injected bugs, comma list of names from `mmtorture bugs`" },
+	{ "expect", "clean (no race, no leak) or detect (the bugs must be caught)" },
+	{ "stop_on_detect", "a detect job ends at its first detection (default 1)" },
+	{ "hang_timeout", "kill the job this long after its runtime: a hang (default 60s)" },
+	{ NULL, NULL },
+};
+
+struct kv {
+	char *key;
+	char *value;
+	int line;
+};
+
+struct section {
+	char name[MT_JOB_NAME_LEN];
+	int line;
+	bool global;
+	int nglobals_before;	/* global kvs defined before this job */
+	struct kv *kv;
+	int nkv, cap;
+};
+
+struct parse {
+	const char *file;
+	FILE *in;		/* or: */
+	const char *text;	/* when parsing a string */
+	char *line;		/* the current line, read whole */
+	size_t linecap;
+	size_t off;		/* how much of it libinih has had */
+	ssize_t len;
+	int lineno;		/* the line being handed out */
+	struct section *sec;
+	int nsec, capsec;
+	struct kv *globals;	/* every kv of every [global], in order */
+	int nglobals, capglobals;
+	struct mt_errors *err;
+	struct mt_topology *topo;
+};
+
+void mt_errors_add(struct mt_errors *e, const char *fmt, ...)
+{
+	char msg[sizeof(e->msg[0])];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* a [global] key is applied to every job: say its problem once */
+	for (int i = 0; i < e->n && i < (int)ARRAY_SIZE(e->msg); i++)
+		if (!strcmp(e->msg[i], msg))
+			return;
+	if (e->n < (int)ARRAY_SIZE(e->msg))
+		memcpy(e->msg[e->n], msg, sizeof(msg));
+	e->n++;
+}
+
+void mt_errors_print(const struct mt_errors *e, FILE *f)
+{
+	int shown = e->n < (int)ARRAY_SIZE(e->msg) ? e->n : (int)ARRAY_SIZE(e->msg);
+
+	for (int i = 0; i < shown; i++)
+		fprintf(f, "%s\n", e->msg[i]);
+	if (e->n > shown)
+		fprintf(f, "... and %d more\n", e->n - shown);
+}
+
+static void *grow(void *p, int *cap, int need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 16;
+	if (*cap < need)
+		*cap = need;
+	return realloc(p, (size_t)*cap * size);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* A section header seen by the reader: every section is recorded here. */
+static void note_section(struct parse *ps, const char *line)
+{
+	char buf[256], *name, *end;
+	struct section *s;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	name = trim(buf);
+	if (*name != '[')
+		return;
+	end = strchr(name, ']');
+	if (!end)
+		return;		/* libinih reports it */
+	*end = '\0';
+	name = trim(name + 1);
+	ps->sec = grow(ps->sec, &ps->capsec, ps->nsec + 1, sizeof(*ps->sec));
+	s = &ps->sec[ps->nsec++];
+	memset(s, 0, sizeof(*s));
+	if (strlen(name) >= sizeof(s->name))
+		mt_errors_add(ps->err, "%s:%d: section name '%s' is longer than %d characters",
+			      ps->file, ps->lineno, name, MT_JOB_NAME_LEN - 1);
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->line = ps->lineno;
+	s->global = !strcmp(name, "global");
+	s->nglobals_before = ps->nglobals;
+	if (!s->global && !*name)
+		mt_errors_add(ps->err, "%s:%d: a job section needs a name", ps->file, ps->lineno);
+	for (int i = 0; i < ps->nsec - 1 && !s->global; i++)
+		if (!strcmp(ps->sec[i].name, name))
+			mt_errors_add(ps->err, "%s:%d: job '%s' is already defined at line %d",
+				      ps->file, ps->lineno, name, ps->sec[i].line);
+}
+
+static bool next_line(struct parse *ps)
+{
+	if (ps->in) {
+		ps->len = getline(&ps->line, &ps->linecap, ps->in);
+		return ps->len >= 0;
+	}
+	if (!*ps->text)
+		return false;
+	{
+		const char *nl = strchr(ps->text, '\n');
+		size_t n = nl ? (size_t)(nl - ps->text + 1) : strlen(ps->text);
+
+		if (n + 1 > ps->linecap) {
+			ps->linecap = n + 1;
+			ps->line = realloc(ps->line, ps->linecap);
+		}
+		memcpy(ps->line, ps->text, n);
+		ps->line[n] = '\0';
+		ps->len = (ssize_t)n;
+		ps->text += n;
+	}
+	return true;
+}
+
+/* libinih's reader: the next piece of the current line, or the next line. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *ps = stream;
+	size_t n;
+
+	if (!ps->line || ps->off >= (size_t)ps->len) {
+		if (!next_line(ps))
+			return NULL;
+		ps->off = 0;
+		ps->lineno++;
+		note_section(ps, ps->line);
+	}
+	n = (size_t)ps->len - ps->off;
+	if (n > (size_t)num - 1)
+		n = (size_t)num - 1;
+	memcpy(str, ps->line + ps->off, n);
+	str[n] = '\0';
+	ps->off += n;
+	return str;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *ps = user;
+	struct section *s;
+	struct kv kv;
+
+	if (!ps->nsec) {
+		mt_errors_add(ps->err, "%s:%d: key '%s' outside any section: start with [global] or [jobname]",
+			      ps->file, ps->lineno, name);
+		return 1;
+	}
+	s = &ps->sec[ps->nsec - 1];
+	kv.key = strdup(name);
+	kv.value = strdup(value ? value : "");
+	kv.line = ps->lineno;
+	if (s->global) {
+		ps->globals = grow(ps->globals, &ps->capglobals, ps->nglobals + 1, sizeof(kv));
+		ps->globals[ps->nglobals++] = kv;
+	}
+	s->kv = grow(s->kv, &s->cap, s->nkv + 1, sizeof(kv));
+	s->kv[s->nkv++] = kv;
+	(void)section;
+	return 1;
+}
+
+/* ---- values ---- */
+
+/* Replace $ncpus and $nodes. Return: -1 on an unknown $variable. */
+static int expand(const char *in, char *out, size_t len, const struct mt_topology *t,
+		  char *bad, size_t badlen)
+{
+	size_t o = 0;
+
+	while (*in && o + 1 < len) {
+		if (*in == '$') {
+			const char *v = in + 1;
+			size_t n = 0;
+			char num[16];
+
+			while (isalnum((unsigned char)v[n]) || v[n] == '_')
+				n++;
+			if (n == 5 && !strncmp(v, "ncpus", 5))
+				snprintf(num, sizeof(num), "%d", t ? t->npus : 1);
+			else if (n == 5 && !strncmp(v, "nodes", 5))
+				snprintf(num, sizeof(num), "%d", t ? t->nnodes : 1);
+			else {
+				snprintf(bad, badlen, "$%.*s", (int)n, v);
+				return -1;
+			}
+			for (char *c = num; *c && o + 1 < len; c++)
+				out[o++] = *c;
+			in = v + n;
+			continue;
+		}
+		out[o++] = *in++;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Integer expressions: + - * / and parentheses over unsigned numbers. */
+struct expr {
+	const char *p;
+	bool bad;
+};
+
+static long long expr_sum(struct expr *e);
+
+static void expr_ws(struct expr *e)
+{
+	while (isspace((unsigned char)*e->p))
+		e->p++;
+}
+
+static long long expr_atom(struct expr *e)
+{
+	long long v = 0;
+
+	expr_ws(e);
+	if (*e->p == '(') {
+		e->p++;
+		v = expr_sum(e);
+		expr_ws(e);
+		if (*e->p++ != ')')
+			e->bad = true;
+		return v;
+	}
+	if (!isdigit((unsigned char)*e->p)) {
+		e->bad = true;
+		return 0;
+	}
+	while (isdigit((unsigned char)*e->p)) {
+		v = v * 10 + (*e->p++ - '0');
+		if (v > (1ll << 53))
+			e->bad = true;
+	}
+	return v;
+}
+
+static long long expr_prod(struct expr *e)
+{
+	long long v = expr_atom(e);
+
+	for (;;) {
+		expr_ws(e);
+		if (*e->p == '*') {
+			e->p++;
+			v *= expr_atom(e);
+		} else if (*e->p == '/') {
+			long long d;
+
+			e->p++;
+			d = expr_atom(e);
+			if (!d)
+				e->bad = true;
+			else
+				v /= d;
+		} else {
+			return v;
+		}
+		if (v > (1ll << 53) || v < -(1ll << 53))
+			e->bad = true;
+	}
+}
+
+static long long expr_sum(struct expr *e)
+{
+	long long v = expr_prod(e);
+
+	for (;;) {
+		expr_ws(e);
+		if (*e->p == '+') {
+			e->p++;
+			v += expr_prod(e);
+		} else if (*e->p == '-') {
+			e->p++;
+			v -= expr_prod(e);
+		} else {
+			return v;
+		}
+	}
+}
+
+static int parse_uint_expr(const char *s, uint64_t *out)
+{
+	struct expr e = { s, false };
+	long long v = expr_sum(&e);
+
+	expr_ws(&e);
+	if (e.bad || *e.p || v < 0)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* ---- building jobs ---- */
+
+struct build {
+	struct parse *ps;
+	struct mt_job *job;
+	bool saw_detect_key;
+};
+
+static bool is_any_workload_option(const char *k)
+{
+	for (const struct workload *const *w = mt_workloads; *w; w++)
+		if (wl_opt_lookup(*w, k))
+			return true;
+	return false;
+}
+
+#define KEYERR(fmt, ...) \
+	mt_errors_add(ps->err, "%s:%d: key '%s': " fmt, ps->file, kv->line, kv->key, ##__VA_ARGS__)
+
+static int set_time(struct parse *ps, const struct kv *kv, const char *v, uint64_t *dst,
+		    uint64_t max)
+{
+	uint64_t ns;
+
+	if (mt_parse_time_ns(v, &ns) || ns > max) {
+		char m[32];
+
+		mt_format_time(max, m, sizeof(m));
+		KEYERR("'%s' is not a time up to %s (ns us ms s m h d)", v, m);
+		return -1;
+	}
+	*dst = ns;
+	return 0;
+}
+
+static int set_str(struct parse *ps, const struct kv *kv, const char *v, char *dst,
+		   size_t size)
+{
+	size_t n = strlen(v);
+
+	if (n >= size) {
+		KEYERR("value longer than %zu characters", size - 1);
+		return -1;
+	}
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+static int set_prob(struct parse *ps, const struct kv *kv, const char *v, double *dst)
+{
+	double d;
+
+	if (mt_parse_double(v, &d) || d < 0 || d > 1) {
+		KEYERR("'%s' is not a probability in 0..1", v);
+		return -1;
+	}
+	*dst = d;
+	return 0;
+}
+
+static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, bool from_global)
+{
+	char v[512], bad[64], err[256];
+	uint64_t u;
+	int x;
+
+	if (expand(kv->value, v, sizeof(v), ps->topo, bad, sizeof(bad))) {
+		KEYERR("unknown variable %s (known: $ncpus, $nodes)", bad);
+		return -1;
+	}
+	{
+		char *t = trim(v);
+
+		memmove(v, t, strlen(t) + 1);
+	}
+
+	if (!strcmp(kv->key, "workload"))
+		return 0;	/* resolved before the other keys */
+	if (!strcmp(kv->key, "threads")) {
+		if (parse_uint_expr(v, &u) || u < 1 || u > MT_MAX_THREADS) {
+			KEYERR("'%s' is not a thread count in 1..%d", kv->value, MT_MAX_THREADS);
+			return -1;
+		}
+		job->threads = (unsigned int)u;
+	} else if (!strcmp(kv->key, "runtime")) {
+		return set_time(ps, kv, v, &job->runtime_ns, 365ull * 86400 * 1000000000ull);
+	} else if (!strcmp(kv->key, "rcu")) {
+		if ((x = mt_rcu_flavor_lookup(v)) < 0) {
+			KEYERR("'%s' is not an RCU flavor (memb, qsbr, mb, bp)", v);
+			return -1;
+		}
+		job->rcu = (enum mt_rcu_flavor)x;
+	} else if (!strcmp(kv->key, "seed")) {
+		if (mt_parse_u64(v, &job->seed)) {
+			KEYERR("'%s' is not an unsigned 64-bit integer", v);
+			return -1;
+		}
+	} else if (!strcmp(kv->key, "delay")) {
+		return set_prob(ps, kv, v, &job->inject.delay_prob);
+	} else if (!strcmp(kv->key, "delay_mode")) {
+		if ((x = mt_delay_mode_lookup(v)) < 0) {
+			KEYERR("'%s' is not a delay mode (spin, yield, sleep, mix)", v);
+			return -1;
+		}
+		job->inject.delay_mode = (enum mt_delay_mode)x;
+	} else if (!strcmp(kv->key, "delay_max")) {
+		if (set_time(ps, kv, v, &u, 1000000000ull))
+			return -1;
+		job->inject.delay_max_ns = (uint32_t)u;
+	} else if (!strcmp(kv->key, "windows")) {
+		for (const char *c = v; *c; c++)
+			if (!isalnum((unsigned char)*c) && !strchr("-_,. ", *c)) {
+				KEYERR("'%s' is not a comma list of window names", v);
+				return -1;
+			}
+		if (set_str(ps, kv, v, job->windows, sizeof(job->windows)))
+			return -1;
+		job->inject.windows = job->windows[0] ? job->windows : NULL;
+	} else if (!strcmp(kv->key, "alloc_fail")) {
+		return set_prob(ps, kv, v, &job->inject.alloc_fail_prob);
+	} else if (!strcmp(kv->key, "fail_nth")) {
+		if (parse_uint_expr(v, &job->inject.fail_nth)) {
+			KEYERR("'%s' is not an unsigned integer", v);
+			return -1;
+		}
+	} else if (!strcmp(kv->key, "audit_interval")) {
+		return set_time(ps, kv, v, &job->audit_interval_ns, 86400ull * 1000000000ull);
+	} else if (!strcmp(kv->key, "stutter")) {
+		return set_time(ps, kv, v, &job->stutter_ns, 86400ull * 1000000000ull);
+	} else if (!strcmp(kv->key, "hang_timeout")) {
+		return set_time(ps, kv, v, &job->hang_grace_ns, 86400ull * 1000000000ull);
+	} else if (!strcmp(kv->key, "nodes")) {
+		return set_str(ps, kv, v, job->nodes, sizeof(job->nodes));
+	} else if (!strcmp(kv->key, "cpus")) {
+		return set_str(ps, kv, v, job->cpus, sizeof(job->cpus));
+	} else if (!strcmp(kv->key, "mix")) {
+		if (set_str(ps, kv, v, job->mix_spec, sizeof(job->mix_spec)))
+			return -1;
+		if (wl_mix_parse(job->wl, v, &job->mix, err, sizeof(err))) {
+			KEYERR("%s", err);
+			return -1;
+		}
+	} else if (!strcmp(kv->key, "bugs")) {
+		if (set_str(ps, kv, v, job->bugs_spec, sizeof(job->bugs_spec)))
+			return -1;
+		if (mt_bugs_parse(v, &job->bugs, bad, sizeof(bad))) {
+			KEYERR("unknown bug '%s' (see `mmtorture bugs`)", bad);
+			return -1;
+		}
+	} else if (!strcmp(kv->key, "expect")) {
+		if (!strcmp(v, "clean"))
+			job->expect = MT_JOB_EXPECT_CLEAN;
+		else if (!strcmp(v, "detect"))
+			job->expect = MT_JOB_EXPECT_DETECT;
+		else {
+			KEYERR("'%s' is not an expectation (clean, detect)", v);
+			return -1;
+		}
+	} else if (!strcmp(kv->key, "stop_on_detect")) {
+		if (mt_parse_bool(v, &job->stop_on_detect)) {
+			KEYERR("'%s' is not a boolean (0/1, yes/no)", v);
+			return -1;
+		}
+	} else {
+		const struct wl_opt *o = wl_opt_lookup(job->wl, kv->key);
+
+		if (!o) {
+			if (from_global && is_any_workload_option(kv->key))
+				return 0;	/* an option of another workload's jobs */
+			if (is_any_workload_option(kv->key))
+				KEYERR("not an option of workload %s", job->wl->name);
+			else
+				KEYERR("unknown key");
+			return -1;
+		}
+		if (o->type == WL_OPT_UINT && !parse_uint_expr(v, &u))
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)u);
+		if (wl_opt_set(o, job->wl_opts, v, err, sizeof(err))) {
+			KEYERR("%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Does workload @wl exercise the model of bug @b? */
+static bool workload_has_model(const struct workload *wl, const char *model)
+{
+	const char *m = wl->models;
+	size_t n = strlen(model);
+
+	while (m && *m) {
+		if (!strncmp(m, model, n) && (m[n] == ',' || !m[n]))
+			return true;
+		m = strchr(m, ',');
+		if (m)
+			m++;
+	}
+	return false;
+}
+
+static int build_job(struct parse *ps, struct section *s, struct mt_job *job)
+{
+	const struct kv *wkv = NULL;
+	const struct workload *wl;
+	char err[256];
+	int nerr = ps->err->n;
+
+	for (int i = 0; i < s->nglobals_before; i++)
+		if (!strcmp(ps->globals[i].key, "workload"))
+			wkv = &ps->globals[i];
+	for (int i = 0; i < s->nkv; i++)
+		if (!strcmp(s->kv[i].key, "workload"))
+			wkv = &s->kv[i];
+	if (!wkv) {
+		mt_errors_add(ps->err, "%s:%d: job '%s' has no workload= key", ps->file,
+			      s->line, s->name);
+		return -1;
+	}
+	wl = wl_lookup(trim(wkv->value));
+	if (!wl) {
+		char list[160] = "";
+		size_t off = 0;
+
+		for (const struct workload *const *w = mt_workloads; *w && off < sizeof(list); w++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+						off ? ", " : "", (*w)->name);
+		mt_errors_add(ps->err, "%s:%d: key 'workload': unknown workload '%s' (known: %s)",
+			      ps->file, wkv->line, wkv->value, list);
+		return -1;
+	}
+	mt_job_defaults(job, NULL);
+	if (mt_job_set_workload(job, wl, err, sizeof(err))) {
+		mt_errors_add(ps->err, "%s:%d: workload %s: %s", ps->file, wkv->line, wl->name, err);
+		return -1;
+	}
+	snprintf(job->name, sizeof(job->name), "%s", s->name);
+	snprintf(job->file, sizeof(job->file), "%s", ps->file);
+	job->line = s->line;
+	for (int i = 0; i < s->nglobals_before; i++)
+		apply_key(ps, job, &ps->globals[i], true);
+	for (int i = 0; i < s->nkv; i++)
+		apply_key(ps, job, &s->kv[i], false);
+	if (ps->err->n > nerr)
+		return -1;
+
+	/* what holds across keys */
+	for (int b = 0; b < MT_NBUGS; b++) {
+		const struct mt_bug_desc *d = &mt_bug_table[b];
+
+		if ((job->bugs & (1u << b)) && !workload_has_model(wl, d->model))
+			mt_errors_add(ps->err, "%s:%d: job '%s': bug '%s' is in the %s model, which workload %s does not exercise",
+				      ps->file, s->line, s->name, d->name, d->model, wl->name);
+	}
+	if (job->expect == MT_JOB_EXPECT_DETECT) {
+		bool any = false;
+
+		for (int b = 0; b < MT_NBUGS; b++)
+			if ((job->bugs & (1u << b)) && mt_bug_table[b].expect != MT_EXPECT_NONE)
+				any = true;
+		if (!any)
+			mt_errors_add(ps->err, "%s:%d: job '%s': expect=detect needs a detection bug in bugs= (%s)",
+				      ps->file, s->line, s->name,
+				      job->bugs ? "the bugs named expect a clean run" : "none named");
+	}
+	if (ps->topo && mt_placement_plan(ps->topo, job->nodes, job->cpus, job->threads,
+					  &job->plan, err, sizeof(err)))
+		mt_errors_add(ps->err, "%s:%d: job '%s': %s", ps->file, s->line, s->name, err);
+	return ps->err->n > nerr ? -1 : 0;
+}
+
+static int load(struct parse *ps, struct mt_jobset *set)
+{
+	int rc, njobs = 0;
+
+	memset(set, 0, sizeof(*set));
+	snprintf(set->path, sizeof(set->path), "%s", ps->file);
+	ini_allow_multiline = false;	/* one line, one key: line numbers stay true */
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_stop_on_first_error = false;
+	rc = ini_parse_stream(reader, ps, handler, ps);
+	if (rc > 0) {
+		/* libinih's own syntax error: it counts lines as our reader hands them */
+		mt_errors_add(ps->err, "%s:%d: syntax error: expected [section], key=value or a comment",
+			      ps->file, rc);
+	} else if (rc < 0) {
+		mt_errors_add(ps->err, "%s: cannot parse (%s)", ps->file,
+			      rc == -1 ? "cannot open" : "out of memory");
+	}
+	for (int i = 0; i < ps->nsec; i++)
+		njobs += !ps->sec[i].global;
+	if (!njobs && !ps->err->n)
+		mt_errors_add(ps->err, "%s: no job: add a [jobname] section with workload=", ps->file);
+	if (njobs > MT_MAX_JOBS)
+		mt_errors_add(ps->err, "%s: %d jobs, at most %d", ps->file, njobs, MT_MAX_JOBS);
+	if (njobs && njobs <= MT_MAX_JOBS) {
+		set->jobs = calloc((size_t)njobs, sizeof(*set->jobs));
+		for (int i = 0; set->jobs && i < ps->nsec; i++)
+			if (!ps->sec[i].global)
+				build_job(ps, &ps->sec[i], &set->jobs[set->njobs++]);
+	}
+	for (int i = 0; i < ps->nsec; i++) {
+		for (int k = 0; k < ps->sec[i].nkv; k++) {
+			free(ps->sec[i].kv[k].key);
+			free(ps->sec[i].kv[k].value);
+		}
+		free(ps->sec[i].kv);
+	}
+	free(ps->sec);
+	free(ps->globals);
+	free(ps->line);
+	if (ps->err->n) {
+		mt_jobset_free(set);
+		return -1;
+	}
+	return 0;
+}
+
+int mt_jobfile_load(const char *path, struct mt_topology *topo,
+		    struct mt_jobset *set, struct mt_errors *err)
+{
+	struct parse ps = { .file = path, .err = err, .topo = topo };
+	int rc;
+
+	ps.in = fopen(path, "r");
+	if (!ps.in) {
+		memset(set, 0, sizeof(*set));
+		mt_errors_add(err, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = load(&ps, set);
+	fclose(ps.in);
+	return rc;
+}
+
+int mt_jobfile_load_string(const char *text, const char *name, struct mt_topology *topo,
+			   struct mt_jobset *set, struct mt_errors *err)
+{
+	struct parse ps = { .file = name, .text = text, .err = err, .topo = topo };
+
+	return load(&ps, set);
+}
+
+void mt_jobset_free(struct mt_jobset *set)
+{
+	free(set->jobs);
+	set->jobs = NULL;
+	set->njobs = 0;
+}

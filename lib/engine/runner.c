@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * runner.c - one job in a child process; see runner.h.
+ *
+ * The child runs mt_job_execute() and leaves with _exit(): 0 when the job
+ * ran to its end, 3 on a harness error.  SIGTERM or SIGINT ask it to stop
+ * gracefully (teardown runs, leaks are counted: partial results).  The
+ * parent polls every 100 ms: progress, the cancel flag, and the watchdog,
+ * which kills a job still running hang_timeout after its runtime (a hang
+ * is recorded as a crash by SIGKILL).  The child dies with its parent
+ * (PR_SET_PDEATHSIG), so a killed daemon leaves no job behind.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/prng.h"
+#include "lib/engine/engine.h"
+#include "lib/engine/placement.h"
+#include "lib/engine/runner.h"
+
+#define POLL_NS		(100 * 1000 * 1000ull)
+#define CANCEL_GRACE_NS	(30ull * 1000000000ull)
+
+static void child_stop(int sig)
+{
+	(void)sig;
+	mt_job_request_stop();
+}
+
+static __noreturn void child_main(struct mt_job *job, struct mt_region *r)
+{
+	struct sigaction sa = { .sa_handler = child_stop };
+	int rc;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
+	rc = mt_job_execute(job, r);
+	_exit(rc ? 3 : 0);
+}
+
+int mt_results_dirname(const char *root, const char *job, char *buf, size_t len)
+{
+	char stamp[32], name[MT_JOB_NAME_LEN];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct stat st;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H-%M-%SZ", &tm);
+	snprintf(name, sizeof(name), "%s", job);
+	for (char *c = name; *c; c++)
+		if (*c == '/' || *c == ' ' || *c == '\\' || (unsigned char)*c < 0x20)
+			*c = '_';
+	if (mkdir(root, 0755) && errno != EEXIST)
+		return -errno;
+	for (int i = 1; i < 1000; i++) {
+		int n = i == 1 ? snprintf(buf, len, "%s/%s-%s", root, stamp, name) :
+				 snprintf(buf, len, "%s/%s-%s-%d", root, stamp, name, i);
+
+		if (n < 0 || (size_t)n >= len)
+			return -ENAMETOOLONG;
+		if (stat(buf, &st) && errno == ENOENT)
+			return 0;
+	}
+	return -EEXIST;
+}
+
+static void progress(const struct mt_run_opts *o, const struct mt_job *job,
+		     const struct mt_region *r, double ops_rate, bool final)
+{
+	double el = r->t_start_ns && r->phase >= MT_PHASE_RUNNING ?
+		    (double)(mt_now_ns() - r->t_start_ns) / 1e9 : 0;
+	static const char *const phases[] = { "start", "init", "running", "audit",
+					      "teardown", "done", "error" };
+	char rt[32];
+
+	if (job->runtime_ns)
+		snprintf(rt, sizeof(rt), "%.0fs", (double)job->runtime_ns / 1e9);
+	else
+		snprintf(rt, sizeof(rt), "inf");
+	fprintf(o->out, "%s[%s] %6.1fs/%s  %9.0f ops/s  races %llu  leaks %llu  %s%s",
+		o->tty ? "\r" : "", job->name, el, rt, ops_rate,
+		(unsigned long long)mt_races_total(r), (unsigned long long)mt_leaks_total(r),
+		r->phase < ARRAY_SIZE(phases) ? phases[r->phase] : "?",
+		o->tty ? (final ? "\033[K\n" : "\033[K") : "\n");
+	fflush(o->out);
+}
+
+int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
+	       struct mt_result *res)
+{
+	uint64_t t0, last_ops = 0, last_t, next_line, deadline = UINT64_MAX, kill_at = UINT64_MAX;
+	bool cancel_sent = false, watchdog = false;
+	int status = 0, rc;
+	pid_t pid;
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *pf;
+	char *ptext = NULL;
+	size_t plen = 0;
+
+	memset(res, 0, sizeof(*res));
+	gmtime_r(&now, &tm);
+	strftime(res->started, sizeof(res->started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!job->seed)
+		job->seed = mt_seed_random();
+
+	pf = open_memstream(&ptext, &plen);
+	if (pf) {
+		mt_placement_print(&job->plan, job->threads, pf);
+		fclose(pf);
+		snprintf(res->placement, sizeof(res->placement), "%s", ptext ? ptext : "");
+		free(ptext);
+	}
+	if (o->out) {
+		fprintf(o->out, "job %s: workload %s, %u thread%s, rcu %s, runtime %.0fs, seed %llu, expect %s%s%s\n",
+			job->name, job->wl->name, job->threads, job->threads == 1 ? "" : "s",
+			mt_rcu_flavor_name(job->rcu), (double)job->runtime_ns / 1e9,
+			(unsigned long long)job->seed,
+			job->expect == MT_JOB_EXPECT_DETECT ? "detect" : "clean",
+			job->bugs_spec[0] ? ", bugs " : "", job->bugs_spec);
+		fputs(res->placement, o->out);
+		fflush(o->out);
+	}
+
+	mt_region_reset(r);
+	if (o->out)
+		fflush(o->out);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
+		mt_result_snapshot(res, job, r);
+		mt_result_judge(res, job);
+		return mt_verdict_exit(res->verdict);
+	}
+	if (pid == 0)
+		child_main(job, r);
+
+	t0 = last_t = mt_now_ns();
+	next_line = t0 + o->progress_ns;
+	if (job->runtime_ns)
+		deadline = t0 + job->runtime_ns + job->hang_grace_ns + 10ull * 1000000000ull;
+	for (;;) {
+		struct timespec ts = { 0, (long)POLL_NS };
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		uint64_t now_ns;
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			snprintf(res->error, sizeof(res->error), "waitpid: %s", strerror(errno));
+			break;
+		}
+		nanosleep(&ts, NULL);
+		now_ns = mt_now_ns();
+		if (o->tick)
+			o->tick(o->tick_arg, r, pid);
+		if (o->cancel && *o->cancel && !cancel_sent) {
+			kill(pid, SIGTERM);
+			cancel_sent = true;
+			res->cancelled = true;
+			kill_at = now_ns + CANCEL_GRACE_NS;
+		}
+		if (now_ns >= deadline || now_ns >= kill_at) {
+			watchdog = now_ns >= deadline;
+			kill(pid, SIGKILL);
+			deadline = kill_at = UINT64_MAX;
+		}
+		if (o->out && (o->tty || (o->progress_ns && now_ns >= next_line))) {
+			uint64_t ops = mt_ops_total(r);
+			double dt = (double)(now_ns - last_t) / 1e9;
+
+			if (o->tty && now_ns - last_t < 500000000ull)
+				continue;
+			progress(o, job, r, dt > 0 ? (double)(ops - last_ops) / dt : 0, false);
+			last_ops = ops;
+			last_t = now_ns;
+			next_line = now_ns + o->progress_ns;
+		}
+	}
+	if (o->out && o->tty)
+		progress(o, job, r, 0, true);
+
+	if (WIFSIGNALED(status)) {
+		res->term_signal = WTERMSIG(status);
+		/* the parent records the crash: the child cannot */
+		mt_region_use(r);
+		mt_report(MT_CRASH, "runner", "%s: the job process died of signal %d (%s)",
+			  watchdog ? "hang: killed by the watchdog" : "crash",
+			  res->term_signal, strsignal(res->term_signal));
+		mt_region_use(NULL);
+		if (!r->t_end_ns)
+			r->t_end_ns = mt_now_ns() - (r->t_start_ns ? r->t_start_ns : t0);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && !res->error[0]) {
+		snprintf(res->error, sizeof(res->error), "%s",
+			 r->error[0] ? r->error : "the job process failed");
+	}
+	mt_result_snapshot(res, job, r);
+	mt_result_judge(res, job);
+
+	if (o->results_dir || o->results_root) {
+		char dir[PATH_MAX];
+
+		if (o->results_dir)
+			snprintf(dir, sizeof(dir), "%s", o->results_dir);
+		else if ((rc = mt_results_dirname(o->results_root, job->name, dir, sizeof(dir))))
+			dir[0] = '\0';
+		if (!dir[0] || (rc = mt_result_write_dir(res, dir))) {
+			if (o->out)
+				fprintf(o->out, "[%s] cannot write results to %s: %s\n", job->name,
+					dir[0] ? dir : o->results_root, strerror(-rc));
+		}
+	}
+	if (o->out) {
+		fprintf(o->out, "[%s] %s: %s\n", job->name, mt_verdict_name(res->verdict), res->why);
+		if (res->dir[0])
+			fprintf(o->out, "[%s] results in %s\n", job->name, res->dir);
+		fflush(o->out);
+	}
+	return mt_verdict_exit(res->verdict);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * runner.h - running a job in a child process, so that a job that dies
+ * (as injected bugs may make it) is recorded as a crash and the next one
+ * runs.  The counters live in a region of shared memory: the parent
+ * reads them live (progress, the daemon's status), and still has them
+ * when the child is gone.
+ *
+ * Used by `mmtorture run` and by each job of the daemon.
+ */
+#ifndef MT_RUNNER_H
+#define MT_RUNNER_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "lib/engine/job.h"
+#include "lib/engine/result.h"
+
+struct mt_run_opts {
+	const char *results_root;	/* results/<date>-<job>/ under it; NULL: no files */
+	const char *results_dir;	/* or exactly this directory */
+	FILE *out;			/* plan, progress, verdict line; NULL: silent */
+	bool tty;			/* a live progress line, redrawn in place */
+	uint64_t progress_ns;		/* otherwise one line this often; 0: none */
+	volatile sig_atomic_t *cancel;	/* non-zero: stop the job gracefully */
+	/* called about every 100 ms with the live region, for the daemon */
+	void (*tick)(void *arg, const struct mt_region *r, pid_t child);
+	void *tick_arg;
+};
+
+/*
+ * mt_run_job - run @job in a child process and judge it
+ * @r: a shared region (mt_region_create(true)); reused job after job
+ *
+ * The seed is drawn here when the job has none, so that it is printed
+ * before the run.  Return: the exit category of the verdict (result.h).
+ */
+int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
+	       struct mt_result *res);
+
+/* The results directory for a job started now: <root>/<date>-<job>[-N]. */
+int mt_results_dirname(const char *root, const char *job, char *buf, size_t len);
+
+#endif /* MT_RUNNER_H */

@@ -43,7 +43,7 @@ static const struct wl_opt null_opts_table[] = {
 	       "when to crash, after the start"),
 	WL_OPT(struct null_opts, hang, WL_OPT_BOOL, 0, 1, "0",
 	       "one worker stops reaching quiesce points (for the watchdog)"),
-	{ NULL },
+	{ .name = NULL },
 };
 
 enum { NULL_GET_PUT, NULL_REPLACE, NULL_ALLOC, NULL_NROLES };

@@ -19,7 +19,8 @@
  *
  * The lifecycle, run by lib/engine in the job's own process:
  *  1. init(ctx): build the world (caches, tasks, segments).  Called once,
- *     on the control thread, registered with RCU.  Return 0 or -errno.
+ *     on the control thread, registered with RCU.  Return 0 or -errno;
+ *     on failure, teardown(ctx) is still called if ctx->priv was set.
  *  2. run(t) on each worker thread, already placed, registered with RCU
  *     and given its counter shard and PRNG stream:
  *

@@ -14,6 +14,8 @@
 #include "rcu.h"
 
 uint64_t mt_delay_threshold;
+void (*mt_window_hook)(const char *window);
+int mt_inject_active;
 uint64_t mt_alloc_fail_threshold;
 __thread uint64_t mt_fail_nth;
 
@@ -64,6 +66,7 @@ int mt_inject_configure(const struct mt_inject_conf *conf)
 	delay_mode = conf->delay_mode;
 	delay_max_ns = conf->delay_max_ns ? conf->delay_max_ns : 1;
 	mt_delay_threshold = mt_prob_threshold(conf->delay_prob);
+	mt_inject_active = mt_delay_threshold || mt_window_hook;
 	mt_alloc_fail_threshold = mt_prob_threshold(conf->alloc_fail_prob);
 	__atomic_fetch_add(&inject_gen, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&site_lock);
@@ -145,12 +148,22 @@ void mt_delay(enum mt_delay_mode mode, uint32_t max_ns)
 	}
 }
 
+void mt_window_hook_set(void (*hook)(const char *window))
+{
+	mt_window_hook = hook;
+	mt_inject_active = mt_delay_threshold || hook;
+}
+
 void __race_window(struct mt_window_site *site)
 {
 	unsigned int gen = __atomic_load_n(&inject_gen, __ATOMIC_ACQUIRE);
 	struct mt_region *r;
 	int slot;
 
+	if (mt_window_hook)
+		mt_window_hook(site->name);
+	if (!mt_delay_threshold)
+		return;
 	if (unlikely(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) != gen))
 		site_resolve(site, gen);
 	slot = __atomic_load_n(&site->slot, __ATOMIC_RELAXED);

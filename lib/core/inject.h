@@ -47,6 +47,12 @@ struct mt_window_site {
 };
 
 extern uint64_t mt_delay_threshold;	/* 0: delays off */
+/*
+ * A hook called at every race window, for deterministic tests: the test
+ * plays "the other thread" at the window it names.  NULL in jobs.
+ */
+extern void (*mt_window_hook)(const char *window);
+extern int mt_inject_active;		/* delays on, or a hook set */
 extern uint64_t mt_alloc_fail_threshold;
 extern __thread uint64_t mt_fail_nth;	/* countdown; 0 = off */
 
@@ -61,9 +67,12 @@ void __race_window(struct mt_window_site *site);
 
 #define race_window(wname) do {						\
 	static struct mt_window_site __rw_site = { .name = (wname), .slot = -1 }; \
-	if (unlikely(mt_delay_threshold))					\
+	if (unlikely(mt_inject_active))						\
 		__race_window(&__rw_site);					\
 } while (0)
+
+/* Set or clear the window hook (tests). */
+void mt_window_hook_set(void (*hook)(const char *window));
 
 /* Inject a delay now, unconditionally (tests, stutter jitter). */
 void mt_delay(enum mt_delay_mode mode, uint32_t max_ns);

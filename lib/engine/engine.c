@@ -256,6 +256,8 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	r->t_start_ns = mt_now_ns();
 	eng.t0 = r->t_start_ns;
 	if (job->wl->init && (err = job->wl->init(&eng.ctx))) {
+		if (eng.ctx.priv && job->wl->teardown)
+			job->wl->teardown(&eng.ctx);
 		mt_thread_leave();
 		mt_inject_reset();
 		return harness_error(r, "workload %s: init failed: %s", job->wl->name,

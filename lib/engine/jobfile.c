@@ -49,7 +49,7 @@ const struct mt_job_key mt_job_keys[] = {
 	{ "expect", "clean (no race, no leak) or detect (the bugs must be caught)" },
 	{ "stop_on_detect", "a detect job ends at its first detection (default 1)" },
 	{ "hang_timeout", "kill the job this long after its runtime: a hang (default 60s)" },
-	{ NULL, NULL },
+	{ .name = NULL },
 };
 
 struct kv {

@@ -144,6 +144,32 @@ void __free_vma(struct vm_area_struct *vma);
  */
 unsigned int mm_audit_vmas(struct mm_struct *mm);
 
+/*
+ * spf_get_vma - the speculative path's lookup: find the VMA of @addr
+ * under RCU, take a reference (inc-not-zero), read its sequence, and
+ * give up if it is detached or changing.
+ * Context: registered RCU thread, no mmap_sem.
+ * Return: the VMA with a reference (put_vma() it), or NULL: fall back.
+ */
+struct vm_area_struct *spf_get_vma(struct mm_struct *mm, unsigned long addr,
+				   unsigned int *seq);
+/*
+ * spf_get_file - a reference on the file of a VMA the caller holds, taken
+ * under RCU with get_file_rcu(); NULL if the VMA has none, or (with
+ * *fallback set) if remove_vma() is putting it.
+ */
+struct file *spf_get_file(struct vm_area_struct *vma, bool *fallback);
+/*
+ * handle_speculative_fault - fault at @addr without mmap_sem (seed 003):
+ * spf_get_vma(), then @fault with the VMA's policy (alive while the VMA
+ * is: it is put in __free_vma()), then the file, then the sequence check.
+ * Return: true if the fault completed; false: redo it under mmap_sem.
+ */
+bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
+			      void (*fault)(struct vm_area_struct *vma, struct mempolicy *pol,
+					    unsigned long addr, void *arg),
+			      void *arg);
+
 /* vm_sequence: a seqcount per VMA, as the SPF series' vm_write_begin(). */
 void vm_write_begin(struct vm_area_struct *vma);
 void vm_write_end(struct vm_area_struct *vma);

@@ -14,7 +14,8 @@
  *    sequence count and detached flag before trusting what it read;
  *  - remove_vma() closes the VMA, puts its file *synchronously* and
  *    clears vm_file ("for sanity reason ... the vm_file file pointer is
- *    unset once the file pointer is put"), then put_vma();
+ *    unset once the file pointer is put"), then put_vma() (see there for
+ *    the order of the put and the clear);
  *  - the last put_vma() frees the VMA after a grace period, through
  *    call_rcu() into __free_vma(), which puts the VMA's policy: a reader
  *    inside its read side never sees the VMA, or its policy, freed.
@@ -273,15 +274,120 @@ void remove_vma(struct vm_area_struct *vma)
 	if (vma->vm_ops && vma->vm_ops->close)
 		vma->vm_ops->close(vma);
 	if (file) {
-		fput(file);
-		race_window("remove_vma-fput-to-clear");
-		/* vma-file-after-fput: the pointer stays for readers to find */
+		/*
+		 * The seed writes "fput(vma->vm_file); vma->vm_file = NULL;",
+		 * and in the kernel that is safe because fput() defers the
+		 * final __fput() to task work, which runs after remove_vma()
+		 * has returned: the pointer is cleared before the file can go.
+		 * The model's fput() frees after a grace period of its own, so
+		 * it clears first and puts second, the order that deferral
+		 * gives.  vma-file-after-fput: the pointer is never cleared,
+		 * and a speculative reader holding the VMA finds the dead file.
+		 */
 		if (!mt_bug(MT_BUG_VMA_FILE_AFTER_FPUT))
 			WRITE_ONCE(vma->vm_file, NULL);
+		race_window("remove_vma-clear-to-fput");
+		fput(file);
 	}
 	if (mt_bug(MT_BUG_VMA_POLICY_PUT_EARLY))
 		mpol_put(vma->vm_policy);	/* the bug: before the grace period */
 	put_vma(vma);
+}
+
+/* ---- the speculative fault ---- */
+
+struct vm_area_struct *spf_get_vma(struct mm_struct *mm, unsigned long addr,
+				   unsigned int *seq)
+{
+	struct vm_area_struct *vma;
+
+	rcu_read_lock();
+	vma = find_vma_rcu(mm, addr);
+	if (!vma) {
+		rcu_read_unlock();
+		return NULL;
+	}
+	race_window("spf-lookup-to-get");
+	/* the access KASAN would check: is this still a VMA? */
+	if (!obj_valid(vma, vm_area_cachep)) {
+		rcu_read_unlock();
+		return NULL;
+	}
+	if (mt_bug(MT_BUG_VMA_GET_PLAIN_INC)) {
+		/* the bug: a plain increment resurrects a VMA already at zero */
+		refcount_inc(&vma->vm_ref_count);
+	} else if (!get_vma(vma)) {
+		mt_count(MT_OVERLAPS);	/* found it as its last reference went */
+		rcu_read_unlock();
+		return NULL;
+	}
+	*seq = vm_read_begin(vma);
+	rcu_read_unlock();
+	if ((*seq & 1) || READ_ONCE(vma->vm_detached)) {
+		mt_count(MT_OVERLAPS);
+		put_vma(vma);
+		return NULL;
+	}
+	return vma;
+}
+
+struct file *spf_get_file(struct vm_area_struct *vma, bool *fallback)
+{
+	struct file *file;
+
+	*fallback = false;
+	rcu_read_lock();
+	file = READ_ONCE(vma->vm_file);
+	if (file) {
+		if (!obj_valid(file, filp_cachep)) {
+			file = NULL;
+			*fallback = true;
+		} else if (!get_file_rcu(file)) {
+			/* remove_vma() put it and has not cleared it yet */
+			mt_count(MT_OVERLAPS);
+			file = NULL;
+			*fallback = true;
+		}
+	} else if (READ_ONCE(vma->vm_detached)) {
+		mt_count(MT_OVERLAPS);	/* saw it cleared: the VMA is going */
+		*fallback = true;
+	}
+	rcu_read_unlock();
+	return file;
+}
+
+bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
+			      void (*fault)(struct vm_area_struct *vma, struct mempolicy *pol,
+					    unsigned long addr, void *arg),
+			      void *arg)
+{
+	struct vm_area_struct *vma;
+	struct mempolicy *pol;
+	struct file *file;
+	unsigned int seq;
+	bool fallback;
+
+	vma = spf_get_vma(mm, addr, &seq);
+	if (!vma)
+		return false;
+
+	race_window("spf-get-to-use");
+	/* the policy lives as long as the VMA: it is put in __free_vma() */
+	pol = READ_ONCE(vma->vm_policy);
+	if (pol && !obj_valid(pol, policy_cache)) {
+		put_vma(vma);
+		return false;
+	}
+	fault(vma, pol, addr, arg);
+
+	race_window("spf-use-to-file");
+	file = spf_get_file(vma, &fallback);
+	if (file)
+		fput(file);
+	if (vm_read_retry(vma, seq))
+		fallback = true;	/* the VMA changed under us: redo under mmap_sem */
+	put_vma(vma);
+	return !fallback;
 }
 
 int do_munmap(struct mm_struct *mm, unsigned long start)

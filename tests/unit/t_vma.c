@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * t_vma - seed 003: the VMA reference counter.  Single-threaded, the
+ * other thread's munmap is played at the speculative path's race windows
+ * (the window hook), so each VMA bug shows deterministically and the
+ * correct protocol is seen to fall back cleanly.  Then each bug in a
+ * short seeded stress of the vma_spf workload, and the correct protocol
+ * silent under each RCU flavor.
+ */
+#include <string.h>
+
+#include "core/bugs.h"
+#include "core/counters.h"
+#include "core/inject.h"
+#include "core/prng.h"
+#include "core/rcu.h"
+#include "lib/engine/engine.h"
+#include "lib/mm/mempolicy.h"
+#include "lib/mm/mm.h"
+#include "tests/tap.h"
+
+extern const struct workload wl_vma_spf;
+
+static struct mt_region *R;
+static struct mm_struct *mm;
+static unsigned long victim;		/* start of the VMA the hook unmaps */
+static const char *hook_window;
+static int hook_fired;
+static bool hook_sync;			/* wait for a grace period after it */
+
+static uint64_t cnt(enum mt_counter c)
+{
+	return mt_counter_read(R, c);
+}
+
+/* The other thread: munmap the victim at the named window, once. */
+static void hook(const char *window)
+{
+	if (hook_fired || strcmp(window, hook_window))
+		return;
+	hook_fired = 1;
+	down_write(&mm->mmap_sem);
+	do_munmap(mm, victim);
+	up_write(&mm->mmap_sem);
+	if (hook_sync)
+		rcu_barrier();	/* a grace period, and the frees it allowed (not in a read side) */
+}
+
+static unsigned long map_one(bool file, bool policy)
+{
+	struct vm_area_struct *vma;
+	nodemask_t nm = { 1 };
+	int err;
+
+	down_write(&mm->mmap_sem);
+	vma = vm_area_alloc(mm);
+	vma->vm_start = get_unmapped_area(mm, 4 * PAGE_SIZE);
+	vma->vm_end = vma->vm_start + 4 * PAGE_SIZE;
+	if (file)
+		vma->vm_file = file_alloc();	/* mmap(); close(fd) */
+	if (policy)
+		vma->vm_policy = mpol_new(MPOL_BIND, &nm, &err);
+	insert_vm_struct(mm, vma);
+	up_write(&mm->mmap_sem);
+	return vma->vm_start;
+}
+
+static int faults_done;
+
+static void fault_cb(struct vm_area_struct *vma, struct mempolicy *pol,
+		     unsigned long addr, void *arg)
+{
+	faults_done++;
+}
+
+/*
+ * Run one speculative fault on a fresh VMA with the munmap played at
+ * @window, with @bug on or off.  Return: whether it completed.
+ */
+static bool scenario(int bug, const char *window, bool sync, bool file, bool policy)
+{
+	bool done;
+
+	mt_region_reset(R);
+	mt_bugs_enabled = bug >= 0 ? 1u << bug : 0;
+	victim = map_one(file, policy);
+	hook_window = window;
+	hook_fired = 0;
+	hook_sync = sync;
+	faults_done = 0;
+	mt_window_hook_set(hook);
+	done = handle_speculative_fault(mm, victim + PAGE_SIZE, fault_cb, NULL);
+	mt_window_hook_set(NULL);
+	rcu_barrier();
+	mt_bugs_enabled = 0;
+	return done;
+}
+
+static struct mt_job stress_job(int bug, enum mt_rcu_flavor f, uint64_t seed)
+{
+	struct mt_job job;
+
+	mt_job_defaults(&job, &wl_vma_spf);
+	job.threads = 4;
+	job.runtime_ns = bug >= 0 ? 4000000000ull : 1500000000ull;
+	job.audit_interval_ns = 300000000ull;
+	job.rcu = f;
+	job.seed = seed;
+	job.inject.delay_prob = 0.03;
+	job.inject.delay_mode = MT_DELAY_SLEEP;
+	job.inject.delay_max_ns = 2000000;
+	if (bug >= 0) {
+		job.bugs = 1u << bug;
+		snprintf(job.bugs_spec, sizeof(job.bugs_spec), "%s", mt_bug_table[bug].name);
+		job.expect = MT_JOB_EXPECT_DETECT;
+	}
+	return job;
+}
+
+int main(void)
+{
+	uint64_t seed;
+	bool done;
+
+	R = mt_region_create(false);
+	mt_region_use(R);
+	seed = tap_seed(mt_seed_random());
+	mt_prng_thread_seed(seed, 1);
+	rcu_register_thread();
+	mm_core_init();
+	mempolicy_init();
+	mm = mm_alloc();
+
+	/* a speculative fault with nobody in the way */
+	done = scenario(-1, "none", false, true, true);
+	ok(done && faults_done == 1 && mt_races_total(R) == 0,
+	   "handle_speculative_fault: lookup, get_vma, policy, file, sequence: completes");
+
+	/* munmap between the RCU lookup and the reference */
+	done = scenario(-1, "spf-lookup-to-get", false, false, true);
+	ok(!done && mt_races_total(R) == 0 && cnt(MT_OVERLAPS) >= 1,
+	   "correct: VMA unmapped between lookup and get_vma: inc-not-zero fails, falls back, no race");
+	done = scenario(MT_BUG_VMA_FREE_NO_RCU, "spf-lookup-to-get", false, false, true);
+	ok(!done && cnt(MT_USE_AFTER_FREE) >= 1,
+	   "vma-free-no-rcu: put_vma() freed the VMA under the RCU reader: use_after_free");
+	done = scenario(MT_BUG_VMA_GET_PLAIN_INC, "spf-lookup-to-get", false, false, true);
+	ok(cnt(MT_REFCOUNT_INC_ON_ZERO) == 1,
+	   "vma-get-plain-inc: a plain increment on the dead VMA: refcount_inc_on_zero");
+
+	/* munmap after the reference was taken and checked */
+	done = scenario(-1, "spf-get-to-use", true, true, true);
+	ok(!done && faults_done == 1 && mt_races_total(R) == 0,
+	   "correct: VMA removed while referenced: policy still alive, vm_file seen cleared, falls back");
+	done = scenario(MT_BUG_VMA_FILE_AFTER_FPUT, "spf-get-to-use", true, true, false);
+	ok(cnt(MT_USE_AFTER_FREE) >= 1,
+	   "vma-file-after-fput: vm_file left after the last fput, used after its grace period: use_after_free");
+	done = scenario(MT_BUG_VMA_POLICY_PUT_EARLY, "spf-get-to-use", false, false, true);
+	ok(!done && cnt(MT_USE_AFTER_FREE) >= 1,
+	   "vma-policy-put-early: remove_vma() put the policy while the VMA was still referenced: use_after_free");
+
+	/* the refcounts of the protocol */
+	mt_region_reset(R);
+	{
+		unsigned long a = map_one(true, true);
+		struct vm_area_struct *vma;
+		struct mempolicy *pol;
+		unsigned int seq;
+
+		vma = spf_get_vma(mm, a, &seq);
+		pol = vma ? vma->vm_policy : NULL;
+		ok(vma && refcount_read(&vma->vm_ref_count) == 2,
+		   "spf_get_vma: the tree's reference plus the reader's");
+		down_write(&mm->mmap_sem);
+		do_munmap(mm, a);
+		up_write(&mm->mmap_sem);
+		ok(refcount_read(&vma->vm_ref_count) == 1 && vma->vm_file == NULL &&
+		   obj_is_live(vma) && obj_is_live(vma->vm_policy),
+		   "remove_vma: the tree's reference dropped, vm_file put and cleared, VMA and policy alive");
+		put_vma(vma);
+		rcu_read_lock();
+		ok(obj_is_live(vma), "the last put_vma: the VMA lives until the grace period");
+		rcu_read_unlock();
+		rcu_barrier();
+		ok(!obj_is_live(vma) && !obj_is_live(pol),
+		   "after the grace period: __free_vma freed the VMA and put its policy");
+		ok(mt_races_total(R) == 0, "no race counted");
+	}
+
+	mmput(mm);
+	rcu_barrier();
+	mempolicy_fini();
+	mm_core_fini();
+	ok(mt_leaks_total(R) == 0, "deterministic scenarios leave no leak");
+	rcu_unregister_thread();
+
+	/* stress: each bug detected, the correct protocol silent per flavor */
+	for (int b = 0; b < MT_NBUGS; b++) {
+		struct mt_job job;
+
+		if (strcmp(mt_bug_table[b].model, "vma"))
+			continue;
+		job = stress_job(b, MT_RCU_MEMB, seed);
+		mt_job_execute(&job, R);
+		ok(mt_job_expectation_met(&job, R, true),
+		   "%s: detected under vma_spf stress (%.3fs; %s=%llu)", mt_bug_table[b].name,
+		   (double)R->first_ns[mt_bug_table[b].fires[0]] / 1e9,
+		   mt_counter_name(mt_bug_table[b].fires[0]),
+		   (unsigned long long)cnt(mt_bug_table[b].fires[0]));
+	}
+	for (int f = 0; f < MT_RCU_NFLAVORS; f++) {
+		struct mt_job job = stress_job(-1, f, seed);
+
+		mt_job_execute(&job, R);
+		ok(R->phase == MT_PHASE_DONE && mt_races_total(R) == 0 && mt_leaks_total(R) == 0 &&
+		   cnt(MT_OVERLAPS) > 0 && mt_ops_read(R, 0) > 0,
+		   "correct protocol under vma_spf stress, rcu=%s: no race, no leak (%llu ops, %llu overlaps)",
+		   mt_rcu_flavor_name(f), (unsigned long long)mt_ops_total(R),
+		   (unsigned long long)cnt(MT_OVERLAPS));
+	}
+	tap_done();
+	mt_region_destroy(R);
+	return tap_exit();
+}

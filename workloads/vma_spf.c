@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vma_spf.c - speculative page faults against mmap/munmap churn (seed
+ * 003, 003_cf6d31174e8c4947.txt: the VMA reference counter of the SPF
+ * series), with VMAs that carry policies and files.
+ *
+ * The speculative fault (handle_speculative_fault() in lib/mm/vma.c), as
+ * the series shapes it (__handle_speculative_fault):
+ *
+ *	rcu_read_lock();
+ *	vma = find_vma_rcu(mm, addr);		// no mmap_sem
+ *	get_vma(vma);				// inc-not-zero: may fail
+ *	seq = vm_read_begin(vma);
+ *	rcu_read_unlock();
+ *	if (detached or seq odd) fall back;
+ *	...allocate the page from the VMA policy's node...
+ *	file = READ_ONCE(vma->vm_file);		// cleared by remove_vma()
+ *	get_file_rcu(file) under rcu_read_lock, or fall back;
+ *	if (vm_read_retry(vma, seq)) discard and fall back;
+ *	put_vma(vma);				// the last one frees after a GP
+ *
+ * The accesses a KASAN kernel would check are checked there with
+ * obj_valid(): the VMA between lookup and reference, the file and the
+ * policy read through a VMA.  That is where vma-free-no-rcu,
+ * vma-file-after-fput and vma-policy-put-early show as use_after_free;
+ * vma-get-plain-inc (the reference taken with a plain increment, in this
+ * path, where the series took it) shows as refcount_inc_on_zero.
+ *
+ * The world: mms with VMAs (each VMA owns its policy: refcnt 1, put in
+ * __free_vma; and a reference on its file), and a table of files, each
+ * holding one reference, replaced from time to time so that a VMA's
+ * reference can be a file's last.  The audit counts those owners.
+ *
+ * Lock ordering: mm->mmap_sem, then the file table's spinlock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/inject.h"
+#include "core/prng.h"
+#include "core/rcu.h"
+#include "core/refcount.h"
+#include "core/slab.h"
+#include "core/thread.h"
+#include "lib/engine/job.h"
+#include "lib/mm/mempolicy.h"
+#include "lib/mm/mm.h"
+#include "workloads/workload.h"
+
+struct spf_opts {
+	unsigned int mms;
+	unsigned int vmas;
+	unsigned int files;
+	unsigned int file_pct;
+	unsigned int policy_pct;
+	unsigned int pages;
+};
+
+static const struct wl_opt spf_opts_table[] = {
+	WL_OPT(struct spf_opts, mms, WL_OPT_UINT, 1, 64, "4", "address spaces"),
+	WL_OPT(struct spf_opts, vmas, WL_OPT_UINT, 1, 1024, "24", "most VMAs in an address space"),
+	WL_OPT(struct spf_opts, files, WL_OPT_UINT, 1, 256, "8", "open files VMAs may map"),
+	WL_OPT(struct spf_opts, file_pct, WL_OPT_UINT, 0, 100, "60", "percent of new VMAs that map a file"),
+	WL_OPT(struct spf_opts, policy_pct, WL_OPT_UINT, 0, 100, "80", "percent of new VMAs with their own policy"),
+	WL_OPT(struct spf_opts, pages, WL_OPT_UINT, 1, 512, "8", "pages in a VMA"),
+	{ .name = NULL },
+};
+
+enum { SPF_SPF, SPF_FAULT, SPF_MMAP, SPF_MUNMAP, SPF_FILE_CHURN, SPF_NROLES };
+static const char *const spf_roles[] = { "spf", "fault", "mmap", "munmap", "file_churn", NULL };
+
+struct spf_world {
+	const struct spf_opts *opt;
+	struct mm_struct **mm;
+	unsigned int nmm;
+	spinlock_t files_lock;		/* protects files[] */
+	struct file **files;		/* each slot holds one f_count reference */
+	nodemask_t nodes;		/* the job's nodes, for policies */
+	int nnodes;
+	int node_ids[MT_MAX_NODES];
+};
+
+/* ---- policies: the node a fault allocates from ---- */
+
+static int spf_policy_node(const struct mempolicy *pol, unsigned long addr)
+{
+	int w, target;
+
+	if (!pol)
+		return mt_this_node;
+	switch (pol->mode) {
+	case MPOL_PREFERRED:
+		return pol->v.preferred_node < 0 ? mt_this_node : pol->v.preferred_node;
+	case MPOL_BIND:
+		return node_isset(mt_this_node, &pol->v.nodes) ? mt_this_node :
+		       __builtin_ctzl(pol->v.nodes.bits);
+	case MPOL_INTERLEAVE:
+		w = nodes_weight(&pol->v.nodes);
+		target = (int)((addr >> PAGE_SHIFT) % (unsigned long)w);
+		for (int nid = 0; nid < MT_MAX_NODES; nid++)
+			if (node_isset(nid, &pol->v.nodes) && target-- == 0)
+				return nid;
+		break;
+	}
+	return mt_this_node;
+}
+
+static struct mempolicy *spf_new_policy(struct spf_world *w)
+{
+	static const unsigned short modes[] = { MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE };
+	nodemask_t nm = { 0 };
+	int err;
+
+	node_set(w->node_ids[mt_random_below((uint32_t)w->nnodes)], &nm);
+	if (mt_random_below(2))
+		nm = w->nodes;
+	return mpol_new(modes[mt_random_below(3)], &nm, &err);
+}
+
+/* ---- faults ---- */
+
+static void touch_page(int nid)
+{
+	struct page *pg = alloc_pages_node(nid);
+
+	if (pg)
+		put_page(pg);
+}
+
+static void spf_fault_page(struct vm_area_struct *vma, struct mempolicy *pol,
+			   unsigned long addr, void *arg)
+{
+	touch_page(spf_policy_node(pol, addr));
+}
+
+/* The classic fault: under mmap_sem for read. */
+static void mmap_sem_fault(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	down_read(&mm->mmap_sem);
+	vma = find_vma(mm, addr);
+	if (vma) {
+		struct file *file = vma->vm_file;
+
+		touch_page(spf_policy_node(vma->vm_policy, addr));
+		if (file)
+			(void)obj_valid(file, filp_cachep);
+	}
+	up_read(&mm->mmap_sem);
+}
+
+/* A random address inside a random VMA of @mm (or 0). */
+static unsigned long pick_addr(struct spf_world *w, struct mm_struct *mm)
+{
+	struct vma_array *a;
+	unsigned long addr = 0;
+	unsigned int nr;
+
+	rcu_read_lock();
+	a = rcu_dereference(mm->mmap);
+	nr = READ_ONCE(a->nr);
+	if (nr) {
+		struct vm_area_struct *vma = READ_ONCE(a->vma[mt_random_below(nr)]);
+
+		/* only numbers are read: the VMA's memory lives until unlock */
+		addr = READ_ONCE(vma->vm_start) +
+		       mt_random_below(w->opt->pages) * PAGE_SIZE;
+	}
+	rcu_read_unlock();
+	return addr;
+}
+
+/* ---- mmap, munmap, files ---- */
+
+static struct file *file_table_get(struct spf_world *w)
+{
+	struct file *f;
+
+	spin_lock(&w->files_lock);
+	f = w->files[mt_random_below(w->opt->files)];
+	if (f)
+		get_file(f);
+	spin_unlock(&w->files_lock);
+	return f;
+}
+
+static void spf_mmap(struct spf_world *w, struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+	unsigned long len = w->opt->pages * PAGE_SIZE;
+
+	down_write(&mm->mmap_sem);
+	if ((unsigned int)mm->map_count >= w->opt->vmas) {
+		up_write(&mm->mmap_sem);
+		return;
+	}
+	vma = vm_area_alloc(mm);
+	if (!vma) {
+		up_write(&mm->mmap_sem);
+		return;
+	}
+	vma->vm_start = get_unmapped_area(mm, len);
+	vma->vm_end = vma->vm_start + len;
+	vma->vm_flags = VM_READ | VM_WRITE;
+	if (mt_random_below(100) < w->opt->policy_pct)
+		vma->vm_policy = spf_new_policy(w);
+	if (mt_random_below(100) < w->opt->file_pct) {
+		/*
+		 * Half map a file of the table; half open a file, map it and
+		 * close it (mmap(); close(fd)): the VMA's reference is then
+		 * the file's only one, and remove_vma() puts the last.
+		 */
+		vma->vm_file = mt_random_below(2) ? file_table_get(w) : file_alloc();
+	}
+	if (insert_vm_struct(mm, vma))
+		vm_area_free_unused(vma);
+	up_write(&mm->mmap_sem);
+}
+
+static void spf_munmap(struct spf_world *w, struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+	unsigned int nr;
+
+	down_write(&mm->mmap_sem);
+	nr = mm_nr_vmas(mm);
+	if (nr) {
+		vma = mm_vma_at(mm, mt_random_below(nr));
+		race_window("spf-munmap");
+		do_munmap(mm, vma->vm_start);
+	}
+	up_write(&mm->mmap_sem);
+}
+
+/* Replace a file of the table: its reference goes, VMAs keep theirs. */
+static void spf_file_churn(struct spf_world *w)
+{
+	struct file *n = file_alloc(), *old;
+	unsigned int i = mt_random_below(w->opt->files);
+
+	spin_lock(&w->files_lock);
+	old = w->files[i];
+	w->files[i] = n;
+	spin_unlock(&w->files_lock);
+	if (old)
+		fput(old);
+}
+
+/* ---- the workload ---- */
+
+static int spf_init(struct wl_ctx *ctx)
+{
+	const struct spf_opts *opt = ctx->opts;
+	const struct mt_placement *plan = &ctx->job->plan;
+	struct spf_world *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->opt = opt;
+	if ((err = mm_core_init())) {
+		free(w);
+		return err;
+	}
+	if ((err = mempolicy_init())) {
+		mm_core_fini();
+		free(w);
+		return err;
+	}
+	w->nnodes = plan->nnodes ? plan->nnodes : 1;
+	for (int i = 0; i < w->nnodes; i++) {
+		w->node_ids[i] = plan->nnodes ? plan->nodes[i] : 0;
+		node_set(w->node_ids[i], &w->nodes);
+	}
+	spin_lock_init(&w->files_lock);
+	w->nmm = opt->mms;
+	w->mm = calloc(w->nmm, sizeof(*w->mm));
+	w->files = calloc(opt->files, sizeof(*w->files));
+	if (!w->mm || !w->files)
+		goto nomem;
+	for (unsigned int i = 0; i < opt->files; i++)
+		if (!(w->files[i] = file_alloc()))
+			goto nomem;
+	for (unsigned int i = 0; i < w->nmm; i++) {
+		if (!(w->mm[i] = mm_alloc()))
+			goto nomem;
+		for (unsigned int k = 0; k < opt->vmas / 2 + 1; k++)
+			spf_mmap(w, w->mm[i]);
+	}
+	ctx->priv = w;
+	return 0;
+nomem:
+	ctx->priv = w;		/* the engine calls teardown after a failed init */
+	return -ENOMEM;
+}
+
+static void spf_run(struct wl_thread *t)
+{
+	struct spf_world *w = t->ctx->priv;
+
+	while (wl_continue(t)) {
+		unsigned int role = wl_pick_role(t);
+		struct mm_struct *mm = w->mm[mt_random_below(w->nmm)];
+		unsigned long addr;
+
+		switch (role) {
+		case SPF_SPF:
+			addr = pick_addr(w, mm);
+			if (addr && !handle_speculative_fault(mm, addr, spf_fault_page, w))
+				mmap_sem_fault(mm, addr);	/* the fallback */
+			break;
+		case SPF_FAULT:
+			addr = pick_addr(w, mm);
+			if (addr)
+				mmap_sem_fault(mm, addr);
+			break;
+		case SPF_MMAP:
+			spf_mmap(w, mm);
+			break;
+		case SPF_MUNMAP:
+			spf_munmap(w, mm);
+			break;
+		case SPF_FILE_CHURN:
+			spf_file_churn(w);
+			break;
+		}
+		mt_ops_inc(role);
+	}
+}
+
+/* ---- audit ---- */
+
+struct owners {
+	const void **ptr;
+	unsigned int *cnt;
+	unsigned int n, cap;
+};
+
+static void owners_add(struct owners *o, const void *p)
+{
+	for (unsigned int i = 0; i < o->n; i++)
+		if (o->ptr[i] == p) {
+			o->cnt[i]++;
+			return;
+		}
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 256;
+		o->ptr = realloc(o->ptr, o->cap * sizeof(*o->ptr));
+		o->cnt = realloc(o->cnt, o->cap * sizeof(*o->cnt));
+	}
+	o->ptr[o->n] = p;
+	o->cnt[o->n++] = 1;
+}
+
+static unsigned int owners_of(const struct owners *o, const void *p)
+{
+	for (unsigned int i = 0; i < o->n; i++)
+		if (o->ptr[i] == p)
+			return o->cnt[i];
+	return 0;
+}
+
+struct audit_arg {
+	struct owners *own;
+	const char *what;
+	int (*count)(const void *obj);
+};
+
+static int file_count(const void *obj)
+{
+	return refcount_read_raw(&((const struct file *)obj)->f_count);
+}
+
+static int policy_count(const void *obj)
+{
+	return refcount_read_raw(&((const struct mempolicy *)obj)->refcnt);
+}
+
+static void audit_one(void *obj, void *arg)
+{
+	struct audit_arg *a = arg;
+	int want = (int)owners_of(a->own, obj), have = a->count(obj);
+
+	mt_count(MT_AUDITED_OBJECTS);
+	if (have > want)
+		mt_report(MT_LEAKED_REFS, "vma_spf_audit", "%s %p: count %d, %d owner(s)",
+			  a->what, obj, have, want);
+	else if (have < want)
+		mt_report(MT_MISSING_REFS, "vma_spf_audit", "%s %p: count %d, %d owner(s)",
+			  a->what, obj, have, want);
+}
+
+static void spf_audit(struct wl_ctx *ctx)
+{
+	struct spf_world *w = ctx->priv;
+	struct owners files = { 0 }, pols = { 0 };
+	struct audit_arg fa = { &files, "file", file_count };
+	struct audit_arg pa = { &pols, "numa_policy", policy_count };
+
+	for (unsigned int i = 0; i < w->opt->files; i++)
+		if (w->files[i])
+			owners_add(&files, w->files[i]);
+	for (unsigned int i = 0; i < w->nmm; i++) {
+		struct mm_struct *mm = w->mm[i];
+
+		mm_audit_vmas(mm);
+		down_read(&mm->mmap_sem);
+		for (unsigned int k = 0; k < mm_nr_vmas(mm); k++) {
+			struct vm_area_struct *vma = mm_vma_at(mm, k);
+
+			if (vma->vm_file)
+				owners_add(&files, vma->vm_file);
+			if (vma->vm_policy)
+				owners_add(&pols, vma->vm_policy);
+		}
+		up_read(&mm->mmap_sem);
+	}
+	kmem_cache_walk_live(filp_cachep, audit_one, &fa);
+	kmem_cache_walk_live(policy_cache, audit_one, &pa);
+	free(files.ptr);
+	free(files.cnt);
+	free(pols.ptr);
+	free(pols.cnt);
+}
+
+static void spf_teardown(struct wl_ctx *ctx)
+{
+	struct spf_world *w = ctx->priv;
+
+	if (!w)
+		return;
+	for (unsigned int i = 0; w->mm && i < w->nmm; i++)
+		if (w->mm[i])
+			mmput(w->mm[i]);
+	for (unsigned int i = 0; w->files && i < w->opt->files; i++)
+		if (w->files[i])
+			fput(w->files[i]);
+	rcu_barrier();
+	mempolicy_fini();
+	mm_core_fini();
+	free(w->mm);
+	free(w->files);
+	free(w);
+	ctx->priv = NULL;
+}
+
+const struct workload wl_vma_spf = {
+	.name = "vma_spf",
+	.desc = "speculative faults (VMA refcount, RCU-deferred free) against mmap/munmap churn; VMAs with policies and files",
+	.opts = spf_opts_table,
+	.opts_size = sizeof(struct spf_opts),
+	.roles = spf_roles,
+	.default_mix = "spf:60,fault:10,mmap:12,munmap:12,file_churn:6",
+	.models = "vma",
+	.need_overlap = true,
+	.init = spf_init,
+	.run = spf_run,
+	.audit = spf_audit,
+	.teardown = spf_teardown,
+};

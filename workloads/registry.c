@@ -8,10 +8,12 @@
 #include "workloads/workload.h"
 
 extern const struct workload wl_null;
+extern const struct workload wl_mempolicy;
 extern const struct workload wl_vma_spf;
 
 const struct workload *const mt_workloads[] = {
 	&wl_null,
+	&wl_mempolicy,
 	&wl_vma_spf,
 	NULL,
 };

@@ -20,10 +20,29 @@
  * mpol_cond_copy() (mpol_cond_assign() in the RFC) copies a shared policy
  * to an on-stack policy without MPOL_F_SHARED and drops the extra ref,
  * for paths that allocate several pages from one lookup (shmem_swapin).
+ *
+ * "current".  The model's tasks are run by worker threads: a thread
+ * acting as task T sets mpol_current = T (mpol_set_current()), and the
+ * paths that the kernel runs on current (faults, set/get_mempolicy,
+ * mbind) use it.  A task is only ever run by one thread at a time, as in
+ * the kernel: rule 2 holds because of that.
+ *
+ * Pseudo-VMAs.  shmem builds an on-stack VMA that carries only a policy
+ * (vm_mm NULL): a shared policy with its extra reference, or an on-stack
+ * copy.  Paths recognise a real VMA by its vm_mm.
+ *
+ * Detectors seen here: __mpol_put() checks the object before the put
+ * (use_after_free on a freed policy; refcount_underflow on default_policy
+ * or a zero count); a reader that dereferences a policy it holds no
+ * reference on checks it first with mpol_valid(), the way KASAN would
+ * instrument that load (use_after_free once the policy is freed).
  */
 #ifndef MT_MEMPOLICY_H
 #define MT_MEMPOLICY_H
 
+#include <stddef.h>
+
+#include "core/counters.h"
 #include "core/refcount.h"
 #include "core/slab.h"
 #include "lib/mm/mm_types.h"
@@ -41,8 +60,15 @@ enum {
 #define MPOL_F_SHARED	(1 << 0)	/* identify shared policies */
 #define MPOL_F_LOCAL	(1 << 1)	/* preferred local allocation */
 
+/* get_mempolicy() flags */
+#define MPOL_F_ADDR	(1 << 1)	/* look up the VMA policy at addr */
+
+/* Node ids the model's policies may name (the slab keeps one pool per node). */
+#define MAX_NUMNODES	MT_MAX_NODES
+#define NODE_MASK_ALL	((1ul << MAX_NUMNODES) - 1)
+
 typedef struct {
-	unsigned long bits;		/* nodes 0..MT_MAX_NODES-1 */
+	unsigned long bits;		/* nodes 0..MAX_NUMNODES-1 */
 } nodemask_t;
 
 static inline void node_set(int nid, nodemask_t *m)
@@ -52,12 +78,31 @@ static inline void node_set(int nid, nodemask_t *m)
 
 static inline bool node_isset(int nid, const nodemask_t *m)
 {
-	return m->bits & (1ul << nid);
+	return nid >= 0 && nid < MAX_NUMNODES && (m->bits & (1ul << nid));
 }
 
 static inline int nodes_weight(const nodemask_t *m)
 {
-	return __builtin_popcountl(m->bits);
+	return __builtin_popcountl(m->bits & NODE_MASK_ALL);
+}
+
+/* The first node of @m, or MAX_NUMNODES if it is empty. */
+static inline int first_node(const nodemask_t *m)
+{
+	unsigned long b = m->bits & NODE_MASK_ALL;
+
+	return b ? __builtin_ctzl(b) : MAX_NUMNODES;
+}
+
+/* The next node of @m after @n (n = -1: the first), or MAX_NUMNODES. */
+static inline int next_node(int n, const nodemask_t *m)
+{
+	unsigned long b = m->bits & NODE_MASK_ALL;
+
+	if (n + 1 >= MAX_NUMNODES)
+		return MAX_NUMNODES;
+	b &= ~0ul << (n + 1);
+	return b ? __builtin_ctzl(b) : MAX_NUMNODES;
 }
 
 struct mempolicy {
@@ -75,13 +120,29 @@ extern struct mempolicy default_policy;
 /* The "numa_policy" cache (SLAB_POISON), created by mempolicy_init(). */
 extern struct kmem_cache *policy_cache;
 
+/* The task the calling thread is running as (the kernel's "current"). */
+extern __thread struct task_struct *mpol_current;
+
+static inline void mpol_set_current(struct task_struct *t)
+{
+	mpol_current = t;
+}
+
+/*
+ * mempolicy_init - create the "numa_policy" cache.  mempolicy_fini()
+ * destroys it (leaked_objects{numa_policy}) and resets default_policy.
+ * Context: before / after every user of policies (init, teardown);
+ * mempolicy_fini() waits for RCU callbacks (__free_vma() puts policies).
+ * Return: 0 or -ENOMEM.
+ */
 int mempolicy_init(void);
 void mempolicy_fini(void);
 
 /*
  * mpol_new - a new policy, refcnt 1 (the installer's reference).
- * Return: the policy, NULL for MPOL_DEFAULT (no policy), or an ERR value
- * via *err on bad arguments or allocation failure.
+ * Context: any; allocates from policy_cache.
+ * Return: the policy, NULL for MPOL_DEFAULT (no policy), or NULL with
+ * *err = -EINVAL (bad mode or nodes) or -ENOMEM.
  */
 struct mempolicy *mpol_new(unsigned short mode, const nodemask_t *nodes, int *err);
 
@@ -91,7 +152,11 @@ static inline void mpol_get(struct mempolicy *pol)
 		refcount_inc(&pol->refcnt);
 }
 
-/* Drop a reference; the last one frees the policy at once. */
+/*
+ * __mpol_put - drop a reference; the last one frees the policy at once.
+ * Context: any (also under sp->lock).  The caller owns the reference it
+ * drops; a put on default_policy or on a freed policy is reported.
+ */
 void __mpol_put(struct mempolicy *pol, const char *where);
 #define mpol_put(pol) do {				\
 	struct mempolicy *__p = (pol);			\
@@ -114,8 +179,215 @@ static inline bool mpol_needs_cond_ref(const struct mempolicy *pol)
 /*
  * mpol_cond_copy - if @frompol needs a conditional unref, copy it to
  * @tompol, clear MPOL_F_SHARED in the copy and drop the extra reference.
+ * Context: the caller holds @frompol's extra reference (a shared lookup)
+ * and @tompol lives as long as the copy is used (the caller's stack).
  * Return: @tompol, or @frompol when no copy was needed.
  */
 struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *frompol);
+
+/*
+ * mpol_valid - KASAN's check of a load from a policy the caller holds no
+ * reference on: true for default_policy and live policies; otherwise
+ * counts use_after_free (or type_confusion) where it was called and
+ * returns false.  Only for policies of the cache or default_policy, never
+ * for an on-stack copy.
+ */
+static inline bool __mpol_valid(const struct mempolicy *pol, const char *where)
+{
+	return pol == &default_policy || __obj_check(pol, policy_cache, where) != OBJ_BAD;
+}
+#define mpol_valid(pol)	__mpol_valid((pol), __func__)
+
+/* ---- policy lookup and use (mempolicy.c) ---- */
+
+/**
+ * get_vma_policy - the effective policy for @vma at @addr
+ * @task: the task whose policy is the fallback (current, or the task a
+ *	/proc/<pid>/numa_maps reader looks at)
+ * @vma: the VMA, a shmem pseudo-VMA (vm_mm NULL), or NULL
+ * @addr: the address in @vma
+ *
+ * Falls back to @task's policy, then to the system default.  Task and
+ * non-shared VMA policies are protected by the task's mmap_sem and get
+ * no reference; a shared policy (from vm_ops->get_policy) comes with an
+ * extra reference that the caller must drop with mpol_cond_put().
+ * Context: @vma->vm_mm->mmap_sem held for read (a real VMA), or
+ * @task->mm->mmap_sem for read when @task is not current.
+ * Return: the policy, never NULL.
+ */
+struct mempolicy *get_vma_policy(struct task_struct *task, struct vm_area_struct *vma,
+				 unsigned long addr);
+
+/*
+ * mpol_lookup_put - the user of get_vma_policy()'s result is finished:
+ * mpol_cond_put() (and, under mpol-unconditional-refs, the put of the
+ * pair get_vma_policy() took on an owner's policy).
+ * Context: the same locks as the get_vma_policy() it pairs with, and the
+ * same @vma.
+ */
+void mpol_lookup_put(struct vm_area_struct *vma, struct mempolicy *pol);
+
+/**
+ * alloc_page_vma - allocate a page for a fault at @addr of @vma
+ *
+ * Chooses the node by the VMA's effective policy (PREFERRED: the node,
+ * or the local one; BIND: the local node if allowed, else the first of
+ * the mask, falling back through the mask; INTERLEAVE: interleave_nid())
+ * and allocates with alloc_pages_node(); page->nid is the node used.
+ * A shared policy's extra reference is dropped once the interleave node
+ * is chosen, or after the allocation for the other modes (the BIND mask
+ * lives in the policy).
+ * Context: as get_vma_policy(); mpol_current is the faulting task.
+ * Return: the page (one reference), or NULL.
+ */
+struct page *alloc_page_vma(struct vm_area_struct *vma, unsigned long addr);
+
+/*
+ * alloc_pages_current - a page for the current task outside any VMA
+ * (page cache, kernel allocations): its own policy, interleaving through
+ * current->il_next.
+ * Context: mpol_current is the task; no lock needed (rule 2: only the
+ * task changes its policy and il_next).
+ * Return: the page, or NULL.
+ */
+struct page *alloc_pages_current(void);
+
+/*
+ * mpol_fault_node - the node alloc_page_vma() would allocate on, without
+ * allocating: the policy lookup, node choice and unref of the fault path.
+ * Context: as alloc_page_vma().  For the benchmark and tests.
+ */
+int mpol_fault_node(struct vm_area_struct *vma, unsigned long addr);
+
+/**
+ * huge_zonelist - the nodes for a huge page fault at @addr of @vma
+ * @mpol: set to the policy to unref after the allocation
+ *	(mpol_lookup_put()), or NULL when nothing is to be dropped
+ * @nodemask: set to the nodes allowed (MPOL_BIND: the policy's own mask,
+ *	valid while *@mpol is held), or NULL
+ *
+ * Context: as get_vma_policy().
+ * Return: the node to start from.
+ */
+int huge_zonelist(struct vm_area_struct *vma, unsigned long addr,
+		  struct mempolicy **mpol, const nodemask_t **nodemask);
+
+/*
+ * dequeue_huge_page - a "huge page" (a page standing for one) for a
+ * hugetlb fault: huge_zonelist(), the allocation, mpol_cond_put().
+ * Context: as get_vma_policy(); mpol_current is the faulting task.
+ * Return: the page, or NULL.
+ */
+struct page *dequeue_huge_page(struct vm_area_struct *vma, unsigned long addr);
+
+/**
+ * new_vma_page - the migration target for @page of the VMA in @private
+ * @page: the page being migrated; page->index is its linear page index
+ * @private: the struct vm_area_struct * (migrate_pages()' private)
+ * @result: unused
+ *
+ * Context: the VMA's mmap_sem held (read suffices for the policy).
+ * Return: the new page, or NULL.
+ */
+struct page *new_vma_page(struct page *page, unsigned long private, int **result);
+
+/**
+ * do_set_mempolicy - replace current's task policy
+ *
+ * Takes current->mm->mmap_sem for write around the replace (patch 1 of
+ * the series), so that a numa_maps reader of this task, which holds it
+ * for read, never sees the old policy freed.  The old policy is put.
+ * Context: mpol_current is the task; no lock held.
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+long do_set_mempolicy(unsigned short mode, const nodemask_t *nodes);
+
+/**
+ * do_mbind - set the policy of [start, start + len) of current's mm
+ *
+ * Anonymous VMAs must be covered whole (the model does not split VMAs):
+ * their vm_policy is replaced and the old one put.  Shmem VMAs may be
+ * covered in part: vm_ops->set_policy() gets a pseudo-VMA of the
+ * sub-range (what split_vma() would have made), and the shared-policy
+ * tree splits its ranges.
+ * Context: mpol_current is the task; takes its mmap_sem for write.
+ * Return: 0, -EINVAL, -EFAULT (no VMA) or -ENOMEM.
+ */
+long do_mbind(unsigned long start, unsigned long len, unsigned short mode,
+	      const nodemask_t *nodes);
+
+/**
+ * do_get_mempolicy - query current's policy, or with MPOL_F_ADDR the
+ * policy of the VMA at @addr (shared: with an extra ref, dropped here)
+ * @policy: the mode (MPOL_DEFAULT for the system default)
+ * @nmask: the nodes, or NULL
+ *
+ * Context: mpol_current is the task; takes its mmap_sem for read with
+ * MPOL_F_ADDR, none otherwise (rule 2).
+ * Return: 0, -EINVAL or -EFAULT.
+ */
+long do_get_mempolicy(int *policy, nodemask_t *nmask, unsigned long addr,
+		      unsigned long flags);
+
+/**
+ * show_numa_map - one line of /proc/<pid>/numa_maps: @vma's policy
+ * @task: the task being shown (usually not current)
+ *
+ * Context: @task->mm->mmap_sem held for read (seed 001, point 3).
+ * Return: the length written to @buf.
+ */
+int show_numa_map(struct task_struct *task, struct vm_area_struct *vma,
+		  char *buf, size_t len);
+
+/*
+ * show_numa_maps - read /proc/<pid>/numa_maps of @task: get_task_mm(),
+ * mmap_sem for read, show_numa_map() on each VMA.
+ * Context: no lock held.  Return: the number of VMAs shown, or -ESRCH.
+ */
+int show_numa_maps(struct task_struct *task, char *buf, size_t len);
+
+/*
+ * mpol_to_str - render @pol as numa_maps does ("interleave=0,1").
+ * Context: @pol is protected by its owner's lock or a reference.
+ * Return: the length snprintf() would write.
+ */
+int mpol_to_str(char *buf, size_t len, const struct mempolicy *pol);
+
+/*
+ * exit_mempolicy - do_exit()'s put of the task policy.
+ * Context: the task has left its mm (exit_mm()): no numa_maps reader can
+ * reach its policy through its mm any more, and nothing runs as it.
+ */
+void exit_mempolicy(struct task_struct *task);
+
+/* ---- the refcount audit (mempolicy.c) ---- */
+
+struct mpol_audit;
+struct shared_policy;
+struct shmem_inode_info;
+
+/*
+ * The audit counts owners, then compares: every live policy's refcount
+ * against the owners that point to it (leaked_refs above, missing_refs
+ * below; a live policy with no owner is leaked_refs), every owner's
+ * policy must be live (missing_refs otherwise), default_policy's count
+ * must be untouched, and every shmem segment seen holds one reference per
+ * VMA mapping it plus the extra ones declared.
+ *
+ * Context: a quiesce point: no thread uses a policy, no transient
+ * reference is held (workers parked, rcu_barrier() done).  Takes each
+ * task's mmap_sem for read and each tree's sp->lock.
+ */
+struct mpol_audit *mpol_audit_begin(void);
+/* A long-lived owner outside tasks, VMAs and trees (a cache, a table). */
+void mpol_audit_owner(struct mpol_audit *a, struct mempolicy *pol,
+		      const char *kind, const void *who);
+/* The task's policy, its VMAs' policies and the trees of its shmem VMAs. */
+void mpol_audit_task(struct mpol_audit *a, struct task_struct *t);
+/* A shmem segment's tree (once), and @extra_refs long-lived refs on it. */
+void mpol_audit_shmem(struct mpol_audit *a, struct shmem_inode_info *info,
+		      int extra_refs);
+/* Compare, report, free.  Return: the number of discrepancies reported. */
+unsigned long mpol_audit_end(struct mpol_audit *a);
 
 #endif /* MT_MEMPOLICY_H */

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * t_mempolicy - the mempolicy model, single-threaded: every path keeps
+ * the reference counts seed 001's "MEMORY POLICY REFERENCE COUNTING"
+ * document gives (task and VMA policies: unchanged; shared: +1 at the
+ * lookup, back after the put; default_policy: never touched), chooses the
+ * node its policy says, and the audit, the lock checks and segment
+ * teardown see what they should.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/counters.h"
+#include "core/rcu.h"
+#include "lib/mm/mempolicy.h"
+#include "lib/mm/mm.h"
+#include "lib/mm/shmem.h"
+#include "tests/tap.h"
+
+static struct mt_region *R;
+
+static uint64_t cnt(enum mt_counter c)
+{
+	return mt_counter_read(R, c);
+}
+
+static int refs(const struct mempolicy *pol)
+{
+	return refcount_read_raw(&pol->refcnt);
+}
+
+static nodemask_t mask(unsigned long bits)
+{
+	nodemask_t m = { bits };
+
+	return m;
+}
+
+/* The n-th node of @bits (n counted modulo the weight): what interleave must give. */
+static int nth_node(unsigned long bits, unsigned long n)
+{
+	int w = __builtin_popcountl(bits), k = (int)(n % (unsigned long)w);
+
+	for (int nid = 0; nid < 64; nid++)
+		if ((bits >> nid) & 1 && !k--)
+			return nid;
+	return -1;
+}
+
+static struct mempolicy *newpol(unsigned short mode, unsigned long bits)
+{
+	nodemask_t m = mask(bits);
+	int err;
+	struct mempolicy *p = mpol_new(mode, &m, &err);
+
+	if (!p)
+		tap_bail("mpol_new failed");
+	return p;
+}
+
+static struct vm_area_struct *add_vma(struct mm_struct *mm, unsigned long npages,
+				      unsigned long flags, struct mempolicy *pol)
+{
+	struct vm_area_struct *vma = vm_area_alloc(mm);
+
+	down_write(&mm->mmap_sem);
+	vma->vm_start = get_unmapped_area(mm, npages << PAGE_SHIFT);
+	vma->vm_end = vma->vm_start + (npages << PAGE_SHIFT);
+	vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
+	vma->vm_flags = VM_READ | VM_WRITE | flags;
+	vma->vm_policy = pol;
+	insert_vm_struct(mm, vma);
+	up_write(&mm->mmap_sem);
+	return vma;
+}
+
+static struct vm_area_struct *vma_at(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	down_read(&mm->mmap_sem);
+	vma = find_vma(mm, addr);
+	up_read(&mm->mmap_sem);
+	return vma;
+}
+
+struct range { unsigned long start, end; const struct mempolicy *pol; };
+struct ranges { int n; struct range r[16]; };
+
+static void collect(const struct sp_node *n, void *arg)
+{
+	struct ranges *rs = arg;
+
+	if (rs->n < 16)
+		rs->r[rs->n++] = (struct range){ n->start, n->end, n->policy };
+}
+
+static struct ranges tree(struct shmem_inode_info *info)
+{
+	struct ranges rs = { 0 };
+
+	mpol_shared_policy_walk(&info->policy, collect, &rs);
+	return rs;
+}
+
+int main(void)
+{
+	struct mm_struct *tmm, *umm;
+	struct task_struct *T, *U;
+	struct mempolicy *tp, *vp, *hp, *sp_pol, *sp_il, *pol, *mp;
+	struct vm_area_struct *A, *B, *H, *C, *E, *D, *CH;
+	struct shmem_inode_info *S, *SH;
+	unsigned long c_addr;
+	struct page *pg;
+	const nodemask_t *nm;
+	nodemask_t got;
+	char buf[4096];
+	int mode, ok_all;
+	uint64_t lr, uaf;
+
+	R = mt_region_create(false);
+	mt_region_use(R);
+	rcu_register_thread();
+	ok(mm_core_init() == 0 && mempolicy_init() == 0 && shmem_init() == 0,
+	   "caches created: numa_policy, shared_policy_node, shmem_inode_cache");
+
+	/* T: task policy BIND{1,2}; A: VMA INTERLEAVE{0-3}; B: no policy; H: hugetlb, BIND{2,3} */
+	tmm = mm_alloc();
+	T = task_create(tmm);
+	T->mempolicy = tp = newpol(MPOL_BIND, 0x6);
+	A = add_vma(tmm, 16, 0, vp = newpol(MPOL_INTERLEAVE, 0xf));
+	B = add_vma(tmm, 16, 0, NULL);
+	H = add_vma(tmm, 4 << (HPAGE_SHIFT - PAGE_SHIFT), VM_HUGETLB, hp = newpol(MPOL_BIND, 0xc));
+	/* S: 16 pages, PREFERRED 2 everywhere, INTERLEAVE{1,3} on [8,12) */
+	sp_pol = newpol(MPOL_PREFERRED, 0x4);
+	S = shmem_create(16, sp_pol, false);
+	sp_il = newpol(MPOL_INTERLEAVE, 0xa);
+	ok(S && mpol_set_shared_policy(&S->policy, 8, 4, sp_il) == 0, "a segment with two shared ranges");
+	mpol_put(sp_il);			/* the trees own them now */
+	mpol_put(sp_pol);
+	c_addr = shmem_map(tmm, S, false);
+	C = vma_at(tmm, c_addr);
+	/* SH: a SHM_HUGETLB segment, BIND{0} */
+	mp = newpol(MPOL_BIND, 0x1);
+	SH = shmem_create(HPAGE_SHIFT > PAGE_SHIFT ? 1ul << (HPAGE_SHIFT - PAGE_SHIFT) : 1, mp, true);
+	mpol_put(mp);
+	CH = vma_at(tmm, shmem_map(tmm, SH, true));
+	/* U: no task policy; D: no policy; E: S mapped shared */
+	umm = mm_alloc();
+	U = task_create(umm);
+	D = add_vma(umm, 16, 0, NULL);
+	E = vma_at(umm, shmem_map(umm, S, true));
+	ok(C && E && CH && shmem_vma_info(C) == S && refcount_read(&S->count) == 3,
+	   "segment mapped by two tasks: count 3 (creator + 2 VMAs)");
+	ok(refs(sp_pol) == 2 && refs(sp_il) == 1 && (sp_pol->flags & MPOL_F_SHARED) &&
+	   (sp_il->flags & MPOL_F_SHARED), "shared policies: one ref per tree node, marked MPOL_F_SHARED");
+	{
+		struct ranges rs = tree(S);
+
+		ok(rs.n == 3 && rs.r[0].start == 0 && rs.r[0].end == 8 && rs.r[1].start == 8 &&
+		   rs.r[1].end == 12 && rs.r[1].pol == sp_il && rs.r[2].start == 12 && rs.r[2].end == 16 &&
+		   rs.r[0].pol == sp_pol && rs.r[2].pol == sp_pol,
+		   "mpol_set_shared_policy splits [0,16) into [0,8) [8,12) [12,16)");
+	}
+
+	/* ---- get_vma_policy ---- */
+	mpol_set_current(T);
+	down_read(&tmm->mmap_sem);
+	pol = get_vma_policy(T, B, B->vm_start);
+	ok(pol == tp && refs(tp) == 1, "get_vma_policy: task policy fallback, no ref taken");
+	mpol_lookup_put(B, pol);
+	ok(refs(tp) == 1, "get_vma_policy: task policy unchanged after the put");
+	pol = get_vma_policy(T, A, A->vm_start);
+	ok(pol == vp && refs(vp) == 1, "get_vma_policy: VMA policy, no ref taken");
+	mpol_lookup_put(A, pol);
+	ok(refs(vp) == 1, "get_vma_policy: VMA policy unchanged after the put");
+	pol = get_vma_policy(T, C, C->vm_start + 9 * PAGE_SIZE);
+	ok(pol == sp_il && refs(sp_il) == 2, "get_vma_policy: shared policy +1 at the lookup");
+	mpol_lookup_put(C, pol);
+	ok(refs(sp_il) == 1, "get_vma_policy: shared policy back after mpol_cond_put");
+	up_read(&tmm->mmap_sem);
+	mpol_set_current(U);
+	down_read(&umm->mmap_sem);
+	pol = get_vma_policy(U, D, D->vm_start);
+	ok(pol == &default_policy && refs(&default_policy) == 1, "get_vma_policy: default policy, never counted");
+	mpol_lookup_put(D, pol);
+	ok(refs(&default_policy) == 1, "get_vma_policy: default policy untouched by the put");
+
+	/* ---- alloc_page_vma ---- */
+	pg = alloc_page_vma(D, D->vm_start);
+	ok(pg && pg->nid == 0 && refs(&default_policy) == 1, "alloc_page_vma: default policy, local node 0");
+	put_page(pg);
+	up_read(&umm->mmap_sem);
+	mpol_set_current(T);
+	down_read(&tmm->mmap_sem);
+	pg = alloc_page_vma(B, B->vm_start);
+	ok(pg && pg->nid == 1 && refs(tp) == 1, "alloc_page_vma: task BIND{1,2} from node 0 -> node 1, task ref unchanged");
+	put_page(pg);
+	ok_all = 1;
+	for (unsigned long k = 0; k < 8; k++) {
+		pg = alloc_page_vma(A, A->vm_start + k * PAGE_SIZE);
+		if (!pg || pg->nid != nth_node(0xf, A->vm_pgoff + k))
+			ok_all = 0;
+		if (pg)
+			put_page(pg);
+	}
+	ok(ok_all && refs(vp) == 1, "alloc_page_vma: VMA INTERLEAVE{0-3} follows offset_il_node, VMA ref unchanged");
+	pg = alloc_page_vma(C, C->vm_start + 3 * PAGE_SIZE);
+	ok(pg && pg->nid == 2 && refs(sp_pol) == 2, "alloc_page_vma: shared PREFERRED 2 -> node 2, ref dropped after the allocation");
+	put_page(pg);
+	ok_all = 1;
+	for (unsigned long k = 8; k < 12; k++) {
+		pg = alloc_page_vma(C, C->vm_start + k * PAGE_SIZE);
+		if (!pg || pg->nid != nth_node(0xa, C->vm_pgoff + k))
+			ok_all = 0;
+		if (pg)
+			put_page(pg);
+	}
+	ok(ok_all && refs(sp_il) == 1, "alloc_page_vma: shared INTERLEAVE{1,3} by offset, ref dropped once the node is chosen");
+	is_u64(mpol_fault_node(C, C->vm_start + 9 * PAGE_SIZE), nth_node(0xa, 9),
+	       "mpol_fault_node: the node alloc_page_vma would choose");
+	ok(refs(sp_il) == 1, "mpol_fault_node: shared ref dropped");
+
+	/* ---- hugetlb ---- */
+	{
+		struct mempolicy *m;
+		int nid;
+
+		nid = huge_zonelist(H, H->vm_start, &m, &nm);
+		ok(m == hp && nm == &hp->v.nodes && nid == 2 && refs(hp) == 1,
+		   "huge_zonelist: VMA BIND{2,3}: *mpol and the policy's own mask, no ref taken");
+		mpol_lookup_put(H, m);
+		ok(refs(hp) == 1, "dequeue_huge_page's mpol_cond_put: VMA BIND ref unchanged");
+		nid = huge_zonelist(A, A->vm_start, &m, &nm);
+		ok(!m && !nm && nid == nth_node(0xf, (A->vm_pgoff >> (HPAGE_SHIFT - PAGE_SHIFT)) + 0) &&
+		   refs(vp) == 1, "huge_zonelist: VMA INTERLEAVE: no *mpol, VMA ref unchanged");
+		nid = huge_zonelist(CH, CH->vm_start, &m, &nm);
+		ok(m && (m->flags & MPOL_F_SHARED) && nm == &m->v.nodes && nid == 0 && refs(m) == 2,
+		   "huge_zonelist: shared BIND{0}: *mpol with its extra ref, held over the allocation");
+		mpol_lookup_put(CH, m);
+		ok(refs(m) == 1, "dequeue_huge_page's mpol_cond_put: shared ref dropped");
+		pg = dequeue_huge_page(CH, CH->vm_start);
+		ok(pg && pg->nid == 0 && refs(m) == 1, "dequeue_huge_page: shared BIND{0} -> node 0, balanced");
+		put_page(pg);
+		pg = dequeue_huge_page(H, H->vm_start);
+		ok(pg && pg->nid == 2 && refs(hp) == 1, "dequeue_huge_page: VMA BIND{2,3} -> node 2, balanced");
+		put_page(pg);
+	}
+
+	/* ---- migration, shmem ---- */
+	pg = alloc_pages_node(0);
+	pg->index = C->vm_pgoff + 10;
+	{
+		struct page *np = new_vma_page(pg, (unsigned long)C, NULL);
+
+		ok(np && np->nid == nth_node(0xa, 10) && refs(sp_il) == 1,
+		   "new_vma_page: shared INTERLEAVE at index 10 -> node %d, ref dropped", nth_node(0xa, 10));
+		put_page(np);
+		pg->index = A->vm_pgoff + 5;
+		np = new_vma_page(pg, (unsigned long)A, NULL);
+		ok(np && np->nid == nth_node(0xf, A->vm_pgoff + 5) && refs(vp) == 1,
+		   "new_vma_page: VMA INTERLEAVE, VMA ref unchanged");
+		put_page(np);
+	}
+	put_page(pg);
+	pg = shmem_alloc_page(S, 2);
+	ok(pg && pg->nid == 2 && pg->index == 2 && refs(sp_pol) == 2,
+	   "shmem_alloc_page: shared PREFERRED 2 -> node 2, alloc_page_vma dropped the ref");
+	put_page(pg);
+	swapin_readahead_pages = 4;
+	pg = shmem_swapin(S, 9);
+	ok(pg && pg->nid == nth_node(0xa, 9) && pg->index == 9 && refs(sp_il) == 1,
+	   "shmem_swapin: 4-page readahead from one lookup, mpol_cond_copy dropped the ref once");
+	put_page(pg);
+	{
+		struct mempolicy stackpol, *cp;
+
+		mpol_get(sp_il);
+		cp = mpol_cond_copy(&stackpol, sp_il);
+		ok(cp == &stackpol && !(cp->flags & MPOL_F_SHARED) && cp->mode == MPOL_INTERLEAVE &&
+		   refs(sp_il) == 1, "mpol_cond_copy: on-stack copy without MPOL_F_SHARED, extra ref dropped");
+		ok(mpol_cond_copy(&stackpol, vp) == vp && refs(vp) == 1,
+		   "mpol_cond_copy: a VMA policy is passed through untouched");
+	}
+	up_read(&tmm->mmap_sem);
+
+	/* ---- queries ---- */
+	ok(do_get_mempolicy(&mode, &got, 0, 0) == 0 && mode == MPOL_BIND && got.bits == 0x6 &&
+	   refs(tp) == 1, "do_get_mempolicy: own task policy, no lock, no ref");
+	ok(do_get_mempolicy(&mode, &got, A->vm_start, MPOL_F_ADDR) == 0 && mode == MPOL_INTERLEAVE &&
+	   got.bits == 0xf && refs(vp) == 1, "do_get_mempolicy MPOL_F_ADDR: VMA policy, ref unchanged");
+	ok(do_get_mempolicy(&mode, &got, C->vm_start + 10 * PAGE_SIZE, MPOL_F_ADDR) == 0 &&
+	   mode == MPOL_INTERLEAVE && got.bits == 0xa && refs(sp_il) == 1,
+	   "do_get_mempolicy MPOL_F_ADDR: shared policy, extra ref dropped");
+	mpol_set_current(U);
+	ok(do_get_mempolicy(&mode, &got, D->vm_start, MPOL_F_ADDR) == 0 && mode == MPOL_DEFAULT &&
+	   got.bits == 0 && refs(&default_policy) == 1, "do_get_mempolicy: default policy untouched");
+	/* U reads T's numa_maps */
+	ok(show_numa_maps(T, buf, sizeof(buf)) == 5 && strstr(buf, "interleave=0,1,2,3 anon") &&
+	   strstr(buf, "bind=1,2 anon") && strstr(buf, "prefer=2 file=shm") &&
+	   strstr(buf, "bind=2,3 anon huge") && strstr(buf, "bind=0 file=shm huge"),
+	   "show_numa_maps of another task: each VMA's policy, task fallback included");
+	ok(refs(tp) == 1 && refs(vp) == 1 && refs(hp) == 1 && refs(sp_pol) == 2 && refs(sp_il) == 1 &&
+	   refs(&default_policy) == 1, "show_numa_map: every count back where it was");
+
+	/* ---- the lock rule and the audit ---- */
+	lr = cnt(MT_LOCK_RULE);
+	pol = get_vma_policy(T, A, A->vm_start);
+	ok(cnt(MT_LOCK_RULE) == lr + 1, "get_vma_policy of another task's VMA without its mmap_sem: lock_rule");
+	mpol_set_current(T);
+	{
+		struct mpol_audit *a = mpol_audit_begin();
+
+		mpol_audit_task(a, T);
+		mpol_audit_task(a, U);
+		mpol_audit_shmem(a, S, 1);
+		mpol_audit_shmem(a, SH, 1);
+		ok(mpol_audit_end(a) == 0 && cnt(MT_LEAKED_REFS) == 0 && cnt(MT_MISSING_REFS) == 0,
+		   "audit: every policy's count equals its owners");
+	}
+	{
+		struct mempolicy *orphan = newpol(MPOL_PREFERRED, 0x1);
+		struct mpol_audit *a = mpol_audit_begin();
+		uint64_t l0 = cnt(MT_LEAKED_REFS), m0 = cnt(MT_MISSING_REFS);
+
+		mpol_get(vp);				/* a leaked ref */
+		refcount_dec(&sp_pol->refcnt);		/* a lost ref (2 owners) */
+		mpol_audit_task(a, T);
+		mpol_audit_task(a, U);
+		mpol_audit_shmem(a, S, 1);
+		mpol_audit_shmem(a, SH, 1);
+		ok(mpol_audit_end(a) == 3 && cnt(MT_LEAKED_REFS) == l0 + 2 && cnt(MT_MISSING_REFS) == m0 + 1,
+		   "audit: a leaked ref and an orphan policy are leaked_refs, a lost ref missing_refs");
+		mpol_put(vp);
+		refcount_inc(&sp_pol->refcnt);
+		mpol_put(orphan);
+	}
+
+	/* ---- set_mempolicy, mbind ---- */
+	ok(do_set_mempolicy(MPOL_INTERLEAVE, &(nodemask_t){ 0xe }) == 0 && !obj_is_live(tp) &&
+	   T->mempolicy && refs(T->mempolicy) == 1 && T->il_next == 1,
+	   "do_set_mempolicy: old task policy freed, new one held once, il_next at its first node");
+	ok_all = 1;
+	for (int k = 0; k < 6; k++) {
+		pg = alloc_pages_current();
+		if (!pg || pg->nid != nth_node(0xe, (unsigned long)k))
+			ok_all = 0;
+		if (pg)
+			put_page(pg);
+	}
+	ok(ok_all && refs(T->mempolicy) == 1, "alloc_pages_current: interleave_nodes walks il_next 1,2,3,1,...");
+	ok(do_mbind(A->vm_start, A->vm_end - A->vm_start, MPOL_PREFERRED, &(nodemask_t){ 0x8 }) == 0 &&
+	   !obj_is_live(vp) && A->vm_policy && refs(A->vm_policy) == 1 && A->vm_policy->v.preferred_node == 3,
+	   "do_mbind anon VMA: old policy put (freed), new one held by the VMA only");
+	ok(do_mbind(A->vm_start, PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 1 }) == -EINVAL,
+	   "do_mbind: part of an anonymous VMA is refused (no split_vma in the model)");
+	ok(do_mbind(B->vm_start, C->vm_end - B->vm_start, MPOL_BIND, &(nodemask_t){ 1 }) == -EINVAL &&
+	   !B->vm_policy, "do_mbind: one policy for an anonymous and a shmem VMA is refused (no sharing)");
+	ok(do_mbind(B->vm_start, B->vm_end - B->vm_start, MPOL_DEFAULT, NULL) == 0 && !B->vm_policy,
+	   "do_mbind MPOL_DEFAULT: no VMA policy");
+	mpol_get(sp_pol);			/* watch it */
+	mpol_get(sp_il);
+	ok(do_mbind(C->vm_start + 2 * PAGE_SIZE, 2 * PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 1 }) == 0,
+	   "do_mbind of [2,4) of a shmem VMA");
+	{
+		struct ranges rs = tree(S);
+
+		ok(rs.n == 5 && rs.r[0].end == 2 && rs.r[1].start == 2 && rs.r[1].end == 4 &&
+		   rs.r[2].start == 4 && rs.r[2].end == 8 && rs.r[0].pol == sp_pol && rs.r[2].pol == sp_pol &&
+		   refs(sp_pol) == 4 && refs(rs.r[1].pol) == 1,
+		   "shared_policy_replace split [0,8): sp_pol owned by 3 nodes, the new range's by 1");
+	}
+	mpol_set_current(U);
+	ok(do_mbind(E->vm_start + 6 * PAGE_SIZE, 4 * PAGE_SIZE, MPOL_PREFERRED, &(nodemask_t){ 2 }) == 0,
+	   "do_mbind of [6,10) through the other task's mapping");
+	mpol_set_current(T);
+	{
+		struct ranges rs = tree(S);
+
+		ok(rs.n == 6 && rs.r[2].start == 4 && rs.r[2].end == 6 && rs.r[3].start == 6 &&
+		   rs.r[3].end == 10 && rs.r[4].start == 10 && rs.r[4].end == 12 && rs.r[4].pol == sp_il &&
+		   refs(sp_il) == 2, "ranges trimmed at both ends of [6,10)");
+	}
+	ok(do_mbind(C->vm_start, 16 * PAGE_SIZE, MPOL_DEFAULT, NULL) == 0 && tree(S).n == 0 &&
+	   refs(sp_pol) == 1 && refs(sp_il) == 1, "do_mbind MPOL_DEFAULT over the segment: every node's ref put");
+	mpol_put(sp_pol);
+	mpol_put(sp_il);
+	ok(!obj_is_live(sp_pol) && !obj_is_live(sp_il), "the shared policies were freed by the last put");
+
+	/* ---- segment destroy, exit ---- */
+	mp = newpol(MPOL_INTERLEAVE, 0x3);
+	ok(mpol_set_shared_policy(&S->policy, 0, 16, mp) == 0 && refs(mp) == 2, "a new range policy");
+	mpol_put(mp);
+	down_write(&tmm->mmap_sem);
+	do_munmap(tmm, C->vm_start);
+	up_write(&tmm->mmap_sem);
+	down_write(&umm->mmap_sem);
+	do_munmap(umm, E->vm_start);
+	up_write(&umm->mmap_sem);
+	ok(refcount_read(&S->count) == 1 && obj_is_live(mp), "unmapped twice: the segment's creator ref remains");
+	shmem_put(S);
+	ok(!obj_is_live(mp) && kmem_cache_live(sn_cache) == 1,
+	   "shm destroy: mpol_free_shared_policy put the tree's policies (one node left: SH's)");
+	exit_mm(T);
+	exit_mempolicy(T);
+	put_task_struct(T);
+	exit_mm(U);
+	exit_mempolicy(U);
+	put_task_struct(U);
+	shmem_put(SH);
+	rcu_barrier();
+	ok(kmem_cache_live(policy_cache) == 0 && kmem_cache_live(shmem_inode_cachep) == 0 &&
+	   kmem_cache_live(sn_cache) == 0, "exit: every policy, segment and node freed");
+	uaf = cnt(MT_USE_AFTER_FREE);
+	ok(mt_races_total(R) == 1 && cnt(MT_LOCK_RULE) == 1 && uaf == 0,
+	   "no race counted but the one lock_rule provoked");
+	shmem_fini();
+	mempolicy_fini();
+	mm_core_fini();
+	ok(mt_counter_read(R, MT_LEAKED_OBJECTS) == 0, "caches destroyed: nothing leaked");
+	rcu_unregister_thread();
+	tap_done();
+	mt_region_destroy(R);
+	return tap_exit();
+}

@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mempolicy.c - the workload of the mempolicy model (seeds 000 and 001,
+ * lib/mm/mempolicy.c, shared_policy.c, shmem.c).
+ *
+ * The world: tasks, each with its own mm; anonymous VMAs with and without
+ * a vm_policy (the first one a VM_HUGETLB mapping); task policies; shm
+ * segments with shared-policy trees, held by a shm id table and mapped
+ * (MAP_SHARED or MAP_PRIVATE) into several tasks, so that one shared
+ * policy is looked up by tasks with distinct mmap_sems.
+ *
+ * Who does what, as in the kernel.  Task i is run by worker i % threads
+ * (its owner): only the owner acts as the task ("current"), so only the
+ * task itself changes its policy (rule 2) and moves its il_next.  The
+ * owner faults in its task's VMAs, queries and sets its policies, mbinds
+ * its VMAs and shmem ranges, migrates pages, swaps in and maps or unmaps
+ * segments.  Other tasks' policies are reached only the ways the kernel
+ * reaches them: /proc/<pid>/numa_maps of another task (holding that
+ * task's mmap_sem for read, seed 001 point 3), and a shared segment
+ * whose ranges another task's mbind replaces (point 4).
+ *
+ * Memory stays bounded: each worker keeps at most `stash` pages (the
+ * pages "mapped" by its faults, which migration moves), tasks keep at
+ * most shm_maps_max segment mappings, segments are replaced, not added.
+ *
+ * Overlaps (need_overlap): a user of a shared policy that drops the last
+ * reference (every tree node owning it was deleted by a replace while it
+ * used it) counts one; see mpol_note_last_ref().
+ *
+ * Lock ordering (beyond the model's): world->seg_lock is taken alone by
+ * workers; the audit takes sp->lock under it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/prng.h"
+#include "core/rcu.h"
+#include "lib/mm/mempolicy.h"
+#include "lib/mm/mm.h"
+#include "lib/mm/shmem.h"
+#include "workloads/workload.h"
+
+struct mpol_opts {
+	unsigned int tasks;
+	unsigned int shm_segments;
+	unsigned int anon_vmas;
+	unsigned int shm_maps;
+	unsigned int shm_maps_max;
+	unsigned int seg_pages;
+	unsigned int vma_pages;
+	unsigned int nodes;
+	unsigned int stash;
+	unsigned int readahead;
+};
+
+static const struct wl_opt mpol_opts_table[] = {
+	WL_OPT(struct mpol_opts, tasks, WL_OPT_UINT, 1, 256, "8",
+	       "tasks, each with its own mm (at least one per thread)"),
+	WL_OPT(struct mpol_opts, shm_segments, WL_OPT_UINT, 1, 64, "4",
+	       "shm segments in the id table, each with a shared-policy tree"),
+	WL_OPT(struct mpol_opts, anon_vmas, WL_OPT_UINT, 1, 16, "3",
+	       "anonymous VMAs per task (the first is VM_HUGETLB)"),
+	WL_OPT(struct mpol_opts, shm_maps, WL_OPT_UINT, 0, 16, "2",
+	       "segment mappings per task at start"),
+	WL_OPT(struct mpol_opts, shm_maps_max, WL_OPT_UINT, 1, 32, "4",
+	       "segment mappings per task at most (shm_churn)"),
+	WL_OPT(struct mpol_opts, seg_pages, WL_OPT_UINT, 1, 4096, "64",
+	       "pages per segment: the range shared policies split"),
+	WL_OPT(struct mpol_opts, vma_pages, WL_OPT_UINT, 1, 4096, "64",
+	       "pages per anonymous VMA"),
+	WL_OPT(struct mpol_opts, nodes, WL_OPT_UINT, 1, MAX_NUMNODES, "4",
+	       "logical NUMA nodes the policies name"),
+	WL_OPT(struct mpol_opts, stash, WL_OPT_UINT, 0, 4096, "32",
+	       "pages each worker keeps mapped (migrate moves them)"),
+	WL_OPT(struct mpol_opts, readahead, WL_OPT_UINT, 1, 32, "4",
+	       "pages shmem_swapin()'s readahead allocates from one lookup"),
+	{ .name = NULL },
+};
+
+enum {
+	MPW_FAULT, MPW_GET_MEMPOLICY, MPW_NUMA_MAPS, MPW_MIGRATE, MPW_SWAPIN,
+	MPW_HUGETLB, MPW_SET_MEMPOLICY, MPW_MBIND_VMA, MPW_MBIND_SHM, MPW_SHM_CHURN,
+	MPW_NROLES
+};
+
+static const char *const mpol_roles[] = {
+	[MPW_FAULT] = "fault",
+	[MPW_GET_MEMPOLICY] = "get_mempolicy",
+	[MPW_NUMA_MAPS] = "numa_maps",
+	[MPW_MIGRATE] = "migrate",
+	[MPW_SWAPIN] = "swapin",
+	[MPW_HUGETLB] = "hugetlb",
+	[MPW_SET_MEMPOLICY] = "set_mempolicy",
+	[MPW_MBIND_VMA] = "mbind_vma",
+	[MPW_MBIND_SHM] = "mbind_shm",
+	[MPW_SHM_CHURN] = "shm_churn",
+	[MPW_NROLES] = NULL,
+};
+
+#define HPAGE_PAGES	(1ul << (HPAGE_SHIFT - PAGE_SHIFT))
+
+struct mpw_world {
+	struct mpol_opts opt;
+	unsigned int nthreads;
+	unsigned int ntasks;
+	struct task_struct **task;
+	unsigned int nsegs;
+	struct shmem_inode_info **seg;	/* the shm id table: one ref each; seg_lock */
+	spinlock_t seg_lock;
+	unsigned int created;		/* ATOMIC: segments made, every other one huge */
+};
+
+struct mpw_thread {
+	unsigned int cap, nr, head;	/* the page stash, a FIFO ring */
+	struct page **stash;
+	char buf[8192];			/* numa_maps output */
+};
+
+/* ---- helpers ---- */
+
+static unsigned long vma_npages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+
+static unsigned long linear_page_index(const struct vm_area_struct *vma, unsigned long addr)
+{
+	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+}
+
+/* A random mode and a non-empty node set; MPOL_DEFAULT 1 time in @dflt_in. */
+static unsigned short random_policy(const struct mpw_world *w, nodemask_t *nodes,
+				    unsigned int dflt_in)
+{
+	unsigned int nn = w->opt.nodes, x;
+
+	nodes->bits = 1ul + mt_random_below((1u << nn) - 1u);
+	if (dflt_in && !mt_random_below(dflt_in))
+		return MPOL_DEFAULT;
+	x = mt_random_below(8);
+	if (x < 2)
+		return MPOL_PREFERRED;
+	if (x < 4)
+		return MPOL_BIND;
+	return MPOL_INTERLEAVE;
+}
+
+static struct mempolicy *random_mpol(const struct mpw_world *w, unsigned int dflt_in)
+{
+	nodemask_t nodes;
+	unsigned short mode = random_policy(w, &nodes, dflt_in);
+	int err;
+
+	return mpol_new(mode, &nodes, &err);
+}
+
+/* One of the tasks thread @idx owns (runs as). */
+static struct task_struct *own_task(const struct mpw_world *w, unsigned int idx)
+{
+	unsigned int n = (w->ntasks - idx + w->nthreads - 1) / w->nthreads;
+
+	return w->task[idx + mt_random_below(n) * w->nthreads];
+}
+
+enum vma_kind { VK_ANY, VK_ANON, VK_SHMEM, VK_HUGE, VK_SMALL };
+
+static bool vma_is(const struct vm_area_struct *vma, enum vma_kind k)
+{
+	switch (k) {
+	case VK_ANON:
+		return !shmem_vma_info(vma) && !(vma->vm_flags & VM_HUGETLB);
+	case VK_SHMEM:
+		return shmem_vma_info(vma) != NULL;
+	case VK_HUGE:
+		return vma->vm_flags & VM_HUGETLB;
+	case VK_SMALL:
+		return !(vma->vm_flags & VM_HUGETLB);
+	default:
+		return true;
+	}
+}
+
+/* A random VMA of @kind, or NULL.  Context: mmap_sem held. */
+static struct vm_area_struct *pick_vma(struct mm_struct *mm, enum vma_kind kind,
+				       unsigned int *count)
+{
+	unsigned int nr = mm_nr_vmas(mm), n = 0, k;
+
+	for (unsigned int i = 0; i < nr; i++)
+		n += vma_is(mm_vma_at(mm, i), kind);
+	if (count)
+		*count = n;
+	if (!n)
+		return NULL;
+	k = mt_random_below(n);
+	for (unsigned int i = 0; i < nr; i++) {
+		struct vm_area_struct *vma = mm_vma_at(mm, i);
+
+		if (vma_is(vma, kind) && !k--)
+			return vma;
+	}
+	return NULL;
+}
+
+static unsigned long random_addr(const struct vm_area_struct *vma)
+{
+	return vma->vm_start + ((unsigned long)mt_random_below((uint32_t)vma_npages(vma)) << PAGE_SHIFT);
+}
+
+static void stash_page(struct mpw_thread *ts, struct page *page)
+{
+	if (!page)
+		return;
+	if (!ts->cap) {
+		put_page(page);
+		return;
+	}
+	if (ts->nr == ts->cap) {
+		put_page(ts->stash[ts->head]);
+		ts->stash[ts->head] = page;
+		ts->head = (ts->head + 1) % ts->cap;
+		return;
+	}
+	ts->stash[(ts->head + ts->nr++) % ts->cap] = page;
+}
+
+/* A new segment with a random initial policy and a few sub-ranges. */
+static struct shmem_inode_info *new_segment(struct mpw_world *w)
+{
+	unsigned int n = __atomic_fetch_add(&w->created, 1, __ATOMIC_RELAXED);
+	struct mempolicy *pol = random_mpol(w, 0);
+	struct shmem_inode_info *info;
+
+	info = shmem_create(w->opt.seg_pages, pol, n % 2 == 1);
+	mpol_put(pol);		/* the tree holds its own */
+	if (!info)
+		return NULL;
+	for (int k = 0; k < 2 && w->opt.seg_pages > 2; k++) {
+		unsigned long a = mt_random_below(w->opt.seg_pages - 1);
+		unsigned long len = 1 + mt_random_below((uint32_t)(w->opt.seg_pages - a - 1));
+
+		pol = random_mpol(w, 0);
+		if (pol)
+			mpol_set_shared_policy(&info->policy, a, len, pol);
+		mpol_put(pol);
+	}
+	return info;
+}
+
+/* ---- roles ---- */
+
+/* A page fault in one of the task's VMAs (or a page-cache allocation). */
+static void mpw_fault(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
+{
+	struct mm_struct *mm = me->mm;
+	struct vm_area_struct *vma;
+	struct shmem_inode_info *info;
+	struct page *page;
+	unsigned long addr;
+
+	if (!mt_random_below(8)) {
+		stash_page(ts, alloc_pages_current());
+		return;
+	}
+	down_read(&mm->mmap_sem);
+	vma = pick_vma(mm, VK_SMALL, NULL);
+	if (!vma) {
+		up_read(&mm->mmap_sem);
+		return;
+	}
+	addr = random_addr(vma);
+	info = shmem_vma_info(vma);
+	if (!info)
+		page = alloc_page_vma(vma, addr);	/* do_anonymous_page() */
+	else if (!(vma->vm_flags & VM_SHARED) && mt_random_below(2))
+		page = alloc_page_vma(vma, addr);	/* COW of a private tmpfs mapping */
+	else
+		page = shmem_alloc_page(info, linear_page_index(vma, addr));	/* shmem_getpage() */
+	if (page)
+		page->index = linear_page_index(vma, addr);
+	up_read(&mm->mmap_sem);
+	stash_page(ts, page);
+}
+
+static void mpw_get_mempolicy(struct mpw_world *w, struct task_struct *me)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr = 0;
+	nodemask_t nodes;
+	int mode;
+
+	if (mt_random_below(2)) {
+		do_get_mempolicy(&mode, &nodes, 0, 0);
+		return;
+	}
+	/* an address of ours: only we change our mm's layout */
+	down_read(&me->mm->mmap_sem);
+	vma = pick_vma(me->mm, VK_ANY, NULL);
+	if (vma)
+		addr = random_addr(vma);
+	up_read(&me->mm->mmap_sem);
+	if (addr)
+		do_get_mempolicy(&mode, &nodes, addr, MPOL_F_ADDR);
+}
+
+/* /proc/<pid>/numa_maps of another task. */
+static void mpw_numa_maps(struct mpw_world *w, struct mpw_thread *ts, unsigned int idx)
+{
+	unsigned int i = mt_random_below(w->ntasks);
+
+	if (w->ntasks > 1 && i % w->nthreads == idx)
+		i = (i + 1) % w->ntasks;	/* rather another's: point 3 */
+	show_numa_maps(w->task[i], ts->buf, sizeof(ts->buf));
+}
+
+/* Migrate stashed pages into a VMA's policy (mbind MPOL_MF_MOVE's step). */
+static void mpw_migrate(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
+{
+	struct mm_struct *mm = me->mm;
+	struct vm_area_struct *vma;
+
+	if (!ts->nr)
+		return;
+	down_read(&mm->mmap_sem);
+	vma = pick_vma(mm, VK_SMALL, NULL);
+	for (unsigned int k = 0; vma && k < 4 && k < ts->nr; k++) {
+		unsigned int slot = (ts->head + mt_random_below(ts->nr)) % ts->cap;
+		struct page *page = ts->stash[slot], *newpage;
+
+		/* the stashed pages stand for the pages mapped in the VMA */
+		page->index = linear_page_index(vma, random_addr(vma));
+		newpage = new_vma_page(page, (unsigned long)vma, NULL);
+		if (!newpage)
+			continue;
+		memcpy(newpage->frame, page->frame, PAGE_SIZE);
+		newpage->index = page->index;
+		ts->stash[slot] = newpage;
+		put_page(page);
+	}
+	up_read(&mm->mmap_sem);
+}
+
+static void mpw_swapin(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
+{
+	struct mm_struct *mm = me->mm;
+	struct vm_area_struct *vma;
+	struct page *page;
+
+	down_read(&mm->mmap_sem);
+	vma = pick_vma(mm, VK_SHMEM, NULL);
+	if (!vma) {
+		up_read(&mm->mmap_sem);
+		return;
+	}
+	/* shmem_getpage() found the page in swap */
+	page = shmem_swapin(shmem_vma_info(vma), linear_page_index(vma, random_addr(vma)));
+	up_read(&mm->mmap_sem);
+	stash_page(ts, page);
+}
+
+static void mpw_hugetlb(struct mpw_world *w, struct task_struct *me)
+{
+	struct mm_struct *mm = me->mm;
+	struct vm_area_struct *vma;
+	struct page *page = NULL;
+
+	down_read(&mm->mmap_sem);
+	vma = pick_vma(mm, VK_HUGE, NULL);
+	if (vma)
+		page = dequeue_huge_page(vma, random_addr(vma));	/* hugetlb_no_page() */
+	up_read(&mm->mmap_sem);
+	if (page)
+		put_page(page);		/* back to the huge page pool */
+}
+
+static void mpw_set_mempolicy(struct mpw_world *w)
+{
+	nodemask_t nodes;
+	unsigned short mode = random_policy(w, &nodes, 8);
+
+	do_set_mempolicy(mode, &nodes);
+}
+
+static void mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
+{
+	struct vm_area_struct *vma;
+	unsigned long start = 0, len = 0;
+	nodemask_t nodes;
+	unsigned short mode = random_policy(w, &nodes, 6);
+
+	down_read(&me->mm->mmap_sem);
+	vma = pick_vma(me->mm, mt_random_below(4) ? VK_ANON : VK_HUGE, NULL);
+	if (vma) {
+		start = vma->vm_start;
+		len = vma->vm_end - vma->vm_start;
+	}
+	up_read(&me->mm->mmap_sem);
+	if (len)
+		do_mbind(start, len, mode, &nodes);
+}
+
+static void mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
+{
+	struct vm_area_struct *vma;
+	unsigned long start = 0, len = 0;
+	nodemask_t nodes;
+	unsigned short mode = random_policy(w, &nodes, 16);
+
+	down_read(&me->mm->mmap_sem);
+	vma = pick_vma(me->mm, VK_SHMEM, NULL);
+	if (vma) {
+		uint32_t np = (uint32_t)vma_npages(vma);
+		uint32_t a = mt_random_below(np);
+
+		start = vma->vm_start + ((unsigned long)a << PAGE_SHIFT);
+		len = (unsigned long)(1 + mt_random_below(np - a)) << PAGE_SHIFT;
+	}
+	up_read(&me->mm->mmap_sem);
+	if (len)
+		do_mbind(start, len, mode, &nodes);
+}
+
+/* shmat()/shmdt() on our task, and now and then IPC_RMID + shmget(). */
+static void mpw_shm_churn(struct mpw_world *w, struct task_struct *me)
+{
+	struct mm_struct *mm = me->mm;
+	struct vm_area_struct *vma;
+	unsigned int nmaps;
+
+	down_write(&mm->mmap_sem);
+	vma = pick_vma(mm, VK_SHMEM, &nmaps);
+	if (vma && (nmaps >= w->opt.shm_maps_max || mt_random_below(2)))
+		do_munmap(mm, vma->vm_start);		/* shmdt() */
+	else
+		vma = NULL;
+	up_write(&mm->mmap_sem);
+
+	if (!vma) {					/* shmat() */
+		struct shmem_inode_info *info;
+
+		spin_lock(&w->seg_lock);
+		info = w->seg[mt_random_below(w->nsegs)];
+		shmem_get(info);
+		spin_unlock(&w->seg_lock);
+		shmem_map(mm, info, mt_random_below(2));
+		shmem_put(info);
+	}
+
+	if (!mt_random_below(4)) {			/* IPC_RMID, shmget() */
+		struct shmem_inode_info *new = new_segment(w), *old;
+		unsigned int i = mt_random_below(w->nsegs);
+
+		if (!new)
+			return;
+		spin_lock(&w->seg_lock);
+		old = w->seg[i];
+		w->seg[i] = new;
+		spin_unlock(&w->seg_lock);
+		shmem_put(old);		/* lives on while mapped */
+	}
+}
+
+static void mpw_run(struct wl_thread *t)
+{
+	struct mpw_world *w = t->ctx->priv;
+	struct mpw_thread *ts = calloc(1, sizeof(*ts));
+
+	if (ts && w->opt.stash) {
+		ts->stash = calloc(w->opt.stash, sizeof(*ts->stash));
+		ts->cap = ts->stash ? w->opt.stash : 0;
+	}
+	while (wl_continue(t)) {
+		unsigned int role = wl_pick_role(t);
+		struct task_struct *me = own_task(w, t->idx);
+
+		if (!ts)
+			break;
+		mpol_set_current(me);
+		switch (role) {
+		case MPW_FAULT:
+			mpw_fault(w, ts, me);
+			break;
+		case MPW_GET_MEMPOLICY:
+			mpw_get_mempolicy(w, me);
+			break;
+		case MPW_NUMA_MAPS:
+			mpw_numa_maps(w, ts, t->idx);
+			break;
+		case MPW_MIGRATE:
+			mpw_migrate(w, ts, me);
+			break;
+		case MPW_SWAPIN:
+			mpw_swapin(w, ts, me);
+			break;
+		case MPW_HUGETLB:
+			mpw_hugetlb(w, me);
+			break;
+		case MPW_SET_MEMPOLICY:
+			mpw_set_mempolicy(w);
+			break;
+		case MPW_MBIND_VMA:
+			mpw_mbind_vma(w, me);
+			break;
+		case MPW_MBIND_SHM:
+			mpw_mbind_shm(w, me);
+			break;
+		case MPW_SHM_CHURN:
+			mpw_shm_churn(w, me);
+			break;
+		}
+		mt_ops_inc(role);
+	}
+	mpol_set_current(NULL);
+	if (ts) {
+		while (ts->nr) {
+			put_page(ts->stash[ts->head]);
+			ts->head = (ts->head + 1) % ts->cap;
+			ts->nr--;
+		}
+		free(ts->stash);
+		free(ts);
+	}
+}
+
+/* ---- world ---- */
+
+static int add_anon_vma(struct mpw_world *w, struct mm_struct *mm, bool huge)
+{
+	struct vm_area_struct *vma = vm_area_alloc(mm);
+	unsigned long npages = huge ? 4 * HPAGE_PAGES : w->opt.vma_pages;
+	int err;
+
+	if (!vma)
+		return -ENOMEM;
+	if (mt_random_below(3))
+		vma->vm_policy = random_mpol(w, 0);	/* else: the task's */
+	down_write(&mm->mmap_sem);
+	vma->vm_start = get_unmapped_area(mm, npages << PAGE_SHIFT);
+	vma->vm_end = vma->vm_start + (npages << PAGE_SHIFT);
+	vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
+	vma->vm_flags = VM_READ | VM_WRITE | (huge ? VM_HUGETLB : 0);
+	err = insert_vm_struct(mm, vma);
+	up_write(&mm->mmap_sem);
+	if (err)
+		vm_area_free_unused(vma);
+	return err;
+}
+
+static void world_free(struct mpw_world *w)
+{
+	for (unsigned int i = 0; w->task && i < w->ntasks; i++) {
+		struct task_struct *t = w->task[i];
+
+		if (!t)
+			continue;
+		exit_mm(t);		/* exit_mmap(): ->close and policies of VMAs */
+		exit_mempolicy(t);
+		put_task_struct(t);
+	}
+	for (unsigned int i = 0; w->seg && i < w->nsegs; i++)
+		if (w->seg[i])
+			shmem_put(w->seg[i]);
+	/* __free_vma() puts the VMA policies after a grace period */
+	rcu_barrier();
+	shmem_fini();
+	mempolicy_fini();
+	mm_core_fini();
+	free(w->task);
+	free(w->seg);
+	free(w);
+}
+
+static int mpw_init(struct wl_ctx *ctx)
+{
+	const struct mpol_opts *opt = ctx->opts;
+	struct mpw_world *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	if (opt->shm_maps > opt->shm_maps_max) {
+		free(w);
+		return -EINVAL;
+	}
+	w->opt = *opt;
+	w->nthreads = ctx->nthreads;
+	w->ntasks = opt->tasks > ctx->nthreads ? opt->tasks : ctx->nthreads;
+	w->nsegs = opt->shm_segments;
+	spin_lock_init(&w->seg_lock);
+	swapin_readahead_pages = opt->readahead;
+	if (mm_core_init()) {
+		free(w);
+		return -ENOMEM;
+	}
+	if (mempolicy_init() || shmem_init()) {
+		mempolicy_fini();
+		mm_core_fini();
+		free(w);
+		return -ENOMEM;
+	}
+	w->task = calloc(w->ntasks, sizeof(*w->task));
+	w->seg = calloc(w->nsegs, sizeof(*w->seg));
+	if (!w->task || !w->seg)
+		goto nomem;
+	for (unsigned int i = 0; i < w->nsegs; i++)
+		if (!(w->seg[i] = new_segment(w)))
+			goto nomem;
+	for (unsigned int i = 0; i < w->ntasks; i++) {
+		struct mm_struct *mm = mm_alloc();
+		struct task_struct *t;
+		nodemask_t nodes;
+		unsigned short mode;
+		int err;
+
+		if (!mm || !(t = task_create(mm))) {
+			if (mm)
+				mmput(mm);
+			goto nomem;
+		}
+		w->task[i] = t;
+		mode = random_policy(w, &nodes, 4);
+		t->mempolicy = mpol_new(mode, &nodes, &err);
+		if (t->mempolicy && mode == MPOL_INTERLEAVE)
+			t->il_next = (unsigned int)first_node(&nodes);
+		for (unsigned int j = 0; j < opt->anon_vmas; j++)
+			if (add_anon_vma(w, mm, j == 0))
+				goto nomem;
+		for (unsigned int k = 0; k < opt->shm_maps; k++)
+			if (!shmem_map(mm, w->seg[(i + k) % w->nsegs], k % 2 == 0))
+				goto nomem;
+	}
+	ctx->priv = w;
+	return 0;
+nomem:
+	world_free(w);
+	return -ENOMEM;
+}
+
+static void mpw_audit(struct wl_ctx *ctx)
+{
+	struct mpw_world *w = ctx->priv;
+	struct mpol_audit *a = mpol_audit_begin();
+
+	for (unsigned int i = 0; i < w->ntasks; i++)
+		mpol_audit_task(a, w->task[i]);
+	spin_lock(&w->seg_lock);
+	for (unsigned int i = 0; i < w->nsegs; i++)
+		mpol_audit_shmem(a, w->seg[i], 1);	/* the id table's reference */
+	spin_unlock(&w->seg_lock);
+	mpol_audit_end(a);
+}
+
+static void mpw_teardown(struct wl_ctx *ctx)
+{
+	world_free(ctx->priv);
+	ctx->priv = NULL;
+}
+
+const struct workload wl_mempolicy = {
+	.name = "mempolicy",
+	.desc = "mempolicy refcounting (seeds 000/001): task, VMA and shared shmem policies "
+		"under faults, numa_maps, migration, swapin, hugetlb, set_mempolicy and mbind",
+	.opts = mpol_opts_table,
+	.opts_size = sizeof(struct mpol_opts),
+	.roles = mpol_roles,
+	.default_mix = "fault:25,get_mempolicy:6,numa_maps:15,migrate:8,swapin:8,hugetlb:8,"
+		       "set_mempolicy:8,mbind_vma:8,mbind_shm:10,shm_churn:4",
+	.models = "mempolicy",
+	.need_overlap = true,
+	.init = mpw_init,
+	.run = mpw_run,
+	.audit = mpw_audit,
+	.teardown = mpw_teardown,
+};

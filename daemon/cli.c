@@ -116,7 +116,7 @@ static int cmd_check(int argc, char **argv)
 
 static void summary_table(struct mt_result *res, int n)
 {
-	printf("\n%-32s %-10s %-13s %9s %9s %7s %7s  %s\n", "job", "workload", "verdict",
+	printf("\n%-36s %-10s %-13s %9s %9s %7s %7s  %s\n", "job", "workload", "verdict",
 	       "elapsed", "detect", "races", "leaks", "seed");
 	for (int i = 0; i < n; i++) {
 		uint64_t races = 0, leaks = 0;
@@ -130,7 +130,7 @@ static void summary_table(struct mt_result *res, int n)
 		}
 		if (res[i].detect_s >= 0)
 			snprintf(det, sizeof(det), "%.3fs", res[i].detect_s);
-		printf("%-32s %-10s %-13s %8.1fs %9s %7llu %7llu  %llu\n", res[i].job,
+		printf("%-36s %-10s %-13s %8.1fs %9s %7llu %7llu  %llu\n", res[i].job,
 		       res[i].workload, mt_verdict_name(res[i].verdict), res[i].elapsed_s, det,
 		       (unsigned long long)races, (unsigned long long)leaks,
 		       (unsigned long long)res[i].seed);

@@ -12,9 +12,10 @@ set -eu
 BUILD_PKGS="gcc make pkg-config liburcu-dev libhwloc-dev libnuma-dev libinih-dev
 libjansson-dev libsystemd-dev"
 # Tests: prove (perl), promtool (prometheus), jq for reading JSON in shell
-# tests, setpriv (util-linux), pgrep (procps), lstopo (hwloc), numactl,
+# tests, socat for raw socket messages, setpriv (util-linux), pgrep
+# (procps), lstopo (hwloc), numactl,
 # and systemd for the service test.
-TEST_PKGS="perl prometheus jq util-linux procps hwloc numactl systemd"
+TEST_PKGS="perl prometheus jq socat util-linux procps hwloc numactl systemd"
 
 missing() {
 	for p in $BUILD_PKGS $TEST_PKGS; do

@@ -136,8 +136,9 @@ static void trim_finished(void)
 static int save_queue_entry(struct djob *j)
 {
 	char path[PATH_MAX];
-	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:f}", "id", (json_int_t)j->id,
-			      "name", j->name, "section", j->section, "filename", j->filename,
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:f}", "id", (json_int_t)j->id,
+			      "name", j->name, "section", j->section, "workload", j->workload,
+			      "filename", j->filename,
 			      "jobfile", j->jobfile, "submitter", (int)j->submitter,
 			      "submitted", j->submitted);
 	int rc;

@@ -15,6 +15,7 @@
  * and at most MT_DAEMON_MAX_CLIENTS connections are served at once.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <stdio.h>
@@ -129,6 +130,12 @@ int server_init(char *err, size_t errlen)
 		}
 		D.listen_fd = SD_LISTEN_FDS_START;
 		D.socket_activated = true;
+		/* systemd hands it over blocking: the accept loop must not block */
+		if (fcntl(D.listen_fd, F_SETFL, fcntl(D.listen_fd, F_GETFL) | O_NONBLOCK) ||
+		    fcntl(D.listen_fd, F_SETFD, FD_CLOEXEC)) {
+			snprintf(err, errlen, "the socket systemd passed: %s", strerror(errno));
+			return -1;
+		}
 		{
 			struct sockaddr_un sa;
 			socklen_t len = sizeof(sa);

@@ -1,0 +1,138 @@
+#!/bin/bash
+# The service under a real systemd, booted as PID 1 of a private PID and
+# mount namespace (SYSTEMD-TESTING: private /tmp and /var/tmp, a small
+# boot to basic.target).  The units are the installed ones: the daemon
+# is started through its socket unit, READY and STATUS are seen, a job is
+# submitted and finishes, the service reloads and stops, and its logs are
+# in the journal.  Also: systemd-analyze verify prints nothing, and the
+# hardening's exposure score.  Not root, or no systemd: SKIP, saying why.
+. "$(dirname "$0")/../lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root to boot systemd in a namespace"
+	exit 0
+fi
+if [ ! -x /lib/systemd/systemd ]; then
+	echo "1..0 # SKIP /lib/systemd/systemd is missing"
+	exit 0
+fi
+
+# The namespace has its own /tmp: what it must see lives in the build tree.
+SHARE=$(mktemp -d "${MT_BUILD:-$MT_SRC/build}/service-test.XXXXXX")
+chmod 755 "$SHARE"
+T_CLEANUP="rm -rf '$SHARE';"
+UNITS="$SHARE/units"
+PREFIX=/opt/mmtorture		# a tmpfs inside the namespace
+mkdir -p "$UNITS"
+for f in "$MT_SRC"/daemon/systemd/*.service "$MT_SRC"/daemon/systemd/*.socket; do
+	sed -e "s|@SBINDIR@|$PREFIX/sbin|g" -e "s|@BINDIR@|$PREFIX/bin|g" \
+	    -e "s|@SYSCONFDIR@|$PREFIX/etc|g" "$f" > "$UNITS/$(basename "$f")"
+done
+
+# ---- the unit files themselves ----
+VERIFY="$T_TMP/verify"
+mkdir -p "$VERIFY"
+for f in "$UNITS"/*; do
+	sed -e "s|$PREFIX/sbin/mmtortured|$MMTD|" "$f" > "$VERIFY/$(basename "$f")"
+done
+v=$(cd "$VERIFY" && systemd-analyze verify --man=no ./mmtortured.service ./mmtortured.socket 2>&1)
+[ -z "$v" ]; ok $? "systemd-analyze verify --man=no prints nothing"
+[ -z "$v" ] || diag "$v"
+score=$(systemd-analyze security --offline=true "$VERIFY/mmtortured.service" 2>&1 |
+	sed -n 's/.*Overall exposure level for mmtortured.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
+[ -n "$score" ] && awk -v s="${score%% *}" 'BEGIN { exit !(s < 2.0) }'
+ok $? "systemd-analyze security --offline=true: exposure $score"
+grep -q '^SystemCallFilter=@system-service' "$UNITS/mmtortured.service" &&
+	! grep -Eq '^SystemCallFilter=~.*@resources' "$UNITS/mmtortured.service" &&
+	systemd-analyze syscall-filter @system-service | grep -qw @resources &&
+	systemd-analyze syscall-filter @resources | grep -qw mbind
+ok $? "the syscall filter keeps mbind, set_mempolicy, move_pages, sched_setaffinity (@resources)"
+
+# ---- boot ----
+unshare --fork --pid --mount --mount-proc --uts --propagation private \
+	bash -c 'mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp &&
+		 mkdir -p /var/log/journal /var/lib/mmtorture &&
+		 mount -t tmpfs tmpfs /var/log/journal && mount -t tmpfs tmpfs /var/lib/mmtorture &&
+		 exec /lib/systemd/systemd --system --unit=basic.target' > "$T_TMP/boot.log" 2>&1 &
+UPID=$!
+SDPID=
+for _ in $(seq 100); do SDPID=$(pgrep -P $UPID -x systemd) && break; sleep 0.1; done
+in_ns() { nsenter -t "$SDPID" -m -p "$@"; }
+T_CLEANUP="$T_CLEANUP [ -n \"$SDPID\" ] && nsenter -t $SDPID -m -p systemctl poweroff -ff >/dev/null 2>&1; sleep 1; kill -9 $UPID 2>/dev/null;"
+[ -n "$SDPID" ]; ok $? "systemd boots as PID 1 of a new namespace (pid $SDPID)"
+st=
+for _ in $(seq 150); do
+	st=$(in_ns systemctl is-system-running 2>/dev/null)
+	case $st in running|degraded) break ;; esac
+	sleep 0.2
+done
+case $st in running|degraded) ok 0 "the system is up ($st)" ;; *) ok 1 "the system is up ($st)" ;; esac
+
+# ---- install, as make install would, inside the namespace ----
+in_ns mount -t tmpfs tmpfs /opt
+in_ns mkdir -p $PREFIX/sbin $PREFIX/bin $PREFIX/etc/mmtorture /run/systemd/system
+in_ns cp "$MMTD" $PREFIX/sbin/mmtortured
+in_ns cp "$MMT" $PREFIX/bin/mmtorture
+in_ns cp "$MT_SRC/daemon/systemd/mmtortured.conf" $PREFIX/etc/mmtorture/
+# the sysusers.d user and group, without touching the host's files
+cp /etc/passwd "$SHARE/passwd"
+cp /etc/group "$SHARE/group"
+grep -q '^mmtorture:' "$SHARE/passwd" ||
+	echo 'mmtorture:x:988:988:mmtorture daemon:/var/lib/mmtorture:/usr/sbin/nologin' >> "$SHARE/passwd"
+grep -q '^mmtorture:' "$SHARE/group" || echo 'mmtorture:x:988:' >> "$SHARE/group"
+in_ns mount --bind "$SHARE/passwd" /etc/passwd
+in_ns mount --bind "$SHARE/group" /etc/group
+in_ns cp "$UNITS/mmtortured.service" "$UNITS/mmtortured.socket" /run/systemd/system/
+in_ns systemctl daemon-reload
+in_ns systemctl start mmtortured.socket; ok $? "systemctl start mmtortured.socket"
+in_ns test -S /run/mmtorture/control.sock; ok $? "the socket is there"
+[ "$(in_ns stat -c '%a %G' /run/mmtorture/control.sock)" = "660 mmtorture" ]; ok $? "mode 0660, group mmtorture"
+[ "$(in_ns systemctl is-active mmtortured.service)" = inactive ]; ok $? "the service is not started yet"
+
+C="$PREFIX/bin/mmtorture"
+in_ns $C status > "$T_TMP/status.out" 2>&1; ok $? "a client connects: the socket starts the service"
+[ "$(in_ns systemctl is-active mmtortured.service)" = active ]; ok $? "the service is active (READY=1 received: Type=notify)"
+grep -q "(from systemd)" <(in_ns journalctl -u mmtortured.service --no-pager 2>/dev/null); ok $? "the daemon took the socket from systemd"
+in_ns systemctl show mmtortured.service -p StatusText | grep -q "StatusText=0 running, 0 queued"
+ok $? "STATUS= is seen by systemd"
+in_ns systemctl show mmtortured.service -p StateDirectory -p WatchdogUSec -p NotifyAccess > "$T_TMP/show"
+grep -q "WatchdogUSec=30s" "$T_TMP/show" && grep -q "NotifyAccess=main" "$T_TMP/show"; ok $? "watchdog 30s, NotifyAccess=main"
+
+printf '[global]\nworkload=null\nthreads=2\nruntime=2s\n[service-job]\n' > "$SHARE/svc.ini"
+in_ns $C submit "$SHARE/svc.ini" > "$T_TMP/submit.out" 2>&1; ok $? "mmtorture submit"
+sleep 1
+in_ns systemctl show mmtortured.service -p StatusText | grep -q "StatusText=1 running (service-job), 0 queued"
+ok $? "STATUS= names the running job"
+in_ns systemctl status mmtortured.service --no-pager > "$T_TMP/systemctl-status" 2>&1
+diag "$(sed -n '1,12p' "$T_TMP/systemctl-status")"
+in_ns $C wait 1 > "$T_TMP/wait.out" 2>&1; ok $? "the job finishes: $(sed -n 2p "$T_TMP/wait.out" | awk '{print $5}')"
+in_ns test -s /var/lib/mmtorture/results/1-service-job/metrics.json; ok $? "its results are in the StateDirectory"
+in_ns $C dump prom > "$T_TMP/svc.prom"; ok $? "mmtorture dump prom"
+if command -v promtool >/dev/null; then
+	[ -s "$T_TMP/svc.prom" ] && promtool check metrics < "$T_TMP/svc.prom" >/dev/null 2>&1
+	ok $? "promtool check metrics: clean"
+else
+	skip "promtool is not installed"
+fi
+
+in_ns systemctl reload mmtortured.service; ok $? "systemctl reload"
+sleep 0.5
+[ "$(in_ns systemctl is-active mmtortured.service)" = active ]; ok $? "still active after the reload"
+in_ns journalctl -u mmtortured.service --no-pager > "$T_TMP/journal" 2>/dev/null
+grep -q "reloaded $PREFIX/etc/mmtorture/mmtortured.conf" "$T_TMP/journal"; ok $? "the reload is in the journal"
+grep -q "job 1 finished: PASS" "$T_TMP/journal"; ok $? "the job's verdict is in the journal"
+in_ns journalctl -u mmtortured.service -p warning --no-pager 2>/dev/null | grep -q "job 1 finished" && bad=1 || bad=0
+[ $bad = 0 ] && in_ns journalctl -u mmtortured.service -p info --no-pager 2>/dev/null | grep -q "job 1 finished"
+ok $? "logged at priority info (the <N> prefixes reach the journal)"
+in_ns systemctl stop mmtortured.service 2>/dev/null; ok $? "systemctl stop"
+[ "$(in_ns systemctl is-active mmtortured.service)" = inactive ]; ok $? "the service is inactive"
+in_ns journalctl -u mmtortured.service --no-pager 2>/dev/null | grep -q "stopped; 0 job(s) stay queued"
+ok $? "it stopped gracefully (journal)"
+in_ns $C list > "$T_TMP/list.out" 2>&1; ok $? "the socket starts it again on demand"
+grep -q "service-job" "$T_TMP/list.out"; ok $? "and the finished job is still known (StateDirectory)"
+
+in_ns systemctl poweroff >/dev/null 2>&1
+for _ in $(seq 100); do kill -0 $UPID 2>/dev/null || break; sleep 0.1; done
+! kill -0 $UPID 2>/dev/null; ok $? "the namespace powers off"
+T_CLEANUP="rm -rf '$SHARE';"
+done_testing

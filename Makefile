@@ -15,6 +15,7 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share/mmtorture
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
@@ -68,7 +69,7 @@ CLI_SRCS := $(wildcard daemon/cli*.c daemon/client.c daemon/proto.c)
 DAEMON_SRCS := $(wildcard daemon/mmtortured.c daemon/daemon*.c daemon/proto.c)
 CLI := $(B)/bin/mmtorture
 DAEMON := $(B)/bin/mmtortured
-BINS := $(if $(CLI_SRCS),$(CLI)) $(if $(wildcard daemon/mmtortured.c),$(DAEMON))
+BINS := $(CLI) $(DAEMON)
 
 ifneq ($(TESTS),)
 TEST_SRCS := $(TESTS:%=tests/unit/%.c)
@@ -143,7 +144,6 @@ check-shell: all
 	$(PROVE) $(PROVE_FLAGS) $(SHELL_TESTS)
 
 run: all
-	@if [ ! -x $(CLI) ]; then echo "make run: the runner (mmtorture run) is not built yet"; exit 1; fi
 	$(CLI) run configs/default.ini
 
 bench: $(LIB) $(BENCH_BINS)
@@ -156,22 +156,26 @@ deps:
 	sh tools/deps.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/configs
-	$(if $(wildcard $(CLI)),install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mmtorture)
-	$(if $(wildcard $(DAEMON)),install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/mmtortured)
-	$(if $(wildcard configs/*.ini),install -m 0644 configs/*.ini $(DESTDIR)$(DATADIR)/configs/)
-	$(if $(wildcard daemon/systemd/*),install -d $(DESTDIR)$(UNITDIR))
-	$(if $(wildcard daemon/systemd/*),for f in daemon/systemd/*.service daemon/systemd/*.socket; do \
-		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		"$$f" > $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); done)
-	$(if $(wildcard daemon/systemd/mmtortured.conf),install -d $(DESTDIR)$(SYSCONFDIR)/mmtorture)
-	$(if $(wildcard daemon/systemd/mmtortured.conf),install -m 0644 daemon/systemd/mmtortured.conf $(DESTDIR)$(SYSCONFDIR)/mmtorture/mmtortured.conf)
-	$(if $(wildcard daemon/systemd/sysusers.conf),install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d)
-	$(if $(wildcard daemon/systemd/sysusers.conf),install -m 0644 daemon/systemd/sysusers.conf $(DESTDIR)$(PREFIX)/lib/sysusers.d/mmtorture.conf)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/configs \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/mmtorture $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mmtorture
+	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/mmtortured
+	install -m 0644 configs/*.ini $(DESTDIR)$(DATADIR)/configs/
+	install -m 0644 README.md daemon/PROTOCOL.md $(DESTDIR)$(DATADIR)/
+	for f in daemon/systemd/mmtortured.service daemon/systemd/mmtortured.socket; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+		    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' "$$f" > $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); \
+	done
+	install -m 0644 daemon/systemd/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/mmtorture.conf
+	@# an existing configuration is the administrator's: keep it
+	[ -e $(DESTDIR)$(SYSCONFDIR)/mmtorture/mmtortured.conf ] || \
+		install -m 0644 daemon/systemd/mmtortured.conf $(DESTDIR)$(SYSCONFDIR)/mmtorture/mmtortured.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mmtorture $(DESTDIR)$(SBINDIR)/mmtortured
 	rm -f $(DESTDIR)$(UNITDIR)/mmtortured.service $(DESTDIR)$(UNITDIR)/mmtortured.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/mmtorture.conf
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

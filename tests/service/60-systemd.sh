@@ -17,10 +17,10 @@ if [ ! -x /lib/systemd/systemd ]; then
 	exit 0
 fi
 
-# The namespace has its own /tmp: what it must see lives in the build tree.
-SHARE=$(mktemp -d "${MT_BUILD:-$MT_SRC/build}/service-test.XXXXXX")
-chmod 755 "$SHARE"
-T_CLEANUP="rm -rf '$SHARE';"
+# The namespace has its own /tmp and may not see this checkout at all:
+# what it needs is staged here and streamed into a tmpfs on its /opt.
+SHARE="$T_TMP/stage"
+mkdir -p "$SHARE"
 UNITS="$SHARE/units"
 PREFIX=/opt/mmtorture		# a tmpfs inside the namespace
 mkdir -p "$UNITS"
@@ -58,7 +58,7 @@ UPID=$!
 SDPID=
 for _ in $(seq 100); do SDPID=$(pgrep -P $UPID -x systemd) && break; sleep 0.1; done
 in_ns() { nsenter -t "$SDPID" -m -p "$@"; }
-T_CLEANUP="$T_CLEANUP [ -n \"$SDPID\" ] && nsenter -t $SDPID -m -p systemctl poweroff -ff >/dev/null 2>&1; sleep 1; kill -9 $UPID 2>/dev/null;"
+T_CLEANUP="[ -n \"$SDPID\" ] && nsenter -t $SDPID -m -p systemctl poweroff -ff >/dev/null 2>&1; sleep 1; kill -9 $UPID 2>/dev/null;"
 [ -n "$SDPID" ]; ok $? "systemd boots as PID 1 of a new namespace (pid $SDPID)"
 st=
 for _ in $(seq 150); do
@@ -69,20 +69,23 @@ done
 case $st in running|degraded) ok 0 "the system is up ($st)" ;; *) ok 1 "the system is up ($st)" ;; esac
 
 # ---- install, as make install would, inside the namespace ----
-in_ns mount -t tmpfs tmpfs /opt
-in_ns mkdir -p $PREFIX/sbin $PREFIX/bin $PREFIX/etc/mmtorture /run/systemd/system
-in_ns cp "$MMTD" $PREFIX/sbin/mmtortured
-in_ns cp "$MMT" $PREFIX/bin/mmtorture
-in_ns cp "$MT_SRC/daemon/systemd/mmtortured.conf" $PREFIX/etc/mmtorture/
+mkdir -p "$SHARE/sbin" "$SHARE/bin" "$SHARE/etc/mmtorture"
+cp "$MMTD" "$SHARE/sbin/mmtortured"
+cp "$MMT" "$SHARE/bin/mmtorture"
+cp "$MT_SRC/daemon/systemd/mmtortured.conf" "$SHARE/etc/mmtorture/"
 # the sysusers.d user and group, without touching the host's files
 cp /etc/passwd "$SHARE/passwd"
 cp /etc/group "$SHARE/group"
 grep -q '^mmtorture:' "$SHARE/passwd" ||
 	echo 'mmtorture:x:988:988:mmtorture daemon:/var/lib/mmtorture:/usr/sbin/nologin' >> "$SHARE/passwd"
 grep -q '^mmtorture:' "$SHARE/group" || echo 'mmtorture:x:988:' >> "$SHARE/group"
-in_ns mount --bind "$SHARE/passwd" /etc/passwd
-in_ns mount --bind "$SHARE/group" /etc/group
-in_ns cp "$UNITS/mmtortured.service" "$UNITS/mmtortured.socket" /run/systemd/system/
+printf '[global]\nworkload=null\nthreads=2\nruntime=2s\n[service-job]\n' > "$SHARE/svc.ini"
+in_ns mount -t tmpfs -o mode=755 tmpfs /opt
+in_ns mkdir -p $PREFIX /run/systemd/system
+tar -C "$SHARE" -cf - . | in_ns tar -C $PREFIX -xf -
+in_ns mount --bind $PREFIX/passwd /etc/passwd
+in_ns mount --bind $PREFIX/group /etc/group
+in_ns cp $PREFIX/units/mmtortured.service $PREFIX/units/mmtortured.socket /run/systemd/system/
 in_ns systemctl daemon-reload
 in_ns systemctl start mmtortured.socket; ok $? "systemctl start mmtortured.socket"
 in_ns test -S /run/mmtorture/control.sock; ok $? "the socket is there"
@@ -98,8 +101,7 @@ ok $? "STATUS= is seen by systemd"
 in_ns systemctl show mmtortured.service -p StateDirectory -p WatchdogUSec -p NotifyAccess > "$T_TMP/show"
 grep -q "WatchdogUSec=30s" "$T_TMP/show" && grep -q "NotifyAccess=main" "$T_TMP/show"; ok $? "watchdog 30s, NotifyAccess=main"
 
-printf '[global]\nworkload=null\nthreads=2\nruntime=2s\n[service-job]\n' > "$SHARE/svc.ini"
-in_ns $C submit "$SHARE/svc.ini" > "$T_TMP/submit.out" 2>&1; ok $? "mmtorture submit"
+in_ns $C submit $PREFIX/svc.ini > "$T_TMP/submit.out" 2>&1; ok $? "mmtorture submit"
 sleep 1
 in_ns systemctl show mmtortured.service -p StatusText | grep -q "StatusText=1 running (service-job), 0 queued"
 ok $? "STATUS= names the running job"
@@ -134,5 +136,5 @@ grep -q "service-job" "$T_TMP/list.out"; ok $? "and the finished job is still kn
 in_ns systemctl poweroff >/dev/null 2>&1
 for _ in $(seq 100); do kill -0 $UPID 2>/dev/null || break; sleep 0.1; done
 ! kill -0 $UPID 2>/dev/null; ok $? "the namespace powers off"
-T_CLEANUP="rm -rf '$SHARE';"
+T_CLEANUP=""
 done_testing

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vmscan.h - the LRU of anonymous pages, from which page walkers
+ * (reclaim's page_referenced(), KSM, migration) isolate pages.
+ *
+ * As in the kernel, the LRU holds no page reference: a page is on it
+ * while it is mapped, and whoever unmaps its last pte takes it off
+ * (lru_del_unmapped()) before dropping that pte's reference.  Isolating a
+ * page takes it off the list with a reference of its own
+ * (get_page_unless_zero(), under lru_lock), so the struct page stays valid
+ * while the isolator walks its rmap; putback_lru_page() puts it back only
+ * if it is still mapped.  PG_lru (page->private bit 0) says whether the
+ * page is on the list; it is protected by lru_lock.
+ *
+ * Lock ordering: lru_lock is innermost (under the page table lock).
+ */
+#ifndef MT_VMSCAN_H
+#define MT_VMSCAN_H
+
+#include "lib/mm/mm.h"
+
+#define PG_lru	0x1ul		/* in page->private, under lru_lock */
+
+/**
+ * lru_init - an empty LRU
+ * Context: before any page is added (anon_memory_init()).
+ */
+void lru_init(void);
+
+/**
+ * lru_fini - forget the LRU
+ * Context: no page is mapped any more; a page still on it is a live page,
+ * which the page cache counts as leaked_objects{page} at its destroy.
+ */
+void lru_fini(void);
+
+/**
+ * lru_cache_add - put a newly mapped page on the LRU
+ * Context: the caller holds a page reference or the page table lock of a
+ * pte mapping it.  A page that is no longer mapped is not added.
+ */
+void lru_cache_add(struct page *page);
+
+/**
+ * isolate_lru_page - take the oldest page off the LRU, with a reference
+ * Context: any.  Return: the page (the caller owns a reference and must
+ * call putback_lru_page()), or NULL if the LRU is empty.
+ */
+struct page *isolate_lru_page(void);
+
+/**
+ * putback_lru_page - put an isolated page back on the LRU if it is still
+ * mapped, and drop the isolation reference
+ * Context: the caller owns the reference isolate_lru_page() gave; no
+ * lock held but (possibly) a page table lock.
+ */
+void putback_lru_page(struct page *page);
+
+/**
+ * lru_del_unmapped - the last pte of @page is gone: take it off the LRU
+ * Context: the caller still holds that pte's page reference.
+ */
+void lru_del_unmapped(struct page *page);
+
+/**
+ * lru_nr_pages - pages on the LRU now
+ * Context: any; exact at a quiesce point (the audit).
+ */
+unsigned long lru_nr_pages(void);
+
+#endif /* MT_VMSCAN_H */

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * t_anon_vma - the anon_vma protocol of seeds 002 and 004, one step at a
+ * time, on one thread: references after fault, fork, exit, KSM hold and
+ * drop, and migration; the two-level free of drop_anon_vma(); the lock of
+ * a typesafe anon_vma surviving free and reuse; page_lock_anon_vma()'s
+ * recheck catching an anon_vma freed and reused under a walker; the audit
+ * finding a reference too many and one too few.
+ *
+ * Then each bug of the catalogue's anon_vma section in a deterministic
+ * scenario: the test plays "the other thread" at the race window the bug
+ * opens (mt_window_hook), and the generic detector must fire -- and the
+ * same scenario without the bug must stay silent.
+ */
+#include <errno.h>
+
+#include "core/bugs.h"
+#include "core/counters.h"
+#include "core/inject.h"
+#include "core/rcu.h"
+#include "lib/mm/anon_vma.h"
+#include "lib/mm/fork.h"
+#include "lib/mm/ksm.h"
+#include "lib/mm/memory.h"
+#include "lib/mm/migrate.h"
+#include "lib/mm/mm.h"
+#include "lib/mm/rmap.h"
+#include "lib/mm/vmscan.h"
+#include "tests/tap.h"
+
+static struct mt_region *R;
+
+static uint64_t cnt(enum mt_counter c)
+{
+	return mt_counter_read(R, c);
+}
+
+static int world_init(mt_bugset_t bugs)
+{
+	mt_region_reset(R);
+	mt_bugs_enabled = bugs;
+	if (mm_core_init() || anon_vma_init() || anon_memory_init() || ksm_init(64))
+		return -1;
+	return 0;
+}
+
+/* Return: anon_vmas leaked at destroy. */
+static unsigned long world_fini(void)
+{
+	unsigned long leaked;
+
+	ksm_fini();
+	rcu_barrier();
+	anon_memory_fini();
+	leaked = anon_vma_fini();
+	mm_core_fini();
+	mt_bugs_enabled = 0;
+	mt_window_hook_set(NULL);
+	return leaked;
+}
+
+/* A process: an mm with one anonymous VMA of @npages, its first page faulted. */
+static struct mm_struct *proc_create(unsigned int npages, struct vm_area_struct **vmap,
+				     struct page **pagep)
+{
+	struct mm_struct *mm = mm_alloc();
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	down_write(&mm->mmap_sem);
+	addr = do_mmap_anon(mm, npages);
+	vma = find_vma(mm, addr);
+	handle_mm_fault(vma, addr);
+	up_write(&mm->mmap_sem);
+	*vmap = vma;
+	if (pagep)
+		*pagep = vma_pgtable(vma)->pte[0];
+	return mm;
+}
+
+static struct vm_area_struct *first_vma(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+
+	down_read(&mm->mmap_sem);
+	vma = mm_vma_at(mm, 0);
+	up_read(&mm->mmap_sem);
+	return vma;
+}
+
+static unsigned int chain_length(struct vm_area_struct *vma)
+{
+	unsigned int n;
+
+	down_read(&vma->vm_mm->mmap_sem);
+	n = anon_vma_chain_length(vma);
+	up_read(&vma->vm_mm->mmap_sem);
+	return n;
+}
+
+static int extref(struct anon_vma *av)
+{
+	return refcount_read_raw(&av->external_refcount);
+}
+
+static long anon_vmas_live(void)
+{
+	return kmem_cache_live(anon_vma_cachep);
+}
+
+static void ksm_hold(struct mm_slot *slot, struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	down_read(&mm->mmap_sem);
+	ksm_hold_page(slot, vma, vma->vm_start);
+	up_read(&mm->mmap_sem);
+}
+
+static void munmap_first(struct mm_struct *mm)
+{
+	down_write(&mm->mmap_sem);
+	do_munmap(mm, mm_vma_at(mm, 0)->vm_start);
+	up_write(&mm->mmap_sem);
+}
+
+/* Audit everything the test knows about: @mms, and KSM. */
+static void audit(struct mm_struct **mms, int n)
+{
+	struct anon_vma_census *c = anon_vma_audit_begin();
+
+	for (int i = 0; i < n; i++) {
+		down_read(&mms[i]->mmap_sem);
+		for (unsigned int k = 0; k < mm_nr_vmas(mms[i]); k++)
+			anon_vma_audit_vma(c, mm_vma_at(mms[i], k));
+		up_read(&mms[i]->mmap_sem);
+	}
+	ksm_audit(c);
+	anon_vma_audit_end(c);
+}
+
+/* ---- the window hook: the other thread, at a named window ---- */
+
+static const char *hook_window;
+static void (*hook_fn)(void);
+
+static void window_hook(const char *window)
+{
+	if (hook_window && !strcmp(window, hook_window)) {
+		hook_window = NULL;	/* once */
+		hook_fn();
+	}
+}
+
+static void at_window(const char *window, void (*fn)(void))
+{
+	hook_window = window;
+	hook_fn = fn;
+	mt_window_hook_set(window_hook);
+}
+
+/* ---- the protocol ---- */
+
+static void test_cache(void)
+{
+	struct anon_vma *av, *again;
+
+	ok(kmem_cache_flags(anon_vma_cachep) & SLAB_TYPESAFE_BY_RCU,
+	   "anon_vma_init: the anon_vma cache is SLAB_TYPESAFE_BY_RCU");
+	av = kmem_cache_alloc(anon_vma_cachep);
+	spin_lock(&av->lock);
+	kmem_cache_free(anon_vma_cachep, av);
+	again = kmem_cache_alloc(anon_vma_cachep);
+	ok(again == av && spin_is_locked(&again->lock) &&
+	   refcount_read(&again->external_refcount) == 0 && cds_list_empty(&again->head),
+	   "anon_vma_ctor: a lock held across free and reuse stays held (ctor once per object)");
+	spin_unlock(&av->lock);
+	kmem_cache_free(anon_vma_cachep, again);
+}
+
+static void test_fault_fork_exit_ksm(void)
+{
+	struct mm_struct *parent, *child, *mms[2];
+	struct vm_area_struct *pv, *cv;
+	struct anon_vma *root, *cav;
+	struct mm_slot *slot;
+	struct page *page;
+
+	parent = proc_create(4, &pv, &page);
+	root = pv->anon_vma;
+	ok(root && root->root == root && extref(root) == 0 && chain_length(pv) == 1,
+	   "anon_vma_prepare: the first fault makes a root, no external ref, one chain");
+	ok(page && page_anon_vma(page) == root && page->mapping_gen == obj_gen(root) &&
+	   page_mapcount(page) == 1 && refcount_read(&page->_refcount) == 1 && lru_nr_pages() == 1,
+	   "page_add_new_anon_rmap: mapping, its generation, one mapping, on the LRU");
+
+	child = dup_mm(parent, 8);
+	cv = first_vma(child);
+	cav = cv->anon_vma;
+	ok(cav && cav != root && cav->root == root && cav->root_gen == obj_gen(root) &&
+	   chain_length(cv) == 2,
+	   "anon_vma_fork: the child VMA links the parent's anon_vma and its own, whose root is the parent's");
+	ok(extref(root) == 1 && extref(cav) == 0,
+	   "anon_vma_fork: the child anon_vma pins the root (get_anon_vma(anon_vma->root))");
+	ok(page_mapcount(page) == 2 && refcount_read(&page->_refcount) == 2 &&
+	   vma_pgtable(cv)->pte[0] == page,
+	   "copy_page_range: the page is shared, a pte reference and a mapping each (page_add_anon_rmap)");
+	get_page(page);
+	ok(page_referenced(page) == 2, "page_referenced: the rmap walk finds both VMAs");
+	mms[0] = parent;
+	mms[1] = child;
+	audit(mms, 2);
+	ok(cnt(MT_LEAKED_REFS) + cnt(MT_MISSING_REFS) == 0 && cnt(MT_AUDITED_OBJECTS) == 2,
+	   "anon_vma_audit: the root's count is its child's pin, nothing else");
+
+	mmput(parent);
+	ok(page_mapcount(page) == 1 && page_referenced(page) == 1 && obj_is_live(root),
+	   "exit of the parent: the child still maps the page and links the root");
+
+	slot = ksm_enter();
+	ksm_hold(slot, child, cv);
+	ok(extref(cav) == 1 && ksm_nr_items() == 1, "hold_anon_vma: a KSM rmap_item holds the child anon_vma");
+	ksm_exit(slot);
+	mmput(child);
+	ok(page_mapcount(page) == 0 && anon_vmas_live() == 2 && cds_list_empty(&cav->head) &&
+	   cds_list_empty(&root->head),
+	   "exit of the child: both anon_vmas outlive every process (KSM holds the child, the child pins the root)");
+	audit(NULL, 0);
+	ok(cnt(MT_LEAKED_REFS) + cnt(MT_MISSING_REFS) == 0,
+	   "anon_vma_audit: KSM's reference and the child's pin are both owned");
+	ok(page_referenced(page) == -1 && cnt(MT_STALE_OBJECT) == 0,
+	   "page_lock_anon_vma: an unmapped page's anon_vma is not locked");
+	put_page(page);
+
+	ok(ksm_scan_drop() == 1 && anon_vmas_live() == 0,
+	   "drop_anon_vma: KSM's drop frees the child, and the root whose last user it was (two levels)");
+	ksm_slot_release(slot);
+	ok(cnt(MT_REFCOUNT_UNDERFLOW) + cnt(MT_USE_AFTER_FREE) + cnt(MT_TYPE_CONFUSION) == 0,
+	   "fault, fork, exit, KSM: no race counted");
+}
+
+static struct anon_vma *mig_av;
+static int mig_ref_seen;
+
+static void mig_check_ref(void)
+{
+	mig_ref_seen = extref(mig_av);
+}
+
+static void test_migration(void)
+{
+	struct mm_struct *parent, *child, *mms[2];
+	struct vm_area_struct *pv, *cv;
+	struct page *page, *isolated, *newpage;
+
+	parent = proc_create(2, &pv, &page);
+	child = dup_mm(parent, 8);
+	cv = first_vma(child);
+	mig_av = pv->anon_vma;
+	isolated = isolate_lru_page();
+	ok(isolated == page && lru_nr_pages() == 0 && refcount_read(&page->_refcount) == 3,
+	   "isolate_lru_page: the page comes off the LRU with a reference");
+	at_window("anon-migrate-ref-to-move", mig_check_ref);
+	ok(unmap_and_move(page, 1) == 0, "unmap_and_move: the page moved");
+	mt_window_hook_set(NULL);
+	ok(mig_ref_seen == 2, "unmap_and_move: the anon_vma holds the child's pin and the migration's ref during the move (%d)",
+	   mig_ref_seen);
+	newpage = vma_pgtable(pv)->pte[0];
+	ok(newpage != page && vma_pgtable(cv)->pte[0] == newpage && newpage->nid == 1 &&
+	   page_mapcount(newpage) == 2 && page_anon_vma(newpage) == mig_av &&
+	   newpage->mapping_gen == page->mapping_gen && page_mapcount(page) == 0,
+	   "unmap_and_move: both ptes map the new page on node 1, same anon_vma; the old page is unmapped");
+	ok(extref(mig_av) == 1, "drop_anon_vma: the migration's reference is dropped after the move");
+	putback_lru_page(page);
+	ok(kmem_cache_live(page_cachep) == 1 && lru_nr_pages() == 1,
+	   "putback_lru_page: the old page is freed, the new one is on the LRU");
+	mms[0] = parent;
+	mms[1] = child;
+	audit(mms, 2);
+	ok(cnt(MT_LEAKED_REFS) + cnt(MT_MISSING_REFS) == 0, "anon_vma_audit after migration: silent");
+	mmput(child);
+	mmput(parent);
+	ok(anon_vmas_live() == 0 && kmem_cache_live(page_cachep) == 0 && lru_nr_pages() == 0,
+	   "exit after migration: every anon_vma and page freed");
+}
+
+/* The walker's race: after its lookup, the page is unmapped, its anon_vma
+ * freed, and the memory reused for another process's anon_vma. */
+static struct mm_struct *race_mm, *reuse_mm;
+static struct anon_vma *race_av;
+static uint32_t race_gen;
+static bool race_reused;
+
+static void unmap_and_reuse(void)
+{
+	struct vm_area_struct *vma;
+
+	munmap_first(race_mm);
+	reuse_mm = proc_create(1, &vma, NULL);
+	race_reused = vma->anon_vma == race_av && obj_gen(race_av) != race_gen;
+}
+
+static void unmap_only(void)
+{
+	munmap_first(race_mm);
+}
+
+static struct page *walker_setup(void)
+{
+	struct vm_area_struct *vma;
+	struct page *page;
+
+	race_mm = proc_create(1, &vma, &page);
+	race_av = vma->anon_vma;
+	race_gen = obj_gen(race_av);
+	race_reused = false;
+	reuse_mm = NULL;
+	return isolate_lru_page() == page ? page : NULL;
+}
+
+static void walker_cleanup(struct page *page)
+{
+	putback_lru_page(page);
+	mmput(race_mm);
+	if (reuse_mm)
+		mmput(reuse_mm);
+}
+
+static void test_recheck(void)
+{
+	struct page *page = walker_setup();
+	uint64_t caught = cnt(MT_RECHECK_CAUGHT);
+
+	at_window("anon-lookup-to-lock", unmap_and_reuse);
+	ok(page && page_referenced(page) == -1, "page_lock_anon_vma: a walker whose anon_vma was freed and reused gets nothing");
+	ok(race_reused, "the anon_vma was reused for another process at once (typesafe cache)");
+	ok(cnt(MT_RECHECK_CAUGHT) == caught + 1 && cnt(MT_STALE_OBJECT) == 0,
+	   "page_lock_anon_vma: the recheck caught the reuse (recheck_caught), stale_object silent");
+	walker_cleanup(page);
+	mt_window_hook_set(NULL);
+}
+
+/* Return: the leaks it provoked on purpose (one leaked_refs, one missing_refs). */
+static uint64_t test_audit_detects(void)
+{
+	uint64_t leaked0 = cnt(MT_LEAKED_REFS), missing0 = cnt(MT_MISSING_REFS);
+	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	struct mm_slot *slot;
+	struct anon_vma *av;
+
+	mm = proc_create(1, &vma, NULL);
+	av = vma->anon_vma;
+	get_anon_vma(av);		/* a reference nobody owns */
+	audit(&mm, 1);
+	ok(cnt(MT_LEAKED_REFS) == leaked0 + 1 && cnt(MT_MISSING_REFS) == missing0,
+	   "anon_vma_audit: a reference without an owner is leaked_refs");
+	drop_anon_vma(av);
+	audit(&mm, 1);
+	ok(cnt(MT_LEAKED_REFS) == leaked0 + 1 && cnt(MT_MISSING_REFS) == missing0,
+	   "anon_vma_audit: dropped again, silent");
+
+	slot = ksm_enter();
+	ksm_hold(slot, mm, vma);
+	drop_anon_vma(av);		/* KSM's reference, dropped behind its back */
+	audit(&mm, 1);
+	ok(cnt(MT_MISSING_REFS) == missing0 + 1,
+	   "anon_vma_audit: an owner without its reference is missing_refs");
+	get_anon_vma(av);
+	ksm_exit(slot);
+	ksm_scan_drop();
+	ksm_slot_release(slot);
+	mmput(mm);
+	return 2;
+}
+
+/* ---- the bugs, deterministically ---- */
+
+static struct mm_struct *ex_mm;
+
+static void exit_ex_mm(void)
+{
+	mmput(ex_mm);
+	ex_mm = NULL;
+}
+
+/*
+ * The seed's scenario: a parent and its child, KSM holding the child's
+ * anon_vma, then both exit.  Return: the child anon_vma.
+ */
+static struct anon_vma *ksm_outlives_tree(struct mm_slot *slot, struct anon_vma **rootp)
+{
+	struct mm_struct *parent, *child;
+	struct vm_area_struct *pv, *cv;
+	struct anon_vma *cav;
+
+	parent = proc_create(2, &pv, NULL);
+	*rootp = pv->anon_vma;
+	child = dup_mm(parent, 8);
+	cv = first_vma(child);
+	cav = cv->anon_vma;
+	ksm_hold(slot, child, cv);
+	mmput(parent);
+	mmput(child);
+	return cav;
+}
+
+static void bug_root_unpinned(void)
+{
+	struct anon_vma *root, *cav;
+	struct mm_slot *slot;
+
+	for (int buggy = 0; buggy < 2; buggy++) {
+		world_init(buggy ? 1u << MT_BUG_ANON_VMA_ROOT_UNPINNED : 0);
+		slot = ksm_enter();
+		cav = ksm_outlives_tree(slot, &root);
+		if (!buggy)
+			ok(obj_is_live(root) && ksm_rmap_walk() == 0 &&
+			   cnt(MT_USE_AFTER_FREE) + cnt(MT_TYPE_CONFUSION) == 0,
+			   "anon-vma-root-unpinned off: the pinned root lives while KSM holds the child; its lock is taken cleanly");
+		else
+			ok(!obj_is_live(root) && cav->root == root && ksm_rmap_walk() == 0 &&
+			   cnt(MT_USE_AFTER_FREE) == 1,
+			   "anon-vma-root-unpinned: the root was freed under its child; rmap_walk_ksm takes its lock: use_after_free");
+		ksm_slot_release(slot);
+		world_fini();
+	}
+}
+
+static void bug_drop_one_level(void)
+{
+	struct anon_vma *root;
+	struct mm_slot *slot;
+	unsigned long leaked;
+
+	for (int buggy = 0; buggy < 2; buggy++) {
+		world_init(buggy ? 1u << MT_BUG_ANON_VMA_DROP_ONE_LEVEL : 0);
+		slot = ksm_enter();
+		ksm_outlives_tree(slot, &root);
+		ksm_scan_drop();
+		audit(NULL, 0);
+		ksm_slot_release(slot);
+		leaked = world_fini();
+		if (!buggy)
+			ok(cnt(MT_LEAKED_REFS) == 0 && leaked == 0,
+			   "anon-vma-drop-one-level off: the child's drop frees the root too");
+		else
+			ok(cnt(MT_LEAKED_REFS) == 1 && leaked == 1 && cnt(MT_LEAKED_OBJECTS) == 1 &&
+			   R->caches[mt_region_cache_slot("anon_vma", true)].leaked == 1,
+			   "anon-vma-drop-one-level: the root keeps the child's pin: leaked_refs, leaked_objects{anon_vma}");
+	}
+}
+
+static void bug_not_typesafe(void)
+{
+	struct page *page;
+
+	for (int buggy = 0; buggy < 2; buggy++) {
+		world_init(buggy ? 1u << MT_BUG_ANON_VMA_NOT_TYPESAFE : 0);
+		page = walker_setup();
+		at_window("anon-lookup-to-lock", unmap_only);
+		page_referenced(page);
+		if (!buggy)
+			ok(cnt(MT_USE_AFTER_FREE) + cnt(MT_TYPE_CONFUSION) == 0 && cnt(MT_RECHECK_CAUGHT) == 1,
+			   "anon-vma-not-typesafe off: the walker locks the freed anon_vma and its recheck bails");
+		else
+			ok(!(kmem_cache_flags(anon_vma_cachep) & SLAB_TYPESAFE_BY_RCU) &&
+			   cnt(MT_USE_AFTER_FREE) == 1,
+			   "anon-vma-not-typesafe: the walker reaches a poisoned anon_vma: use_after_free");
+		walker_cleanup(page);
+		world_fini();
+	}
+}
+
+static void bug_no_recheck(void)
+{
+	struct page *page;
+
+	for (int buggy = 0; buggy < 2; buggy++) {
+		world_init(buggy ? 1u << MT_BUG_RMAP_NO_RECHECK : 0);
+		page = walker_setup();
+		at_window("anon-lookup-to-lock", unmap_and_reuse);
+		page_referenced(page);
+		if (!buggy)
+			ok(race_reused && cnt(MT_STALE_OBJECT) == 0 && cnt(MT_RECHECK_CAUGHT) == 1,
+			   "rmap-no-recheck off: the recheck bails before the reused anon_vma is used");
+		else
+			ok(race_reused && cnt(MT_STALE_OBJECT) == 1,
+			   "rmap-no-recheck: the walk uses the reused anon_vma: stale_object");
+		walker_cleanup(page);
+		world_fini();
+	}
+}
+
+static void bug_ksm_unlocked_drop(void)
+{
+	struct vm_area_struct *vma;
+	struct mm_slot *slot;
+	unsigned long leaked;
+
+	for (int buggy = 0; buggy < 2; buggy++) {
+		world_init(buggy ? 1u << MT_BUG_KSM_UNLOCKED_DROP : 0);
+		slot = ksm_enter();
+		ex_mm = proc_create(1, &vma, NULL);
+		ksm_hold(slot, ex_mm, vma);
+		/* the process exits while ksmd drops its item, after the decrement */
+		at_window("anon-ksm-dec-to-test", exit_ex_mm);
+		if (!buggy)
+			at_window("anon-drop-dec", exit_ex_mm);
+		ksm_scan_drop();
+		ksm_slot_release(slot);
+		leaked = world_fini();
+		if (!buggy)
+			ok(cnt(MT_DOUBLE_FREE) == 0 && leaked == 0,
+			   "ksm-unlocked-drop off: the locked drop and the unlink agree on who frees");
+		else
+			ok(cnt(MT_DOUBLE_FREE) == 1,
+			   "ksm-unlocked-drop: the unlink and the unlocked drop both free: double_free");
+	}
+}
+
+int main(void)
+{
+	uint64_t provoked;
+
+	R = mt_region_create(false);
+	mt_region_use(R);
+	rcu_register_thread();
+
+	ok(world_init(0) == 0, "caches created, the mm_unmap_vma hook installed");
+	ok(mm_unmap_vma == anon_unmap_vma, "anon_memory_init: munmap and exit call anon_unmap_vma");
+	test_cache();
+	test_fault_fork_exit_ksm();
+	test_migration();
+	test_recheck();
+	provoked = test_audit_detects();
+	ok(world_fini() == 0 && mt_races_total(R) == 0 && mt_leaks_total(R) == provoked,
+	   "the correct protocol: no race, no leak but the %llu provoked, nothing left at destroy",
+	   (unsigned long long)provoked);
+
+	bug_root_unpinned();
+	bug_drop_one_level();
+	bug_not_typesafe();
+	bug_no_recheck();
+	bug_ksm_unlocked_drop();
+
+	rcu_unregister_thread();
+	tap_done();
+	mt_region_destroy(R);
+	return tap_exit();
+}

@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * anon_vma.c - a process tree under churn, for the anon_vma protocol of
+ * seeds 002 and 004 (lib/mm/anon_vma.c, rmap.c, ksm.c, migrate.c).
+ *
+ * The world is a table of processes (a task and its mm, and KSM's
+ * mm_slot for that mm), shared by every worker.  Workers fork them (the
+ * child's VMAs are linked to the parent's anon_vmas and get a child
+ * anon_vma pinning the tree's root), exit them (exit_mmap() zaps and
+ * unlinks every VMA while ksmd drops the mm's rmap_items), mmap and munmap
+ * anonymous VMAs, fault pages in, play ksmd (hold an anon_vma through a
+ * new rmap_item, walk a held anon_vma's tree, drop rmap_items), migrate
+ * pages to another node (an anon_vma reference held across the move),
+ * and walk the rmap of pages isolated off the LRU (page_lock_anon_vma()
+ * and its recheck, against anon_vmas freed and reused under it).
+ *
+ * What keeps a process alive: the table holds one reference on its
+ * struct av_proc; an operation takes another under proc_lock and an
+ * mm_users reference (get_task_mm()) before it uses the mm; exit takes
+ * the process out of the table, tells KSM (ksm_exit()), and drops the
+ * task's mm (exit_mm(): the last mmput() runs exit_mmap()).  As in the
+ * kernel, a fork holds the parent's mmap_sem for write, an mmap or munmap
+ * the process's mmap_sem for write, a fault or a KSM hold for read;
+ * walkers and migration hold no mmap_sem at all.
+ *
+ * Memory stays bounded: at most `procs` processes of at most `vmas` VMAs
+ * of `pages` pages, at most `ksm_items` rmap_items, and anon_vma chains
+ * no longer than `max_chain` (a VMA that long is not copied at fork).
+ * A fork at the process limit reaps a process instead, and an exit of
+ * the last process forks one, so the churn never stalls.
+ *
+ * Lock ordering: proc_lock is taken alone (never with a model lock);
+ * then the model's (anon_vma.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/inject.h"
+#include "core/prng.h"
+#include "core/rcu.h"
+#include "core/refcount.h"
+#include "core/slab.h"
+#include "core/thread.h"
+#include "lib/engine/job.h"
+#include "lib/mm/anon_vma.h"
+#include "lib/mm/fork.h"
+#include "lib/mm/ksm.h"
+#include "lib/mm/memory.h"
+#include "lib/mm/migrate.h"
+#include "lib/mm/mm.h"
+#include "lib/mm/rmap.h"
+#include "lib/mm/vmscan.h"
+#include "workloads/workload.h"
+
+struct av_opts {
+	unsigned int procs;
+	unsigned int init_procs;
+	unsigned int vmas;
+	unsigned int pages;
+	unsigned int ksm_items;
+	unsigned int max_chain;
+};
+
+static const struct wl_opt av_opts_table[] = {
+	WL_OPT(struct av_opts, procs, WL_OPT_UINT, 2, 1024, "12",
+	       "most processes at once"),
+	WL_OPT(struct av_opts, init_procs, WL_OPT_UINT, 1, 1024, "4",
+	       "processes created at start (at most procs)"),
+	WL_OPT(struct av_opts, vmas, WL_OPT_UINT, 1, 256, "4",
+	       "most anonymous VMAs in a process"),
+	WL_OPT(struct av_opts, pages, WL_OPT_UINT, 1, MT_PGTABLE_MAX, "8",
+	       "pages in a VMA"),
+	WL_OPT(struct av_opts, ksm_items, WL_OPT_UINT, 1, 65536, "64",
+	       "most KSM rmap_items (anon_vma references) at once"),
+	WL_OPT(struct av_opts, max_chain, WL_OPT_UINT, 2, 256, "8",
+	       "a VMA linked to this many anon_vmas is not copied at fork"),
+	{ .name = NULL },
+};
+
+enum {
+	AV_FORK, AV_EXIT, AV_MMAP, AV_MUNMAP, AV_FAULT,
+	AV_KSM_HOLD, AV_KSM_WALK, AV_KSM_DROP, AV_MIGRATE, AV_RMAP_WALK,
+	AV_NROLES
+};
+static const char *const av_roles[] = {
+	"fork", "exit", "mmap", "munmap", "fault",
+	"ksm_hold", "ksm_walk", "ksm_drop", "migrate", "rmap_walk", NULL
+};
+
+/*
+ * struct av_proc - a process of the world
+ * @ref: the table's reference, and one per operation using it
+ * @task: owns the mm (task->mm, mm_users) until exit_mm()
+ * @slot: KSM's mm_slot for the mm; released with the last reference
+ */
+struct av_proc {
+	refcount_t ref;
+	struct task_struct *task;
+	struct mm_slot *slot;
+};
+
+struct av_world {
+	const struct av_opts *opt;
+	spinlock_t proc_lock;
+	struct av_proc **procs;		/* protected by proc_lock */
+	unsigned int nprocs;		/* protected by proc_lock */
+	int nnodes;			/* migration targets */
+	int node_ids[MT_MAX_NODES];
+	bool caches_up;
+};
+
+/* ---- processes ---- */
+
+static struct av_proc *proc_new(struct mm_struct *mm)
+{
+	struct av_proc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->slot = ksm_enter();
+	p->task = p->slot ? task_create(mm) : NULL;
+	if (!p->task) {
+		if (p->slot)
+			ksm_slot_release(p->slot);
+		free(p);
+		return NULL;
+	}
+	refcount_set(&p->ref, 1);
+	return p;
+}
+
+static void proc_put(struct av_proc *p)
+{
+	if (!refcount_dec_and_test(&p->ref))
+		return;
+	ksm_slot_release(p->slot);
+	put_task_struct(p->task);
+	free(p);
+}
+
+/* A random process with a reference, or NULL if there is none. */
+static struct av_proc *proc_get_random(struct av_world *w)
+{
+	struct av_proc *p = NULL;
+
+	spin_lock(&w->proc_lock);
+	if (w->nprocs) {
+		p = w->procs[mt_random_below(w->nprocs)];
+		refcount_inc(&p->ref);
+	}
+	spin_unlock(&w->proc_lock);
+	return p;
+}
+
+/* Put @p in the table.  Return: false if the table is full. */
+static bool proc_insert(struct av_world *w, struct av_proc *p)
+{
+	bool ok = false;
+
+	spin_lock(&w->proc_lock);
+	if (w->nprocs < w->opt->procs) {
+		w->procs[w->nprocs++] = p;
+		ok = true;
+	}
+	spin_unlock(&w->proc_lock);
+	return ok;
+}
+
+/* Take a random process out of the table (keeping @keep).  Return it. */
+static struct av_proc *proc_remove_random(struct av_world *w, unsigned int keep)
+{
+	struct av_proc *p = NULL;
+
+	spin_lock(&w->proc_lock);
+	if (w->nprocs > keep) {
+		unsigned int i = mt_random_below(w->nprocs);
+
+		p = w->procs[i];
+		w->procs[i] = w->procs[--w->nprocs];
+	}
+	spin_unlock(&w->proc_lock);
+	return p;
+}
+
+/* do_exit() of a process out of the table: its table reference goes. */
+static void proc_exit(struct av_proc *p)
+{
+	/* mmput(): ksm_exit() first, then exit_mmap() */
+	ksm_exit(p->slot);
+	race_window("anon-exit-ksm-to-mmap");
+	exit_mm(p->task);
+	proc_put(p);
+}
+
+/* A process with its mm, or NULL. */
+static struct av_proc *proc_get_mm(struct av_world *w, struct mm_struct **mmp)
+{
+	struct av_proc *p = proc_get_random(w);
+
+	if (!p)
+		return NULL;
+	*mmp = get_task_mm(p->task);
+	if (!*mmp) {
+		proc_put(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void proc_done(struct av_proc *p, struct mm_struct *mm)
+{
+	mmput(mm);
+	proc_put(p);
+}
+
+/* ---- the roles ---- */
+
+static void av_fork(struct av_world *w)
+{
+	struct av_proc *parent, *child;
+	struct mm_struct *mm, *newmm;
+
+	parent = proc_get_mm(w, &mm);
+	if (!parent)
+		return;
+	newmm = dup_mm(mm, w->opt->max_chain);
+	proc_done(parent, mm);
+	if (!newmm)
+		return;
+	child = proc_new(newmm);
+	if (!child) {
+		mmput(newmm);
+		return;
+	}
+	if (!proc_insert(w, child))
+		proc_exit(child);	/* no room: it exits at once */
+}
+
+static void av_exit(struct av_world *w)
+{
+	struct av_proc *p = proc_remove_random(w, 1);
+
+	if (p)
+		proc_exit(p);
+}
+
+static void av_mmap(struct av_world *w)
+{
+	struct mm_struct *mm;
+	struct av_proc *p = proc_get_mm(w, &mm);
+
+	if (!p)
+		return;
+	down_write(&mm->mmap_sem);
+	if ((unsigned int)mm->map_count < w->opt->vmas)
+		do_mmap_anon(mm, w->opt->pages);
+	up_write(&mm->mmap_sem);
+	proc_done(p, mm);
+}
+
+static void av_munmap(struct av_world *w)
+{
+	struct mm_struct *mm;
+	struct av_proc *p = proc_get_mm(w, &mm);
+	unsigned int nr;
+
+	if (!p)
+		return;
+	down_write(&mm->mmap_sem);
+	nr = mm_nr_vmas(mm);
+	if (nr)
+		do_munmap(mm, mm_vma_at(mm, mt_random_below(nr))->vm_start);
+	up_write(&mm->mmap_sem);
+	proc_done(p, mm);
+}
+
+/* A random VMA of @mm and a page address in it.  Context: mmap_sem held. */
+static struct vm_area_struct *pick_vma(struct mm_struct *mm, unsigned long *addr)
+{
+	unsigned int nr = mm_nr_vmas(mm);
+	struct vm_area_struct *vma;
+
+	if (!nr)
+		return NULL;
+	vma = mm_vma_at(mm, mt_random_below(nr));
+	*addr = vma->vm_start + ((unsigned long)mt_random_below(
+		(uint32_t)((vma->vm_end - vma->vm_start) >> PAGE_SHIFT)) << PAGE_SHIFT);
+	return vma;
+}
+
+static void av_fault(struct av_world *w)
+{
+	struct mm_struct *mm;
+	struct av_proc *p = proc_get_mm(w, &mm);
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	if (!p)
+		return;
+	down_read(&mm->mmap_sem);
+	vma = pick_vma(mm, &addr);
+	if (vma)
+		handle_mm_fault(vma, addr);
+	up_read(&mm->mmap_sem);
+	proc_done(p, mm);
+}
+
+static void av_ksm_hold(struct av_world *w)
+{
+	struct mm_struct *mm;
+	struct av_proc *p = proc_get_mm(w, &mm);
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	if (!p)
+		return;
+	down_read(&mm->mmap_sem);
+	vma = pick_vma(mm, &addr);
+	if (vma)
+		ksm_hold_page(p->slot, vma, addr);
+	up_read(&mm->mmap_sem);
+	proc_done(p, mm);
+}
+
+static int other_node(struct av_world *w, int nid)
+{
+	for (int i = 0; i < w->nnodes; i++)
+		if (w->node_ids[i] == nid)
+			return w->node_ids[(i + 1) % w->nnodes];
+	return w->node_ids[0];
+}
+
+static void av_migrate(struct av_world *w)
+{
+	struct page *page = isolate_lru_page();
+
+	if (!page)
+		return;
+	unmap_and_move(page, other_node(w, page->nid));
+	putback_lru_page(page);
+}
+
+static void av_rmap_walk(struct av_world *w)
+{
+	struct page *page = isolate_lru_page();
+
+	if (!page)
+		return;
+	page_referenced(page);
+	putback_lru_page(page);
+}
+
+static void av_run(struct wl_thread *t)
+{
+	struct av_world *w = t->ctx->priv;
+
+	while (wl_continue(t)) {
+		unsigned int role = wl_pick_role(t);
+
+		/* keep the churn going at the limits */
+		if (role == AV_FORK && READ_ONCE(w->nprocs) >= w->opt->procs)
+			role = AV_EXIT;
+		else if (role == AV_EXIT && READ_ONCE(w->nprocs) <= 1)
+			role = AV_FORK;
+		switch (role) {
+		case AV_FORK:
+			av_fork(w);
+			break;
+		case AV_EXIT:
+			av_exit(w);
+			break;
+		case AV_MMAP:
+			av_mmap(w);
+			break;
+		case AV_MUNMAP:
+			av_munmap(w);
+			break;
+		case AV_FAULT:
+			av_fault(w);
+			break;
+		case AV_KSM_HOLD:
+			av_ksm_hold(w);
+			break;
+		case AV_KSM_WALK:
+			ksm_rmap_walk();
+			break;
+		case AV_KSM_DROP:
+			ksm_scan_drop();
+			break;
+		case AV_MIGRATE:
+			av_migrate(w);
+			break;
+		case AV_RMAP_WALK:
+			av_rmap_walk(w);
+			break;
+		}
+		mt_ops_inc(role);
+	}
+}
+
+/* ---- init, audit, teardown ---- */
+
+/* A new process with a few VMAs, half their pages faulted in. */
+static int spawn_one(struct av_world *w)
+{
+	struct mm_struct *mm = mm_alloc();
+	struct av_proc *p;
+	unsigned int nvmas = w->opt->vmas / 2 + 1;
+
+	if (!mm)
+		return -ENOMEM;
+	down_write(&mm->mmap_sem);
+	for (unsigned int i = 0; i < nvmas && i < w->opt->vmas; i++) {
+		unsigned long start = do_mmap_anon(mm, w->opt->pages);
+
+		if (!start)
+			break;
+		for (unsigned int k = 0; k < w->opt->pages; k += 2)
+			handle_mm_fault(find_vma(mm, start), start + ((unsigned long)k << PAGE_SHIFT));
+	}
+	up_write(&mm->mmap_sem);
+	p = proc_new(mm);
+	if (!p) {
+		mmput(mm);
+		return -ENOMEM;
+	}
+	if (!proc_insert(w, p))
+		proc_exit(p);
+	return 0;
+}
+
+static int av_init(struct wl_ctx *ctx)
+{
+	const struct av_opts *opt = ctx->opts;
+	const struct mt_placement *plan = &ctx->job->plan;
+	struct av_world *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	w->opt = opt;
+	spin_lock_init(&w->proc_lock);
+	w->procs = calloc(opt->procs, sizeof(*w->procs));
+	if (!w->procs) {
+		free(w);
+		return -ENOMEM;
+	}
+	/* two logical nodes at least, so that migration always moves */
+	w->nnodes = plan->nnodes >= 2 ? plan->nnodes : 2;
+	for (int i = 0; i < w->nnodes; i++)
+		w->node_ids[i] = plan->nnodes >= 2 ? plan->nodes[i] : i;
+	ctx->priv = w;		/* the engine calls teardown after a failed init */
+
+	if ((err = mm_core_init()))
+		return err;
+	w->caches_up = true;
+	if ((err = anon_vma_init()) || (err = anon_memory_init()) ||
+	    (err = ksm_init(opt->ksm_items)))
+		return err;
+	for (unsigned int i = 0; i < opt->init_procs && i < opt->procs; i++)
+		if ((err = spawn_one(w)))
+			return err;
+	return 0;
+}
+
+/*
+ * The audit, at a quiesce point: every live anon_vma's external_refcount
+ * against its owners (its children if it is a root, KSM rmap_items; no
+ * migration is in flight between operations), every VMA's chain against
+ * the live anon_vmas, every VMA's own count (mm_audit_vmas()), and the
+ * pages: between operations every live page is mapped and on the LRU.
+ */
+static void av_audit(struct wl_ctx *ctx)
+{
+	struct av_world *w = ctx->priv;
+	struct anon_vma_census *c = anon_vma_audit_begin();
+	long pages_live;
+	unsigned long on_lru;
+
+	if (!c)
+		return;
+	spin_lock(&w->proc_lock);
+	for (unsigned int i = 0; i < w->nprocs; i++) {
+		/*
+		 * Quiesced: nobody exits it meanwhile.  proc_lock is a
+		 * spinlock and mmap_sem sleeps: take the mm, drop proc_lock.
+		 */
+		struct mm_struct *mm = get_task_mm(w->procs[i]->task);
+
+		if (!mm)
+			continue;
+		spin_unlock(&w->proc_lock);
+		down_read(&mm->mmap_sem);
+		for (unsigned int k = 0; k < mm_nr_vmas(mm); k++)
+			anon_vma_audit_vma(c, mm_vma_at(mm, k));
+		up_read(&mm->mmap_sem);
+		mm_audit_vmas(mm);
+		mmput(mm);
+		spin_lock(&w->proc_lock);
+	}
+	spin_unlock(&w->proc_lock);
+	ksm_audit(c);
+	anon_vma_audit_end(c);
+
+	pages_live = kmem_cache_live(page_cachep);
+	on_lru = lru_nr_pages();
+	mt_count(MT_AUDITED_OBJECTS);
+	if (pages_live > (long)on_lru)
+		mt_report(MT_LEAKED_REFS, "anon_vma_audit",
+			  "%ld pages live, %lu mapped on the LRU: a page reference leaked",
+			  pages_live, on_lru);
+	else if (pages_live < (long)on_lru)
+		mt_report(MT_MISSING_REFS, "anon_vma_audit",
+			  "%ld pages live, %lu on the LRU: a freed page is on it",
+			  pages_live, on_lru);
+}
+
+static void av_teardown(struct wl_ctx *ctx)
+{
+	struct av_world *w = ctx->priv;
+	struct av_proc *p;
+
+	if (!w)
+		return;
+	if (w->caches_up) {
+		while ((p = proc_remove_random(w, 0)))
+			proc_exit(p);
+		ksm_fini();
+		rcu_barrier();
+		anon_memory_fini();
+		anon_vma_fini();
+		mm_core_fini();
+	}
+	free(w->procs);
+	free(w);
+	ctx->priv = NULL;
+}
+
+const struct workload wl_anon_vma = {
+	.name = "anon_vma",
+	.desc = "a process tree under fork/exit/mmap/munmap churn, with KSM, migration "
+		"and rmap walkers on anon_vmas (root pinning, two-level drop, typesafe recheck)",
+	.opts = av_opts_table,
+	.opts_size = sizeof(struct av_opts),
+	.roles = av_roles,
+	.default_mix = "fork:10,exit:10,mmap:6,munmap:6,fault:20,ksm_hold:8,ksm_walk:6,"
+		       "ksm_drop:8,migrate:8,rmap_walk:18",
+	.models = "anon_vma",
+	.need_overlap = true,
+	.init = av_init,
+	.run = av_run,
+	.audit = av_audit,
+	.teardown = av_teardown,
+};

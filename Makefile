@@ -103,11 +103,17 @@ $(B)/obj/%.o: %.c
 	$(E) "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJS)
+# The archive is rebuilt when the set of objects changes, not only when one is newer.
+OBJLIST := $(B)/objects.list
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(shell mkdir -p $(B) && { echo '$(LIB_OBJS)' | cmp -s - $(OBJLIST) || echo '$(LIB_OBJS)' > $(OBJLIST); })
+endif
+
+$(LIB): $(LIB_OBJS) $(OBJLIST)
 	@mkdir -p $(dir $@)
 	$(E) "  AR      $@"
 	$(Q)rm -f $@
-	$(Q)$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $(LIB_OBJS)
 
 $(CLI): $(CLI_SRCS:%.c=$(B)/obj/%.o) $(LIB)
 	@mkdir -p $(dir $@)

@@ -176,8 +176,11 @@ static void null_run(struct wl_thread *t)
 	while (wl_continue(t)) {
 		unsigned int role = wl_pick_role(t);
 
-		if (w->crash_sig && t->idx == 0 && wl_elapsed_ns(t->ctx) >= opt->crash_after)
+		if (w->crash_sig && t->idx == 0 && wl_elapsed_ns(t->ctx) >= opt->crash_after) {
+			/* die of the signal itself, whoever installed a handler (a sanitizer) */
+			signal(w->crash_sig, SIG_DFL);
 			raise(w->crash_sig);
+		}
 		if (opt->hang && t->idx == 0 && wl_elapsed_ns(t->ctx) >= 100000000ull)
 			for (;;)
 				pause();

@@ -9,11 +9,13 @@
 
 extern const struct workload wl_null;
 extern const struct workload wl_mempolicy;
+extern const struct workload wl_anon_vma;
 extern const struct workload wl_vma_spf;
 
 const struct workload *const mt_workloads[] = {
 	&wl_null,
 	&wl_mempolicy,
+	&wl_anon_vma,
 	&wl_vma_spf,
 	NULL,
 };

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/inject.h"
 #include "core/prng.h"
 #include "core/rcu.h"
@@ -332,42 +333,6 @@ static void spf_run(struct wl_thread *t)
 
 /* ---- audit ---- */
 
-struct owners {
-	const void **ptr;
-	unsigned int *cnt;
-	unsigned int n, cap;
-};
-
-static void owners_add(struct owners *o, const void *p)
-{
-	for (unsigned int i = 0; i < o->n; i++)
-		if (o->ptr[i] == p) {
-			o->cnt[i]++;
-			return;
-		}
-	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 256;
-		o->ptr = realloc(o->ptr, o->cap * sizeof(*o->ptr));
-		o->cnt = realloc(o->cnt, o->cap * sizeof(*o->cnt));
-	}
-	o->ptr[o->n] = p;
-	o->cnt[o->n++] = 1;
-}
-
-static unsigned int owners_of(const struct owners *o, const void *p)
-{
-	for (unsigned int i = 0; i < o->n; i++)
-		if (o->ptr[i] == p)
-			return o->cnt[i];
-	return 0;
-}
-
-struct audit_arg {
-	struct owners *own;
-	const char *what;
-	int (*count)(const void *obj);
-};
-
 static int file_count(const void *obj)
 {
 	return refcount_read_raw(&((const struct file *)obj)->f_count);
@@ -378,30 +343,26 @@ static int policy_count(const void *obj)
 	return refcount_read_raw(&((const struct mempolicy *)obj)->refcnt);
 }
 
-static void audit_one(void *obj, void *arg)
-{
-	struct audit_arg *a = arg;
-	int want = (int)owners_of(a->own, obj), have = a->count(obj);
+static const struct mt_census_ops file_census = {
+	.what = "file", .where = "vma_spf_audit", .count = file_count,
+};
 
-	mt_count(MT_AUDITED_OBJECTS);
-	if (have > want)
-		mt_report(MT_LEAKED_REFS, "vma_spf_audit", "%s %p: count %d, %d owner(s)",
-			  a->what, obj, have, want);
-	else if (have < want)
-		mt_report(MT_MISSING_REFS, "vma_spf_audit", "%s %p: count %d, %d owner(s)",
-			  a->what, obj, have, want);
-}
+static const struct mt_census_ops policy_census = {
+	.what = "numa_policy", .where = "vma_spf_audit", .count = policy_count,
+};
 
+/*
+ * Owners: a file is held by its slot in the table and by each VMA that
+ * maps it; a policy by the one VMA it was made for.
+ */
 static void spf_audit(struct wl_ctx *ctx)
 {
 	struct spf_world *w = ctx->priv;
-	struct owners files = { 0 }, pols = { 0 };
-	struct audit_arg fa = { &files, "file", file_count };
-	struct audit_arg pa = { &pols, "numa_policy", policy_count };
+	struct mt_census *files = mt_census_begin(filp_cachep, &file_census);
+	struct mt_census *pols = mt_census_begin(policy_cache, &policy_census);
 
 	for (unsigned int i = 0; i < w->opt->files; i++)
-		if (w->files[i])
-			owners_add(&files, w->files[i]);
+		mt_census_own(files, w->files[i], "the file table", NULL);
 	for (unsigned int i = 0; i < w->nmm; i++) {
 		struct mm_struct *mm = w->mm[i];
 
@@ -410,19 +371,13 @@ static void spf_audit(struct wl_ctx *ctx)
 		for (unsigned int k = 0; k < mm_nr_vmas(mm); k++) {
 			struct vm_area_struct *vma = mm_vma_at(mm, k);
 
-			if (vma->vm_file)
-				owners_add(&files, vma->vm_file);
-			if (vma->vm_policy)
-				owners_add(&pols, vma->vm_policy);
+			mt_census_own(files, vma->vm_file, "vma", vma);
+			mt_census_own(pols, vma->vm_policy, "vma", vma);
 		}
 		up_read(&mm->mmap_sem);
 	}
-	kmem_cache_walk_live(filp_cachep, audit_one, &fa);
-	kmem_cache_walk_live(policy_cache, audit_one, &pa);
-	free(files.ptr);
-	free(files.cnt);
-	free(pols.ptr);
-	free(pols.cnt);
+	mt_census_end(files);
+	mt_census_end(pols);
 }
 
 static void spf_teardown(struct wl_ctx *ctx)

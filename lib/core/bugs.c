@@ -83,3 +83,33 @@ void mt_bug_fires_str(const struct mt_bug_desc *b, char *buf, size_t len)
 						mt_counter_name(b->fires[i]));
 	}
 }
+
+int mt_bugs_expectation(mt_bugset_t set, bool all, mt_fired_fn fired, void *arg,
+			double *first_s)
+{
+	bool expected = false, met = true;
+	double first = -1;
+
+	for (int b = 0; b < MT_NBUGS; b++) {
+		const struct mt_bug_desc *d = &mt_bug_table[b];
+		int hit = 0;
+
+		if (!(set & (1u << b)) || d->expect == MT_EXPECT_NONE)
+			continue;
+		expected = true;
+		for (int i = 0; i < d->nfires; i++) {
+			double t = -1;
+
+			if (!fired(arg, d->fires[i], d->cache, &t))
+				continue;
+			hit++;
+			if (t >= 0 && (first < 0 || t < first))
+				first = t;
+		}
+		if (all && d->expect == MT_EXPECT_ALL ? hit < d->nfires : !hit)
+			met = false;
+	}
+	if (first_s)
+		*first_s = first;
+	return expected ? met : -1;
+}

@@ -137,6 +137,24 @@ int mt_bug_lookup(const char *name);
  * Return: 0, or -1 with the first unknown name copied to @bad.
  */
 int mt_bugs_parse(const char *list, mt_bugset_t *set, char *bad, size_t badlen);
+/*
+ * Did counter @c fire (leaked_objects{@cache} when @cache is set)?  If so,
+ * say when in *first_s (seconds since the start, -1 if unknown).
+ */
+typedef bool (*mt_fired_fn)(void *arg, enum mt_counter c, const char *cache,
+			    double *first_s);
+/**
+ * mt_bugs_expectation - have the counters the bugs of @set expect fired?
+ * @all: true: every counter of an ALL bug, one of an ANY bug; false: any
+ *       expected counter of each bug (enough to call it detected early)
+ * @first_s: the earliest time an expected counter fired, -1 if none
+ *
+ * Used by verdicts, never by a detector.
+ * Return: -1 when no bug of @set expects anything, 1 when met, 0 if not.
+ */
+int mt_bugs_expectation(mt_bugset_t set, bool all, mt_fired_fn fired, void *arg,
+			double *first_s);
+
 /* "leaked_refs, leaked_objects{numa_policy}" or "a / b": what should fire. */
 void mt_bug_fires_str(const struct mt_bug_desc *b, char *buf, size_t len);
 

@@ -177,8 +177,11 @@ static void audit(struct mt_region *r)
 	set_phase(r, MT_PHASE_RUNNING);
 }
 
-static bool counter_fired(const struct mt_region *r, enum mt_counter c, const char *cache)
+static bool region_fired(void *arg, enum mt_counter c, const char *cache, double *first_s)
 {
+	const struct mt_region *r = arg;
+
+	*first_s = (double)__atomic_load_n(&r->first_ns[c], __ATOMIC_RELAXED) / 1e9;
 	if (c == MT_LEAKED_OBJECTS && cache) {
 		for (uint32_t i = 0; i < r->ncaches && i < MT_MAX_CACHES; i++)
 			if (!strcmp(r->caches[i].name, cache) && r->caches[i].leaked)
@@ -191,21 +194,7 @@ static bool counter_fired(const struct mt_region *r, enum mt_counter c, const ch
 bool mt_job_expectation_met(const struct mt_job *job, const struct mt_region *r,
 			    bool all)
 {
-	bool any_expected = false;
-
-	for (int b = 0; b < MT_NBUGS; b++) {
-		const struct mt_bug_desc *d = &mt_bug_table[b];
-		int fired = 0;
-
-		if (!(job->bugs & (1u << b)) || d->expect == MT_EXPECT_NONE)
-			continue;
-		any_expected = true;
-		for (int i = 0; i < d->nfires; i++)
-			fired += counter_fired(r, d->fires[i], d->cache);
-		if (all && d->expect == MT_EXPECT_ALL ? fired < d->nfires : !fired)
-			return false;
-	}
-	return any_expected;
+	return mt_bugs_expectation(job->bugs, all, region_fired, (void *)r, NULL) == 1;
 }
 
 static void sleep_ns(uint64_t ns)

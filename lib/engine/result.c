@@ -136,8 +136,11 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 }
 
 /* Did counter @c fire?  leaked_objects{cache} looks at that cache only. */
-static bool res_fired(const struct mt_result *res, enum mt_counter c, const char *cache)
+static bool res_fired(void *arg, enum mt_counter c, const char *cache, double *first_s)
 {
+	const struct mt_result *res = arg;
+
+	*first_s = res->first_s[c];
 	if (c == MT_LEAKED_OBJECTS && cache) {
 		for (unsigned int i = 0; i < res->ncaches; i++)
 			if (!strcmp(res->caches[i].name, cache) && res->caches[i].leaked)
@@ -183,28 +186,10 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 		return;
 	}
 	if (job->expect == MT_JOB_EXPECT_DETECT) {
-		bool all = true, expected_any = false;
+		int met = mt_bugs_expectation(job->bugs, true, res_fired, res, &first);
 
-		for (int b = 0; b < MT_NBUGS; b++) {
-			const struct mt_bug_desc *d = &mt_bug_table[b];
-			int hit = 0;
-
-			if (!(job->bugs & (1u << b)) || d->expect == MT_EXPECT_NONE)
-				continue;
-			expected_any = true;
-			for (int i = 0; i < d->nfires; i++) {
-				if (!res_fired(res, d->fires[i], d->cache))
-					continue;
-				hit++;
-				if (res->first_s[d->fires[i]] >= 0 &&
-				    (first < 0 || res->first_s[d->fires[i]] < first))
-					first = res->first_s[d->fires[i]];
-			}
-			if (d->expect == MT_EXPECT_ALL ? hit < d->nfires : !hit)
-				all = false;
-		}
 		res->detect_s = first;
-		if (expected_any && all) {
+		if (met == 1) {
 			res->verdict = MT_V_DETECTED;
 			snprintf(res->why, sizeof(res->why), "detected in %.3fs: %s%s", first, fired,
 				 res->term_signal ? " (then the job crashed)" : "");

@@ -50,8 +50,10 @@
  * and keeps its generation while any child can reach it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "core/audit.h"
 #include "core/bugs.h"
 #include "core/counters.h"
 #include "core/inject.h"
@@ -419,45 +421,42 @@ unsigned int anon_vma_chain_length(struct vm_area_struct *vma)
 
 /* ---- the audit ---- */
 
-struct census_entry {
-	struct anon_vma *anon_vma;
-	int owners;		/* external references found */
-	const char *first_owner;
-};
-
 struct anon_vma_census {
-	unsigned long nr, cap;
-	bool overflow;
-	struct census_entry *e;
+	struct mt_census *cs;
 };
 
-static void census_add(void *obj, void *arg)
+static int anon_vma_census_count(const void *obj)
 {
-	struct anon_vma_census *c = arg;
-
-	if (c->nr == c->cap) {
-		c->overflow = true;	/* cannot grow here: we are inside the cache lock */
-		return;
-	}
-	c->e[c->nr].anon_vma = obj;
-	c->e[c->nr].owners = 0;
-	c->e[c->nr].first_owner = NULL;
-	c->nr++;
+	return refcount_read_raw(&((const struct anon_vma *)obj)->external_refcount);
 }
 
-static int census_cmp(const void *a, const void *b)
+static void anon_vma_census_describe(const void *obj, char *buf, size_t len)
 {
-	const struct census_entry *x = a, *y = b;
-
-	return (x->anon_vma > y->anon_vma) - (x->anon_vma < y->anon_vma);
+	snprintf(buf, len, "root %p", (void *)((const struct anon_vma *)obj)->root);
 }
 
-static struct census_entry *census_find(struct anon_vma_census *c,
-					const struct anon_vma *av)
+/* external_refcount counts KSM, migration and children: chains keep it too */
+static bool anon_vma_census_in_use(const void *obj)
 {
-	struct census_entry key = { .anon_vma = (struct anon_vma *)av };
+	const struct cds_list_head *head = &((const struct anon_vma *)obj)->head;
 
-	return bsearch(&key, c->e, c->nr, sizeof(*c->e), census_cmp);
+	return head->next != head;
+}
+
+static const struct mt_census_ops anon_vma_census_ops = {
+	.what = "anon_vma",
+	.where = "anon_vma_audit",
+	.count = anon_vma_census_count,
+	.describe = anon_vma_census_describe,
+	.in_use = anon_vma_census_in_use,
+};
+
+static void census_pin_root(void *obj, void *arg)
+{
+	struct anon_vma *av = obj;
+
+	if (av->root != av)
+		mt_census_own(arg, av->root, "a child anon_vma", av);
 }
 
 struct anon_vma_census *anon_vma_audit_begin(void)
@@ -466,46 +465,21 @@ struct anon_vma_census *anon_vma_audit_begin(void)
 
 	if (!c)
 		return NULL;
-	for (;;) {
-		c->cap = (unsigned long)kmem_cache_live(anon_vma_cachep) + 64;
-		c->e = calloc(c->cap, sizeof(*c->e));
-		if (!c->e) {
-			free(c);
-			return NULL;
-		}
-		c->nr = 0;
-		c->overflow = false;
-		kmem_cache_walk_live(anon_vma_cachep, census_add, c);
-		if (!c->overflow)
-			break;
-		free(c->e);	/* grew between the two calls: retry */
+	c->cs = mt_census_begin(anon_vma_cachep, &anon_vma_census_ops);
+	if (!c->cs) {
+		free(c);
+		return NULL;
 	}
-	qsort(c->e, c->nr, sizeof(*c->e), census_cmp);
-
 	/* every child pins its root */
-	for (unsigned long i = 0; i < c->nr; i++) {
-		struct anon_vma *av = c->e[i].anon_vma;
-
-		if (av->root != av)
-			anon_vma_audit_owner(c, av->root, "a child anon_vma");
-	}
+	mt_census_foreach(c->cs, census_pin_root, c->cs);
 	return c;
 }
 
 void anon_vma_audit_owner(struct anon_vma_census *c, struct anon_vma *av,
 			  const char *who)
 {
-	struct census_entry *e = census_find(c, av);
-
-	if (!e) {
-		mt_report(MT_MISSING_REFS, "anon_vma_audit",
-			  "%s holds a reference on anon_vma %p, which is not live",
-			  who, (void *)av);
-		return;
-	}
-	if (!e->owners)
-		e->first_owner = who;
-	e->owners++;
+	if (c)
+		mt_census_own(c->cs, av, who, NULL);
 }
 
 void anon_vma_audit_vma(struct anon_vma_census *c, struct vm_area_struct *vma)
@@ -514,10 +488,12 @@ void anon_vma_audit_vma(struct anon_vma_census *c, struct vm_area_struct *vma)
 	bool own_found = !vma->anon_vma;
 
 	lockdep_assert_held(&vma->vm_mm->mmap_sem);
+	if (!c)
+		return;
 	cds_list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
 		if (avc->anon_vma == vma->anon_vma)
 			own_found = true;
-		if (!census_find(c, avc->anon_vma))
+		if (!mt_census_live(c->cs, avc->anon_vma))
 			mt_report(MT_MISSING_REFS, "anon_vma_audit",
 				  "vma %p [%#lx,%#lx) of mm %d is linked to anon_vma %p, which is not live",
 				  (void *)vma, vma->vm_start, vma->vm_end, vma->vm_mm->id,
@@ -531,30 +507,12 @@ void anon_vma_audit_vma(struct anon_vma_census *c, struct vm_area_struct *vma)
 
 unsigned long anon_vma_audit_end(struct anon_vma_census *c)
 {
-	unsigned long n = c->nr;
+	unsigned long n;
 
-	for (unsigned long i = 0; i < c->nr; i++) {
-		struct census_entry *e = &c->e[i];
-		struct anon_vma *av = e->anon_vma;
-		int have = refcount_read_raw(&av->external_refcount);
-		bool linked = !cds_list_empty(&av->head);
-
-		mt_count(MT_AUDITED_OBJECTS);
-		if (have > e->owners)
-			mt_report(MT_LEAKED_REFS, "anon_vma_audit",
-				  "anon_vma %p (root %p): external_refcount %d, %d owner(s)",
-				  (void *)av, (void *)av->root, have, e->owners);
-		else if (have < e->owners)
-			mt_report(MT_MISSING_REFS, "anon_vma_audit",
-				  "anon_vma %p (root %p): external_refcount %d, %d owner(s), first %s",
-				  (void *)av, (void *)av->root, have, e->owners,
-				  e->first_owner);
-		else if (!linked && !e->owners)
-			mt_report(MT_LEAKED_REFS, "anon_vma_audit",
-				  "anon_vma %p (root %p): live, linked to no VMA and held by nobody",
-				  (void *)av, (void *)av->root);
-	}
-	free(c->e);
+	if (!c)
+		return 0;
+	n = mt_census_nr(c->cs);
+	mt_census_end(c->cs);
 	free(c);
 	return n;
 }

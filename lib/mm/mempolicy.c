@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/bugs.h"
 #include "core/counters.h"
 #include "core/inject.h"
@@ -766,87 +767,74 @@ void exit_mempolicy(struct task_struct *task)
 
 /* ---- the refcount audit ---- */
 
-struct audit_ent {
-	const void *key;	/* a policy, or a shmem segment */
-	int want;		/* references its owners account for */
-	bool seen;		/* the walk of live objects found it */
-	bool is_seg;
-	const char *kind;	/* the first owner, for reports */
-	const void *who;
-};
-
+/*
+ * Two censuses (lib/core/audit.h): the live policies, owned by tasks,
+ * VMAs, shared-policy tree nodes and the caller's tables; and the live
+ * shmem segments, owned by the VMAs that map them and the caller's.
+ */
 struct mpol_audit {
-	struct audit_ent *tab;
-	size_t cap, nr;
-	bool nomem;
+	struct mt_census *pols;
+	struct mt_census *segs;
 };
 
-static size_t audit_hash(const void *p, size_t cap)
+static int policy_census_count(const void *obj)
 {
-	uint64_t x = (uint64_t)(uintptr_t)p;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return (size_t)x & (cap - 1);
+	return refcount_read_raw(&((const struct mempolicy *)obj)->refcnt);
 }
 
-static struct audit_ent *audit_find(struct mpol_audit *a, const void *key)
+static void policy_census_describe(const void *obj, char *buf, size_t len)
 {
-	size_t i;
+	const struct mempolicy *pol = obj;
 
-	if (!a->cap)
-		return NULL;
-	for (i = audit_hash(key, a->cap); a->tab[i].key; i = (i + 1) & (a->cap - 1))
-		if (a->tab[i].key == key)
-			return &a->tab[i];
-	return NULL;
+	snprintf(buf, len, "mode %u, flags %#x", pol->mode, pol->flags);
 }
 
-static struct audit_ent *audit_add(struct mpol_audit *a, const void *key)
+static const struct mt_census_ops policy_census_ops = {
+	.what = "numa_policy",
+	.where = "mpol_audit",
+	.count = policy_census_count,
+	.describe = policy_census_describe,
+};
+
+static int seg_census_count(const void *obj)
 {
-	struct audit_ent *e = audit_find(a, key);
-	size_t i;
-
-	if (e)
-		return e;
-	if ((a->nr + 1) * 2 > a->cap) {
-		size_t ncap = a->cap ? a->cap * 2 : 256;
-		struct audit_ent *ntab = calloc(ncap, sizeof(*ntab)), *old = a->tab;
-
-		if (!ntab) {
-			a->nomem = true;
-			return NULL;
-		}
-		for (size_t k = 0; k < a->cap; k++) {
-			if (!old[k].key)
-				continue;
-			for (i = audit_hash(old[k].key, ncap); ntab[i].key; i = (i + 1) & (ncap - 1))
-				;
-			ntab[i] = old[k];
-		}
-		free(old);
-		a->tab = ntab;
-		a->cap = ncap;
-	}
-	for (i = audit_hash(key, a->cap); a->tab[i].key; i = (i + 1) & (a->cap - 1))
-		;
-	e = &a->tab[i];
-	e->key = key;
-	a->nr++;
-	return e;
+	return refcount_read_raw(&((const struct shmem_inode_info *)obj)->count);
 }
+
+static void seg_census_describe(const void *obj, char *buf, size_t len)
+{
+	snprintf(buf, len, "segment %d", ((const struct shmem_inode_info *)obj)->id);
+}
+
+static const struct mt_census_ops seg_census_ops = {
+	.what = "shmem segment",
+	.where = "mpol_audit",
+	.count = seg_census_count,
+	.describe = seg_census_describe,
+};
 
 struct mpol_audit *mpol_audit_begin(void)
 {
-	return calloc(1, sizeof(struct mpol_audit));
+	struct mpol_audit *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->pols = mt_census_begin(policy_cache, &policy_census_ops);
+	a->segs = mt_census_begin(shmem_inode_cachep, &seg_census_ops);
+	if (!a->pols || !a->segs) {
+		/* a harness failure, not the model's: audit nothing */
+		fprintf(stderr, "mpol_audit: out of memory, audit skipped\n");
+		mt_census_end(a->pols);
+		mt_census_end(a->segs);
+		free(a);
+		return NULL;
+	}
+	return a;
 }
 
 void mpol_audit_owner(struct mpol_audit *a, struct mempolicy *pol,
 		      const char *kind, const void *who)
 {
-	struct audit_ent *e;
-
 	if (!a || !pol)
 		return;
 	if (pol == &default_policy) {
@@ -855,35 +843,16 @@ void mpol_audit_owner(struct mpol_audit *a, struct mempolicy *pol,
 			  kind, who);
 		return;
 	}
-	e = audit_add(a, pol);
-	if (!e)
-		return;
-	if (!e->want++) {
-		e->kind = kind;
-		e->who = who;
-	}
-}
-
-static void audit_sp_node(const struct sp_node *n, void *arg)
-{
-	mpol_audit_owner(arg, n->policy, "shared-policy node", n);
+	mt_census_own(a->pols, pol, kind, who);
 }
 
 void mpol_audit_shmem(struct mpol_audit *a, struct shmem_inode_info *info,
 		      int extra_refs)
 {
-	struct audit_ent *e;
-
-	if (!a || !(e = audit_add(a, info)))
+	if (!a)
 		return;
-	e->want += extra_refs;
-	if (!e->is_seg) {
-		e->is_seg = true;
-		e->kind = "shmem segment";
-		e->who = info;
-		/* may grow the table: e is not used after this */
-		mpol_shared_policy_walk(&info->policy, audit_sp_node, a);
-	}
+	while (extra_refs-- > 0)
+		mt_census_own(a->segs, info, "a table of segments", NULL);
 }
 
 void mpol_audit_task(struct mpol_audit *a, struct task_struct *t)
@@ -905,89 +874,42 @@ void mpol_audit_task(struct mpol_audit *a, struct task_struct *t)
 
 		mpol_audit_owner(a, vma->vm_policy, "vma", vma);
 		if (info)
-			mpol_audit_shmem(a, info, 1);	/* the mapping's reference */
+			mt_census_own(a->segs, info, "vma", vma);	/* the mapping's reference */
 	}
 	up_read(&mm->mmap_sem);
 	mmput(mm);
 }
 
-struct audit_walk {
-	struct mpol_audit *a;
-	unsigned long bad;
-};
-
-static void audit_live_policy(void *obj, void *arg)
+static void audit_sp_node(const struct sp_node *n, void *arg)
 {
-	struct audit_walk *w = arg;
-	struct mempolicy *pol = obj;
-	struct audit_ent *e = audit_find(w->a, pol);
-	int have = refcount_read_raw(&pol->refcnt), want = e ? e->want : 0;
+	mpol_audit_owner(arg, n->policy, "shared-policy node", n);
+}
 
-	mt_count(MT_AUDITED_OBJECTS);
-	if (e)
-		e->seen = true;
-	if (have == want)
-		return;
-	w->bad++;
-	if (!want)
-		mt_report(MT_LEAKED_REFS, "mpol_audit",
-			  "numa_policy %p (mode %u, flags %#x): refcount %d, no owner",
-			  (void *)pol, pol->mode, pol->flags, have);
-	else
-		mt_report(have > want ? MT_LEAKED_REFS : MT_MISSING_REFS, "mpol_audit",
-			  "numa_policy %p (mode %u, flags %#x): refcount %d, %d owner(s), first %s %p",
-			  (void *)pol, pol->mode, pol->flags, have, want, e->kind, e->who);
+/* Every live segment's tree owns the policies of its ranges. */
+static void audit_seg_tree(void *obj, void *arg)
+{
+	struct shmem_inode_info *info = obj;
+
+	mpol_shared_policy_walk(&info->policy, audit_sp_node, arg);
 }
 
 unsigned long mpol_audit_end(struct mpol_audit *a)
 {
-	struct audit_walk w = { .a = a };
+	unsigned long bad;
 	int dref;
 
 	if (!a)
 		return 0;
-	if (a->nomem) {
-		/* a harness failure, not the model's: compare nothing */
-		fprintf(stderr, "mpol_audit: out of memory, audit skipped\n");
-		free(a->tab);
-		free(a);
-		return 0;
-	}
-	kmem_cache_walk_live(policy_cache, audit_live_policy, &w);
-
-	/* owners whose policy is no longer live: the count reached zero early */
-	for (size_t i = 0; i < a->cap; i++) {
-		struct audit_ent *e = &a->tab[i];
-
-		if (!e->key)
-			continue;
-		if (e->is_seg) {
-			const struct shmem_inode_info *info = e->key;
-			int have = refcount_read_raw(&info->count);
-
-			mt_count(MT_AUDITED_OBJECTS);
-			if (have != e->want) {
-				w.bad++;
-				mt_report(have > e->want ? MT_LEAKED_REFS : MT_MISSING_REFS,
-					  "mpol_audit", "shmem segment %d (%p): count %d, %d owner(s)",
-					  info->id, e->key, have, e->want);
-			}
-		} else if (!e->seen) {
-			w.bad++;
-			mt_report(MT_MISSING_REFS, "mpol_audit",
-				  "%s %p owns numa_policy %p, which is not live (%d owner(s))",
-				  e->kind, e->who, e->key, e->want);
-		}
-	}
+	mt_census_foreach(a->segs, audit_seg_tree, a);
+	bad = mt_census_end(a->pols) + mt_census_end(a->segs);
 
 	dref = refcount_read_raw(&default_policy.refcnt);
 	mt_count(MT_AUDITED_OBJECTS);
 	if (dref != 1) {
-		w.bad++;
+		bad++;
 		mt_report(dref > 1 ? MT_LEAKED_REFS : MT_MISSING_REFS, "mpol_audit",
 			  "default_policy: refcount %d, it is never reference counted", dref);
 	}
-	free(a->tab);
 	free(a);
-	return w.bad;
+	return bad;
 }

@@ -109,6 +109,14 @@ ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(shell mkdir -p $(B) && { echo '$(LIB_OBJS)' | cmp -s - $(OBJLIST) || echo '$(LIB_OBJS)' > $(OBJLIST); })
 endif
 
+# Objects that print the version or revision are rebuilt when either changes.
+REVSTAMP := $(B)/revision.stamp
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(shell mkdir -p $(B) && { echo '$(VERSION) $(GIT_REV)' | cmp -s - $(REVSTAMP) || echo '$(VERSION) $(GIT_REV)' > $(REVSTAMP); })
+endif
+REV_USERS := $(shell grep -l 'MT_GIT_REV\|MT_VERSION' daemon/*.c lib/engine/*.c 2>/dev/null)
+$(REV_USERS:%.c=$(B)/obj/%.o): $(REVSTAMP)
+
 $(LIB): $(LIB_OBJS) $(OBJLIST)
 	@mkdir -p $(dir $@)
 	$(E) "  AR      $@"

@@ -399,25 +399,14 @@ static __noreturn void supervisor_main(struct djob *j, const char *dir)
 {
 	struct mt_run_opts ro = { .results_dir = dir, .progress_ns = 5000000000ull,
 				  .cancel = &sup_cancel };
-	struct sigaction sa = { .sa_handler = sup_on_term };
-	sigset_t all;
 	struct mt_result *res = calloc(1, sizeof(*res));
 	char logpath[PATH_MAX + 16];
 	int rc, fd;
 
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	prctl(PR_SET_NAME, "mmtortured-job");
 	server_close_all();
 	close(D.signal_fd);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR2, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	sigfillset(&all);
-	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	mt_runner_child_signals(sup_on_term, SIGTERM);
 
 	snprintf(logpath, sizeof(logpath), "%s/job.log", dir);
 	fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -35,18 +35,28 @@ static void child_stop(int sig)
 	mt_job_request_stop();
 }
 
-static __noreturn void child_main(struct mt_job *job, struct mt_region *r)
+void mt_runner_child_signals(void (*on_stop)(int), int pdeathsig)
 {
-	struct sigaction sa = { .sa_handler = child_stop };
-	int rc;
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t all;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_PDEATHSIG, pdeathsig);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+}
+
+static __noreturn void child_main(struct mt_job *job, struct mt_region *r)
+{
+	int rc;
+
+	mt_runner_child_signals(child_stop, SIGKILL);
 	rc = mt_job_execute(job, r);
 	_exit(rc ? 3 : 0);
 }

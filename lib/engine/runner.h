@@ -40,6 +40,15 @@ struct mt_run_opts {
 int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
 	       struct mt_result *res);
 
+/*
+ * mt_runner_child_signals - signals in a process that runs a job, or
+ * supervises one: SIGTERM and SIGINT call @on_stop (stop gracefully);
+ * SIGHUP, SIGUSR2 and SIGPIPE are the parent's business and ignored;
+ * every signal is unblocked.  @pdeathsig: what the process gets when its
+ * parent dies, so that no job outlives the daemon or the runner.
+ */
+void mt_runner_child_signals(void (*on_stop)(int), int pdeathsig);
+
 /* The results directory for a job started now: <root>/<date>-<job>[-N]. */
 int mt_results_dirname(const char *root, const char *job, char *buf, size_t len);
 

@@ -123,7 +123,7 @@ void jobs_schedule(void);
 void jobs_reap(void);		/* after SIGCHLD */
 void jobs_tick(void);		/* live rates, about every 100 ms */
 void jobs_shutdown(void);	/* SIGTERM: cancel the running, wait, keep the queue */
-json_t *jobs_job_json(struct djob *j, bool live);
+json_t *jobs_job_json(struct djob *j);
 json_t *jobs_list_json(void);
 json_t *jobs_status_json(void);
 char *jobs_dump_prom(void);	/* malloc'd Prometheus text */

@@ -152,7 +152,7 @@ static int save_queue_entry(struct djob *j)
 static void save_record(struct djob *j)
 {
 	char path[PATH_MAX];
-	json_t *o = jobs_job_json(j, false);
+	json_t *o = jobs_job_json(j);
 	int rc;
 
 	path_of(path, sizeof(path), "jobs/%lld.json", j->id);
@@ -346,7 +346,7 @@ int jobs_submit(const char *text, const char *filename, const char *name, uid_t 
 			     strerror(-rc));
 		djob_add(j);
 		json_array_append_new(ids, json_integer(j->id));
-		json_array_append_new(jobs, jobs_job_json(j, false));
+		json_array_append_new(jobs, jobs_job_json(j));
 		dlog(LOG_INFO, "job %lld queued: %s (workload %s) from %s, uid %d", j->id, j->name,
 		     j->workload, filename, (int)uid);
 	}
@@ -615,7 +615,7 @@ void jobs_shutdown(void)
 
 /* ---- JSON views ---- */
 
-json_t *jobs_job_json(struct djob *j, bool live)
+json_t *jobs_job_json(struct djob *j)
 {
 	json_t *o = json_object();
 	struct mt_result *snap = NULL;
@@ -675,7 +675,6 @@ json_t *jobs_job_json(struct djob *j, bool live)
 		json_object_set_new(o, "exit_category", json_integer(MT_EXIT_EXPECT));
 	}
 	free(snap);
-	(void)live;
 	return o;
 }
 
@@ -684,7 +683,7 @@ json_t *jobs_list_json(void)
 	json_t *a = json_array();
 
 	for (struct djob *j = D.jobs; j; j = j->next)
-		json_array_append_new(a, jobs_job_json(j, false));
+		json_array_append_new(a, jobs_job_json(j));
 	return a;
 }
 

@@ -269,9 +269,9 @@ static bool want_id(const json_t *req, long long *id, json_t **reply)
 	return true;
 }
 
-static json_t *job_reply(struct djob *j, bool live)
+static json_t *job_reply(struct djob *j)
 {
-	return json_pack("{s:b, s:o}", "ok", 1, "job", jobs_job_json(j, live));
+	return json_pack("{s:b, s:o}", "ok", 1, "job", jobs_job_json(j));
 }
 
 static void handle_request(struct conn *c, const char *line, size_t len)
@@ -306,7 +306,7 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 		if (!json_object_get(req, "id"))
 			reply = json_pack("{s:b, s:o}", "ok", 1, "daemon", jobs_status_json());
 		else if (want_id(req, &id, &reply))
-			reply = (j = jobs_find(id)) ? job_reply(j, true) :
+			reply = (j = jobs_find(id)) ? job_reply(j) :
 				refusal("not_found", "no job %lld", id);
 	} else if (!strcmp(cmd, "dump")) {
 		const char *fmt = json_string_value(json_object_get(req, "format"));
@@ -328,7 +328,7 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 			if (!(j = jobs_find(id)))
 				reply = refusal("not_found", "no job %lld", id);
 			else if (j->state >= JOB_FINISHED)
-				reply = job_reply(j, false);
+				reply = job_reply(j);
 			else
 				c->waiting_for = id;	/* answered by server_job_finished() */
 		}
@@ -382,7 +382,7 @@ void server_job_finished(struct djob *j)
 	for (int i = 0; i < nconns; i++)
 		if (conns[i].waiting_for == j->id) {
 			conns[i].waiting_for = 0;
-			conn_send(&conns[i], job_reply(j, false));
+			conn_send(&conns[i], job_reply(j));
 		}
 }
 

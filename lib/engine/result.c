@@ -372,7 +372,7 @@ void mt_result_summary(const struct mt_result *res, FILE *f)
 	for (unsigned int i = 0; i < res->nroles; i++)
 		fprintf(f, "%-22s %14llu %8u\n", res->roles[i], (unsigned long long)res->ops[i],
 			res->weight[i]);
-	if (res->nnodes > 1 || res->nnodes == 1) {
+	if (res->nnodes) {
 		fprintf(f, "\n%-22s %14s\n", "node", "ops");
 		for (int k = 0; k < res->nnodes; k++)
 			fprintf(f, "node %-17d %14llu\n", res->node_id[k],

@@ -19,6 +19,7 @@ int mt_inject_active;
 uint64_t mt_alloc_fail_threshold;
 __thread uint64_t mt_fail_nth;
 
+static uint64_t fail_nth_conf;		/* armed in each worker by mt_inject_thread_arm() */
 static enum mt_delay_mode delay_mode = MT_DELAY_MIX;
 static uint32_t delay_max_ns = 20000;
 static char *enabled_windows;		/* ",a,b," or NULL for all */
@@ -68,6 +69,7 @@ int mt_inject_configure(const struct mt_inject_conf *conf)
 	mt_delay_threshold = mt_prob_threshold(conf->delay_prob);
 	mt_inject_active = mt_delay_threshold || mt_window_hook;
 	mt_alloc_fail_threshold = mt_prob_threshold(conf->alloc_fail_prob);
+	__atomic_store_n(&fail_nth_conf, conf->fail_nth, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&inject_gen, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&site_lock);
 	return 0;
@@ -79,6 +81,11 @@ void mt_inject_reset(void)
 
 	mt_inject_configure(&off);
 	mt_fail_nth = 0;
+}
+
+void mt_inject_thread_arm(void)
+{
+	mt_fail_nth = __atomic_load_n(&fail_nth_conf, __ATOMIC_RELAXED);
 }
 
 static bool window_enabled(const char *name)

@@ -63,6 +63,13 @@ extern __thread uint64_t mt_fail_nth;	/* countdown; 0 = off */
 int mt_inject_configure(const struct mt_inject_conf *conf);
 void mt_inject_reset(void);
 
+/**
+ * mt_inject_thread_arm - arm the calling thread's fail-the-Nth countdown
+ * with the job's fail_nth (0 = off): its Nth next slab allocation fails,
+ * once.  mt_thread_enter() calls it for every worker.
+ */
+void mt_inject_thread_arm(void);
+
 void __race_window(struct mt_window_site *site);
 
 #define race_window(wname) do {						\

@@ -3,6 +3,7 @@
  * thread.c - per-thread set-up of lib/core.
  */
 #include "counters.h"
+#include "inject.h"
 #include "locks.h"
 #include "prng.h"
 #include "rcu.h"
@@ -15,6 +16,7 @@ void mt_thread_enter(unsigned int idx, int node, uint64_t seed)
 	mt_this_node = node < 0 ? 0 : node;
 	mt_counters_attach(idx, mt_this_node);
 	mt_prng_thread_seed(seed, idx);
+	mt_inject_thread_arm();
 	rcu_register_thread();
 }
 

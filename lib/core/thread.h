@@ -18,7 +18,8 @@ extern __thread int mt_this_node;
  * @node: its logical NUMA node
  * @seed: the job seed; the thread's PRNG stream is (seed, idx)
  *
- * Attaches the counter shard, seeds the PRNG and registers with RCU.
+ * Attaches the counter shard, seeds the PRNG, arms the job's fail-the-Nth
+ * countdown and registers with RCU.
  */
 void mt_thread_enter(unsigned int idx, int node, uint64_t seed);
 /* Context: outside any RCU read-side section, holding no lock. */

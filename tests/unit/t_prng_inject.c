@@ -4,10 +4,13 @@
  * the Nth allocation; probabilistic failures and race-window delays are
  * injected at about the rate asked and counted.
  */
+#include <pthread.h>
+
 #include "core/counters.h"
 #include "core/inject.h"
 #include "core/prng.h"
 #include "core/slab.h"
+#include "core/thread.h"
 #include "tests/tap.h"
 
 static void window_site(void)
@@ -18,6 +21,32 @@ static void window_site(void)
 static void other_site(void)
 {
 	race_window("other-window");
+}
+
+struct fail_nth_arg {
+	struct kmem_cache *cache;
+	unsigned int idx;
+	int failures, failed_at;
+};
+
+static void *fail_nth_worker(void *p)
+{
+	struct fail_nth_arg *a = p;
+	void *objs[8] = { NULL };
+
+	mt_thread_enter(a->idx, 0, 1);
+	for (int i = 1; i < 8; i++) {
+		objs[i] = kmem_cache_alloc(a->cache);
+		if (!objs[i]) {
+			a->failures++;
+			a->failed_at = i;
+		}
+	}
+	for (int i = 1; i < 8; i++)
+		if (objs[i])
+			kmem_cache_free(a->cache, objs[i]);
+	mt_thread_leave();
+	return NULL;
 }
 
 int main(void)
@@ -79,6 +108,32 @@ int main(void)
 				kmem_cache_free(k, objs[i]);
 	}
 	is_u64(mt_counter_read(R, MT_ALLOC_FAILS_INJECTED), 5, "each injected failure is counted");
+
+	/* a job's fail_nth arms every worker that enters, each once */
+	{
+		struct mt_inject_conf conf = { .fail_nth = 3 };
+		struct fail_nth_arg args[3];
+		pthread_t tid[3];
+		int exact = 0;
+
+		mt_inject_configure(&conf);
+		for (int i = 0; i < 3; i++) {
+			args[i] = (struct fail_nth_arg){ .cache = k, .idx = (unsigned int)i + 1 };
+			pthread_create(&tid[i], NULL, fail_nth_worker, &args[i]);
+		}
+		for (int i = 0; i < 3; i++) {
+			pthread_join(tid[i], NULL);
+			exact += args[i].failures == 1 && args[i].failed_at == 3;
+		}
+		ok(exact == 3, "job fail_nth=3: each of 3 workers fails exactly its 3rd allocation (%d did)",
+		   exact);
+		mt_inject_reset();
+		mt_inject_thread_arm();
+		objs[0] = kmem_cache_alloc(k);
+		ok(objs[0] && !mt_fail_nth, "after reset, a thread that enters is not armed");
+		if (objs[0])
+			kmem_cache_free(k, objs[0]);
+	}
 
 	{
 		struct mt_inject_conf conf = { .alloc_fail_prob = 0.5 };

@@ -27,8 +27,10 @@
 #include "thread.h"
 
 #define SLAB_PAGE_MAGIC		0x736c6162u	/* "slab" */
-#define CHUNK_SIZE		(2u << 20)
+#define CHUNK_SHIFT		21
+#define CHUNK_SIZE		(1u << CHUNK_SHIFT)	/* 2 MiB, aligned */
 #define MAX_CHUNKS		4096		/* 8 GiB of slab pages */
+#define FRAME_TAB		(2 * MAX_CHUNKS)	/* power of two, half full at most */
 #define QUARANTINE_OBJS		1024
 
 enum page_state { PAGE_POOL = 1, PAGE_ACTIVE, PAGE_RCU };
@@ -82,7 +84,6 @@ struct kmem_cache {
 	long live;				/* protected by ->lock */
 	struct obj_hdr **quarantine;		/* protected by ->lock */
 	uint32_t qhead, qcount;
-	unsigned long rcu_pending;		/* ATOMIC: pages in a grace period */
 	struct kmem_cache *next_cache;		/* protected by caches_lock */
 };
 
@@ -92,9 +93,9 @@ static struct {
 	unsigned long nfree;
 	unsigned long ntotal;
 	unsigned long numa_chunks;
-	struct { char *base; size_t len; bool numa; } chunks[MAX_CHUNKS];
-	unsigned int nchunks;			/* ATOMIC for readers */
-	uintptr_t lo, hi;			/* ATOMIC: bounds of every chunk */
+	struct { char *base; bool numa; } chunks[MAX_CHUNKS];
+	unsigned int nchunks;
+	uintptr_t frames[FRAME_TAB];		/* ATOMIC: chunk frame + 1, 0 = empty */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -134,41 +135,81 @@ static bool node_is_real(int node)
 	       numa_bitmask_isbitset(numa_all_nodes_ptr, (unsigned int)node);
 }
 
+/*
+ * Chunks are CHUNK_SIZE bytes aligned on CHUNK_SIZE, so the chunk of an
+ * address is addr >> CHUNK_SHIFT, looked up in an open-addressing table
+ * of chunk frame numbers: pool_page_of() is O(1) on every free and every
+ * reader check.  Entries are added under pool.lock and never removed while
+ * a cache exists; readers load them without a lock.
+ */
+static inline size_t frame_hash(uintptr_t frame)
+{
+	return (size_t)((frame * 0x9e3779b97f4a7c15ull) >> 32) & (FRAME_TAB - 1);
+}
+
+/* Called with pool.lock held. */
+static void frame_insert(uintptr_t frame)
+{
+	size_t i = frame_hash(frame);
+
+	while (pool.frames[i])
+		i = (i + 1) & (FRAME_TAB - 1);
+	__atomic_store_n(&pool.frames[i], frame + 1, __ATOMIC_RELEASE);
+}
+
+static bool frame_known(uintptr_t frame)
+{
+	for (size_t i = frame_hash(frame);; i = (i + 1) & (FRAME_TAB - 1)) {
+		uintptr_t f = __atomic_load_n(&pool.frames[i], __ATOMIC_ACQUIRE);
+
+		if (!f)
+			return false;
+		if (f == frame + 1)
+			return true;
+	}
+}
+
+/* Map CHUNK_SIZE bytes aligned on CHUNK_SIZE.  Return: NULL on failure. */
+static char *chunk_map(void)
+{
+	size_t len = 2 * (size_t)CHUNK_SIZE;
+	char *raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *base;
+
+	if (raw == MAP_FAILED)
+		return NULL;
+	base = (char *)(((uintptr_t)raw + CHUNK_SIZE - 1) & ~(uintptr_t)(CHUNK_SIZE - 1));
+	if (base > raw)
+		munmap(raw, (size_t)(base - raw));
+	if (raw + len > base + CHUNK_SIZE)
+		munmap(base + CHUNK_SIZE, (size_t)(raw + len - (base + CHUNK_SIZE)));
+	return base;
+}
+
 /* Called with pool.lock held. */
 static int pool_grow(int node)
 {
-	size_t len = CHUNK_SIZE + MT_SLAB_PAGE_SIZE;
 	char *base, *p;
 	bool numa = false;
 	unsigned int n = pool.nchunks;
 
 	if (n >= MAX_CHUNKS)
 		return -ENOMEM;
+	base = chunk_map();
+	if (!base)
+		return -ENOMEM;
+	/* Place it on the node, as numa_alloc_onnode() would (mmap + mbind). */
 	if (node_is_real(node)) {
-		base = numa_alloc_onnode(len, node);
-		numa = base != NULL;
-	} else {
-		base = NULL;
-	}
-	if (!base) {
-		base = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (base == MAP_FAILED)
-			return -ENOMEM;
+		numa_tonode_memory(base, CHUNK_SIZE, node);
+		numa = true;
 	}
 	pool.chunks[n].base = base;
-	pool.chunks[n].len = len;
 	pool.chunks[n].numa = numa;
-	if (!pool.lo || (uintptr_t)base < pool.lo)
-		__atomic_store_n(&pool.lo, (uintptr_t)base, __ATOMIC_RELAXED);
-	if ((uintptr_t)base + len > pool.hi)
-		__atomic_store_n(&pool.hi, (uintptr_t)base + len, __ATOMIC_RELAXED);
 	pool.numa_chunks += numa;
-	__atomic_store_n(&pool.nchunks, n + 1, __ATOMIC_RELEASE);
+	pool.nchunks = n + 1;
+	frame_insert((uintptr_t)base >> CHUNK_SHIFT);
 
-	p = (char *)(((uintptr_t)base + MT_SLAB_PAGE_SIZE - 1) &
-		     ~(uintptr_t)(MT_SLAB_PAGE_SIZE - 1));
-	for (; p + MT_SLAB_PAGE_SIZE <= base + len; p += MT_SLAB_PAGE_SIZE) {
+	for (p = base; p + MT_SLAB_PAGE_SIZE <= base + CHUNK_SIZE; p += MT_SLAB_PAGE_SIZE) {
 		struct slab_page *pg = (struct slab_page *)p;
 
 		pg->magic = SLAB_PAGE_MAGIC;
@@ -229,15 +270,11 @@ void mt_pagepool_stats(struct mt_pool_stats *st)
 void mt_pagepool_release(void)
 {
 	pthread_mutex_lock(&pool.lock);
-	for (unsigned int i = 0; i < pool.nchunks; i++) {
-		if (pool.chunks[i].numa)
-			numa_free(pool.chunks[i].base, pool.chunks[i].len);
-		else
-			munmap(pool.chunks[i].base, pool.chunks[i].len);
-	}
+	for (unsigned int i = 0; i < pool.nchunks; i++)
+		munmap(pool.chunks[i].base, CHUNK_SIZE);
 	memset(pool.free, 0, sizeof(pool.free));
+	memset(pool.frames, 0, sizeof(pool.frames));
 	pool.nchunks = 0;
-	pool.lo = pool.hi = 0;
 	pool.nfree = pool.ntotal = pool.numa_chunks = 0;
 	pthread_mutex_unlock(&pool.lock);
 }
@@ -245,22 +282,9 @@ void mt_pagepool_release(void)
 /* Is @addr inside a chunk of the pool?  Return its page, or NULL. */
 static struct slab_page *pool_page_of(const void *addr)
 {
-	unsigned int n = __atomic_load_n(&pool.nchunks, __ATOMIC_ACQUIRE);
-	const char *a = addr;
-
-	if ((uintptr_t)addr < __atomic_load_n(&pool.lo, __ATOMIC_RELAXED) ||
-	    (uintptr_t)addr >= __atomic_load_n(&pool.hi, __ATOMIC_RELAXED))
+	if (!frame_known((uintptr_t)addr >> CHUNK_SHIFT))
 		return NULL;
-	for (unsigned int i = 0; i < n; i++)
-		if (a >= pool.chunks[i].base &&
-		    a < pool.chunks[i].base + pool.chunks[i].len) {
-			struct slab_page *pg = page_of(addr);
-
-			if ((char *)pg < pool.chunks[i].base)
-				return NULL;
-			return pg;
-		}
-	return NULL;
+	return page_of(addr);
 }
 
 /* ---- page lists (cache->lock held) ---- */
@@ -544,15 +568,12 @@ static void obj_release(struct kmem_cache *c, struct obj_hdr *h,
 static void slab_page_rcu_free(struct rcu_head *head)
 {
 	struct slab_page *pg = container_of(head, struct slab_page, rcu);
-	struct kmem_cache *c = pg->cache;
 
 	pool_put(pg);
-	__atomic_fetch_sub(&c->rcu_pending, 1, __ATOMIC_RELEASE);
 	mt_count(MT_SLAB_PAGES_RCU_FREED);
 }
 
-static void pages_dispose(struct kmem_cache *c, struct slab_page *to_pool,
-			  struct slab_page *to_rcu)
+static void pages_dispose(struct slab_page *to_pool, struct slab_page *to_rcu)
 {
 	while (to_pool) {
 		struct slab_page *next = to_pool->next;
@@ -564,7 +585,6 @@ static void pages_dispose(struct kmem_cache *c, struct slab_page *to_pool,
 	while (to_rcu) {
 		struct slab_page *next = to_rcu->next;
 
-		__atomic_fetch_add(&c->rcu_pending, 1, __ATOMIC_RELAXED);
 		call_rcu(&to_rcu->rcu, slab_page_rcu_free);
 		to_rcu = next;
 	}
@@ -641,7 +661,7 @@ void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 	}
 	if (remote)
 		mt_count(MT_REMOTE_FREES);
-	pages_dispose(c, to_pool, to_rcu);
+	pages_dispose(to_pool, to_rcu);
 }
 
 unsigned long kmem_cache_destroy(struct kmem_cache *c)
@@ -674,14 +694,27 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 				}
 			}
 			list_del(l, pg);
-			pg->next = to_pool;
-			to_pool = pg;
+			/*
+			 * A reader inside rcu_read_lock() may still hold a
+			 * freed object of a typesafe cache: its page must not
+			 * become another cache's before a grace period, at
+			 * destroy as at any other time (seed 004:
+			 * "kmem_cache_destroy needs to synchronize").
+			 */
+			if (c->flags & SLAB_TYPESAFE_BY_RCU) {
+				__atomic_store_n(&pg->state, PAGE_RCU, __ATOMIC_RELEASE);
+				pg->next = to_rcu;
+				to_rcu = pg;
+			} else {
+				pg->next = to_pool;
+				to_pool = pg;
+			}
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
 
-	/* Pages emptied earlier wait in a grace period: let them land. */
-	pages_dispose(c, to_pool, to_rcu);
+	/* Typesafe pages go back through call_rcu(): let every one land. */
+	pages_dispose(to_pool, to_rcu);
 	if (c->flags & SLAB_TYPESAFE_BY_RCU)
 		rcu_barrier();
 
@@ -802,9 +835,19 @@ enum obj_status __obj_check_gen(const void *obj, const struct kmem_cache *c,
 		return st;
 	now = obj_gen(obj);
 	if (unlikely(now != gen)) {
-		mt_report(MT_STALE_OBJECT, where,
-			  "%s object %p was reused: generation %u, looked up as %u",
-			  c->name, obj, now, gen);
+		/*
+		 * Only a typesafe object may legally be met again as another
+		 * identity (the caller failed to recheck); in any other cache
+		 * the handle outlived its object.
+		 */
+		if (c->flags & SLAB_TYPESAFE_BY_RCU)
+			mt_report(MT_STALE_OBJECT, where,
+				  "%s object %p was reused: generation %u, looked up as %u",
+				  c->name, obj, now, gen);
+		else
+			mt_report(MT_USE_AFTER_FREE, where,
+				  "%s object %p was freed and allocated again: generation %u, looked up as %u",
+				  c->name, obj, now, gen);
 		return OBJ_BAD;
 	}
 	return st;

@@ -35,8 +35,9 @@
  *    still an object of the cache it expects: type_confusion if the page
  *    now belongs to another cache, use_after_free if the page is back in
  *    the pool or (non-typesafe) the object is FREE;
- *  - obj_check_gen(): the same, and stale_object if the generation
- *    changed since the pointer was looked up;
+ *  - obj_check_gen(): the same, and, if the generation changed since the
+ *    pointer was looked up, stale_object (typesafe: reused for another
+ *    identity and not rechecked) or use_after_free (any other cache);
  *  - kmem_cache_free(): double_free on an object that is not live;
  *  - kmem_cache_alloc(): use_after_free when the poison was overwritten;
  *  - kmem_cache_destroy(): leaked_objects{cache} for objects still live.

@@ -25,6 +25,11 @@ struct thing {
 static struct mt_region *R;
 static uint64_t seed;
 
+static uintptr_t page_of_ptr(const void *p)
+{
+	return (uintptr_t)p / MT_SLAB_PAGE_SIZE;
+}
+
 static uint64_t cnt(enum mt_counter c)
 {
 	return mt_counter_read(R, c);
@@ -122,8 +127,12 @@ static void *writer(void *p)
 	return NULL;
 }
 
+/*
+ * Run a reader against a writer for at least @ms, then on until @enough()
+ * says the run has shown what it must (or 10 s more have passed).
+ */
 static void reader_writer(struct kmem_cache *t, struct kmem_cache *other, int ms,
-			  bool until_confused)
+			  bool (*enough)(void))
 {
 	struct rw_arg a = { t, other };
 	pthread_t r, w;
@@ -133,12 +142,46 @@ static void reader_writer(struct kmem_cache *t, struct kmem_cache *other, int ms
 	free_seen = reader_checks = 0;
 	pthread_create(&r, NULL, reader, &a);
 	pthread_create(&w, NULL, writer, &a);
-	while (mt_now_ns() < end ||
-	       (until_confused && !cnt(MT_TYPE_CONFUSION) && mt_now_ns() < end + 5000000000ull))
+	while (mt_now_ns() < end || (!enough() && mt_now_ns() < end + 10000000000ull))
 		usleep(10000);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	pthread_join(r, NULL);
 	pthread_join(w, NULL);
+}
+
+static bool typesafe_shown(void)
+{
+	return __atomic_load_n(&free_seen, __ATOMIC_RELAXED) > 0 &&
+	       cnt(MT_SLAB_PAGES_RCU_FREED) > 0;
+}
+
+static bool confusion_shown(void)
+{
+	return cnt(MT_TYPE_CONFUSION) > 0;
+}
+
+/* A reader holding a freed typesafe object across kmem_cache_destroy(). */
+struct destroy_arg {
+	struct kmem_cache *c;
+	struct thing *obj;
+	int phase;		/* ATOMIC: 1 reader in, 2 destroy started, 3 done */
+	enum obj_status seen;
+};
+
+static void *destroy_reader(void *p)
+{
+	struct destroy_arg *d = p;
+
+	mt_thread_enter(4, 0, seed);
+	rcu_read_lock();
+	__atomic_store_n(&d->phase, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&d->phase, __ATOMIC_ACQUIRE) < 2)
+		usleep(1000);
+	usleep(100000);		/* destroy is running now */
+	d->seen = obj_check(d->obj, d->c);
+	rcu_read_unlock();
+	mt_thread_leave();
+	return NULL;
 }
 
 int main(void)
@@ -259,11 +302,49 @@ int main(void)
 		   "a cache freed of everything reports no leak");
 	}
 
+	/* destroying a typesafe cache waits for the readers of its pages */
+	mt_region_reset(R);
+	{
+		struct destroy_arg d = { 0 };
+		struct kmem_cache *junk = kmem_cache_create("t_destroy_junk", sizeof(struct thing),
+							    0, NULL);
+		pthread_t t;
+		void *fill[2048];
+		int n = 0, taken = 0;
+
+		d.c = kmem_cache_create("t_destroy_ts", sizeof(struct thing),
+					SLAB_TYPESAFE_BY_RCU, NULL);
+		d.obj = kmem_cache_alloc(d.c);
+		kmem_cache_free(d.c, d.obj);
+		pthread_create(&t, NULL, destroy_reader, &d);
+		while (__atomic_load_n(&d.phase, __ATOMIC_ACQUIRE) < 1)
+			usleep(1000);
+		__atomic_store_n(&d.phase, 2, __ATOMIC_RELEASE);
+		kmem_cache_destroy(d.c);	/* returns once the reader has left */
+		/* the page may now go to another cache */
+		for (; n < 2048; n++) {
+			fill[n] = kmem_cache_alloc(junk);
+			if (page_of_ptr(fill[n]) == page_of_ptr(d.obj)) {
+				taken = 1;
+				n++;
+				break;
+			}
+		}
+		pthread_join(t, NULL);
+		ok(d.seen == OBJ_FREE_TYPESAFE && mt_races_total(R) == 0,
+		   "a reader inside rcu_read_lock() across kmem_cache_destroy() still finds its "
+		   "typesafe object (no type_confusion)");
+		ok(taken, "after destroy the page went back to the pool for another cache");
+		while (n--)
+			kmem_cache_free(junk, fill[n]);
+		kmem_cache_destroy(junk);
+	}
+
 	/* typesafe pages under RCU readers */
 	mt_region_reset(R);
 	bts = kmem_cache_create("t_big_typesafe", sizeof(struct big), SLAB_TYPESAFE_BY_RCU, NULL);
 	bpl = kmem_cache_create("t_big_plain", sizeof(struct big), 0, NULL);
-	reader_writer(bts, po, 1500, false);
+	reader_writer(bts, po, 1000, typesafe_shown);
 	ok(mt_races_total(R) == 0,
 	   "typesafe: %ld reader checks inside rcu_read_lock across frees, no type_confusion or use_after_free",
 	   reader_checks);
@@ -272,7 +353,7 @@ int main(void)
 	   free_seen, (unsigned long long)cnt(MT_SLAB_PAGES_RCU_FREED));
 
 	mt_region_reset(R);
-	reader_writer(bpl, po, 500, true);
+	reader_writer(bpl, po, 500, confusion_shown);
 	ok(cnt(MT_TYPE_CONFUSION) > 0,
 	   "not typesafe: readers found %llu pages that became another cache's (type_confusion)",
 	   (unsigned long long)cnt(MT_TYPE_CONFUSION));

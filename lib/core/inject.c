@@ -10,6 +10,7 @@
 
 #include "counters.h"
 #include "inject.h"
+#include "locks.h"
 #include "prng.h"
 #include "rcu.h"
 
@@ -149,7 +150,19 @@ void mt_delay(enum mt_delay_mode mode, uint32_t max_ns)
 	default: {
 		struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
 				       .tv_nsec = (long)(ns % 1000000000u) };
+		/*
+		 * Under qsbr a thread asleep while online holds up every grace
+		 * period; outside a read-side section it may go offline.
+		 * Inside one it must not: the sleep is then part of the
+		 * read-side critical section, as a reader delay should be.
+		 */
+		bool off = !rcu_read_lock_held();
+
+		if (off)
+			rcu_thread_offline();
 		nanosleep(&ts, NULL);
+		if (off)
+			rcu_thread_online();
 		break;
 	}
 	}
@@ -161,6 +174,27 @@ void mt_window_hook_set(void (*hook)(const char *window))
 	mt_inject_active = mt_delay_threshold || hook;
 }
 
+/*
+ * The hook plays another thread at this point of this one: the rule
+ * checks must not see the interrupted code's read-side section or locks
+ * as the hook's own (a munmap in the hook is not "blocking inside RCU").
+ * They are set aside, not dropped: the read-side section is still real,
+ * so a hook that waits for a grace period is refused (it would wait for
+ * itself), and qsbr does not go offline under it.
+ */
+static void run_window_hook(const char *name)
+{
+	int locks = mt_lockdep_set_aside();
+	int nesting = mt_rcu_nesting;
+
+	mt_rcu_hidden += nesting;
+	mt_rcu_nesting = 0;
+	mt_window_hook(name);
+	mt_rcu_nesting = nesting;
+	mt_rcu_hidden -= nesting;
+	mt_lockdep_restore(locks, "window hook");
+}
+
 void __race_window(struct mt_window_site *site)
 {
 	unsigned int gen = __atomic_load_n(&inject_gen, __ATOMIC_ACQUIRE);
@@ -168,7 +202,7 @@ void __race_window(struct mt_window_site *site)
 	int slot;
 
 	if (mt_window_hook)
-		mt_window_hook(site->name);
+		run_window_hook(site->name);
 	if (!mt_delay_threshold)
 		return;
 	if (unlikely(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) != gen))

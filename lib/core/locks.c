@@ -22,19 +22,26 @@ struct held_lock {
 
 static __thread struct held_lock held[MT_MAX_HELD];
 static __thread int held_depth;
+/* Holds below held_base belong to the code a window hook interrupted. */
+static __thread int held_base;
 
-static void held_push(const void *lock, enum mt_lock_mode mode, bool bogus,
+/*
+ * Record a hold.  Return: false if the table is full (counted): the caller
+ * then releases what it took, so that an untracked hold never lingers.
+ */
+static bool held_push(const void *lock, enum mt_lock_mode mode, bool bogus,
 		      const char *where)
 {
 	if (held_depth >= MT_MAX_HELD) {
 		mt_report(MT_LOCK_RULE, where, "more than %d locks held",
 			  MT_MAX_HELD);
-		return;
+		return false;
 	}
 	held[held_depth].lock = lock;
 	held[held_depth].mode = (uint8_t)mode;
 	held[held_depth].bogus = bogus;
 	held_depth++;
+	return true;
 }
 
 /*
@@ -43,7 +50,7 @@ static void held_push(const void *lock, enum mt_lock_mode mode, bool bogus,
  */
 static int held_pop(const void *lock, enum mt_lock_mode mode)
 {
-	for (int i = held_depth - 1; i >= 0; i--) {
+	for (int i = held_depth - 1; i >= held_base; i--) {
 		if (held[i].lock != lock)
 			continue;
 		if (mode && held[i].mode != mode)
@@ -60,7 +67,7 @@ static int held_pop(const void *lock, enum mt_lock_mode mode)
 
 bool mt_lock_held(const void *lock, enum mt_lock_mode mode)
 {
-	for (int i = 0; i < held_depth; i++) {
+	for (int i = held_base; i < held_depth; i++) {
 		if (held[i].lock != lock)
 			continue;
 		if (!mode || held[i].mode == mode)
@@ -74,7 +81,29 @@ bool mt_lock_held(const void *lock, enum mt_lock_mode mode)
 
 int mt_locks_held_count(void)
 {
-	return held_depth;
+	return held_depth - held_base;
+}
+
+bool mt_holds_spinlock(void)
+{
+	for (int i = held_base; i < held_depth; i++)
+		if (held[i].mode == MT_HELD_SPIN && !held[i].bogus)
+			return true;
+	return false;
+}
+
+int mt_lockdep_set_aside(void)
+{
+	int old = held_base;
+
+	held_base = held_depth;
+	return old;
+}
+
+void mt_lockdep_restore(int base, const char *where)
+{
+	mt_lockdep_assert_none_held(where);
+	held_base = base;
 }
 
 static const char *mode_name(enum mt_lock_mode mode)
@@ -94,13 +123,24 @@ void __lockdep_assert(const void *lock, enum mt_lock_mode mode,
 	mt_report(MT_LOCK_RULE, where, "%s not held %s", what, mode_name(mode));
 }
 
+static void lock_release_raw(const struct held_lock *h);
+
 void mt_lockdep_assert_none_held(const char *where)
 {
-	if (likely(!held_depth))
+	if (likely(held_depth == held_base))
 		return;
 	mt_report(MT_LOCK_RULE, where, "%d lock(s) still held at the end of an operation",
-		  held_depth);
-	held_depth = 0;
+		  held_depth - held_base);
+	/*
+	 * Release them, innermost first, so that the other threads do not
+	 * hang on a lock nobody will drop: the bug is counted, the torture
+	 * goes on.
+	 */
+	while (held_depth > held_base) {
+		held_depth--;
+		if (!held[held_depth].bogus)
+			lock_release_raw(&held[held_depth]);
+	}
 }
 
 /* ---- spinlock ---- */
@@ -142,7 +182,8 @@ void __spin_lock(spinlock_t *lock, const char *where)
 		else
 			sched_yield();
 	}
-	held_push(lock, MT_HELD_SPIN, false, where);
+	if (!held_push(lock, MT_HELD_SPIN, false, where))
+		__atomic_store_n(&lock->val, MT_SPIN_MAGIC, __ATOMIC_RELEASE);
 }
 
 bool __spin_trylock(spinlock_t *lock, const char *where)
@@ -158,8 +199,28 @@ bool __spin_trylock(spinlock_t *lock, const char *where)
 	    !__atomic_compare_exchange_n(&lock->val, &v, v | MT_SPIN_LOCKED, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
-	held_push(lock, MT_HELD_SPIN, false, where);
+	if (!held_push(lock, MT_HELD_SPIN, false, where)) {
+		__atomic_store_n(&lock->val, MT_SPIN_MAGIC, __ATOMIC_RELEASE);
+		return false;
+	}
 	return true;
+}
+
+/*
+ * Drop a lock this thread took.  The word must still read "locked": if
+ * the memory was freed and became something else while the lock was held
+ * (a non-typesafe object reused under the holder), writing the unlocked
+ * value would corrupt the new object, so nothing is written and the
+ * access is reported instead.
+ */
+static void spin_release(spinlock_t *lock, const char *where)
+{
+	uint32_t v = MT_SPIN_MAGIC | MT_SPIN_LOCKED;
+
+	if (unlikely(!__atomic_compare_exchange_n(&lock->val, &v, MT_SPIN_MAGIC, false,
+						  __ATOMIC_RELEASE, __ATOMIC_RELAXED)))
+		mt_slab_report_bad_access(lock, where,
+					  "spin_unlock of a lock word that changed under its holder");
 }
 
 void __spin_unlock(spinlock_t *lock, const char *where)
@@ -172,7 +233,7 @@ void __spin_unlock(spinlock_t *lock, const char *where)
 		mt_report(MT_LOCK_RULE, where, "spin_unlock of a lock not held");
 		return;
 	}
-	__atomic_store_n(&lock->val, MT_SPIN_MAGIC, __ATOMIC_RELEASE);
+	spin_release(lock, where);
 }
 
 /* ---- rw_semaphore ---- */
@@ -204,14 +265,18 @@ static bool rwsem_valid(struct rw_semaphore *sem, const char *where)
 	return false;
 }
 
+/*
+ * might_sleep(): a down_*() may sleep whether or not it has to wait this
+ * time, so the rules are checked on every call, not only on contention.
+ */
 static void rwsem_sleep_checks(const char *where)
 {
-	for (int i = 0; i < held_depth; i++)
-		if (held[i].mode == MT_HELD_SPIN && !held[i].bogus) {
-			mt_report(MT_LOCK_RULE, where,
-				  "sleeping on an rw_semaphore while holding a spinlock");
-			return;
-		}
+	if (unlikely(mt_rcu_nesting > 0))
+		mt_report(MT_LOCK_RULE, where,
+			  "down on an rw_semaphore inside an RCU read-side critical section");
+	if (mt_holds_spinlock())
+		mt_report(MT_LOCK_RULE, where,
+			  "sleeping on an rw_semaphore while holding a spinlock");
 }
 
 void __down_read(struct rw_semaphore *sem, const char *where)
@@ -222,12 +287,13 @@ void __down_read(struct rw_semaphore *sem, const char *where)
 	}
 	rwsem_sleep_checks(where);
 	if (pthread_rwlock_tryrdlock(&sem->rw)) {
-		bool off = mt_might_block(where);
+		bool off = mt_rcu_nesting > 0 ? false : mt_might_block(where);
 
 		pthread_rwlock_rdlock(&sem->rw);
 		mt_block_done(off);
 	}
-	held_push(sem, MT_HELD_READ, false, where);
+	if (!held_push(sem, MT_HELD_READ, false, where))
+		pthread_rwlock_unlock(&sem->rw);
 }
 
 bool __down_read_trylock(struct rw_semaphore *sem, const char *where)
@@ -236,7 +302,10 @@ bool __down_read_trylock(struct rw_semaphore *sem, const char *where)
 		return false;
 	if (pthread_rwlock_tryrdlock(&sem->rw))
 		return false;
-	held_push(sem, MT_HELD_READ, false, where);
+	if (!held_push(sem, MT_HELD_READ, false, where)) {
+		pthread_rwlock_unlock(&sem->rw);
+		return false;
+	}
 	return true;
 }
 
@@ -248,12 +317,13 @@ void __down_write(struct rw_semaphore *sem, const char *where)
 	}
 	rwsem_sleep_checks(where);
 	if (pthread_rwlock_trywrlock(&sem->rw)) {
-		bool off = mt_might_block(where);
+		bool off = mt_rcu_nesting > 0 ? false : mt_might_block(where);
 
 		pthread_rwlock_wrlock(&sem->rw);
 		mt_block_done(off);
 	}
-	held_push(sem, MT_HELD_WRITE, false, where);
+	if (!held_push(sem, MT_HELD_WRITE, false, where))
+		pthread_rwlock_unlock(&sem->rw);
 }
 
 static void rwsem_release(struct rw_semaphore *sem, enum mt_lock_mode mode,
@@ -269,6 +339,14 @@ static void rwsem_release(struct rw_semaphore *sem, enum mt_lock_mode mode,
 		return;
 	}
 	pthread_rwlock_unlock(&sem->rw);
+}
+
+static void lock_release_raw(const struct held_lock *h)
+{
+	if (h->mode == MT_HELD_SPIN)
+		spin_release((spinlock_t *)h->lock, "mt_lockdep_assert_none_held");
+	else
+		pthread_rwlock_unlock(&((struct rw_semaphore *)h->lock)->rw);
 }
 
 void __up_read(struct rw_semaphore *sem, const char *where)

@@ -81,6 +81,8 @@ void __up_write(struct rw_semaphore *sem, const char *where);
 bool mt_lock_held(const void *lock, enum mt_lock_mode mode);
 /* Number of locks the calling thread holds. */
 int mt_locks_held_count(void);
+/* Does the calling thread hold a spinlock (it must not sleep)? */
+bool mt_holds_spinlock(void);
 
 void __lockdep_assert(const void *lock, enum mt_lock_mode mode,
 		      const char *what, const char *where);
@@ -89,8 +91,21 @@ void __lockdep_assert(const void *lock, enum mt_lock_mode mode,
 #define lockdep_assert_held_read(l)	__lockdep_assert((l), MT_HELD_READ, #l, __func__)
 #define lockdep_assert_held_write(l)	__lockdep_assert((l), MT_HELD_WRITE, #l, __func__)
 
-/* Count a lock_rule if a thread that holds locks is about to exit an op. */
+/*
+ * Count a lock_rule if a thread that holds locks is about to exit an op,
+ * and release them, so that the other threads do not hang on them.
+ */
 void mt_lockdep_assert_none_held(const char *where);
+
+/*
+ * mt_lockdep_set_aside - hide the calling thread's holds from the checks,
+ * for a window hook that plays another thread in the middle of this one
+ * (the hook's own holds are tracked as usual).  Return: the state to give
+ * mt_lockdep_restore(), which also counts (and releases) what the hook
+ * left held.
+ */
+int mt_lockdep_set_aside(void);
+void mt_lockdep_restore(int saved, const char *where);
 
 /*
  * refcount_dec_and_lock() lives in refcount.h; it needs spinlock_t and

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "locks.h"
 #include "rcu.h"
 
 extern const struct rcu_flavor_struct urcu_memb_flavor;
@@ -28,6 +29,7 @@ static const struct {
 const struct rcu_flavor_struct *mt_rcu = &urcu_memb_flavor;
 enum mt_rcu_flavor mt_rcu_kind = MT_RCU_MEMB;
 __thread int mt_rcu_nesting;
+__thread int mt_rcu_hidden;
 __thread int mt_rcu_registered;
 static int registered_threads;	/* ATOMIC */
 
@@ -80,7 +82,8 @@ bool mt_might_block(const char *where)
 			  "blocking inside an RCU read-side critical section");
 		return false;
 	}
-	if (mt_rcu_kind == MT_RCU_QSBR && mt_rcu_registered) {
+	/* Not offline under a hidden read-side section: it still protects. */
+	if (mt_rcu_kind == MT_RCU_QSBR && mt_rcu_registered && !mt_rcu_hidden) {
 		mt_rcu->thread_offline();
 		return true;
 	}
@@ -93,13 +96,33 @@ void mt_block_done(bool went_offline)
 		mt_rcu->thread_online();
 }
 
-void synchronize_rcu(void)
+/*
+ * The rules of a call that waits for readers: not from inside a read-side
+ * section (it would wait for itself: liburcu refuses, or deadlocks under
+ * qsbr), and not holding a spinlock (a sleep in atomic context).
+ * Return: false if the wait must not happen.
+ */
+static bool rcu_wait_checks(const char *what)
 {
 	if (unlikely(mt_rcu_nesting > 0)) {
-		mt_report(MT_LOCK_RULE, "synchronize_rcu",
-			  "synchronize_rcu() inside an RCU read-side critical section");
-		return;
+		mt_report(MT_LOCK_RULE, what, "%s() inside an RCU read-side critical section", what);
+		return false;
 	}
+	if (unlikely(mt_rcu_hidden > 0)) {
+		mt_report(MT_LOCK_RULE, what,
+			  "%s() in a window hook that interrupts a read-side section: it would wait for itself",
+			  what);
+		return false;
+	}
+	if (unlikely(mt_holds_spinlock()))
+		mt_report(MT_LOCK_RULE, what, "%s() while holding a spinlock", what);
+	return true;
+}
+
+void synchronize_rcu(void)
+{
+	if (!rcu_wait_checks("synchronize_rcu"))
+		return;
 	mt_rcu->update_synchronize_rcu();
 	mt_count(MT_GRACE_PERIODS);
 }
@@ -112,5 +135,7 @@ void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
 
 void rcu_barrier(void)
 {
+	if (!rcu_wait_checks("rcu_barrier"))
+		return;
 	(*mt_rcu->barrier)();	/* parenthesised: barrier() is a macro */
 }

@@ -17,7 +17,9 @@
  *    (rcu_quiescent_state()) and go offline around anything that blocks;
  *    the lock and delay helpers of lib/core do the latter themselves.
  *  - synchronize_rcu() and rcu_barrier() must not be called inside a
- *    read-side critical section or holding a lock a reader may wait for.
+ *    read-side critical section (counted as a lock_rule, and the call
+ *    returns without waiting) or holding a spinlock (counted as a
+ *    lock_rule; the wait goes on).
  *
  * The read-side nesting depth is tracked per thread, so that lib/core can
  * tell "blocking inside an RCU read-side section" (a lock_rule) apart
@@ -47,6 +49,11 @@ enum mt_rcu_flavor {
 extern const struct rcu_flavor_struct *mt_rcu;
 extern enum mt_rcu_flavor mt_rcu_kind;
 extern __thread int mt_rcu_nesting;
+/*
+ * Read-side depth of the code a window hook interrupted: set aside while
+ * the hook plays another thread (see __race_window()), but still real.
+ */
+extern __thread int mt_rcu_hidden;
 extern __thread int mt_rcu_registered;
 
 /**

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include "core/counters.h"
+#include "core/inject.h"
 #include "core/locks.h"
 #include "core/rcu.h"
 #include "core/slab.h"
@@ -44,6 +45,24 @@ static void *rwsem_writer(void *arg)
 	up_write(w->sem);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* Window hooks: the test plays another thread in the middle of this one. */
+static struct rw_semaphore *hook_sem;
+static int hook_sync;
+
+static void other_thread(const char *window)
+{
+	down_write(hook_sem);
+	lockdep_assert_held_write(hook_sem);
+	up_write(hook_sem);
+	if (hook_sync)
+		synchronize_rcu();
+}
+
+static void hook_site(void)
+{
+	race_window("t-locks-window");
 }
 
 int main(void)
@@ -96,32 +115,84 @@ int main(void)
 	up_read(&sem);
 	spin_unlock(&s);
 	is_u64(rule(), 1, "down_read under a spinlock: lock_rule");
+	mt_region_reset(R);
+	rcu_read_lock();
+	down_read(&sem);	/* uncontended: might_sleep() all the same */
+	up_read(&sem);
+	rcu_read_unlock();
+	is_u64(rule(), 1, "down_read inside an RCU read-side section, uncontended: lock_rule");
+	rcu_read_lock();
+	down_write(&sem);
+	up_write(&sem);
+	rcu_read_unlock();
+	is_u64(rule(), 2, "down_write inside an RCU read-side section, uncontended: lock_rule");
 	{
 		pthread_t t;
 		struct wctx w = { .sem = &sem };
 
-		rcu_register_thread();
+		mt_region_reset(R);
 		down_read(&sem);
 		pthread_create(&t, NULL, rwsem_writer, &w);
-		while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)) {
-			up_read(&sem);
-			rcu_read_lock();
-			down_read(&sem);	/* may block behind the writer */
-			rcu_read_unlock();
-		}
 		up_read(&sem);
 		pthread_join(t, NULL);
-		ok(rule() >= 1, "down_read inside an RCU read-side section that had to wait: lock_rule");
-		rcu_unregister_thread();
+		ok(w.done && rule() == 0, "a writer waiting on a reader, outside RCU: silent");
 	}
+
+	/* a window hook inside a read-side section, holding a spinlock */
+	mt_region_reset(R);
+	hook_sem = &sem;
+	mt_window_hook_set(other_thread);
+	rcu_read_lock();
+	spin_lock(&s);
+	hook_site();
+	ok(rule() == 0 && mt_lock_held(&s, MT_HELD_SPIN),
+	   "a window hook plays another thread: its down_write is not under our RCU or spinlock");
+	hook_sync = 1;
+	hook_site();
+	ok(rule() == 1, "a hook that would wait for a grace period inside our read side: lock_rule");
+	spin_unlock(&s);
+	rcu_read_unlock();
+	mt_window_hook_set(NULL);
+	hook_sync = 0;
+
+	/* what an operation leaves held is counted, then released */
 	mt_region_reset(R);
 	mt_lockdep_assert_none_held("test");
 	ok(rule() == 0 && mt_locks_held_count() == 0, "nothing held: end-of-op check silent");
+	down_write(&sem);
 	spin_lock(&s);
 	mt_lockdep_assert_none_held("test");
-	ok(rule() == 1 && mt_locks_held_count() == 0, "a lock left held at the end of an op: lock_rule");
-	spin_unlock(&s);	/* forgotten by the check above: counted again */
-	spin_lock_init(&s);
+	ok(rule() == 1 && mt_locks_held_count() == 0, "locks left held at the end of an op: lock_rule");
+	ok(!spin_is_locked(&s), "the forgotten spinlock is released");
+	{
+		pthread_t t;
+		struct wctx w = { .sem = &sem };
+
+		pthread_create(&t, NULL, rwsem_writer, &w);
+		pthread_join(t, NULL);
+		ok(w.done, "the forgotten rw_semaphore is released: another thread takes it");
+	}
+
+	/* more holds than the tracker keeps: counted, and nothing stays taken */
+	mt_region_reset(R);
+	{
+		spinlock_t many[40];
+		int locked = 0;
+
+		for (int i = 0; i < 40; i++) {
+			spin_lock_init(&many[i]);
+			spin_lock(&many[i]);
+		}
+		for (int i = 0; i < 40; i++)
+			locked += spin_is_locked(&many[i]);
+		ok(rule() == 8 && locked == 32,
+		   "40 spinlocks, 32 tracked: 8 lock_rule, the untracked ones released (%d held)", locked);
+		mt_lockdep_assert_none_held("test");
+		locked = 0;
+		for (int i = 0; i < 40; i++)
+			locked += spin_is_locked(&many[i]);
+		ok(locked == 0, "and the end-of-op check releases the rest");
+	}
 
 	/* locks in freed memory */
 	{
@@ -150,6 +221,18 @@ int main(void)
 		is_u64(mt_counter_read(R, MT_USE_AFTER_FREE), 1,
 		       "lock in poisoned memory: use_after_free, no hang");
 		ok(((unsigned char *)b)[0] == POISON_FREE, "the bogus lock wrote nothing");
+
+		/* the object freed (and poisoned) while its lock is held */
+		mt_region_reset(R);
+		b = kmem_cache_alloc(po);
+		spin_lock(&b->lock);
+		kmem_cache_free(po, b);
+		spin_unlock(&b->lock);
+		is_u64(mt_counter_read(R, MT_USE_AFTER_FREE), 1,
+		       "unlock after the object was freed under its holder: use_after_free");
+		ok(((unsigned char *)b)[0] == POISON_FREE && ((unsigned char *)b)[3] == POISON_FREE,
+		   "the unlock wrote nothing into the freed memory");
+		ok(mt_locks_held_count() == 0, "and the hold is gone");
 
 		/* a page of a plain cache freed to the pool and taken by another */
 		mt_region_reset(R);

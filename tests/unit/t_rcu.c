@@ -123,6 +123,15 @@ static void run(enum wmode mode, int ms)
 	free(gp);
 }
 
+extern const struct rcu_flavor_struct urcu_memb_flavor, urcu_qsbr_flavor, urcu_mb_flavor,
+	urcu_bp_flavor;
+static const struct rcu_flavor_struct *const flavor_ops[MT_RCU_NFLAVORS] = {
+	[MT_RCU_MEMB] = &urcu_memb_flavor,
+	[MT_RCU_QSBR] = &urcu_qsbr_flavor,
+	[MT_RCU_MB] = &urcu_mb_flavor,
+	[MT_RCU_BP] = &urcu_bp_flavor,
+};
+
 int main(void)
 {
 	struct mt_region *R = mt_region_create(false);
@@ -135,7 +144,8 @@ int main(void)
 	for (int f = 0; f < MT_RCU_NFLAVORS; f++) {
 		const char *name = mt_rcu_flavor_name(f);
 
-		ok(mt_rcu_set_flavor(f) == 0, "%s: flavor selected", name);
+		ok(mt_rcu_set_flavor(f) == 0 && mt_rcu_kind == (enum mt_rcu_flavor)f &&
+		   mt_rcu == flavor_ops[f], "%s: flavor selected, its liburcu ops in use", name);
 		mt_region_reset(R);
 		run(W_SYNC, 300);
 		ok(dead_seen == 0 && reads > 100,
@@ -163,6 +173,24 @@ int main(void)
 		rcu_read_unlock();
 		ok(mt_counter_read(R, MT_LOCK_RULE) == 1,
 		   "synchronize_rcu() inside a read-side section is a lock_rule, and returns");
+		rcu_read_lock();
+		rcu_barrier();
+		rcu_read_unlock();
+		ok(mt_counter_read(R, MT_LOCK_RULE) == 2,
+		   "rcu_barrier() inside a read-side section is a lock_rule, and returns");
+		{
+			spinlock_t s;
+
+			spin_lock_init(&s);
+			spin_lock(&s);
+			synchronize_rcu();
+			spin_unlock(&s);
+		}
+		ok(mt_counter_read(R, MT_LOCK_RULE) == 3 && mt_counter_read(R, MT_GRACE_PERIODS) == 1,
+		   "synchronize_rcu() holding a spinlock is a lock_rule (the grace period still runs)");
+		synchronize_rcu();
+		rcu_barrier();
+		ok(mt_counter_read(R, MT_LOCK_RULE) == 3, "outside both: silent");
 		rcu_unregister_thread();
 	}
 

@@ -61,6 +61,17 @@ static inline void refcount_set(refcount_t *r, int n)
 	__atomic_store_n(&r->refs, n, __ATOMIC_RELAXED);
 }
 
+/*
+ * refcount_set_release - set the count with release ordering: for a
+ * SLAB_TYPESAFE_BY_RCU object being (re)initialised, so that a reader
+ * whose refcount_inc_not_zero_acquire() succeeds on the new count also
+ * sees the new identity fields written before it.
+ */
+static inline void refcount_set_release(refcount_t *r, int n)
+{
+	__atomic_store_n(&r->refs, n, __ATOMIC_RELEASE);
+}
+
 static inline unsigned int refcount_read(const refcount_t *r)
 {
 	return (unsigned int)__atomic_load_n(&r->refs, __ATOMIC_RELAXED);
@@ -72,7 +83,7 @@ static inline int refcount_read_raw(const refcount_t *r)
 	return __atomic_load_n(&r->refs, __ATOMIC_RELAXED);
 }
 
-static inline bool __refcount_add_not_zero_order(int i, refcount_t *r, int order,
+static inline __must_check bool __refcount_add_not_zero_order(int i, refcount_t *r, int order,
 						 const char *where)
 {
 	int old = __atomic_load_n(&r->refs, __ATOMIC_RELAXED);
@@ -97,7 +108,7 @@ static inline void __refcount_add(int i, refcount_t *r, const char *where)
 		refcount_warn_saturate(r, REFCOUNT_ADD_OVF, where);
 }
 
-static inline bool __refcount_sub_and_test(int i, refcount_t *r, const char *where)
+static inline __must_check bool __refcount_sub_and_test(int i, refcount_t *r, const char *where)
 {
 	int old = __atomic_fetch_sub(&r->refs, i, __ATOMIC_RELEASE);
 
@@ -120,8 +131,9 @@ static inline void __refcount_dec(refcount_t *r, const char *where)
 		refcount_warn_saturate(r, REFCOUNT_DEC_LEAK, where);
 }
 
-bool __refcount_dec_not_one(refcount_t *r, const char *where);
-bool __refcount_dec_and_lock(refcount_t *r, spinlock_t *lock, const char *where);
+__must_check bool __refcount_dec_not_one(refcount_t *r, const char *where);
+__must_check bool __refcount_dec_and_lock(refcount_t *r, spinlock_t *lock,
+					 const char *where);
 
 #define refcount_add(i, r)		__refcount_add((i), (r), __func__)
 #define refcount_inc(r)			__refcount_add(1, (r), __func__)

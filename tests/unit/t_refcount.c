@@ -90,7 +90,7 @@ int main(void)
 
 	/* misuse: dec on a saturated count */
 	reset();
-	refcount_dec_and_test(&r);
+	ok(!refcount_dec_and_test(&r), "dec_and_test on a saturated count returns false");
 	is_u64(cnt(MT_REFCOUNT_UNDERFLOW), 1, "dec_and_test on a saturated count counts refcount_underflow");
 	refcount_dec(&r);
 	is_u64(cnt(MT_REFCOUNT_UNDERFLOW), 2, "refcount_dec on a saturated count counts refcount_underflow");
@@ -99,6 +99,28 @@ int main(void)
 	refcount_set(&r, 0);
 	ok(!refcount_dec_and_lock(&r, &lock) && !spin_is_locked(&lock) &&
 	   cnt(MT_REFCOUNT_UNDERFLOW) == 4, "dec_and_lock on zero counts refcount_underflow, lock not taken");
+
+	/* misuse: a put of more than is held, add on zero, inc_not_zero on a saturated count */
+	reset();
+	refcount_set(&r, 2);
+	ok(!refcount_sub_and_test(3, &r) && cnt(MT_REFCOUNT_UNDERFLOW) == 1 &&
+	   refcount_read_raw(&r) == REFCOUNT_SATURATED,
+	   "sub_and_test(3) from 2 counts refcount_underflow and saturates");
+	reset();
+	refcount_set(&r, 0);
+	refcount_add(2, &r);
+	ok(cnt(MT_REFCOUNT_INC_ON_ZERO) == 1 && refcount_read_raw(&r) == REFCOUNT_SATURATED,
+	   "add on zero counts refcount_inc_on_zero and saturates");
+	reset();
+	refcount_set(&r, 0);
+	ok(!refcount_inc_not_zero_acquire(&r) && refcount_read(&r) == 0 && races() == 0,
+	   "inc_not_zero_acquire on zero fails silently (a lookup losing the race)");
+	refcount_set(&r, REFCOUNT_SATURATED);
+	ok(refcount_inc_not_zero(&r) && refcount_read_raw(&r) == REFCOUNT_SATURATED &&
+	   cnt(MT_REFCOUNT_SATURATED) == 1 && races() == 0,
+	   "inc_not_zero on a saturated count stays saturated (refcount_saturated)");
+	refcount_set_release(&r, 1);
+	ok(refcount_read(&r) == 1, "set_release sets the count");
 
 	/* misuse: plain dec to zero, overflow */
 	reset();
@@ -112,6 +134,11 @@ int main(void)
 	   "inc at REFCOUNT_MAX saturates (refcount_saturated)");
 	refcount_inc(&r);
 	ok(refcount_read_raw(&r) == REFCOUNT_SATURATED, "a saturated count stays saturated");
+	reset();
+	refcount_set(&r, REFCOUNT_MAX - 1);
+	refcount_add(5, &r);
+	ok(refcount_read_raw(&r) == REFCOUNT_SATURATED && cnt(MT_REFCOUNT_SATURATED) == 1 &&
+	   races() == 0, "add past REFCOUNT_MAX saturates (refcount_saturated), not a race");
 
 	/* concurrency: get/put pairs from threads never see zero */
 	reset();

@@ -4,6 +4,7 @@
  * summing.  See counters.h for the layout and the sharding rule.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,40 +256,59 @@ uint64_t mt_leaks_total(const struct mt_region *r)
  * Slots are claimed with an atomic add and never given back within a job:
  * a cache destroyed and created again under the same name reuses its slot.
  */
+/*
+ * Slots are claimed under slot_lock, and a slot's name is written before
+ * the count that publishes it (release), so that a reader in this or
+ * another process never sees a counted slot without its name.  Caches of
+ * the same name share a slot: their metrics are reported by name.
+ */
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int mt_region_cache_slot(const char *name, bool typesafe)
 {
 	struct mt_region *r = mt_cur_region;
+	int slot = -1;
 	uint32_t n;
 
 	if (!r)
 		return -1;
-	n = __atomic_load_n(&r->ncaches, __ATOMIC_ACQUIRE);
+	pthread_mutex_lock(&slot_lock);
+	n = r->ncaches;
 	for (uint32_t i = 0; i < n && i < MT_MAX_CACHES; i++)
 		if (!strncmp(r->caches[i].name, name, MT_NAME_LEN - 1)) {
 			r->caches[i].destroyed = 0;
 			r->caches[i].typesafe = typesafe;
-			return (int)i;
+			slot = (int)i;
+			goto out;
 		}
-	n = __atomic_fetch_add(&r->ncaches, 1, __ATOMIC_ACQ_REL);
-	if (n >= MT_MAX_CACHES)
-		return -1;
-	snprintf(r->caches[n].name, MT_NAME_LEN, "%s", name);
-	r->caches[n].typesafe = typesafe;
-	return (int)n;
+	if (n < MT_MAX_CACHES) {
+		snprintf(r->caches[n].name, MT_NAME_LEN, "%s", name);
+		r->caches[n].typesafe = typesafe;
+		__atomic_store_n(&r->ncaches, n + 1, __ATOMIC_RELEASE);
+		slot = (int)n;
+	}
+out:
+	pthread_mutex_unlock(&slot_lock);
+	return slot;
 }
 
 int mt_region_window_slot(const char *name)
 {
 	struct mt_region *r = mt_cur_region;
+	int slot = -1;
 	uint32_t n;
 
 	if (!r)
 		return -1;
-	n = __atomic_fetch_add(&r->nwindows, 1, __ATOMIC_ACQ_REL);
-	if (n >= MT_MAX_WINDOWS)
-		return -1;
-	snprintf(r->windows[n].name, sizeof(r->windows[n].name), "%s", name);
-	return (int)n;
+	pthread_mutex_lock(&slot_lock);
+	n = r->nwindows;
+	if (n < MT_MAX_WINDOWS) {
+		snprintf(r->windows[n].name, sizeof(r->windows[n].name), "%s", name);
+		__atomic_store_n(&r->nwindows, n + 1, __ATOMIC_RELEASE);
+		slot = (int)n;
+	}
+	pthread_mutex_unlock(&slot_lock);
+	return slot;
 }
 
 void mt_region_set_op_names(struct mt_region *r, const char *const *names,

@@ -1,19 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * t_bugs - the catalogue holds exactly the names of BUGS.md, each with a
- * model, a seed, a description and what should fire; names parse and
- * unknown names are refused by name.
+ * t_bugs - the catalogue holds exactly the entries of BUGS.md, each with
+ * its model, seed, description and what should fire (all or any); names
+ * parse and unknown names are refused by name.
  */
 #include "core/bugs.h"
 #include "tests/tap.h"
 
-static const char *const expected[] = {
-	"mpol-numa-maps-leak", "mpol-migrate-leak", "mpol-hugetlb-interleave-put",
-	"mpol-swapin-multi-put", "mpol-set-no-mmap-sem", "mpol-shared-lookup-no-ref",
-	"mpol-unconditional-refs",
-	"anon-vma-root-unpinned", "anon-vma-drop-one-level", "anon-vma-not-typesafe",
-	"rmap-no-recheck", "ksm-unlocked-drop",
-	"vma-free-no-rcu", "vma-get-plain-inc", "vma-file-after-fput", "vma-policy-put-early",
+/*
+ * BUGS.md, transcribed: name, section, seed, and what should fire (a
+ * comma: all of them; a slash: any one; NULL: a performance entry).
+ */
+static const struct {
+	const char *name, *model, *seed, *fires;
+} expected[] = {
+	{ "mpol-numa-maps-leak", "mempolicy", "001", "leaked_refs, leaked_objects{numa_policy}" },
+	{ "mpol-migrate-leak", "mempolicy", "001", "leaked_refs, leaked_objects{numa_policy}" },
+	{ "mpol-hugetlb-interleave-put", "mempolicy", "000", "refcount_underflow / use_after_free" },
+	{ "mpol-swapin-multi-put", "mempolicy", "001", "refcount_underflow / use_after_free" },
+	{ "mpol-set-no-mmap-sem", "mempolicy", "001", "lock_rule, use_after_free" },
+	{ "mpol-shared-lookup-no-ref", "mempolicy", "001", "use_after_free / refcount_underflow" },
+	{ "mpol-unconditional-refs", "mempolicy", "000", NULL },
+	{ "anon-vma-root-unpinned", "anon_vma", "002", "use_after_free / type_confusion" },
+	{ "anon-vma-drop-one-level", "anon_vma", "002", "leaked_objects{anon_vma}, leaked_refs" },
+	{ "anon-vma-not-typesafe", "anon_vma", "004", "type_confusion / use_after_free" },
+	{ "rmap-no-recheck", "anon_vma", "004", "stale_object" },
+	{ "ksm-unlocked-drop", "anon_vma", "002", "double_free / leaked_objects" },
+	{ "vma-free-no-rcu", "vma", "003", "use_after_free" },
+	{ "vma-get-plain-inc", "vma", "003", "refcount_inc_on_zero" },
+	{ "vma-file-after-fput", "vma", "003", "use_after_free / refcount_underflow" },
+	{ "vma-policy-put-early", "vma", "003", "use_after_free" },
 };
 
 int main(void)
@@ -25,35 +41,42 @@ int main(void)
 	is_u64(MT_NBUGS, ARRAY_SIZE(expected), "the catalogue has %zu entries",
 	       ARRAY_SIZE(expected));
 	for (unsigned int i = 0; i < ARRAY_SIZE(expected); i++) {
-		int b = mt_bug_lookup(expected[i]);
+		int b = mt_bug_lookup(expected[i].name);
 		const struct mt_bug_desc *d = b >= 0 ? &mt_bug_table[b] : NULL;
 
-		if (!d || !d->model || !d->seed || !d->desc || !*d->desc) {
-			diag("missing or incomplete: %s", expected[i]);
+		if (!d || !d->desc || !*d->desc) {
+			diag("missing or without a description: %s", expected[i].name);
 			complete = 0;
 			continue;
 		}
-		if (d->expect != MT_EXPECT_NONE) {
-			detect++;
-			if (d->nfires < 1)
-				complete = 0;
-			for (int f = 0; f < d->nfires; f++) {
-				enum mt_counter_class cls = mt_counter_class(d->fires[f]);
-
-				if (cls == MT_CLASS_INFO)
-					complete = 0;
-			}
+		if (strcmp(d->model, expected[i].model) || strncmp(d->seed, expected[i].seed, 3)) {
+			diag("%s: model %s seed %s, BUGS.md says %s, seed %s", d->name, d->model,
+			     d->seed, expected[i].model, expected[i].seed);
+			complete = 0;
 		}
+		if (!expected[i].fires) {
+			if (d->expect != MT_EXPECT_NONE || d->nfires) {
+				diag("%s: a performance entry must expect nothing", d->name);
+				complete = 0;
+			}
+			continue;
+		}
+		detect++;
+		mt_bug_fires_str(d, buf, sizeof(buf));
+		if (strcmp(buf, expected[i].fires)) {
+			diag("%s: fires \"%s\", BUGS.md says \"%s\"", d->name, buf,
+			     expected[i].fires);
+			complete = 0;
+		}
+		for (int f = 0; f < d->nfires; f++)
+			if (mt_counter_class(d->fires[f]) == MT_CLASS_INFO)
+				complete = 0;
 	}
-	ok(complete, "every BUGS.md name is in the table with model, seed, description and race/leak counters");
+	ok(complete, "every BUGS.md entry is in the table with its model, seed, description, "
+	   "and what should fire (all or any) as BUGS.md says");
 	is_u64(detect, 15, "15 detection bugs, one performance entry");
 	ok(mt_bug_table[MT_BUG_MPOL_UNCONDITIONAL_REFS].expect == MT_EXPECT_NONE,
 	   "mpol-unconditional-refs expects a clean run");
-
-	mt_bug_fires_str(&mt_bug_table[MT_BUG_MPOL_NUMA_MAPS_LEAK], buf, sizeof(buf));
-	ok(!strcmp(buf, "leaked_refs, leaked_objects{numa_policy}"), "fires: %s", buf);
-	mt_bug_fires_str(&mt_bug_table[MT_BUG_VMA_FILE_AFTER_FPUT], buf, sizeof(buf));
-	ok(!strcmp(buf, "use_after_free / refcount_underflow"), "fires: %s", buf);
 
 	ok(mt_bugs_parse("rmap-no-recheck, vma-free-no-rcu", &set, bad, sizeof(bad)) == 0 &&
 	   set == ((1u << MT_BUG_RMAP_NO_RECHECK) | (1u << MT_BUG_VMA_FREE_NO_RCU)),

@@ -13,6 +13,7 @@
 #include "core/rcu.h"
 #include "core/refcount.h"
 #include "core/slab.h"
+#include "core/thread.h"
 
 #define BATCH 64
 
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		secs = atof(argv[1]);
 	mt_region_use(R);
-	rcu_register_thread();
+	mt_thread_enter(1, 0, 1);	/* a worker's own counter shard, as in a job */
 	ts = kmem_cache_create("bench_typesafe", 128, SLAB_TYPESAFE_BY_RCU, NULL);
 	po = kmem_cache_create("bench_poison", 128, SLAB_POISON, NULL);
 	pl = kmem_cache_create("bench_plain", 128, 0, NULL);
@@ -124,6 +125,7 @@ int main(int argc, char **argv)
 	kmem_cache_destroy(ts);
 	kmem_cache_destroy(po);
 	kmem_cache_destroy(pl);
-	rcu_unregister_thread();
+	mt_thread_leave();
+	mt_region_destroy(R);
 	return 0;
 }

@@ -422,6 +422,9 @@ static void bug_root_unpinned(void)
 			   "anon-vma-root-unpinned: the root was freed under its child; rmap_walk_ksm takes its lock: use_after_free");
 		ksm_slot_release(slot);
 		world_fini();
+		if (buggy)
+			ok(cnt(MT_REFCOUNT_UNDERFLOW) == 0,
+			   "anon-vma-root-unpinned: no pin taken, none dropped (KSM's drop frees one level): no refcount_underflow");
 	}
 }
 
@@ -514,6 +517,23 @@ static void bug_ksm_unlocked_drop(void)
 		else
 			ok(cnt(MT_DOUBLE_FREE) == 1,
 			   "ksm-unlocked-drop: the unlink and the unlocked drop both free: double_free");
+	}
+
+	/* nobody in the way: the unlocked drop frees the child and its root */
+	{
+		struct anon_vma *root;
+
+		world_init(1u << MT_BUG_KSM_UNLOCKED_DROP);
+		slot = ksm_enter();
+		ksm_outlives_tree(slot, &root);
+		ksm_scan_drop();
+		ok(anon_vmas_live() == 0 && !obj_is_live(root),
+		   "ksm-unlocked-drop, nothing racing: KSM's drop frees the child, whose pin was the root's last");
+		audit(NULL, 0);
+		ksm_slot_release(slot);
+		leaked = world_fini();
+		ok(leaked == 0 && mt_races_total(R) == 0 && mt_leaks_total(R) == 0,
+		   "ksm-unlocked-drop, nothing racing: no leak, no race (only the race is broken)");
 	}
 }
 

@@ -152,6 +152,13 @@ struct anon_vma *page_lock_anon_vma(struct page *page, struct anon_vma_walk *w)
 		anon_vma_root_check(anon_vma, root);
 		return anon_vma;
 	}
+	/*
+	 * Caught: the page was unmapped, and its anon_vma may be freed.  Was
+	 * the memory already reused for another anon_vma (a new generation,
+	 * or another root), or only unmapped (or freed and not reused)?
+	 */
+	if (obj_gen(anon_vma) != w->gen || READ_ONCE(anon_vma->root) != root)
+		mt_count(MT_RECHECK_REUSED);
 	spin_unlock(&root->lock);
 	w->anon_vma = NULL;
 	w->root = NULL;

@@ -327,13 +327,26 @@ static void walker_cleanup(struct page *page)
 static void test_recheck(void)
 {
 	struct page *page = walker_setup();
-	uint64_t caught = cnt(MT_RECHECK_CAUGHT);
+	uint64_t caught = cnt(MT_RECHECK_CAUGHT), reused = cnt(MT_RECHECK_REUSED);
 
 	at_window("anon-lookup-to-lock", unmap_and_reuse);
 	ok(page && page_referenced(page) == -1, "page_lock_anon_vma: a walker whose anon_vma was freed and reused gets nothing");
 	ok(race_reused, "the anon_vma was reused for another process at once (typesafe cache)");
-	ok(cnt(MT_RECHECK_CAUGHT) == caught + 1 && cnt(MT_STALE_OBJECT) == 0,
-	   "page_lock_anon_vma: the recheck caught the reuse (recheck_caught), stale_object silent");
+	ok(cnt(MT_RECHECK_CAUGHT) == caught + 1 && cnt(MT_RECHECK_REUSED) == reused + 1 &&
+	   cnt(MT_STALE_OBJECT) == 0,
+	   "page_lock_anon_vma: the recheck caught the reuse (recheck_caught, recheck_reused), stale_object silent");
+	walker_cleanup(page);
+
+	/* unmapped and freed, not reused: caught, and told apart from a reuse */
+	page = walker_setup();
+	caught = cnt(MT_RECHECK_CAUGHT);
+	reused = cnt(MT_RECHECK_REUSED);
+	at_window("anon-lookup-to-lock", unmap_only);
+	ok(page && page_referenced(page) == -1 && !obj_is_live(race_av) &&
+	   obj_gen(race_av) == race_gen,
+	   "page_lock_anon_vma: a walker whose anon_vma was freed, not reused, gets nothing");
+	ok(cnt(MT_RECHECK_CAUGHT) == caught + 1 && cnt(MT_RECHECK_REUSED) == reused,
+	   "page_lock_anon_vma: the recheck caught an unmapped page (recheck_caught), not a reuse (recheck_reused)");
 	walker_cleanup(page);
 	mt_window_hook_set(NULL);
 }

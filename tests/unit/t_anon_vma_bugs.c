@@ -162,6 +162,9 @@ static void test_clean(struct mt_job *job, const char *what)
 	ok(mt_counter_read(R, MT_OVERLAPS) > 0 && mt_counter_read(R, MT_RECHECK_CAUGHT) > 0,
 	   "%s: walkers met anon_vmas unmapped or reused under them (%llu rechecks caught)",
 	   what, (unsigned long long)mt_counter_read(R, MT_RECHECK_CAUGHT));
+	ok(mt_counter_read(R, MT_RECHECK_REUSED) > 0,
+	   "%s: some of them already reused for another anon_vma (%llu recheck_reused)",
+	   what, (unsigned long long)mt_counter_read(R, MT_RECHECK_REUSED));
 }
 
 int main(void)

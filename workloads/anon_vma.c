@@ -425,7 +425,11 @@ static void av_run(struct wl_thread *t)
 
 /* ---- init, audit, teardown ---- */
 
-/* A new process with a few VMAs, half their pages faulted in. */
+/*
+ * A new process with a few VMAs, half their pages faulted in.  Injected
+ * allocation failures may already be on: a VMA or a page that cannot be
+ * had is left out.  Return: 0, or -ENOMEM if there is no process.
+ */
 static int spawn_one(struct av_world *w)
 {
 	struct mm_struct *mm = mm_alloc();
@@ -453,6 +457,8 @@ static int spawn_one(struct av_world *w)
 		proc_exit(p);
 	return 0;
 }
+
+#define SPAWN_TRIES	16
 
 static int av_init(struct wl_ctx *ctx)
 {
@@ -482,10 +488,16 @@ static int av_init(struct wl_ctx *ctx)
 	if ((err = anon_vma_init()) || (err = anon_memory_init()) ||
 	    (err = ksm_init(opt->ksm_items)))
 		return err;
+	/*
+	 * The engine turns allocation-failure injection on before init, and
+	 * lib/core has no way to hold it off here: a process that could not
+	 * be built is tried again, then done without.  Init fails only when
+	 * not one process could be built.
+	 */
 	for (unsigned int i = 0; i < opt->init_procs && i < opt->procs; i++)
-		if ((err = spawn_one(w)))
-			return err;
-	return 0;
+		for (unsigned int tries = 0; tries < SPAWN_TRIES && spawn_one(w); tries++)
+			;
+	return w->nprocs ? 0 : -ENOMEM;
 }
 
 /*

@@ -260,6 +260,8 @@ static bool spf_file_churn(struct spf_world *w)
 
 /* ---- the workload ---- */
 
+#define INIT_TRIES	16
+
 static int spf_init(struct wl_ctx *ctx)
 {
 	const struct spf_opts *opt = ctx->opts;
@@ -290,11 +292,17 @@ static int spf_init(struct wl_ctx *ctx)
 	w->files = calloc(opt->files, sizeof(*w->files));
 	if (!w->mm || !w->files)
 		goto nomem;
+	/*
+	 * The engine turns allocation-failure injection on before init: a
+	 * file that cannot be had leaves its slot empty (file_churn fills
+	 * it), a VMA is left out, an mm is tried again.
+	 */
 	for (unsigned int i = 0; i < opt->files; i++)
-		if (!(w->files[i] = file_alloc()))
-			goto nomem;
+		w->files[i] = file_alloc();
 	for (unsigned int i = 0; i < w->nmm; i++) {
-		if (!(w->mm[i] = mm_alloc()))
+		for (unsigned int tries = 0; tries < INIT_TRIES && !w->mm[i]; tries++)
+			w->mm[i] = mm_alloc();
+		if (!w->mm[i])
 			goto nomem;
 		for (unsigned int k = 0; k < opt->vmas / 2 + 1; k++)
 			spf_mmap(w, w->mm[i]);

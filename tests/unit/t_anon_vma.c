@@ -351,6 +351,110 @@ static void test_recheck(void)
 	mt_window_hook_set(NULL);
 }
 
+/*
+ * Every allocation of a fork, failed in turn (failslab's fail-nth): the
+ * mm, the VMA, its page table, anon_vma_clone()'s chains, anon_vma_fork()'s
+ * anon_vma and chain, insert_vm_struct()'s VMA array.  The fork fails
+ * cleanly at each one and leaves the parent's tree as it was.
+ */
+static void test_fork_enomem(void)
+{
+	struct mm_struct *parent, *child, *gchild = NULL, *mms[2];
+	struct vm_area_struct *pv, *cv;
+	struct anon_vma *root;
+	struct page *page;
+	uint64_t injected = cnt(MT_ALLOC_FAILS_INJECTED);
+	unsigned int n, failed = 0, unclean = 0;
+
+	parent = proc_create(2, &pv, &page);
+	root = pv->anon_vma;
+	child = dup_mm(parent, 8);
+	cv = first_vma(child);
+	mms[0] = parent;
+	mms[1] = child;
+	for (n = 1; n < 64 && !gchild; n++) {
+		mt_fail_nth_set(n);
+		gchild = dup_mm(child, 8);
+		mt_fail_nth_set(0);
+		if (gchild)
+			break;
+		failed++;
+		audit(mms, 2);
+		if (anon_vmas_live() != 2 || extref(root) != 1 || chain_length(cv) != 2 ||
+		    page_mapcount(page) != 2 || kmem_cache_live(anon_vma_chain_cachep) != 3 ||
+		    kmem_cache_live(mm_cachep) != 2) {
+			diag("fork failed at its allocation %u: %ld anon_vmas, root count %d, chain %u, mapcount %d",
+			     n, anon_vmas_live(), extref(root), chain_length(cv), page_mapcount(page));
+			unclean++;
+		}
+	}
+	ok(gchild && failed >= 8 && cnt(MT_ALLOC_FAILS_INJECTED) == injected + failed,
+	   "dup_mm: failed at each of its first %u allocations in turn (anon_vma_clone, anon_vma_fork, insert_vm_struct among them), then forked",
+	   failed);
+	ok(!unclean && cnt(MT_LEAKED_REFS) + cnt(MT_MISSING_REFS) == 0 && mt_races_total(R) == 0,
+	   "the ENOMEM paths of a fork leave the parent's tree as it was: counts, chains, mappings (audited)");
+	ok(gchild && anon_vmas_live() == 3 && extref(root) == 2 && chain_length(first_vma(gchild)) == 3,
+	   "the fork that went through: a third anon_vma, pinning the root, three chains");
+	mmput(gchild);
+	mmput(child);
+	mmput(parent);
+	ok(anon_vmas_live() == 0 && kmem_cache_live(anon_vma_chain_cachep) == 0 &&
+	   kmem_cache_live(page_cachep) == 0 && lru_nr_pages() == 0,
+	   "after the ENOMEM forks, every exit frees every anon_vma, chain and page");
+}
+
+/*
+ * No VMA array to be had: munmap shifts the published array in place
+ * (detach_vma()), and exit detaches one VMA at a time (exit_mmap()).
+ */
+static void test_unmap_exit_enomem(void)
+{
+	struct mt_inject_conf all_fail = { .alloc_fail_prob = 1.0 };
+	struct mm_struct *mm = mm_alloc(), *child;
+	struct vma_array *a;
+	unsigned long addr[3];
+	uint64_t injected = cnt(MT_ALLOC_FAILS_INJECTED);
+	bool found_right;
+
+	down_write(&mm->mmap_sem);
+	for (int i = 0; i < 3; i++) {
+		addr[i] = do_mmap_anon(mm, 2);
+		handle_mm_fault(find_vma(mm, addr[i]), addr[i]);
+	}
+	up_write(&mm->mmap_sem);
+	child = dup_mm(mm, 8);
+
+	a = mm->mmap;
+	mt_fail_nth_set(1);
+	down_write(&mm->mmap_sem);
+	do_munmap(mm, addr[1]);
+	up_write(&mm->mmap_sem);
+	mt_fail_nth_set(0);
+	rcu_read_lock();
+	found_right = !find_vma_rcu(mm, addr[1]) && find_vma_rcu(mm, addr[0]) &&
+		      find_vma_rcu(mm, addr[2]);
+	rcu_read_unlock();
+	ok(cnt(MT_ALLOC_FAILS_INJECTED) == injected + 1 && mm->mmap == a && a->nr == 2 &&
+	   mm->map_count == 2 && found_right,
+	   "detach_vma, no new array: the published array is shifted in place, the VMA gone from RCU lookups");
+	ok(anon_vmas_live() == 6 && mt_races_total(R) == 0,
+	   "munmap with no memory: the VMA's anon_vma lives on for the child (%ld anon_vmas)",
+	   anon_vmas_live());
+
+	mt_inject_configure(&all_fail);
+	mmput(child);
+	mmput(mm);
+	mt_inject_reset();
+	rcu_barrier();
+	ok(cnt(MT_ALLOC_FAILS_INJECTED) > injected + 3,
+	   "exit_mmap, no memory at all: no new array for the exit nor for any detach (%llu failures)",
+	   (unsigned long long)(cnt(MT_ALLOC_FAILS_INJECTED) - injected));
+	ok(anon_vmas_live() == 0 && kmem_cache_live(page_cachep) == 0 &&
+	   kmem_cache_live(vm_area_cachep) == 0 && kmem_cache_live(mm_cachep) == 0 &&
+	   mt_races_total(R) == 0,
+	   "exit_mmap's fallback, one VMA at a time in place: every VMA, anon_vma and page freed, no race");
+}
+
 /* Return: the leaks it provoked on purpose (one leaked_refs, one missing_refs). */
 static uint64_t test_audit_detects(void)
 {
@@ -564,6 +668,8 @@ int main(void)
 	test_fault_fork_exit_ksm();
 	test_migration();
 	test_recheck();
+	test_fork_enomem();
+	test_unmap_exit_enomem();
 	provoked = test_audit_detects();
 	ok(world_fini() == 0 && mt_races_total(R) == 0 && mt_leaks_total(R) == provoked,
 	   "the correct protocol: no race, no leak but the %llu provoked, nothing left at destroy",

@@ -190,6 +190,39 @@ int main(void)
 		job.rcu = f;
 		test_clean(&job, mt_rcu_flavor_name(f));
 	}
+	/*
+	 * Allocation failures injected from init on (the engine turns them on
+	 * before init): init still builds its world, even when three in ten
+	 * allocations fail, and the ENOMEM paths stay clean.
+	 */
+	{
+		struct mt_job job;
+
+		job_setup(&job, 0.3);
+		job.inject.alloc_fail_prob = 0.3;
+		ok(mt_job_execute(&job, R) == 0 && R->phase == MT_PHASE_DONE &&
+		   mt_races_total(R) == 0 && mt_leaks_total(R) == 0,
+		   "alloc_fail=0.3: init builds its processes anyway, the job runs clean (%llu ops)%s%s",
+		   (unsigned long long)mt_ops_total(R), R->error[0] ? ": " : "", R->error);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct mt_job job;
+		uint64_t injected;
+
+		job_setup(&job, 1.5);
+		if (k)
+			job.inject.fail_nth = 5;
+		else
+			job.inject.alloc_fail_prob = 0.01;
+		test_clean(&job, k ? "fail_nth=5" : "alloc_fail=0.01");
+		injected = mt_counter_read(R, MT_ALLOC_FAILS_INJECTED);
+		if (!k)
+			ok(injected > 0, "alloc_fail=0.01: %llu allocations failed on purpose",
+			   (unsigned long long)injected);
+		else
+			diag("fail_nth=5: %llu allocations failed on purpose",
+			     (unsigned long long)injected);
+	}
 
 	tap_done();
 	mt_region_destroy(R);

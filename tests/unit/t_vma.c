@@ -27,6 +27,7 @@ static unsigned long victim;		/* start of the VMA the hook unmaps */
 static const char *hook_window;
 static int hook_fired;
 static bool hook_sync;			/* wait for a grace period after it */
+static bool hook_nomem;			/* no memory for a new VMA array */
 
 static uint64_t cnt(enum mt_counter c)
 {
@@ -40,7 +41,10 @@ static void hook(const char *window)
 		return;
 	hook_fired = 1;
 	down_write(&mm->mmap_sem);
+	if (hook_nomem)
+		mt_fail_nth_set(1);	/* detach_vma()'s new array */
 	do_munmap(mm, victim);
+	mt_fail_nth_set(0);
 	up_write(&mm->mmap_sem);
 	if (hook_sync)
 		rcu_barrier();	/* a grace period, and the frees it allowed (not in a read side) */
@@ -63,6 +67,36 @@ static unsigned long map_one(bool file, bool policy)
 	insert_vm_struct(mm, vma);
 	up_write(&mm->mmap_sem);
 	return vma->vm_start;
+}
+
+/*
+ * exit_mmap() with no memory at all: no empty array for the exit, none for
+ * any detach: the VMAs go one at a time, each array shifted in place, and
+ * every VMA, file and policy is still freed.
+ */
+static void test_exit_nomem(void)
+{
+	struct mt_inject_conf all_fail = { .alloc_fail_prob = 1.0 };
+	struct mm_struct *saved = mm;
+	long vmas, files, pols;
+
+	mt_region_reset(R);
+	mm = mm_alloc();
+	vmas = kmem_cache_live(vm_area_cachep);
+	files = kmem_cache_live(filp_cachep);
+	pols = kmem_cache_live(policy_cache);
+	for (int i = 0; i < 3; i++)
+		map_one(true, true);
+	mt_inject_configure(&all_fail);
+	mmput(mm);
+	mt_inject_reset();
+	rcu_barrier();
+	mm = saved;
+	ok(cnt(MT_ALLOC_FAILS_INJECTED) >= 4 && kmem_cache_live(vm_area_cachep) == vmas &&
+	   kmem_cache_live(filp_cachep) == files && kmem_cache_live(policy_cache) == pols &&
+	   mt_races_total(R) == 0,
+	   "exit_mmap with no memory: one VMA at a time, in place; VMAs, files and policies freed (%llu failures)",
+	   (unsigned long long)cnt(MT_ALLOC_FAILS_INJECTED));
 }
 
 static int faults_done;
@@ -186,6 +220,17 @@ int main(void)
 	ok(cnt(MT_REFCOUNT_INC_ON_ZERO) == 1,
 	   "vma-get-plain-inc: a plain increment on the dead VMA: refcount_inc_on_zero");
 
+	/* the same, with no memory for a new array: detach_vma() shifts in place */
+	hook_nomem = true;
+	{
+		uint64_t injected = cnt(MT_ALLOC_FAILS_INJECTED);
+
+		done = scenario(-1, "spf-lookup-to-get", false, false, true);
+		ok(!done && mt_races_total(R) == 0 && cnt(MT_ALLOC_FAILS_INJECTED) == injected + 1,
+		   "correct: VMA detached in place (ENOMEM) between lookup and get_vma: falls back, no race");
+	}
+	hook_nomem = false;
+
 	/* munmap after the reference was taken and checked */
 	done = scenario(-1, "spf-get-to-use", true, true, true);
 	ok(!done && faults_done == 1 && mt_races_total(R) == 0,
@@ -225,6 +270,7 @@ int main(void)
 		ok(mt_races_total(R) == 0, "no race counted");
 	}
 
+	test_exit_nomem();
 	mmput(mm);
 	rcu_barrier();
 	mempolicy_fini();
@@ -255,6 +301,35 @@ int main(void)
 		   "correct protocol under vma_spf stress, rcu=%s: no race, no leak, every role ran (%llu ops, %llu overlaps)",
 		   mt_rcu_flavor_name(f), (unsigned long long)mt_ops_total(R),
 		   (unsigned long long)cnt(MT_OVERLAPS));
+	}
+	/*
+	 * Allocation failures injected from init on (the engine turns them on
+	 * before init): init still builds its world, even when three in ten
+	 * allocations fail, and the ENOMEM paths stay clean.
+	 */
+	{
+		struct mt_job job = stress_job(-1, MT_RCU_MEMB, seed);
+
+		job.runtime_ns = 300000000ull;
+		job.inject.alloc_fail_prob = 0.3;
+		mt_job_execute(&job, R);
+		ok(R->phase == MT_PHASE_DONE && mt_races_total(R) == 0 && mt_leaks_total(R) == 0,
+		   "alloc_fail=0.3: init builds its mms anyway, the job runs clean (%llu ops)%s%s",
+		   (unsigned long long)mt_ops_total(R), R->error[0] ? ": " : "", R->error);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct mt_job job = stress_job(-1, MT_RCU_MEMB, seed);
+		const char *what = k ? "fail_nth=5" : "alloc_fail=0.02";
+
+		if (k)
+			job.inject.fail_nth = 5;
+		else
+			job.inject.alloc_fail_prob = 0.02;
+		mt_job_execute(&job, R);
+		ok(R->phase == MT_PHASE_DONE && mt_races_total(R) == 0 && mt_leaks_total(R) == 0 &&
+		   every_role_ran() && (k || cnt(MT_ALLOC_FAILS_INJECTED) > 0),
+		   "correct protocol under vma_spf stress, %s: no race, no leak, every role ran (%llu allocations failed)",
+		   what, (unsigned long long)cnt(MT_ALLOC_FAILS_INJECTED));
 	}
 	test_roles_count_work(seed);
 	tap_done();

@@ -16,6 +16,21 @@
  * Bug of the catalogue switched here: rmap-no-recheck
  * (page_lock_anon_vma() locks and does not recheck).
  *
+ * Which kernel the recheck follows.  2.6.34's page_lock_anon_vma() has no
+ * recheck: it checks page_mapped(), takes anon_vma->lock and returns, and
+ * seed 004 explains why that was enough then -- the lock was the
+ * anon_vma's own, and a walk of a reused anon_vma "always checks that the
+ * page located is the right one".  Once the lock lives in the root (seed
+ * 002, 2.6.35), a walker that read ->root of an anon_vma freed and reused
+ * under it locks the wrong tree, walks a list that lock does not protect,
+ * and unlocks whatever ->root says by then; 2.6.36 therefore rechecks
+ * page_mapped() after taking the root lock (Hugh Dickins' fix for a hang
+ * on anon_vma->root->lock).  The model has seed 002's root lock, and the
+ * issue asks for the recheck, so it follows 2.6.36, with two more loads
+ * that the argument below shows redundant but that cost nothing: ->mapping
+ * unchanged, and ->root still the root locked.  rmap-no-recheck is the
+ * 2.6.34 form on top of the root lock, which is where it breaks.
+ *
  * page_lock_anon_vma() VS the unmap and free of its anon_vma.  The walker
  * holds a reference on the page, not on the anon_vma: the page cannot be
  * freed, but it can be unmapped the instant after the walker read

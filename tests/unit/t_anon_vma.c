@@ -4,8 +4,10 @@
  * time, on one thread: references after fault, fork, exit, KSM hold and
  * drop, and migration; the two-level free of drop_anon_vma(); the lock of
  * a typesafe anon_vma surviving free and reuse; page_lock_anon_vma()'s
- * recheck catching an anon_vma freed and reused under a walker; the audit
- * finding a reference too many and one too few.
+ * recheck catching an anon_vma freed and reused under a walker, and
+ * telling it from a page only unmapped; a fork failing at each of its
+ * allocations in turn, munmap and exit with no memory; the audit finding
+ * a reference too many and one too few.
  *
  * Then each bug of the catalogue's anon_vma section in a deterministic
  * scenario: the test plays "the other thread" at the race window the bug

@@ -3,10 +3,13 @@
  * t_anon_vma_bugs - the anon_vma workload as jobs, in this process: each
  * bug of the catalogue's anon_vma section, switched on alone in a short
  * seeded stress with delay injection, must make its expected counters
- * fire (every one for an ALL entry, one for an ANY entry: mt_bug_table);
- * and the correct protocol, under the same stress, must stay silent --
- * no race, no leak -- under each RCU flavor, while its walkers do meet
- * anon_vmas freed under them (overlaps, recheck_caught).
+ * fire (every one for an ALL entry, one for an ANY entry: mt_bug_table),
+ * and a race bug (ksm-unlocked-drop) must not fire on one thread; the
+ * correct protocol, under the same stress, must stay silent -- no race,
+ * no leak -- under each RCU flavor and with allocation failures injected
+ * from init on, while every role does its work and its walkers meet
+ * anon_vmas freed, and reused, under them (overlaps, recheck_caught,
+ * recheck_reused).
  *
  *   MT_TEST_SEED=<seed> build/.../tests/t_anon_vma_bugs   to repeat a run
  */

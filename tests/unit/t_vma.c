@@ -3,9 +3,12 @@
  * t_vma - seed 003: the VMA reference counter.  Single-threaded, the
  * other thread's munmap is played at the speculative path's race windows
  * (the window hook), so each VMA bug shows deterministically and the
- * correct protocol is seen to fall back cleanly.  Then each bug in a
- * short seeded stress of the vma_spf workload, and the correct protocol
- * silent under each RCU flavor.
+ * correct protocol is seen to fall back cleanly, also when the munmap has
+ * no memory for a new VMA array and shifts the published one in place;
+ * exit_mmap() with no memory at all.  Then each bug in a short seeded
+ * stress of the vma_spf workload, and the correct protocol silent under
+ * each RCU flavor and with allocation failures injected from init on,
+ * every role doing its work.
  */
 #include <string.h>
 

@@ -213,65 +213,78 @@ static void proc_done(struct av_proc *p, struct mm_struct *mm)
 	proc_put(p);
 }
 
-/* ---- the roles ---- */
+/*
+ * ---- the roles ----
+ * Each returns whether its path ran (a fork copied an mm, a walk walked):
+ * only those count as the role's operations, so that a role that only
+ * ever finds nothing to do shows as never run.
+ */
 
-static void av_fork(struct av_world *w)
+static bool av_fork(struct av_world *w)
 {
 	struct av_proc *parent, *child;
 	struct mm_struct *mm, *newmm;
 
 	parent = proc_get_mm(w, &mm);
 	if (!parent)
-		return;
+		return false;
 	newmm = dup_mm(mm, w->opt->max_chain);
 	proc_done(parent, mm);
 	if (!newmm)
-		return;
+		return true;	/* dup_mmap() ran, and failed: its error path */
 	child = proc_new(newmm);
 	if (!child) {
 		mmput(newmm);
-		return;
+		return true;
 	}
 	if (!proc_insert(w, child))
 		proc_exit(child);	/* no room: it exits at once */
+	return true;
 }
 
-static void av_exit(struct av_world *w)
+static bool av_exit(struct av_world *w)
 {
 	struct av_proc *p = proc_remove_random(w, 1);
 
-	if (p)
-		proc_exit(p);
+	if (!p)
+		return false;
+	proc_exit(p);
+	return true;
 }
 
-static void av_mmap(struct av_world *w)
+static bool av_mmap(struct av_world *w)
 {
 	struct mm_struct *mm;
 	struct av_proc *p = proc_get_mm(w, &mm);
+	bool ran = false;
 
 	if (!p)
-		return;
+		return false;
 	down_write(&mm->mmap_sem);
-	if ((unsigned int)mm->map_count < w->opt->vmas)
+	if ((unsigned int)mm->map_count < w->opt->vmas) {
 		do_mmap_anon(mm, w->opt->pages);
+		ran = true;
+	}
 	up_write(&mm->mmap_sem);
 	proc_done(p, mm);
+	return ran;
 }
 
-static void av_munmap(struct av_world *w)
+static bool av_munmap(struct av_world *w)
 {
 	struct mm_struct *mm;
 	struct av_proc *p = proc_get_mm(w, &mm);
 	unsigned int nr;
 
 	if (!p)
-		return;
+		return false;
 	down_write(&mm->mmap_sem);
 	nr = mm_nr_vmas(mm);
 	if (nr)
 		do_munmap(mm, mm_vma_at(mm, mt_random_below(nr))->vm_start);
 	up_write(&mm->mmap_sem);
 	proc_done(p, mm);
+	return nr > 0;
 }
 
 /* A random VMA of @mm and a page address in it.  Context: mmap_sem held. */
@@ -288,7 +301,7 @@ static struct vm_area_struct *pick_vma(struct mm_struct *mm, unsigned long *addr
 	return vma;
 }
 
-static void av_fault(struct av_world *w)
+static bool av_fault(struct av_world *w)
 {
 	struct mm_struct *mm;
 	struct av_proc *p = proc_get_mm(w, &mm);
@@ -296,30 +309,34 @@ static void av_fault(struct av_world *w)
 	unsigned long addr;
 
 	if (!p)
-		return;
+		return false;
 	down_read(&mm->mmap_sem);
 	vma = pick_vma(mm, &addr);
 	if (vma)
 		handle_mm_fault(vma, addr);
 	up_read(&mm->mmap_sem);
 	proc_done(p, mm);
+	return vma != NULL;
 }
 
-static void av_ksm_hold(struct av_world *w)
+/* Return: whether an rmap_item now holds a reference (hold_anon_vma()). */
+static bool av_ksm_hold(struct av_world *w)
 {
 	struct mm_struct *mm;
 	struct av_proc *p = proc_get_mm(w, &mm);
 	struct vm_area_struct *vma;
 	unsigned long addr;
+	int err = -EAGAIN;
 
 	if (!p)
-		return;
+		return false;
 	down_read(&mm->mmap_sem);
 	vma = pick_vma(mm, &addr);
 	if (vma)
-		ksm_hold_page(p->slot, vma, addr);
+		err = ksm_hold_page(p->slot, vma, addr);
 	up_read(&mm->mmap_sem);
 	proc_done(p, mm);
+	return !err;
 }
 
 static int other_node(struct av_world *w, int nid)
@@ -330,24 +347,30 @@ static int other_node(struct av_world *w, int nid)
 	return w->node_ids[0];
 }
 
-static void av_migrate(struct av_world *w)
+/* Return: whether the page moved (the anon_vma reference was held across). */
+static bool av_migrate(struct av_world *w)
 {
 	struct page *page = isolate_lru_page();
+	int rc;
 
 	if (!page)
-		return;
-	unmap_and_move(page, other_node(w, page->nid));
+		return false;
+	rc = unmap_and_move(page, other_node(w, page->nid));
 	putback_lru_page(page);
+	return rc == 0;
 }
 
-static void av_rmap_walk(struct av_world *w)
+/* Return: whether the walk ran (page_lock_anon_vma() locked an anon_vma). */
+static bool av_rmap_walk(struct av_world *w)
 {
 	struct page *page = isolate_lru_page();
+	int referenced;
 
 	if (!page)
-		return;
-	page_referenced(page);
+		return false;
+	referenced = page_referenced(page);
 	putback_lru_page(page);
+	return referenced >= 0;
 }
 
 static void av_run(struct wl_thread *t)
@@ -356,6 +379,7 @@ static void av_run(struct wl_thread *t)
 
 	while (wl_continue(t)) {
 		unsigned int role = wl_pick_role(t);
+		bool ran = false;
 
 		/* keep the churn going at the limits */
 		if (role == AV_FORK && READ_ONCE(w->nprocs) >= w->opt->procs)
@@ -364,43 +388,48 @@ static void av_run(struct wl_thread *t)
 			role = AV_FORK;
 		switch (role) {
 		case AV_FORK:
-			av_fork(w);
+			ran = av_fork(w);
 			break;
 		case AV_EXIT:
-			av_exit(w);
+			ran = av_exit(w);
 			break;
 		case AV_MMAP:
-			av_mmap(w);
+			ran = av_mmap(w);
 			break;
 		case AV_MUNMAP:
-			av_munmap(w);
+			ran = av_munmap(w);
 			break;
 		case AV_FAULT:
-			av_fault(w);
+			ran = av_fault(w);
 			break;
 		case AV_KSM_HOLD:
-			av_ksm_hold(w);
+			ran = av_ksm_hold(w);
 			break;
 		case AV_KSM_WALK:
-			ksm_rmap_walk();
+			ran = ksm_rmap_walk() >= 0;
 			break;
 		case AV_KSM_DROP:
-			ksm_scan_drop();
+			ran = ksm_scan_drop() > 0;
 			break;
 		case AV_MIGRATE:
-			av_migrate(w);
+			ran = av_migrate(w);
 			break;
 		case AV_RMAP_WALK:
-			av_rmap_walk(w);
+			ran = av_rmap_walk(w);
 			break;
 		}
-		mt_ops_inc(role);
+		if (ran)
+			mt_ops_inc(role);
 	}
 }
 
 /* ---- init, audit, teardown ---- */
 
-/* A new process with a few VMAs, half their pages faulted in. */
+/*
+ * A new process with a few VMAs, half their pages faulted in.  Injected
+ * allocation failures may already be on: a VMA or a page that cannot be
+ * had is left out.  Return: 0, or -ENOMEM if there is no process.
+ */
 static int spawn_one(struct av_world *w)
 {
 	struct mm_struct *mm = mm_alloc();
@@ -428,6 +457,8 @@ static int spawn_one(struct av_world *w)
 		proc_exit(p);
 	return 0;
 }
+
+#define SPAWN_TRIES	16
 
 static int av_init(struct wl_ctx *ctx)
 {
@@ -457,10 +488,16 @@ static int av_init(struct wl_ctx *ctx)
 	if ((err = anon_vma_init()) || (err = anon_memory_init()) ||
 	    (err = ksm_init(opt->ksm_items)))
 		return err;
+	/*
+	 * The engine turns allocation-failure injection on before init, and
+	 * lib/core has no way to hold it off here: a process that could not
+	 * be built is tried again, then done without.  Init fails only when
+	 * not one process could be built.
+	 */
 	for (unsigned int i = 0; i < opt->init_procs && i < opt->procs; i++)
-		if ((err = spawn_one(w)))
-			return err;
-	return 0;
+		for (unsigned int tries = 0; tries < SPAWN_TRIES && spawn_one(w); tries++)
+			;
+	return w->nprocs ? 0 : -ENOMEM;
 }
 
 /*

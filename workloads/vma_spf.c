@@ -135,8 +135,8 @@ static void spf_fault_page(struct vm_area_struct *vma, struct mempolicy *pol,
 	touch_page(spf_policy_node(pol, addr));
 }
 
-/* The classic fault: under mmap_sem for read. */
-static void mmap_sem_fault(struct mm_struct *mm, unsigned long addr)
+/* The classic fault: under mmap_sem for read.  Return: a VMA was found. */
+static bool mmap_sem_fault(struct mm_struct *mm, unsigned long addr)
 {
 	struct vm_area_struct *vma;
 
@@ -150,6 +150,7 @@ static void mmap_sem_fault(struct mm_struct *mm, unsigned long addr)
 			(void)obj_valid(file, filp_cachep);
 	}
 	up_read(&mm->mmap_sem);
+	return vma != NULL;
 }
 
 /* A random address inside a random VMA of @mm (or 0). */
@@ -187,7 +188,8 @@ static struct file *file_table_get(struct spf_world *w)
 	return f;
 }
 
-static void spf_mmap(struct spf_world *w, struct mm_struct *mm)
+/* Return: whether a VMA was made and inserted (or failed to be: -ENOMEM). */
+static bool spf_mmap(struct spf_world *w, struct mm_struct *mm)
 {
 	struct vm_area_struct *vma;
 	unsigned long len = w->opt->pages * PAGE_SIZE;
@@ -195,12 +197,12 @@ static void spf_mmap(struct spf_world *w, struct mm_struct *mm)
 	down_write(&mm->mmap_sem);
 	if ((unsigned int)mm->map_count >= w->opt->vmas) {
 		up_write(&mm->mmap_sem);
-		return;
+		return false;
 	}
 	vma = vm_area_alloc(mm);
 	if (!vma) {
 		up_write(&mm->mmap_sem);
-		return;
+		return true;
 	}
 	vma->vm_start = get_unmapped_area(mm, len);
 	vma->vm_end = vma->vm_start + len;
@@ -218,9 +220,11 @@ static void spf_mmap(struct spf_world *w, struct mm_struct *mm)
 	if (insert_vm_struct(mm, vma))
 		vm_area_free_unused(vma);
 	up_write(&mm->mmap_sem);
+	return true;
 }
 
-static void spf_munmap(struct spf_world *w, struct mm_struct *mm)
+/* Return: whether a VMA was unmapped. */
+static bool spf_munmap(struct spf_world *w, struct mm_struct *mm)
 {
 	struct vm_area_struct *vma;
 	unsigned int nr;
@@ -233,10 +237,14 @@ static void spf_munmap(struct spf_world *w, struct mm_struct *mm)
 		do_munmap(mm, vma->vm_start);
 	}
 	up_write(&mm->mmap_sem);
+	return nr > 0;
 }
 
-/* Replace a file of the table: its reference goes, VMAs keep theirs. */
-static void spf_file_churn(struct spf_world *w)
+/*
+ * Replace a file of the table: its reference goes, VMAs keep theirs.
+ * Return: whether a file was put.
+ */
+static bool spf_file_churn(struct spf_world *w)
 {
 	struct file *n = file_alloc(), *old;
 	unsigned int i = mt_random_below(w->opt->files);
@@ -247,9 +255,12 @@ static void spf_file_churn(struct spf_world *w)
 	spin_unlock(&w->files_lock);
 	if (old)
 		fput(old);
+	return old != NULL;
 }
 
 /* ---- the workload ---- */
+
+#define INIT_TRIES	16
 
 static int spf_init(struct wl_ctx *ctx)
 {
@@ -281,11 +292,17 @@ static int spf_init(struct wl_ctx *ctx)
 	w->files = calloc(opt->files, sizeof(*w->files));
 	if (!w->mm || !w->files)
 		goto nomem;
+	/*
+	 * The engine turns allocation-failure injection on before init: a
+	 * file that cannot be had leaves its slot empty (file_churn fills
+	 * it), a VMA is left out, an mm is tried again.
+	 */
 	for (unsigned int i = 0; i < opt->files; i++)
-		if (!(w->files[i] = file_alloc()))
-			goto nomem;
+		w->files[i] = file_alloc();
 	for (unsigned int i = 0; i < w->nmm; i++) {
-		if (!(w->mm[i] = mm_alloc()))
+		for (unsigned int tries = 0; tries < INIT_TRIES && !w->mm[i]; tries++)
+			w->mm[i] = mm_alloc();
+		if (!w->mm[i])
 			goto nomem;
 		for (unsigned int k = 0; k < opt->vmas / 2 + 1; k++)
 			spf_mmap(w, w->mm[i]);
@@ -305,29 +322,32 @@ static void spf_run(struct wl_thread *t)
 		unsigned int role = wl_pick_role(t);
 		struct mm_struct *mm = w->mm[mt_random_below(w->nmm)];
 		unsigned long addr;
+		bool ran = false;
 
+		/* a role counts only when its path ran (a VMA to fault in...) */
 		switch (role) {
 		case SPF_SPF:
 			addr = pick_addr(w, mm);
 			if (addr && !handle_speculative_fault(mm, addr, spf_fault_page, w))
 				mmap_sem_fault(mm, addr);	/* the fallback */
+			ran = addr != 0;
 			break;
 		case SPF_FAULT:
 			addr = pick_addr(w, mm);
-			if (addr)
-				mmap_sem_fault(mm, addr);
+			ran = addr && mmap_sem_fault(mm, addr);
 			break;
 		case SPF_MMAP:
-			spf_mmap(w, mm);
+			ran = spf_mmap(w, mm);
 			break;
 		case SPF_MUNMAP:
-			spf_munmap(w, mm);
+			ran = spf_munmap(w, mm);
 			break;
 		case SPF_FILE_CHURN:
-			spf_file_churn(w);
+			ran = spf_file_churn(w);
 			break;
 		}
-		mt_ops_inc(role);
+		if (ran)
+			mt_ops_inc(role);
 	}
 }
 

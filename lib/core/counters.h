@@ -57,7 +57,8 @@
 	X(SLAB_PAGES_NEW,	"slab_pages_new",	"slab pages taken from the page pool") \
 	X(SLAB_PAGES_FREED,	"slab_pages_freed",	"empty slab pages given back to the pool at once") \
 	X(SLAB_PAGES_RCU_FREED,	"slab_pages_rcu_freed",	"empty typesafe slab pages given back after a grace period") \
-	X(STUTTERS,		"stutters",		"times all workers parked together")
+	X(STUTTERS,		"stutters",		"times all workers parked together") \
+	X(RECHECK_REUSED,	"recheck_reused",	"rechecks that caught a typesafe object reused for another identity")
 
 enum mt_counter {
 #define X(id, name, desc) MT_##id,

@@ -15,8 +15,10 @@
  *       page table lock (anon_vma_prepare)
  *
  * Bugs of the catalogue switched here (lib/core/bugs.h):
- *   anon-vma-root-unpinned  anon_vma_fork() takes no ref on the root and
- *                           anon_vma_unlink() drops none;
+ *   anon-vma-root-unpinned  the code before seed 002, which pins no root:
+ *                           anon_vma_fork() takes no ref on the root,
+ *                           anon_vma_unlink() drops none, drop_anon_vma()
+ *                           frees one level;
  *   anon-vma-drop-one-level drop_anon_vma() frees the child and never
  *                           drops its ref on the root;
  *   anon-vma-not-typesafe   anon_vma_init() creates the cache with
@@ -208,13 +210,14 @@ void drop_anon_vma(struct anon_vma *anon_vma)
 	/*
 	 * The refcount on a non-root anon_vma got dropped.  Drop the
 	 * refcount on the root and check if we need to free it.
+	 * anon-vma-drop-one-level: the child's pin on the root leaks.
+	 * anon-vma-root-unpinned: no child has a pin, and the drop frees one
+	 * level, as the open-coded drops before seed 002 did.
 	 */
-	if (empty && anon_vma != root) {
-		/* anon-vma-drop-one-level: the child's pin on the root leaks */
-		if (!mt_bug(MT_BUG_ANON_VMA_DROP_ONE_LEVEL)) {
-			last_root_user = refcount_dec_and_test(&root->external_refcount);
-			root_empty = cds_list_empty(&root->head);
-		}
+	if (empty && anon_vma != root && !mt_bug(MT_BUG_ANON_VMA_DROP_ONE_LEVEL) &&
+	    !mt_bug(MT_BUG_ANON_VMA_ROOT_UNPINNED)) {
+		last_root_user = refcount_dec_and_test(&root->external_refcount);
+		root_empty = cds_list_empty(&root->head);
 	}
 	anon_vma_unlock(root);
 

@@ -10,10 +10,20 @@
  * same one; anon_vma locks are taken after ksm_mmlist_lock is released.
  *
  * Bug of the catalogue switched here: ksm-unlocked-drop.  Before seed 002
- * KSM dropped its reference with code of its own; the broken form the
- * catalogue names decrements the count with a plain atomic operation and
- * then tests "zero and no chain left" without the root lock, so it races
- * with anon_vma_unlink(), which tests the same two things under the lock:
+ * KSM dropped its reference with code of its own, open-coded in ksm.c:
+ *
+ *	if (atomic_dec_and_lock(&anon_vma->external_refcount,
+ *				&anon_vma->root->lock)) {
+ *		int empty = list_empty(&anon_vma->head);
+ *		anon_vma_unlock(anon_vma);
+ *		if (empty)
+ *			anon_vma_free(anon_vma);
+ *	}
+ *
+ * The catalogue's broken form is that code with the lock left out: the
+ * count is decremented with a plain atomic_dec_and_test(), and "zero and
+ * no chain left" is then tested without the root lock.  It races with
+ * anon_vma_unlink(), which tests the same two things under the lock:
  *
  *   ksm_drop_anon_vma() (unlocked)       anon_vma_unlink()
  *     count--  -> 0                        lock(root)
@@ -22,9 +32,13 @@
  *                                          unlock(root)
  *     list_empty()? yes -> free          (double_free)
  *
- * or, the other way round, neither sees both conditions (leaked_objects).
- * The unlocked form also frees one level only: a child freed this way
- * never drops its pin on the root.
+ * or, when the memory was reused meanwhile, frees or leaks another
+ * anon_vma (double_free, leaked_objects).  Only the race is broken: the
+ * open-coded form freed one level because, before seed 002, a child held
+ * no reference on its root; here every child does (anon_vma_fork()), so
+ * the broken form lets go of that pin when it frees a child, as
+ * anon_vma_unlink() does.  With one thread nothing races and it is
+ * correct.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -78,19 +92,24 @@ static void free_rmap_item(struct rmap_item *rmap_item)
 
 /*
  * The open-coded drop of ksm-unlocked-drop (see the top of this file):
- * no root lock, one level.  The count is decremented as an atomic_t was,
- * on the raw value, so that refcount_t's own checks do not step in.
+ * no root lock.  The count is decremented as an atomic_t was, on the raw
+ * value, so that refcount_t's own checks do not step in.
  */
 static void ksm_drop_anon_vma_unlocked(struct anon_vma *anon_vma)
 {
-	int now = __atomic_sub_fetch(&anon_vma->external_refcount.refs, 1,
-				     __ATOMIC_ACQ_REL);
+	struct anon_vma *root = READ_ONCE(anon_vma->root);
 
+	if (__atomic_sub_fetch(&anon_vma->external_refcount.refs, 1, __ATOMIC_ACQ_REL))
+		return;
 	race_window("anon-ksm-dec-to-test");
-	if (now == 0 && cds_list_empty(&anon_vma->head)) {
-		race_window("anon-ksm-test-to-free");
-		kmem_cache_free(anon_vma_cachep, anon_vma);
-	}
+	/* list_empty(), read as a racing reader must: once */
+	if (READ_ONCE(anon_vma->head.next) != &anon_vma->head)
+		return;
+	race_window("anon-ksm-test-to-free");
+	/* the child's pin on its root goes with it (anon_vma_unlink()) */
+	if (root != anon_vma)
+		drop_anon_vma(root);
+	kmem_cache_free(anon_vma_cachep, anon_vma);
 }
 
 void ksm_drop_anon_vma(struct rmap_item *rmap_item)

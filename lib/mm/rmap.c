@@ -16,6 +16,21 @@
  * Bug of the catalogue switched here: rmap-no-recheck
  * (page_lock_anon_vma() locks and does not recheck).
  *
+ * Which kernel the recheck follows.  2.6.34's page_lock_anon_vma() has no
+ * recheck: it checks page_mapped(), takes anon_vma->lock and returns, and
+ * seed 004 explains why that was enough then -- the lock was the
+ * anon_vma's own, and a walk of a reused anon_vma "always checks that the
+ * page located is the right one".  Once the lock lives in the root (seed
+ * 002, 2.6.35), a walker that read ->root of an anon_vma freed and reused
+ * under it locks the wrong tree, walks a list that lock does not protect,
+ * and unlocks whatever ->root says by then; 2.6.36 therefore rechecks
+ * page_mapped() after taking the root lock (Hugh Dickins' fix for a hang
+ * on anon_vma->root->lock).  The model has seed 002's root lock, and the
+ * issue asks for the recheck, so it follows 2.6.36, with two more loads
+ * that the argument below shows redundant but that cost nothing: ->mapping
+ * unchanged, and ->root still the root locked.  rmap-no-recheck is the
+ * 2.6.34 form on top of the root lock, which is where it breaks.
+ *
  * page_lock_anon_vma() VS the unmap and free of its anon_vma.  The walker
  * holds a reference on the page, not on the anon_vma: the page cannot be
  * freed, but it can be unmapped the instant after the walker read
@@ -152,6 +167,13 @@ struct anon_vma *page_lock_anon_vma(struct page *page, struct anon_vma_walk *w)
 		anon_vma_root_check(anon_vma, root);
 		return anon_vma;
 	}
+	/*
+	 * Caught: the page was unmapped, and its anon_vma may be freed.  Was
+	 * the memory already reused for another anon_vma (a new generation,
+	 * or another root), or only unmapped (or freed and not reused)?
+	 */
+	if (obj_gen(anon_vma) != w->gen || READ_ONCE(anon_vma->root) != root)
+		mt_count(MT_RECHECK_REUSED);
 	spin_unlock(&root->lock);
 	w->anon_vma = NULL;
 	w->root = NULL;

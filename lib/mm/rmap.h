@@ -13,6 +13,18 @@
  * page.  Together these make page_lock_anon_vma()'s recheck exact: see
  * rmap.c.
  *
+ * The one page that goes from _mapcount -1 to mapped with ->mapping
+ * already set is a migration target: unmap_and_move() copies ->mapping
+ * and ->mapping_gen into the new page, then maps it in place of the old
+ * one (page_add_anon_rmap() from -1).  That is not a page mapped again:
+ * it was never mapped before, and no walker can look it up while it is
+ * unmapped -- it goes on the LRU, where walkers find pages, only after
+ * its ptes are set, and is freed unseen if none was -- while the
+ * migration's reference keeps the anon_vma it names alive, so its
+ * ->mapping names a live anon_vma of that generation from the start.
+ * What the recheck relies on is unchanged: once a page is unmapped after
+ * having been mapped, it stays unmapped.
+ *
  * Lock ordering: anon_vma.h.
  */
 #ifndef MT_RMAP_H
@@ -88,7 +100,9 @@ struct anon_vma_walk {
  * memory that may have been freed and reused (a typesafe cache keeps it an
  * anon_vma under RCU, seed 004), then recheck that the page is still
  * mapped, still points to that anon_vma, and that the anon_vma still has
- * that root: otherwise unlock and return NULL (recheck_caught).
+ * that root: otherwise unlock and return NULL (recheck_caught; and
+ * recheck_reused when the anon_vma had already been reused for another:
+ * a new slab generation, or another root).
  * Context: registered thread, no anon_vma lock held.  On success, returns
  * with the RCU read side and @w->root->lock held.
  * Return: the anon_vma, or NULL (not anonymous, unmapped, or the recheck

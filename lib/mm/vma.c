@@ -22,14 +22,23 @@
  *
  * Bugs of the catalogue switched here (lib/core/bugs.h): vma-free-no-rcu
  * (put_vma), vma-file-after-fput and vma-policy-put-early (remove_vma,
- * __free_vma).  vma-get-plain-inc lives in the speculative fault path of
- * the vma_spf workload, which is where the series took its reference.
+ * __free_vma), and vma-get-plain-inc (spf_get_vma(), the speculative
+ * path's lookup, which is where the series takes its reference).
  *
  * Locking:
  *   mm->mmap_sem (write)   insert_vm_struct(), detach_vma(), do_munmap()
  *   mm->mmap_sem (any)     find_vma()
  *   rcu_read_lock()        find_vma_rcu(); the VMA array and the VMAs in
  *                          it stay in memory until the read side ends
+ *
+ * The VMA array.  A change makes a new array and publishes it; the old
+ * one is freed after a grace period.  Only when no new array can be had
+ * (-ENOMEM; arrays are allocations that failure injection can fail, as
+ * slab objects are) does detach_vma() change a published array in place,
+ * one WRITE_ONCE() at a time, while RCU readers search it: so every load
+ * of vma_array_search() from an array is a READ_ONCE(), and what a reader
+ * sees there is always a sorted array of live VMAs, with a duplicate or
+ * a neighbour for a moment.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -81,7 +90,11 @@ static void vma_array_free_rcu(struct rcu_head *head)
 
 static struct vma_array *vma_array_alloc(unsigned int nr)
 {
-	struct vma_array *a = malloc(sizeof(*a) + nr * sizeof(a->vma[0]));
+	struct vma_array *a;
+
+	if (mt_should_fail_alloc())
+		return NULL;
+	a = malloc(sizeof(*a) + nr * sizeof(a->vma[0]));
 
 	if (a)
 		a->nr = nr;
@@ -96,15 +109,19 @@ static void vma_array_publish(struct mm_struct *mm, struct vma_array *new)
 	call_rcu(&old->rcu, vma_array_free_rcu);
 }
 
-/* Index of the first VMA ending above @addr. */
+/*
+ * Index of the first VMA ending above @addr.  Context: mmap_sem, or
+ * rcu_read_lock() while detach_vma() may be shifting @a in place.
+ */
 static unsigned int vma_array_search(const struct vma_array *a, unsigned long addr)
 {
-	unsigned int lo = 0, hi = a->nr;
+	unsigned int lo = 0, hi = READ_ONCE(a->nr);
 
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
+		const struct vm_area_struct *vma = READ_ONCE(a->vma[mid]);
 
-		if (READ_ONCE(a->vma[mid]->vm_end) <= addr)
+		if (READ_ONCE(vma->vm_end) <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -154,8 +171,11 @@ void detach_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 		return;
 	new = vma_array_alloc(old->nr - 1);
 	if (!new) {
-		/* keep the tree consistent: shift in place, readers see a
-		 * duplicate or a neighbour for a moment, never garbage */
+		/*
+		 * Keep the tree consistent: shift in place (see the top of
+		 * this file); readers see a duplicate or a neighbour for a
+		 * moment, never garbage.
+		 */
 		for (j = i; j + 1 < old->nr; j++)
 			WRITE_ONCE(old->vma[j], old->vma[j + 1]);
 		WRITE_ONCE(old->nr, old->nr - 1);

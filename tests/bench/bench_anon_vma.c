@@ -7,13 +7,16 @@
  *    zap, unlink_anon_vmas and the two-level frees);
  *  - an rmap walk: page_referenced() of a page mapped by 1, 4 and 8 VMAs
  *    (page_lock_anon_vma(), its recheck, the walk of the chains);
- *  - a fault's VMA lookup, speculative (rcu_read_lock + find_vma_rcu +
- *    get_vma + put_vma) against classic (down_read + find_vma + up_read),
- *    with 1 and 2 reader threads, and with 1 reader against a thread that
- *    mmaps and munmaps in the same mm (mmap_sem for write).
+ *  - a fault's VMA lookup, speculative (spf_get_vma(): RCU lookup,
+ *    get_vma, sequence and detached checks; then put_vma) against classic
+ *    (down_read + find_vma + up_read), with 1 and 2 reader threads, and
+ *    with 1 reader against a thread that mmaps and munmaps in the same mm
+ *    (mmap_sem for write).
+ * Each cell is one untimed warm-up run and REPS timed runs of the given
+ * length; it prints the median run, and the fastest and slowest.
  * Not a test: it prints a table.
  *
- *   bench_anon_vma [seconds-per-cell]     (default 0.5)
+ *   bench_anon_vma [seconds-per-run]     (default 0.1)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -33,24 +36,73 @@
 
 #define NVMAS		16
 #define VMA_PAGES	8
+#define REPS		5
 
-static double secs = 0.5;
+static double secs = 0.1;
 
-/* Run @fn until @secs have passed; return ns per call. */
-static double measure(void (*fn)(void *), void *arg)
+/* A cell: the median of its runs, and their spread. */
+struct cell {
+	double median, min, max;
+};
+
+static int cmp_double(const void *a, const void *b)
 {
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Run @run once to warm up, then REPS times; the median of those. */
+static struct cell repeat(double (*run)(void *), void *arg)
+{
+	double ns[REPS];
+	struct cell c;
+
+	run(arg);
+	for (int i = 0; i < REPS; i++)
+		ns[i] = run(arg);
+	qsort(ns, REPS, sizeof(ns[0]), cmp_double);
+	c.median = ns[REPS / 2];
+	c.min = ns[0];
+	c.max = ns[REPS - 1];
+	return c;
+}
+
+struct loop {
+	void (*fn)(void *);
+	void *arg;
+};
+
+/* One run: call fn until @secs have passed; return ns per call. */
+static double loop_run(void *p)
+{
+	struct loop *l = p;
 	uint64_t t0, t, calls = 0;
 
-	for (int i = 0; i < 100; i++)	/* warm up */
-		fn(arg);
 	t0 = mt_now_ns();
 	do {
 		for (int i = 0; i < 64; i++)
-			fn(arg);
+			l->fn(l->arg);
 		calls += 64;
 		t = mt_now_ns();
 	} while (t - t0 < (uint64_t)(secs * 1e9));
 	return (double)(t - t0) / (double)calls;
+}
+
+static struct cell measure(void (*fn)(void *), void *arg)
+{
+	struct loop l = { .fn = fn, .arg = arg };
+
+	return repeat(loop_run, &l);
+}
+
+static void print_cell(const char *what, struct cell c, const struct cell *base)
+{
+	char vs[16] = "-";
+
+	if (base)
+		snprintf(vs, sizeof(vs), "%.2f", c.median / base->median);
+	printf("%-58s %10.1f %9.1f %9.1f %8s\n", what, c.median, c.min, c.max, vs);
 }
 
 static struct mm_struct *make_mm(unsigned int nvmas, unsigned int npages, bool fault)
@@ -90,11 +142,11 @@ static void rmap_walk_one(void *arg)
 }
 
 /* A page mapped by @nmaps VMAs: a parent and nmaps-1 children. */
-static double bench_rmap(unsigned int nmaps)
+static struct cell bench_rmap(unsigned int nmaps)
 {
 	struct mm_struct *mm[8];
 	struct page *page;
-	double ns;
+	struct cell ns;
 
 	mm[0] = make_mm(1, 1, true);
 	for (unsigned int i = 1; i < nmaps; i++)
@@ -151,14 +203,12 @@ static void *lookup_reader(void *p)
 				sink += vma != NULL;
 				up_read(&c->mm->mmap_sem);
 			} else {
-				rcu_read_lock();
-				vma = find_vma_rcu(c->mm, addr);
-				if (vma && get_vma(vma)) {
-					rcu_read_unlock();
+				unsigned int seq;
+
+				vma = spf_get_vma(c->mm, addr, &seq);
+				if (vma) {
 					sink++;
 					put_vma(vma);
-				} else {
-					rcu_read_unlock();
 				}
 			}
 		}
@@ -195,9 +245,21 @@ static void *lookup_writer(void *p)
 	return NULL;
 }
 
-static double bench_lookup(struct mm_struct *mm, enum lookup_kind kind, int readers, bool writer)
+struct lookup_conf {
+	struct mm_struct *mm;
+	enum lookup_kind kind;
+	int readers;
+	bool writer;
+};
+
+/* One run: the readers (and the writer) for @secs; ns per lookup per reader. */
+static double lookup_run(void *p)
 {
-	struct lookup_cell c = { .mm = mm, .kind = kind, .readers = readers, .writer = writer };
+	const struct lookup_conf *conf = p;
+	struct lookup_cell c = { .mm = conf->mm, .kind = conf->kind,
+				 .readers = conf->readers, .writer = conf->writer };
+	int readers = conf->readers;
+	bool writer = conf->writer;
 	struct lookup_arg args[3];
 	pthread_t tid[3];
 	int n = readers + writer;
@@ -227,11 +289,19 @@ static double bench_lookup(struct mm_struct *mm, enum lookup_kind kind, int read
 	return ns / readers;	/* per lookup, per reader thread */
 }
 
+static struct cell bench_lookup(struct mm_struct *mm, enum lookup_kind kind, int readers,
+				bool writer)
+{
+	struct lookup_conf conf = { .mm = mm, .kind = kind, .readers = readers, .writer = writer };
+
+	return repeat(lookup_run, &conf);
+}
+
 int main(int argc, char **argv)
 {
 	struct mt_region *R = mt_region_create(false);
 	struct mm_struct *mm;
-	double base;
+	struct cell base;
 
 	if (argc > 1)
 		secs = atof(argv[1]);
@@ -242,20 +312,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("%-62s %10s %8s\n", "operation", "ns/op", "vs base");
+	printf("%-58s %10s %9s %9s %8s\n", "operation (median of 5 runs)", "ns/op", "min",
+	       "max", "vs base");
 	mm = make_mm(4, VMA_PAGES, true);
-	printf("%-62s %10.0f %8s\n", "fork+exit, parent->child->grandchild, 4 VMAs x 8 pages",
-	       measure(fork_exit_tree, mm), "-");
+	print_cell("fork+exit, parent->child->grandchild, 4 VMAs x 8 pages",
+		   measure(fork_exit_tree, mm), NULL);
 	mmput(mm);
 
 	base = bench_rmap(1);
-	printf("%-62s %10.1f %8s\n", "rmap walk (page_referenced), 1 VMA (base)", base, "1.00");
+	print_cell("rmap walk (page_referenced), 1 VMA (base)", base, &base);
 	for (unsigned int n = 4; n <= 8; n += 4) {
 		char what[64];
-		double ns = bench_rmap(n);
 
 		snprintf(what, sizeof(what), "rmap walk (page_referenced), %u VMAs", n);
-		printf("%-62s %10.1f %8.2f\n", what, ns, ns / base);
+		print_cell(what, bench_rmap(n), &base);
 	}
 
 	mm = make_mm(NVMAS, VMA_PAGES, false);
@@ -267,13 +337,13 @@ int main(int argc, char **argv)
 		int readers = cfg == 1 ? 2 : 1;
 		bool writer = cfg == 2;
 		char row[80];
-		double sem = bench_lookup(mm, LOOKUP_MMAP_SEM, readers, writer);
-		double spf = bench_lookup(mm, LOOKUP_SPF, readers, writer);
+		struct cell sem = bench_lookup(mm, LOOKUP_MMAP_SEM, readers, writer);
+		struct cell spf = bench_lookup(mm, LOOKUP_SPF, readers, writer);
 
 		snprintf(row, sizeof(row), "lookup, mmap_sem: %s (base)", what[cfg]);
-		printf("%-62s %10.1f %8s\n", row, sem, "1.00");
-		snprintf(row, sizeof(row), "lookup, RCU+get_vma: %s", what[cfg]);
-		printf("%-62s %10.1f %8.2f\n", row, spf, spf / sem);
+		print_cell(row, sem, &sem);
+		snprintf(row, sizeof(row), "lookup, spf_get_vma+put_vma: %s", what[cfg]);
+		print_cell(row, spf, &sem);
 	}
 	mmput(mm);
 

@@ -4,8 +4,10 @@
  * time, on one thread: references after fault, fork, exit, KSM hold and
  * drop, and migration; the two-level free of drop_anon_vma(); the lock of
  * a typesafe anon_vma surviving free and reuse; page_lock_anon_vma()'s
- * recheck catching an anon_vma freed and reused under a walker; the audit
- * finding a reference too many and one too few.
+ * recheck catching an anon_vma freed and reused under a walker, and
+ * telling it from a page only unmapped; a fork failing at each of its
+ * allocations in turn, munmap and exit with no memory; the audit finding
+ * a reference too many and one too few.
  *
  * Then each bug of the catalogue's anon_vma section in a deterministic
  * scenario: the test plays "the other thread" at the race window the bug
@@ -327,15 +329,132 @@ static void walker_cleanup(struct page *page)
 static void test_recheck(void)
 {
 	struct page *page = walker_setup();
-	uint64_t caught = cnt(MT_RECHECK_CAUGHT);
+	uint64_t caught = cnt(MT_RECHECK_CAUGHT), reused = cnt(MT_RECHECK_REUSED);
 
 	at_window("anon-lookup-to-lock", unmap_and_reuse);
 	ok(page && page_referenced(page) == -1, "page_lock_anon_vma: a walker whose anon_vma was freed and reused gets nothing");
 	ok(race_reused, "the anon_vma was reused for another process at once (typesafe cache)");
-	ok(cnt(MT_RECHECK_CAUGHT) == caught + 1 && cnt(MT_STALE_OBJECT) == 0,
-	   "page_lock_anon_vma: the recheck caught the reuse (recheck_caught), stale_object silent");
+	ok(cnt(MT_RECHECK_CAUGHT) == caught + 1 && cnt(MT_RECHECK_REUSED) == reused + 1 &&
+	   cnt(MT_STALE_OBJECT) == 0,
+	   "page_lock_anon_vma: the recheck caught the reuse (recheck_caught, recheck_reused), stale_object silent");
+	walker_cleanup(page);
+
+	/* unmapped and freed, not reused: caught, and told apart from a reuse */
+	page = walker_setup();
+	caught = cnt(MT_RECHECK_CAUGHT);
+	reused = cnt(MT_RECHECK_REUSED);
+	at_window("anon-lookup-to-lock", unmap_only);
+	ok(page && page_referenced(page) == -1 && !obj_is_live(race_av) &&
+	   obj_gen(race_av) == race_gen,
+	   "page_lock_anon_vma: a walker whose anon_vma was freed, not reused, gets nothing");
+	ok(cnt(MT_RECHECK_CAUGHT) == caught + 1 && cnt(MT_RECHECK_REUSED) == reused,
+	   "page_lock_anon_vma: the recheck caught an unmapped page (recheck_caught), not a reuse (recheck_reused)");
 	walker_cleanup(page);
 	mt_window_hook_set(NULL);
+}
+
+/*
+ * Every allocation of a fork, failed in turn (failslab's fail-nth): the
+ * mm, the VMA, its page table, anon_vma_clone()'s chains, anon_vma_fork()'s
+ * anon_vma and chain, insert_vm_struct()'s VMA array.  The fork fails
+ * cleanly at each one and leaves the parent's tree as it was.
+ */
+static void test_fork_enomem(void)
+{
+	struct mm_struct *parent, *child, *gchild = NULL, *mms[2];
+	struct vm_area_struct *pv, *cv;
+	struct anon_vma *root;
+	struct page *page;
+	uint64_t injected = cnt(MT_ALLOC_FAILS_INJECTED);
+	unsigned int n, failed = 0, unclean = 0;
+
+	parent = proc_create(2, &pv, &page);
+	root = pv->anon_vma;
+	child = dup_mm(parent, 8);
+	cv = first_vma(child);
+	mms[0] = parent;
+	mms[1] = child;
+	for (n = 1; n < 64 && !gchild; n++) {
+		mt_fail_nth_set(n);
+		gchild = dup_mm(child, 8);
+		mt_fail_nth_set(0);
+		if (gchild)
+			break;
+		failed++;
+		audit(mms, 2);
+		if (anon_vmas_live() != 2 || extref(root) != 1 || chain_length(cv) != 2 ||
+		    page_mapcount(page) != 2 || kmem_cache_live(anon_vma_chain_cachep) != 3 ||
+		    kmem_cache_live(mm_cachep) != 2) {
+			diag("fork failed at its allocation %u: %ld anon_vmas, root count %d, chain %u, mapcount %d",
+			     n, anon_vmas_live(), extref(root), chain_length(cv), page_mapcount(page));
+			unclean++;
+		}
+	}
+	ok(gchild && failed >= 8 && cnt(MT_ALLOC_FAILS_INJECTED) == injected + failed,
+	   "dup_mm: failed at each of its first %u allocations in turn (anon_vma_clone, anon_vma_fork, insert_vm_struct among them), then forked",
+	   failed);
+	ok(!unclean && cnt(MT_LEAKED_REFS) + cnt(MT_MISSING_REFS) == 0 && mt_races_total(R) == 0,
+	   "the ENOMEM paths of a fork leave the parent's tree as it was: counts, chains, mappings (audited)");
+	ok(gchild && anon_vmas_live() == 3 && extref(root) == 2 && chain_length(first_vma(gchild)) == 3,
+	   "the fork that went through: a third anon_vma, pinning the root, three chains");
+	mmput(gchild);
+	mmput(child);
+	mmput(parent);
+	ok(anon_vmas_live() == 0 && kmem_cache_live(anon_vma_chain_cachep) == 0 &&
+	   kmem_cache_live(page_cachep) == 0 && lru_nr_pages() == 0,
+	   "after the ENOMEM forks, every exit frees every anon_vma, chain and page");
+}
+
+/*
+ * No VMA array to be had: munmap shifts the published array in place
+ * (detach_vma()), and exit detaches one VMA at a time (exit_mmap()).
+ */
+static void test_unmap_exit_enomem(void)
+{
+	struct mt_inject_conf all_fail = { .alloc_fail_prob = 1.0 };
+	struct mm_struct *mm = mm_alloc(), *child;
+	struct vma_array *a;
+	unsigned long addr[3];
+	uint64_t injected = cnt(MT_ALLOC_FAILS_INJECTED);
+	bool found_right;
+
+	down_write(&mm->mmap_sem);
+	for (int i = 0; i < 3; i++) {
+		addr[i] = do_mmap_anon(mm, 2);
+		handle_mm_fault(find_vma(mm, addr[i]), addr[i]);
+	}
+	up_write(&mm->mmap_sem);
+	child = dup_mm(mm, 8);
+
+	a = mm->mmap;
+	mt_fail_nth_set(1);
+	down_write(&mm->mmap_sem);
+	do_munmap(mm, addr[1]);
+	up_write(&mm->mmap_sem);
+	mt_fail_nth_set(0);
+	rcu_read_lock();
+	found_right = !find_vma_rcu(mm, addr[1]) && find_vma_rcu(mm, addr[0]) &&
+		      find_vma_rcu(mm, addr[2]);
+	rcu_read_unlock();
+	ok(cnt(MT_ALLOC_FAILS_INJECTED) == injected + 1 && mm->mmap == a && a->nr == 2 &&
+	   mm->map_count == 2 && found_right,
+	   "detach_vma, no new array: the published array is shifted in place, the VMA gone from RCU lookups");
+	ok(anon_vmas_live() == 6 && mt_races_total(R) == 0,
+	   "munmap with no memory: the VMA's anon_vma lives on for the child (%ld anon_vmas)",
+	   anon_vmas_live());
+
+	mt_inject_configure(&all_fail);
+	mmput(child);
+	mmput(mm);
+	mt_inject_reset();
+	rcu_barrier();
+	ok(cnt(MT_ALLOC_FAILS_INJECTED) > injected + 3,
+	   "exit_mmap, no memory at all: no new array for the exit nor for any detach (%llu failures)",
+	   (unsigned long long)(cnt(MT_ALLOC_FAILS_INJECTED) - injected));
+	ok(anon_vmas_live() == 0 && kmem_cache_live(page_cachep) == 0 &&
+	   kmem_cache_live(vm_area_cachep) == 0 && kmem_cache_live(mm_cachep) == 0 &&
+	   mt_races_total(R) == 0,
+	   "exit_mmap's fallback, one VMA at a time in place: every VMA, anon_vma and page freed, no race");
 }
 
 /* Return: the leaks it provoked on purpose (one leaked_refs, one missing_refs). */
@@ -422,6 +541,9 @@ static void bug_root_unpinned(void)
 			   "anon-vma-root-unpinned: the root was freed under its child; rmap_walk_ksm takes its lock: use_after_free");
 		ksm_slot_release(slot);
 		world_fini();
+		if (buggy)
+			ok(cnt(MT_REFCOUNT_UNDERFLOW) == 0,
+			   "anon-vma-root-unpinned: no pin taken, none dropped (KSM's drop frees one level): no refcount_underflow");
 	}
 }
 
@@ -515,6 +637,23 @@ static void bug_ksm_unlocked_drop(void)
 			ok(cnt(MT_DOUBLE_FREE) == 1,
 			   "ksm-unlocked-drop: the unlink and the unlocked drop both free: double_free");
 	}
+
+	/* nobody in the way: the unlocked drop frees the child and its root */
+	{
+		struct anon_vma *root;
+
+		world_init(1u << MT_BUG_KSM_UNLOCKED_DROP);
+		slot = ksm_enter();
+		ksm_outlives_tree(slot, &root);
+		ksm_scan_drop();
+		ok(anon_vmas_live() == 0 && !obj_is_live(root),
+		   "ksm-unlocked-drop, nothing racing: KSM's drop frees the child, whose pin was the root's last");
+		audit(NULL, 0);
+		ksm_slot_release(slot);
+		leaked = world_fini();
+		ok(leaked == 0 && mt_races_total(R) == 0 && mt_leaks_total(R) == 0,
+		   "ksm-unlocked-drop, nothing racing: no leak, no race (only the race is broken)");
+	}
 }
 
 int main(void)
@@ -531,6 +670,8 @@ int main(void)
 	test_fault_fork_exit_ksm();
 	test_migration();
 	test_recheck();
+	test_fork_enomem();
+	test_unmap_exit_enomem();
 	provoked = test_audit_detects();
 	ok(world_fini() == 0 && mt_races_total(R) == 0 && mt_leaks_total(R) == provoked,
 	   "the correct protocol: no race, no leak but the %llu provoked, nothing left at destroy",

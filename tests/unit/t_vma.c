@@ -3,9 +3,12 @@
  * t_vma - seed 003: the VMA reference counter.  Single-threaded, the
  * other thread's munmap is played at the speculative path's race windows
  * (the window hook), so each VMA bug shows deterministically and the
- * correct protocol is seen to fall back cleanly.  Then each bug in a
- * short seeded stress of the vma_spf workload, and the correct protocol
- * silent under each RCU flavor.
+ * correct protocol is seen to fall back cleanly, also when the munmap has
+ * no memory for a new VMA array and shifts the published one in place;
+ * exit_mmap() with no memory at all.  Then each bug in a short seeded
+ * stress of the vma_spf workload, and the correct protocol silent under
+ * each RCU flavor and with allocation failures injected from init on,
+ * every role doing its work.
  */
 #include <string.h>
 
@@ -27,6 +30,7 @@ static unsigned long victim;		/* start of the VMA the hook unmaps */
 static const char *hook_window;
 static int hook_fired;
 static bool hook_sync;			/* wait for a grace period after it */
+static bool hook_nomem;			/* no memory for a new VMA array */
 
 static uint64_t cnt(enum mt_counter c)
 {
@@ -40,7 +44,10 @@ static void hook(const char *window)
 		return;
 	hook_fired = 1;
 	down_write(&mm->mmap_sem);
+	if (hook_nomem)
+		mt_fail_nth_set(1);	/* detach_vma()'s new array */
 	do_munmap(mm, victim);
+	mt_fail_nth_set(0);
 	up_write(&mm->mmap_sem);
 	if (hook_sync)
 		rcu_barrier();	/* a grace period, and the frees it allowed (not in a read side) */
@@ -63,6 +70,36 @@ static unsigned long map_one(bool file, bool policy)
 	insert_vm_struct(mm, vma);
 	up_write(&mm->mmap_sem);
 	return vma->vm_start;
+}
+
+/*
+ * exit_mmap() with no memory at all: no empty array for the exit, none for
+ * any detach: the VMAs go one at a time, each array shifted in place, and
+ * every VMA, file and policy is still freed.
+ */
+static void test_exit_nomem(void)
+{
+	struct mt_inject_conf all_fail = { .alloc_fail_prob = 1.0 };
+	struct mm_struct *saved = mm;
+	long vmas, files, pols;
+
+	mt_region_reset(R);
+	mm = mm_alloc();
+	vmas = kmem_cache_live(vm_area_cachep);
+	files = kmem_cache_live(filp_cachep);
+	pols = kmem_cache_live(policy_cache);
+	for (int i = 0; i < 3; i++)
+		map_one(true, true);
+	mt_inject_configure(&all_fail);
+	mmput(mm);
+	mt_inject_reset();
+	rcu_barrier();
+	mm = saved;
+	ok(cnt(MT_ALLOC_FAILS_INJECTED) >= 4 && kmem_cache_live(vm_area_cachep) == vmas &&
+	   kmem_cache_live(filp_cachep) == files && kmem_cache_live(policy_cache) == pols &&
+	   mt_races_total(R) == 0,
+	   "exit_mmap with no memory: one VMA at a time, in place; VMAs, files and policies freed (%llu failures)",
+	   (unsigned long long)cnt(MT_ALLOC_FAILS_INJECTED));
 }
 
 static int faults_done;
@@ -117,6 +154,45 @@ static struct mt_job stress_job(int bug, enum mt_rcu_flavor f, uint64_t seed)
 	return job;
 }
 
+static bool every_role_ran(void)
+{
+	bool all = true;
+
+	for (unsigned int i = 0; i < wl_nroles(&wl_vma_spf); i++)
+		if (!mt_ops_read(R, i)) {
+			diag("role %s never ran", wl_vma_spf.roles[i]);
+			all = false;
+		}
+	return all;
+}
+
+/*
+ * A role counts only when its path ran: with munmap alone in the mix, the
+ * munmaps that find a VMA are exactly the VMAs init mapped; the rest,
+ * drawn over and over in empty mms, are not operations.
+ */
+static void test_roles_count_work(uint64_t seed)
+{
+	struct mt_job job = stress_job(-1, MT_RCU_MEMB, seed);
+	const unsigned int mapped = 2 * (6 / 2 + 1);	/* init maps vmas/2+1 in each mm */
+	unsigned int munmap_op = 0;
+	char err[128];
+
+	while (strcmp(wl_vma_spf.roles[munmap_op], "munmap"))
+		munmap_op++;
+	job.runtime_ns = 300000000ull;
+	job.inject.delay_prob = 0;
+	snprintf(job.mix_spec, sizeof(job.mix_spec), "munmap:1");
+	ok(wl_opt_set(wl_opt_lookup(&wl_vma_spf, "mms"), job.wl_opts, "2", err, sizeof(err)) == 0 &&
+	   wl_opt_set(wl_opt_lookup(&wl_vma_spf, "vmas"), job.wl_opts, "6", err, sizeof(err)) == 0 &&
+	   wl_mix_parse(&wl_vma_spf, job.mix_spec, &job.mix, err, sizeof(err)) == 0 &&
+	   mt_job_execute(&job, R) == 0 && R->phase == MT_PHASE_DONE,
+	   "mms=2 vmas=6 mix=%s: the job ran to its end", job.mix_spec);
+	ok(mt_ops_read(R, munmap_op) == mapped && mt_races_total(R) == 0 && mt_leaks_total(R) == 0,
+	   "an munmap with no VMA to unmap is not counted: %llu munmaps, %u VMAs mapped",
+	   (unsigned long long)mt_ops_read(R, munmap_op), mapped);
+}
+
 int main(void)
 {
 	uint64_t seed;
@@ -146,6 +222,17 @@ int main(void)
 	done = scenario(MT_BUG_VMA_GET_PLAIN_INC, "spf-lookup-to-get", false, false, true);
 	ok(cnt(MT_REFCOUNT_INC_ON_ZERO) == 1,
 	   "vma-get-plain-inc: a plain increment on the dead VMA: refcount_inc_on_zero");
+
+	/* the same, with no memory for a new array: detach_vma() shifts in place */
+	hook_nomem = true;
+	{
+		uint64_t injected = cnt(MT_ALLOC_FAILS_INJECTED);
+
+		done = scenario(-1, "spf-lookup-to-get", false, false, true);
+		ok(!done && mt_races_total(R) == 0 && cnt(MT_ALLOC_FAILS_INJECTED) == injected + 1,
+		   "correct: VMA detached in place (ENOMEM) between lookup and get_vma: falls back, no race");
+	}
+	hook_nomem = false;
 
 	/* munmap after the reference was taken and checked */
 	done = scenario(-1, "spf-get-to-use", true, true, true);
@@ -186,6 +273,7 @@ int main(void)
 		ok(mt_races_total(R) == 0, "no race counted");
 	}
 
+	test_exit_nomem();
 	mmput(mm);
 	rcu_barrier();
 	mempolicy_fini();
@@ -212,11 +300,41 @@ int main(void)
 
 		mt_job_execute(&job, R);
 		ok(R->phase == MT_PHASE_DONE && mt_races_total(R) == 0 && mt_leaks_total(R) == 0 &&
-		   cnt(MT_OVERLAPS) > 0 && mt_ops_read(R, 0) > 0,
-		   "correct protocol under vma_spf stress, rcu=%s: no race, no leak (%llu ops, %llu overlaps)",
+		   cnt(MT_OVERLAPS) > 0 && every_role_ran(),
+		   "correct protocol under vma_spf stress, rcu=%s: no race, no leak, every role ran (%llu ops, %llu overlaps)",
 		   mt_rcu_flavor_name(f), (unsigned long long)mt_ops_total(R),
 		   (unsigned long long)cnt(MT_OVERLAPS));
 	}
+	/*
+	 * Allocation failures injected from init on (the engine turns them on
+	 * before init): init still builds its world, even when three in ten
+	 * allocations fail, and the ENOMEM paths stay clean.
+	 */
+	{
+		struct mt_job job = stress_job(-1, MT_RCU_MEMB, seed);
+
+		job.runtime_ns = 300000000ull;
+		job.inject.alloc_fail_prob = 0.3;
+		mt_job_execute(&job, R);
+		ok(R->phase == MT_PHASE_DONE && mt_races_total(R) == 0 && mt_leaks_total(R) == 0,
+		   "alloc_fail=0.3: init builds its mms anyway, the job runs clean (%llu ops)%s%s",
+		   (unsigned long long)mt_ops_total(R), R->error[0] ? ": " : "", R->error);
+	}
+	for (int k = 0; k < 2; k++) {
+		struct mt_job job = stress_job(-1, MT_RCU_MEMB, seed);
+		const char *what = k ? "fail_nth=5" : "alloc_fail=0.02";
+
+		if (k)
+			job.inject.fail_nth = 5;
+		else
+			job.inject.alloc_fail_prob = 0.02;
+		mt_job_execute(&job, R);
+		ok(R->phase == MT_PHASE_DONE && mt_races_total(R) == 0 && mt_leaks_total(R) == 0 &&
+		   every_role_ran() && (k || cnt(MT_ALLOC_FAILS_INJECTED) > 0),
+		   "correct protocol under vma_spf stress, %s: no race, no leak, every role ran (%llu allocations failed)",
+		   what, (unsigned long long)cnt(MT_ALLOC_FAILS_INJECTED));
+	}
+	test_roles_count_work(seed);
 	tap_done();
 	mt_region_destroy(R);
 	return tap_exit();

@@ -27,8 +27,9 @@
  * reference (every tree node owning it was deleted by a replace while it
  * used it) counts one; see mpol_note_last_ref().
  *
- * Lock ordering (beyond the model's): world->seg_lock is taken alone by
- * workers; the audit takes sp->lock under it.
+ * Lock ordering (beyond the model's): world->seg_lock is a leaf, taken
+ * alone by workers and by the audit (which takes each tree's sp->lock
+ * later, in mpol_audit_end(), without it).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -163,7 +164,12 @@ static struct task_struct *own_task(const struct mpw_world *w, unsigned int idx)
 	return w->task[idx + mt_random_below(n) * w->nthreads];
 }
 
-enum vma_kind { VK_ANY, VK_ANON, VK_SHMEM, VK_HUGE, VK_SMALL };
+/*
+ * VK_TMPFS: a mapping of a tmpfs segment, whose policies live in its
+ * shared tree; a SHM_HUGETLB mapping is VK_HUGE (its policy is its
+ * vm_policy) and VK_SHMEM, not VK_TMPFS.
+ */
+enum vma_kind { VK_ANY, VK_ANON, VK_SHMEM, VK_TMPFS, VK_HUGE, VK_SMALL };
 
 static bool vma_is(const struct vm_area_struct *vma, enum vma_kind k)
 {
@@ -172,6 +178,8 @@ static bool vma_is(const struct vm_area_struct *vma, enum vma_kind k)
 		return !shmem_vma_info(vma) && !(vma->vm_flags & VM_HUGETLB);
 	case VK_SHMEM:
 		return shmem_vma_info(vma) != NULL;
+	case VK_TMPFS:
+		return shmem_vma_info(vma) && !(vma->vm_flags & VM_HUGETLB);
 	case VK_HUGE:
 		return vma->vm_flags & VM_HUGETLB;
 	case VK_SMALL:
@@ -225,17 +233,23 @@ static void stash_page(struct mpw_thread *ts, struct page *page)
 	ts->stash[(ts->head + ts->nr++) % ts->cap] = page;
 }
 
-/* A new segment with a random initial policy and a few sub-ranges. */
+/*
+ * A new segment: every other one SHM_HUGETLB (no shared policies: its
+ * mappings' vm_policy serves), the others tmpfs with a random mpol= and
+ * a few sub-ranges.
+ */
 static struct shmem_inode_info *new_segment(struct mpw_world *w)
 {
 	unsigned int n = __atomic_fetch_add(&w->created, 1, __ATOMIC_RELAXED);
-	struct mempolicy *pol = random_mpol(w, 0);
+	bool huge = n % 2 == 1;
 	struct shmem_inode_info *info;
+	struct mempolicy *pol;
+	nodemask_t nodes;
+	unsigned short mode = random_policy(w, &nodes, 0);
 
-	info = shmem_create(w->opt.seg_pages, pol, n % 2 == 1);
-	mpol_put(pol);		/* the tree holds its own */
-	if (!info)
-		return NULL;
+	info = shmem_create(w->opt.seg_pages, huge ? MPOL_DEFAULT : mode, &nodes, huge);
+	if (!info || huge)
+		return info;
 	for (int k = 0; k < 2 && w->opt.seg_pages > 2; k++) {
 		unsigned long a = mt_random_below(w->opt.seg_pages - 1);
 		unsigned long len = 1 + mt_random_below((uint32_t)(w->opt.seg_pages - a - 1));
@@ -348,7 +362,7 @@ static void mpw_swapin(struct mpw_world *w, struct mpw_thread *ts, struct task_s
 	struct page *page;
 
 	down_read(&mm->mmap_sem);
-	vma = pick_vma(mm, VK_SHMEM, NULL);
+	vma = pick_vma(mm, VK_TMPFS, NULL);	/* hugetlbfs does not swap */
 	if (!vma) {
 		up_read(&mm->mmap_sem);
 		return;
@@ -359,6 +373,7 @@ static void mpw_swapin(struct mpw_world *w, struct mpw_thread *ts, struct task_s
 	stash_page(ts, page);
 }
 
+/* A hugetlb fault: an anonymous huge VMA or a SHM_HUGETLB mapping. */
 static void mpw_hugetlb(struct mpw_world *w, struct task_struct *me)
 {
 	struct mm_struct *mm = me->mm;
@@ -382,6 +397,7 @@ static void mpw_set_mempolicy(struct mpw_world *w)
 	do_set_mempolicy(mode, &nodes);
 }
 
+/* mbind() of a whole anonymous or hugetlb VMA: its vm_policy. */
 static void mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
 {
 	struct vm_area_struct *vma;
@@ -400,6 +416,7 @@ static void mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
 		do_mbind(start, len, mode, &nodes);
 }
 
+/* mbind() of a range of a tmpfs mapping (now and then the whole VMA). */
 static void mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
 {
 	struct vm_area_struct *vma;
@@ -408,8 +425,11 @@ static void mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
 	unsigned short mode = random_policy(w, &nodes, 16);
 
 	down_read(&me->mm->mmap_sem);
-	vma = pick_vma(me->mm, VK_SHMEM, NULL);
-	if (vma) {
+	vma = pick_vma(me->mm, VK_TMPFS, NULL);
+	if (vma && !mt_random_below(4)) {
+		start = vma->vm_start;
+		len = vma->vm_end - vma->vm_start;
+	} else if (vma) {
 		uint32_t np = (uint32_t)vma_npages(vma);
 		uint32_t a = mt_random_below(np);
 

@@ -48,7 +48,7 @@
 	  "shmem_swapin() passes the shared policy to a multi-page readahead without mpol_cond_copy()", \
 	  MT_REFCOUNT_UNDERFLOW, MT_USE_AFTER_FREE)				\
 	X(MPOL_SET_NO_MMAP_SEM, "mpol-set-no-mmap-sem", "mempolicy",		\
-	  "001_37705b9bdf8018ef.txt", ANY, NULL,				\
+	  "001_37705b9bdf8018ef.txt", ALL, NULL,				\
 	  "do_set_mempolicy() replaces and frees the task policy without mmap_sem for write", \
 	  MT_LOCK_RULE, MT_USE_AFTER_FREE)					\
 	X(MPOL_SHARED_LOOKUP_NO_REF, "mpol-shared-lookup-no-ref", "mempolicy",	\

@@ -131,7 +131,6 @@ int main(int argc, char **argv)
 	struct vm_area_struct *v[3];
 	static const char *const kind[3] = { "task policy", "VMA policy", "shared policy" };
 	struct shmem_inode_info *seg;
-	struct mempolicy *sp;
 	struct mm_struct *mm;
 	unsigned long addr;
 	int err;
@@ -148,9 +147,7 @@ int main(int argc, char **argv)
 	mpol_set_current(T);
 	v[0] = add_vma(mm, NULL);				/* falls back to T's */
 	v[1] = add_vma(mm, mpol_new(MPOL_BIND, &nodes, &err));
-	sp = mpol_new(MPOL_BIND, &nodes, &err);
-	seg = shmem_create(64, sp, false);
-	mpol_put(sp);
+	seg = shmem_create(64, MPOL_BIND, &nodes, false);
 	addr = shmem_map(mm, seg, false);			/* private: COW faults */
 	down_read(&mm->mmap_sem);
 	v[2] = find_vma(mm, addr);

@@ -503,6 +503,42 @@ static void lookup_race(bool bug, uint64_t seed)
 			diag("  %s: %s", R->events[i].where, R->events[i].what);
 }
 
+/* The ops counted for the role @name of the mempolicy workload. */
+static uint64_t role_ops(const char *name)
+{
+	for (unsigned int r = 0; r < wl_nroles(&wl_mempolicy); r++)
+		if (!strcmp(wl_mempolicy.roles[r], name))
+			return mt_ops_read(R, r);
+	tap_bail("no such role");
+}
+
+/*
+ * A role counts an op only when its path ran: with no page to migrate
+ * (stash=0) and no segment mapped (shm_maps=0, no shm_churn), migrate and
+ * swapin never run, and a clean job says so (INCONCLUSIVE).
+ */
+static void roles_that_cannot_run(uint64_t seed)
+{
+	static const char *const opts[][2] = { { "stash", "0" }, { "shm_maps", "0" } };
+	struct mt_job job;
+	char err[128];
+	int rc;
+
+	job_setup(&job, seed, 0.3);
+	job.threads = 1;
+	for (unsigned int i = 0; i < ARRAY_SIZE(opts); i++)
+		if (wl_opt_set(wl_opt_lookup(&wl_mempolicy, opts[i][0]), job.wl_opts, opts[i][1],
+			       err, sizeof(err)))
+			tap_bail(err);
+	if (wl_mix_parse(&wl_mempolicy, "migrate:1,swapin:1,numa_maps:1", &job.mix, err, sizeof(err)))
+		tap_bail(err);
+	rc = mt_job_execute(&job, R);
+	ok(rc == 0 && role_ops("migrate") == 0 && role_ops("swapin") == 0 && role_ops("numa_maps") > 0,
+	   "roles count only what ran: migrate %llu and swapin %llu ops with nothing to move or "
+	   "swap in, numa_maps %llu", (unsigned long long)role_ops("migrate"),
+	   (unsigned long long)role_ops("swapin"), (unsigned long long)role_ops("numa_maps"));
+}
+
 static void stress_clean(enum mt_rcu_flavor fl, mt_bugset_t bugs, uint64_t seed, const char *what)
 {
 	struct mt_job job;
@@ -550,6 +586,7 @@ int main(void)
 	for (unsigned int i = 0; i < ARRAY_SIZE(detect); i++)
 		stress_detect(detect[i], seed + i);
 	stress_set_no_mmap_sem(seed + 50);
+	roles_that_cannot_run(seed + 60);
 	stress_clean(MT_RCU_MEMB, 1u << MT_BUG_MPOL_UNCONDITIONAL_REFS, seed,
 		     "mpol-unconditional-refs (performance entry)");
 	for (int fl = 0; fl < MT_RCU_NFLAVORS; fl++)

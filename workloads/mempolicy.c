@@ -9,6 +9,10 @@
  * (MAP_SHARED or MAP_PRIVATE) into several tasks, so that one shared
  * policy is looked up by tasks with distinct mmap_sems.
  *
+ * Anonymous VMAs are real ones of the anon_vma model (a page table and
+ * anon_vmas): their faults go through handle_mm_fault(), whose
+ * do_anonymous_page() allocates with alloc_page_vma().
+ *
  * Who does what, as in the kernel.  Task i is run by worker i % threads
  * (its owner): only the owner acts as the task ("current"), so only the
  * task itself changes its policy (rule 2) and moves its il_next.  The
@@ -27,8 +31,13 @@
  * reference (every tree node owning it was deleted by a replace while it
  * used it) counts one; see mpol_note_last_ref().
  *
- * Lock ordering (beyond the model's): world->seg_lock is taken alone by
- * workers; the audit takes sp->lock under it.
+ * Lock ordering (beyond the model's): world->seg_lock is a leaf, taken
+ * alone by workers and by the audit (which takes each tree's sp->lock
+ * later, in mpol_audit_end(), without it).
+ *
+ * Each role function returns whether its path ran (a fault that found no
+ * VMA, or a migration with nothing to move, did not), so that the
+ * coverage minimums of a clean job count only real runs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +45,8 @@
 
 #include "core/prng.h"
 #include "core/rcu.h"
+#include "lib/mm/anon_vma.h"
+#include "lib/mm/memory.h"
 #include "lib/mm/mempolicy.h"
 #include "lib/mm/mm.h"
 #include "lib/mm/shmem.h"
@@ -67,7 +78,7 @@ static const struct wl_opt mpol_opts_table[] = {
 	       "segment mappings per task at most (shm_churn)"),
 	WL_OPT(struct mpol_opts, seg_pages, WL_OPT_UINT, 1, 4096, "64",
 	       "pages per segment: the range shared policies split"),
-	WL_OPT(struct mpol_opts, vma_pages, WL_OPT_UINT, 1, 4096, "64",
+	WL_OPT(struct mpol_opts, vma_pages, WL_OPT_UINT, 1, MT_PGTABLE_MAX, "64",
 	       "pages per anonymous VMA"),
 	WL_OPT(struct mpol_opts, nodes, WL_OPT_UINT, 1, MAX_NUMNODES, "4",
 	       "logical NUMA nodes the policies name"),
@@ -124,11 +135,6 @@ static unsigned long vma_npages(const struct vm_area_struct *vma)
 	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
 }
 
-static unsigned long linear_page_index(const struct vm_area_struct *vma, unsigned long addr)
-{
-	return ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
-}
-
 /* A random mode and a non-empty node set; MPOL_DEFAULT 1 time in @dflt_in. */
 static unsigned short random_policy(const struct mpw_world *w, nodemask_t *nodes,
 				    unsigned int dflt_in)
@@ -163,7 +169,12 @@ static struct task_struct *own_task(const struct mpw_world *w, unsigned int idx)
 	return w->task[idx + mt_random_below(n) * w->nthreads];
 }
 
-enum vma_kind { VK_ANY, VK_ANON, VK_SHMEM, VK_HUGE, VK_SMALL };
+/*
+ * VK_TMPFS: a mapping of a tmpfs segment, whose policies live in its
+ * shared tree; a SHM_HUGETLB mapping is VK_HUGE (its policy is its
+ * vm_policy) and VK_SHMEM, not VK_TMPFS.
+ */
+enum vma_kind { VK_ANY, VK_ANON, VK_SHMEM, VK_TMPFS, VK_HUGE, VK_SMALL };
 
 static bool vma_is(const struct vm_area_struct *vma, enum vma_kind k)
 {
@@ -172,6 +183,8 @@ static bool vma_is(const struct vm_area_struct *vma, enum vma_kind k)
 		return !shmem_vma_info(vma) && !(vma->vm_flags & VM_HUGETLB);
 	case VK_SHMEM:
 		return shmem_vma_info(vma) != NULL;
+	case VK_TMPFS:
+		return shmem_vma_info(vma) && !(vma->vm_flags & VM_HUGETLB);
 	case VK_HUGE:
 		return vma->vm_flags & VM_HUGETLB;
 	case VK_SMALL:
@@ -225,17 +238,23 @@ static void stash_page(struct mpw_thread *ts, struct page *page)
 	ts->stash[(ts->head + ts->nr++) % ts->cap] = page;
 }
 
-/* A new segment with a random initial policy and a few sub-ranges. */
+/*
+ * A new segment: every other one SHM_HUGETLB (no shared policies: its
+ * mappings' vm_policy serves), the others tmpfs with a random mpol= and
+ * a few sub-ranges.
+ */
 static struct shmem_inode_info *new_segment(struct mpw_world *w)
 {
 	unsigned int n = __atomic_fetch_add(&w->created, 1, __ATOMIC_RELAXED);
-	struct mempolicy *pol = random_mpol(w, 0);
+	bool huge = n % 2 == 1;
 	struct shmem_inode_info *info;
+	struct mempolicy *pol;
+	nodemask_t nodes;
+	unsigned short mode = random_policy(w, &nodes, 0);
 
-	info = shmem_create(w->opt.seg_pages, pol, n % 2 == 1);
-	mpol_put(pol);		/* the tree holds its own */
-	if (!info)
-		return NULL;
+	info = shmem_create(w->opt.seg_pages, huge ? MPOL_DEFAULT : mode, &nodes, huge);
+	if (!info || huge)
+		return info;
 	for (int k = 0; k < 2 && w->opt.seg_pages > 2; k++) {
 		unsigned long a = mt_random_below(w->opt.seg_pages - 1);
 		unsigned long len = 1 + mt_random_below((uint32_t)(w->opt.seg_pages - a - 1));
@@ -248,32 +267,53 @@ static struct shmem_inode_info *new_segment(struct mpw_world *w)
 	return info;
 }
 
-/* ---- roles ---- */
+/* ---- roles: each returns whether its path ran ---- */
+
+/*
+ * MADV_DONTNEED of an anonymous VMA, so that its faults allocate again:
+ * zap_vma_pages() (which wants mmap_sem for write in the model).
+ */
+static void zap_anon_vma(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	down_write(&mm->mmap_sem);
+	vma = find_vma(mm, addr);
+	if (vma && vma_is(vma, VK_ANON))
+		zap_vma_pages(vma);
+	up_write(&mm->mmap_sem);
+}
 
 /* A page fault in one of the task's VMAs (or a page-cache allocation). */
-static void mpw_fault(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
+static bool mpw_fault(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
 {
 	struct mm_struct *mm = me->mm;
 	struct vm_area_struct *vma;
 	struct shmem_inode_info *info;
 	struct page *page;
 	unsigned long addr;
+	int ret;
 
 	if (!mt_random_below(8)) {
 		stash_page(ts, alloc_pages_current());
-		return;
+		return true;
 	}
 	down_read(&mm->mmap_sem);
 	vma = pick_vma(mm, VK_SMALL, NULL);
 	if (!vma) {
 		up_read(&mm->mmap_sem);
-		return;
+		return false;
 	}
 	addr = random_addr(vma);
 	info = shmem_vma_info(vma);
-	if (!info)
-		page = alloc_page_vma(vma, addr);	/* do_anonymous_page() */
-	else if (!(vma->vm_flags & VM_SHARED) && mt_random_below(2))
+	if (!info) {
+		ret = handle_mm_fault(vma, addr);	/* do_anonymous_page() */
+		up_read(&mm->mmap_sem);
+		if (ret == 1)	/* mapped already: no allocation ran */
+			zap_anon_vma(mm, addr);
+		return ret == 0;
+	}
+	if (!(vma->vm_flags & VM_SHARED) && mt_random_below(2))
 		page = alloc_page_vma(vma, addr);	/* COW of a private tmpfs mapping */
 	else
 		page = shmem_alloc_page(info, linear_page_index(vma, addr));	/* shmem_getpage() */
@@ -281,47 +321,46 @@ static void mpw_fault(struct mpw_world *w, struct mpw_thread *ts, struct task_st
 		page->index = linear_page_index(vma, addr);
 	up_read(&mm->mmap_sem);
 	stash_page(ts, page);
+	return true;
 }
 
-static void mpw_get_mempolicy(struct mpw_world *w, struct task_struct *me)
+static bool mpw_get_mempolicy(struct mpw_world *w, struct task_struct *me)
 {
 	struct vm_area_struct *vma;
 	unsigned long addr = 0;
 	nodemask_t nodes;
 	int mode;
 
-	if (mt_random_below(2)) {
-		do_get_mempolicy(&mode, &nodes, 0, 0);
-		return;
-	}
+	if (mt_random_below(2))
+		return do_get_mempolicy(&mode, &nodes, 0, 0) == 0;
 	/* an address of ours: only we change our mm's layout */
 	down_read(&me->mm->mmap_sem);
 	vma = pick_vma(me->mm, VK_ANY, NULL);
 	if (vma)
 		addr = random_addr(vma);
 	up_read(&me->mm->mmap_sem);
-	if (addr)
-		do_get_mempolicy(&mode, &nodes, addr, MPOL_F_ADDR);
+	return addr && do_get_mempolicy(&mode, &nodes, addr, MPOL_F_ADDR) == 0;
 }
 
 /* /proc/<pid>/numa_maps of another task. */
-static void mpw_numa_maps(struct mpw_world *w, struct mpw_thread *ts, unsigned int idx)
+static bool mpw_numa_maps(struct mpw_world *w, struct mpw_thread *ts, unsigned int idx)
 {
 	unsigned int i = mt_random_below(w->ntasks);
 
 	if (w->ntasks > 1 && i % w->nthreads == idx)
 		i = (i + 1) % w->ntasks;	/* rather another's: point 3 */
-	show_numa_maps(w->task[i], ts->buf, sizeof(ts->buf));
+	return show_numa_maps(w->task[i], ts->buf, sizeof(ts->buf)) >= 0;
 }
 
 /* Migrate stashed pages into a VMA's policy (mbind MPOL_MF_MOVE's step). */
-static void mpw_migrate(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
+static bool mpw_migrate(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
 {
 	struct mm_struct *mm = me->mm;
 	struct vm_area_struct *vma;
+	bool ran = false;
 
 	if (!ts->nr)
-		return;
+		return false;
 	down_read(&mm->mmap_sem);
 	vma = pick_vma(mm, VK_SMALL, NULL);
 	for (unsigned int k = 0; vma && k < 4 && k < ts->nr; k++) {
@@ -331,6 +370,7 @@ static void mpw_migrate(struct mpw_world *w, struct mpw_thread *ts, struct task_
 		/* the stashed pages stand for the pages mapped in the VMA */
 		page->index = linear_page_index(vma, random_addr(vma));
 		newpage = new_vma_page(page, (unsigned long)vma, NULL);
+		ran = true;
 		if (!newpage)
 			continue;
 		memcpy(newpage->frame, page->frame, PAGE_SIZE);
@@ -339,27 +379,30 @@ static void mpw_migrate(struct mpw_world *w, struct mpw_thread *ts, struct task_
 		put_page(page);
 	}
 	up_read(&mm->mmap_sem);
+	return ran;
 }
 
-static void mpw_swapin(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
+static bool mpw_swapin(struct mpw_world *w, struct mpw_thread *ts, struct task_struct *me)
 {
 	struct mm_struct *mm = me->mm;
 	struct vm_area_struct *vma;
 	struct page *page;
 
 	down_read(&mm->mmap_sem);
-	vma = pick_vma(mm, VK_SHMEM, NULL);
+	vma = pick_vma(mm, VK_TMPFS, NULL);	/* hugetlbfs does not swap */
 	if (!vma) {
 		up_read(&mm->mmap_sem);
-		return;
+		return false;
 	}
 	/* shmem_getpage() found the page in swap */
 	page = shmem_swapin(shmem_vma_info(vma), linear_page_index(vma, random_addr(vma)));
 	up_read(&mm->mmap_sem);
 	stash_page(ts, page);
+	return true;
 }
 
-static void mpw_hugetlb(struct mpw_world *w, struct task_struct *me)
+/* A hugetlb fault: an anonymous huge VMA or a SHM_HUGETLB mapping. */
+static bool mpw_hugetlb(struct mpw_world *w, struct task_struct *me)
 {
 	struct mm_struct *mm = me->mm;
 	struct vm_area_struct *vma;
@@ -372,17 +415,19 @@ static void mpw_hugetlb(struct mpw_world *w, struct task_struct *me)
 	up_read(&mm->mmap_sem);
 	if (page)
 		put_page(page);		/* back to the huge page pool */
+	return vma != NULL;
 }
 
-static void mpw_set_mempolicy(struct mpw_world *w)
+static bool mpw_set_mempolicy(struct mpw_world *w)
 {
 	nodemask_t nodes;
 	unsigned short mode = random_policy(w, &nodes, 8);
 
-	do_set_mempolicy(mode, &nodes);
+	return do_set_mempolicy(mode, &nodes) == 0;
 }
 
-static void mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
+/* mbind() of a whole anonymous or hugetlb VMA: its vm_policy. */
+static bool mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
 {
 	struct vm_area_struct *vma;
 	unsigned long start = 0, len = 0;
@@ -396,11 +441,11 @@ static void mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
 		len = vma->vm_end - vma->vm_start;
 	}
 	up_read(&me->mm->mmap_sem);
-	if (len)
-		do_mbind(start, len, mode, &nodes);
+	return len && do_mbind(start, len, mode, &nodes) != -EFAULT;
 }
 
-static void mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
+/* mbind() of a range of a tmpfs mapping (now and then the whole VMA). */
+static bool mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
 {
 	struct vm_area_struct *vma;
 	unsigned long start = 0, len = 0;
@@ -408,8 +453,11 @@ static void mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
 	unsigned short mode = random_policy(w, &nodes, 16);
 
 	down_read(&me->mm->mmap_sem);
-	vma = pick_vma(me->mm, VK_SHMEM, NULL);
-	if (vma) {
+	vma = pick_vma(me->mm, VK_TMPFS, NULL);
+	if (vma && !mt_random_below(4)) {
+		start = vma->vm_start;
+		len = vma->vm_end - vma->vm_start;
+	} else if (vma) {
 		uint32_t np = (uint32_t)vma_npages(vma);
 		uint32_t a = mt_random_below(np);
 
@@ -417,12 +465,11 @@ static void mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
 		len = (unsigned long)(1 + mt_random_below(np - a)) << PAGE_SHIFT;
 	}
 	up_read(&me->mm->mmap_sem);
-	if (len)
-		do_mbind(start, len, mode, &nodes);
+	return len && do_mbind(start, len, mode, &nodes) != -EFAULT;
 }
 
 /* shmat()/shmdt() on our task, and now and then IPC_RMID + shmget(). */
-static void mpw_shm_churn(struct mpw_world *w, struct task_struct *me)
+static bool mpw_shm_churn(struct mpw_world *w, struct task_struct *me)
 {
 	struct mm_struct *mm = me->mm;
 	struct vm_area_struct *vma;
@@ -452,12 +499,42 @@ static void mpw_shm_churn(struct mpw_world *w, struct task_struct *me)
 		unsigned int i = mt_random_below(w->nsegs);
 
 		if (!new)
-			return;
+			return true;
 		spin_lock(&w->seg_lock);
 		old = w->seg[i];
 		w->seg[i] = new;
 		spin_unlock(&w->seg_lock);
 		shmem_put(old);		/* lives on while mapped */
+	}
+	return true;
+}
+
+static bool mpw_role(struct mpw_world *w, struct mpw_thread *ts, struct wl_thread *t,
+		     unsigned int role, struct task_struct *me)
+{
+	switch (role) {
+	case MPW_FAULT:
+		return mpw_fault(w, ts, me);
+	case MPW_GET_MEMPOLICY:
+		return mpw_get_mempolicy(w, me);
+	case MPW_NUMA_MAPS:
+		return mpw_numa_maps(w, ts, t->idx);
+	case MPW_MIGRATE:
+		return mpw_migrate(w, ts, me);
+	case MPW_SWAPIN:
+		return mpw_swapin(w, ts, me);
+	case MPW_HUGETLB:
+		return mpw_hugetlb(w, me);
+	case MPW_SET_MEMPOLICY:
+		return mpw_set_mempolicy(w);
+	case MPW_MBIND_VMA:
+		return mpw_mbind_vma(w, me);
+	case MPW_MBIND_SHM:
+		return mpw_mbind_shm(w, me);
+	case MPW_SHM_CHURN:
+		return mpw_shm_churn(w, me);
+	default:
+		return false;
 	}
 }
 
@@ -470,46 +547,13 @@ static void mpw_run(struct wl_thread *t)
 		ts->stash = calloc(w->opt.stash, sizeof(*ts->stash));
 		ts->cap = ts->stash ? w->opt.stash : 0;
 	}
-	while (wl_continue(t)) {
+	while (ts && wl_continue(t)) {
 		unsigned int role = wl_pick_role(t);
 		struct task_struct *me = own_task(w, t->idx);
 
-		if (!ts)
-			break;
 		mpol_set_current(me);
-		switch (role) {
-		case MPW_FAULT:
-			mpw_fault(w, ts, me);
-			break;
-		case MPW_GET_MEMPOLICY:
-			mpw_get_mempolicy(w, me);
-			break;
-		case MPW_NUMA_MAPS:
-			mpw_numa_maps(w, ts, t->idx);
-			break;
-		case MPW_MIGRATE:
-			mpw_migrate(w, ts, me);
-			break;
-		case MPW_SWAPIN:
-			mpw_swapin(w, ts, me);
-			break;
-		case MPW_HUGETLB:
-			mpw_hugetlb(w, me);
-			break;
-		case MPW_SET_MEMPOLICY:
-			mpw_set_mempolicy(w);
-			break;
-		case MPW_MBIND_VMA:
-			mpw_mbind_vma(w, me);
-			break;
-		case MPW_MBIND_SHM:
-			mpw_mbind_shm(w, me);
-			break;
-		case MPW_SHM_CHURN:
-			mpw_shm_churn(w, me);
-			break;
-		}
-		mt_ops_inc(role);
+		if (mpw_role(w, ts, t, role, me))
+			mt_ops_inc(role);	/* counted when the path ran */
 	}
 	mpol_set_current(NULL);
 	if (ts) {
@@ -525,25 +569,37 @@ static void mpw_run(struct wl_thread *t)
 
 /* ---- world ---- */
 
+/*
+ * An anonymous VMA: a small one has a page table (anon_vma_setup()) and
+ * takes faults through handle_mm_fault(); a huge one (VM_HUGETLB) takes
+ * hugetlb faults and has none.
+ */
 static int add_anon_vma(struct mpw_world *w, struct mm_struct *mm, bool huge)
 {
 	struct vm_area_struct *vma = vm_area_alloc(mm);
 	unsigned long npages = huge ? 4 * HPAGE_PAGES : w->opt.vma_pages;
-	int err;
+	unsigned long start;
+	int err = 0;
 
 	if (!vma)
 		return -ENOMEM;
 	if (mt_random_below(3))
 		vma->vm_policy = random_mpol(w, 0);	/* else: the task's */
 	down_write(&mm->mmap_sem);
-	vma->vm_start = get_unmapped_area(mm, npages << PAGE_SHIFT);
-	vma->vm_end = vma->vm_start + (npages << PAGE_SHIFT);
-	vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
-	vma->vm_flags = VM_READ | VM_WRITE | (huge ? VM_HUGETLB : 0);
-	err = insert_vm_struct(mm, vma);
+	start = get_unmapped_area(mm, npages << PAGE_SHIFT);
+	if (huge) {
+		vma->vm_start = start;
+		vma->vm_end = start + (npages << PAGE_SHIFT);
+		vma->vm_pgoff = start >> PAGE_SHIFT;
+		vma->vm_flags = VM_READ | VM_WRITE | VM_HUGETLB;
+	} else {
+		err = anon_vma_setup(vma, start, (unsigned int)npages);
+	}
+	if (!err)
+		err = insert_vm_struct(mm, vma);
 	up_write(&mm->mmap_sem);
 	if (err)
-		vm_area_free_unused(vma);
+		anon_vma_teardown_unused(vma);	/* its page table, if any, and it */
 	return err;
 }
 
@@ -563,6 +619,8 @@ static void world_free(struct mpw_world *w)
 			shmem_put(w->seg[i]);
 	/* __free_vma() puts the VMA policies after a grace period */
 	rcu_barrier();
+	anon_vma_fini();
+	anon_memory_fini();
 	shmem_fini();
 	mempolicy_fini();
 	mm_core_fini();
@@ -592,15 +650,10 @@ static int mpw_init(struct wl_ctx *ctx)
 		free(w);
 		return -ENOMEM;
 	}
-	if (mempolicy_init() || shmem_init()) {
-		mempolicy_fini();
-		mm_core_fini();
-		free(w);
-		return -ENOMEM;
-	}
 	w->task = calloc(w->ntasks, sizeof(*w->task));
 	w->seg = calloc(w->nsegs, sizeof(*w->seg));
-	if (!w->task || !w->seg)
+	if (!w->task || !w->seg || mempolicy_init() || shmem_init() || anon_vma_init() ||
+	    anon_memory_init())
 		goto nomem;
 	for (unsigned int i = 0; i < w->nsegs; i++)
 		if (!(w->seg[i] = new_segment(w)))

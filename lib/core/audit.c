@@ -19,6 +19,7 @@ struct census_entry {
 
 struct mt_census {
 	const struct mt_census_ops *ops;
+	struct kmem_cache *cache;
 	struct census_entry *e;
 	unsigned long nr, cap;
 	bool overflow;
@@ -56,6 +57,7 @@ struct mt_census *mt_census_begin(struct kmem_cache *c, const struct mt_census_o
 	if (!cs)
 		return NULL;
 	cs->ops = ops;
+	cs->cache = c;
 	do {
 		free(cs->e);
 		cs->cap = (unsigned long)kmem_cache_live(c) + 64;
@@ -155,7 +157,12 @@ unsigned long mt_census_end(struct mt_census *cs)
 			continue;
 		}
 		bad++;
-		if (!e->owners)
+		if (!e->owners && ops->orphan_is_leaked_object) {
+			mt_report(MT_LEAKED_OBJECTS, ops->where,
+				  "%s %p%s: count %d, no owner: lost", ops->what, e->obj,
+				  describe(cs, e->obj, d, sizeof(d)), have);
+			kmem_cache_count_leaked(cs->cache, 1);
+		} else if (!e->owners)
 			mt_report(MT_LEAKED_REFS, ops->where, "%s %p%s: count %d, no owner",
 				  ops->what, e->obj, describe(cs, e->obj, d, sizeof(d)), have);
 		else

@@ -11,7 +11,8 @@
  *
  * What it reports (the leak detectors of DESIGN.md):
  *  - leaked_refs: a count above the owners found (a live object with no
- *    owner at all is one: nobody will ever put it);
+ *    owner at all is one: nobody will ever put it; or, for a census whose
+ *    ops say so, leaked_objects{cache}: the object itself is lost);
  *  - missing_refs: a count below the owners found, and an owner pointing
  *    to an object that is not live (its count reached zero early).
  *
@@ -42,6 +43,12 @@ struct mt_census_ops {
 	 * is fine; with it, false means nobody holds it: leaked_refs.
 	 */
 	bool (*in_use)(const void *obj);
+	/*
+	 * A live object with references and no owner at all: true counts it
+	 * in leaked_objects{cache} (nothing can reach it to put it: the
+	 * object is lost, whatever its count); false, in leaked_refs.
+	 */
+	bool orphan_is_leaked_object;
 };
 
 struct mt_census;

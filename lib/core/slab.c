@@ -766,6 +766,19 @@ unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 	return n;
 }
 
+void kmem_cache_count_leaked(struct kmem_cache *c, unsigned long n)
+{
+	if (n && c->slot >= 0 && mt_cur_region)
+		__atomic_fetch_add(&mt_cur_region->caches[c->slot].leaked, n, __ATOMIC_RELAXED);
+}
+
+bool kmem_addr_is_slab(const void *addr)
+{
+	const struct slab_page *pg = pool_page_of(addr);
+
+	return pg && pg->magic == SLAB_PAGE_MAGIC;
+}
+
 int kmem_obj_node(const void *obj)
 {
 	return page_of(obj)->node;

@@ -126,6 +126,21 @@ enum obj_status __obj_check_gen(const void *obj, const struct kmem_cache *c,
 unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 				   void (*fn)(void *obj, void *arg), void *arg);
 
+/**
+ * kmem_cache_count_leaked - an audit found @n live objects of @c that
+ * nobody will ever free: count them in leaked_objects{@c}, as
+ * kmem_cache_destroy() counts what is still live at the end
+ * Context: any.  The caller reports the event (mt_report()) itself.
+ */
+void kmem_cache_count_leaked(struct kmem_cache *c, unsigned long n);
+
+/*
+ * kmem_addr_is_slab - is @addr inside the slab's page pool (memory that
+ * is, or was, an object of some cache)?  False for the stack, the heap
+ * and static data.  Context: any.
+ */
+bool kmem_addr_is_slab(const void *addr);
+
 /* The object's generation (read without a lock; for handles). */
 uint32_t obj_gen(const void *obj);
 /* Is the object allocated right now?  (For audits and asserts.) */

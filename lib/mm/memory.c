@@ -25,6 +25,7 @@
 #include "core/thread.h"
 #include "lib/mm/anon_vma.h"
 #include "lib/mm/memory.h"
+#include "lib/mm/mempolicy.h"
 #include "lib/mm/rmap.h"
 #include "lib/mm/vmscan.h"
 
@@ -102,7 +103,7 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long address)
 		return 1;
 	if (anon_vma_prepare(vma))
 		return -ENOMEM;
-	page = alloc_pages_node(mt_this_node);
+	page = alloc_page_vma(vma, address);	/* the VMA's (or task's) policy */
 	if (!page)
 		return -ENOMEM;
 

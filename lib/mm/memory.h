@@ -87,8 +87,11 @@ void anon_vma_teardown_unused(struct vm_area_struct *vma);
 
 /**
  * handle_mm_fault - fault in an anonymous page at @address of @vma
- * (do_anonymous_page): anon_vma_prepare(), a new page on the caller's
- * node, page_add_new_anon_rmap() and the pte, under the page table lock
+ * (do_anonymous_page): anon_vma_prepare(), a new page from
+ * alloc_page_vma() (the node the VMA's policy, the faulting task's
+ * (mpol_current) or the system default chooses: the local node when
+ * none is set), page_add_new_anon_rmap() and the pte, under the page
+ * table lock
  * Context: mmap_sem held for read; registered thread.
  * Return: 0 (mapped now), 1 (already mapped), -ENOMEM.
  */

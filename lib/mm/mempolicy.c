@@ -22,12 +22,15 @@
  * policy itself (2.6.24's custom zonelist), so a BIND policy is in use
  * until its allocation is done.
  *
- * Bugs of the catalogue switched here: mpol-numa-maps-leak
- * (show_numa_map), mpol-migrate-leak (new_vma_page),
- * mpol-hugetlb-interleave-put (huge_zonelist), mpol-set-no-mmap-sem
- * (do_set_mempolicy) and mpol-unconditional-refs (get_vma_policy and
- * mpol_lookup_put, the pre-seed "overkill").  mpol-shared-lookup-no-ref
- * is in shared_policy.c, mpol-swapin-multi-put in shmem.c.
+ * The seed's call sites read as in its diff: get_vma_policy(), the use,
+ * mpol_cond_put().  Each bug of the catalogue switched here is a separate
+ * "if (mt_bug(...))" line next to the seed's: mpol-numa-maps-leak
+ * (show_numa_map), mpol-migrate-leak (alloc_page_vma, as new_vma_page()
+ * calls it), mpol-hugetlb-interleave-put (huge_zonelist),
+ * mpol-set-no-mmap-sem (do_set_mempolicy) and mpol-unconditional-refs
+ * (the pre-seed "overkill": get_vma_policy's get, every user's put).
+ * mpol-shared-lookup-no-ref is in shared_policy.c, mpol-swapin-multi-put
+ * in shmem.c.  The detectors are in mempolicy_audit.c.
  *
  * Lock ordering:
  *   mm->mmap_sem
@@ -37,10 +40,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "core/audit.h"
 #include "core/bugs.h"
 #include "core/counters.h"
 #include "core/inject.h"
@@ -107,29 +108,11 @@ struct mempolicy *mpol_new(unsigned short mode, const nodemask_t *nodes, int *er
 
 void __mpol_put(struct mempolicy *pol, const char *where)
 {
-	/* Rule 1: never unref the system default policy. */
-	if (unlikely(pol == &default_policy)) {
-		mt_report(MT_REFCOUNT_UNDERFLOW, where,
-			  "put on default_policy, which is never reference counted");
-		return;
-	}
-	/* A put on a freed policy: reported, and its poison left alone. */
-	if (__obj_check(pol, policy_cache, where) == OBJ_BAD)
+	/* Rule 1, and a put on a freed policy: reported, poison left alone. */
+	if (!mpol_put_check(pol, where))
 		return;
 	if (__refcount_sub_and_test(1, &pol->refcnt, where))
 		kmem_cache_free(policy_cache, pol);
-}
-
-/*
- * The user of a shared policy is about to drop its extra reference and
- * holds the last one: every tree node that owned the policy was deleted
- * (a replace of the range) while the user had it.  That is the race rule
- * 5 is for, seen to happen.
- */
-static inline void mpol_note_last_ref(struct mempolicy *pol)
-{
-	if (refcount_read(&pol->refcnt) == 1)
-		mt_count(MT_OVERLAPS);
 }
 
 struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *frompol)
@@ -137,10 +120,16 @@ struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *fro
 	if (!mpol_needs_cond_ref(frompol))
 		return frompol;
 
-	*tompol = *frompol;
-	tompol->flags &= (unsigned short)~MPOL_F_SHARED;
-	mpol_note_last_ref(frompol);
-	__mpol_put(frompol, "mpol_cond_copy");
+	/*
+	 * The kernel's "*tompol = *frompol".  Field by field: the count is
+	 * not copied (other users change it meanwhile, and nobody puts the
+	 * copy), the rest does not change while the extra ref is held.
+	 */
+	refcount_set(&tompol->refcnt, 1);
+	tompol->mode = frompol->mode;
+	tompol->flags = frompol->flags & (unsigned short)~MPOL_F_SHARED;
+	tompol->v = frompol->v;
+	mpol_cond_put(frompol);
 	return tompol;
 }
 
@@ -154,82 +143,77 @@ static inline bool vma_is_pseudo(const struct vm_area_struct *vma)
 /*
  * mpol-unconditional-refs, the "overkill" of the attempt before the seed:
  * get_vma_policy() took a reference on every policy it found in an owner
- * (a task, a real VMA), and every user put it when finished.  A pseudo-VMA
+ * ("else if (!shared_pol && pol != current->mempolicy) mpol_get(pol)"),
+ * and every user put it when finished ("if (pol != &default_policy &&
+ * pol != current->mempolicy) __mpol_free(pol)").  A shared policy comes
+ * with the lookup's reference and gets no second one; a pseudo-VMA
  * carries a policy its builder already vouches for (a shared policy with
- * its extra ref, or an on-stack copy): no pair on that one, then or now;
- * the task policy a pseudo-VMA without a policy falls back to gets one.
+ * its extra ref, or an on-stack copy that is no slab object): no pair on
+ * that one in the model, which keeps the entry what BUGS.md says it is,
+ * correct and slow.
  */
 static inline bool mpol_uncond_ref(const struct vm_area_struct *vma,
 				   const struct mempolicy *pol)
 {
-	return mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS) && pol != &default_policy &&
+	return pol != &default_policy && !(current && pol == current->mempolicy) &&
 	       !(pol->flags & MPOL_F_SHARED) &&
 	       !(vma_is_pseudo(vma) && pol == vma->vm_policy);
 }
 
+/* mpol-unconditional-refs: the user's put of the pair get_vma_policy() took. */
+#define mpol_uncond_put(vma, pol) do {				\
+	if (mpol_uncond_ref((vma), (pol)))			\
+		__mpol_put((pol), __func__);			\
+} while (0)
+
 /*
- * owner_policy - a policy just loaded from an owner (task->mempolicy,
- * vma->vm_policy) that the caller holds no reference on: the owner's lock
- * keeps it (rules 2-4).  This is the load KASAN would instrument: a
- * policy freed under the reader is reported here, and the reader goes on
- * with the system default rather than with poison.
+ * The locks get_vma_policy() needs: the VMA's mm's mmap_sem (a real
+ * VMA), and the fallback task's, when the task is not current (rule 2)
+ * and its mm is another one (rule 3: numa_maps of another task).
  */
-static struct mempolicy *owner_policy(struct mempolicy *pol, const char *where)
+static void get_vma_policy_assert(struct task_struct *task, struct vm_area_struct *vma)
 {
-	if (!pol)
-		return NULL;
-	race_window("mpol-owner-load-to-use");
-	if (!__mpol_valid(pol, where))
-		return &default_policy;
-	if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS))
-		mpol_get(pol);		/* paired in mpol_lookup_put() */
-	return pol;
+	struct mm_struct *vmm = vma ? vma->vm_mm : NULL;
+	struct mm_struct *tmm = task && task != current ? READ_ONCE(task->mm) : NULL;
+
+	if (vmm)
+		lockdep_assert_held_read(&vmm->mmap_sem);
+	if (tmm && tmm != vmm)
+		lockdep_assert_held_read(&tmm->mmap_sem);
 }
 
 struct mempolicy *get_vma_policy(struct task_struct *task, struct vm_area_struct *vma,
 				 unsigned long addr)
 {
-	struct mempolicy *pol = NULL;
+	struct mempolicy *pol = task ? READ_ONCE(task->mempolicy) : NULL;
 
-	if (vma && vma->vm_mm)
-		lockdep_assert_held_read(&vma->vm_mm->mmap_sem);
-	else if (task && task != current && task->mm)
-		lockdep_assert_held_read(&task->mm->mmap_sem);
-
+	get_vma_policy_assert(task, vma);
 	if (vma) {
 		if (vma->vm_ops && vma->vm_ops->get_policy) {
-			/* shared: comes with the extra ref of the lookup */
-			pol = vma->vm_ops->get_policy(vma, addr);
-		} else if (vma_is_pseudo(vma)) {
-			pol = vma->vm_policy;	/* vouched for by its builder */
-		} else {
-			pol = owner_policy(READ_ONCE(vma->vm_policy), __func__);
+			struct mempolicy *vpol = vma->vm_ops->get_policy(vma, addr);
+
+			if (vpol)
+				pol = vpol;
+		} else if (vma->vm_policy) {
+			pol = vma->vm_policy;
 		}
 	}
-	if (!pol && task)
-		pol = owner_policy(READ_ONCE(task->mempolicy), __func__);
 	if (!pol)
-		pol = &default_policy;
+		return &default_policy;
+	/*
+	 * From the load to the use, only the owner's lock (rules 2-4) or the
+	 * lookup's reference (rule 5) keeps the policy.  The use is checked
+	 * here, the way KASAN instruments the loads that follow: a policy
+	 * freed under the reader is reported, and the reader goes on with the
+	 * system default rather than with poison.  A pseudo-VMA may carry an
+	 * on-stack copy (mpol_cond_copy()): not slab memory, not checked.
+	 */
+	race_window("mpol-lookup-to-use");
+	if ((!vma_is_pseudo(vma) || kmem_addr_is_slab(pol)) && !mpol_valid(pol))
+		return &default_policy;
+	if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS) && mpol_uncond_ref(vma, pol))
+		mpol_get(pol);	/* vma or other task's policy */
 	return pol;
-}
-
-void mpol_lookup_put(struct vm_area_struct *vma, struct mempolicy *pol)
-{
-	if (mpol_uncond_ref(vma, pol)) {
-		__mpol_put(pol, __func__);
-		return;
-	}
-	if (mpol_needs_cond_ref(pol)) {
-		mpol_note_last_ref(pol);
-		__mpol_put(pol, __func__);
-	}
-}
-
-/* Will mpol_lookup_put() drop a reference (the allocation's slow path)? */
-static inline bool mpol_lookup_needs_put(const struct vm_area_struct *vma,
-					 const struct mempolicy *pol)
-{
-	return mpol_needs_cond_ref(pol) || mpol_uncond_ref(vma, pol);
 }
 
 /* ---- node choice ---- */
@@ -344,6 +328,15 @@ static struct page *alloc_page_interleave(unsigned int nid)
 
 /* ---- allocation paths ---- */
 
+/*
+ * mpol-migrate-leak: 2.6.23's alloc_page_vma() dropped no reference at
+ * all.  shmem_alloc_page() and shmem_swapin() put the policy of their
+ * pseudo-VMA themselves then, so only the callers with a real shmem VMA
+ * leaked the lookup's reference: new_vma_page() (page migration), and
+ * the copy-on-write fault of a private tmpfs mapping.  The two
+ * "if (mt_bug(MT_BUG_MPOL_MIGRATE_LEAK) ...) return" lines below are that
+ * code: no put for a real VMA.
+ */
 struct page *alloc_page_vma(struct vm_area_struct *vma, unsigned long addr)
 {
 	struct mempolicy *pol = get_vma_policy(current, vma, addr);
@@ -353,16 +346,25 @@ struct page *alloc_page_vma(struct vm_area_struct *vma, unsigned long addr)
 		unsigned int nid;
 
 		nid = interleave_nid(pol, vma, addr, PAGE_SHIFT);
-		mpol_lookup_put(vma, pol);	/* finished with pol */
+		if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS))
+			mpol_uncond_put(vma, pol);
+		if (mt_bug(MT_BUG_MPOL_MIGRATE_LEAK) && !vma_is_pseudo(vma))
+			return alloc_page_interleave(nid);
+		mpol_cond_put(pol);
 		return alloc_page_interleave(nid);
 	}
-	if (unlikely(mpol_lookup_needs_put(vma, pol))) {
+	if (unlikely(mpol_needs_cond_ref(pol) ||
+		     (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS) && mpol_uncond_ref(vma, pol)))) {
 		/*
 		 * slow path: ref counted shared policy
 		 */
 		page = __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol));
 		race_window("mpol-alloc-to-put");
-		mpol_lookup_put(vma, pol);
+		if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS))
+			mpol_uncond_put(vma, pol);
+		if (mt_bug(MT_BUG_MPOL_MIGRATE_LEAK) && !vma_is_pseudo(vma))
+			return page;
+		mpol_cond_put(pol);
 		return page;
 	}
 	/*
@@ -380,27 +382,26 @@ int mpol_fault_node(struct vm_area_struct *vma, unsigned long addr)
 		nid = (int)interleave_nid(pol, vma, addr, PAGE_SHIFT);
 	else
 		nid = policy_node(pol);
-	mpol_lookup_put(vma, pol);
+	if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS))
+		mpol_uncond_put(vma, pol);
+	mpol_cond_put(pol);
 	return nid;
 }
 
 struct page *alloc_pages_current(void)
 {
-	/* current's own policy: only current changes it (rule 2) */
-	struct mempolicy *pol = owner_policy(READ_ONCE(current->mempolicy), __func__);
-	struct page *page;
+	struct mempolicy *pol = READ_ONCE(current->mempolicy);
 
-	if (!pol)
+	/*
+	 * No reference counting needed for current->mempolicy nor the system
+	 * default policy (rules 1 and 2).  The loads are checked as KASAN
+	 * would: a policy freed under its own task is reported.
+	 */
+	if (!pol || !mpol_valid(pol))
 		pol = &default_policy;
-	if (pol->mode == MPOL_INTERLEAVE) {
-		unsigned int nid = interleave_nodes(pol);
-
-		mpol_lookup_put(NULL, pol);
-		return alloc_page_interleave(nid);
-	}
-	page = __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol));
-	mpol_lookup_put(NULL, pol);
-	return page;
+	if (pol->mode == MPOL_INTERLEAVE)
+		return alloc_page_interleave(interleave_nodes(pol));
+	return __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol));
 }
 
 int huge_zonelist(struct vm_area_struct *vma, unsigned long addr,
@@ -413,6 +414,8 @@ int huge_zonelist(struct vm_area_struct *vma, unsigned long addr,
 		unsigned int nid;
 
 		nid = interleave_nid(pol, vma, addr, HPAGE_SHIFT);
+		if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS))
+			mpol_uncond_put(vma, pol);
 		/*
 		 * mpol-hugetlb-interleave-put: the code before the seed,
 		 * "__mpol_free(pol); finished with pol", whatever the policy:
@@ -421,7 +424,7 @@ int huge_zonelist(struct vm_area_struct *vma, unsigned long addr,
 		if (mt_bug(MT_BUG_MPOL_HUGETLB_INTERLEAVE_PUT))
 			__mpol_put(pol, __func__);
 		else
-			mpol_lookup_put(vma, pol);	/* finished with pol */
+			mpol_cond_put(pol);	/* finished with pol */
 		*mpol = NULL;
 		return (int)nid;
 	}
@@ -440,12 +443,13 @@ struct page *dequeue_huge_page(struct vm_area_struct *vma, unsigned long addr)
 	nid = huge_zonelist(vma, addr, &mpol, &nodemask);
 	race_window("mpol-hugetlb-zonelist-to-dequeue");
 	page = __alloc_pages_nodemask(nid, nodemask);
-	if (mpol)
-		mpol_lookup_put(vma, mpol);	/* the seed's mpol_cond_put(mpol) */
+	if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS) && mpol)
+		mpol_uncond_put(vma, mpol);
+	mpol_cond_put(mpol);
 	return page;
 }
 
-/* Where @page would be mapped in @vma, or -EFAULT. */
+/* Where @page is mapped in @vma, or -EFAULT. */
 static unsigned long page_address_in_vma(struct page *page, struct vm_area_struct *vma)
 {
 	unsigned long addr;
@@ -461,23 +465,8 @@ static unsigned long page_address_in_vma(struct page *page, struct vm_area_struc
 struct page *new_vma_page(struct page *page, unsigned long private, int **result)
 {
 	struct vm_area_struct *vma = (struct vm_area_struct *)private;
-	unsigned long addr = page_address_in_vma(page, vma);
-	struct mempolicy *pol;
-	struct page *newpage;
-	unsigned int nid;
 
-	if (addr == (unsigned long)-EFAULT)
-		addr = vma->vm_start;
-	pol = get_vma_policy(current, vma, addr);
-	if (pol->mode == MPOL_INTERLEAVE)
-		nid = interleave_nid(pol, vma, addr, PAGE_SHIFT);
-	else
-		nid = (unsigned int)policy_node(pol);
-	newpage = __alloc_pages_nodemask((int)nid, policy_nodemask(pol));
-	/* mpol-migrate-leak: new_vma_page() never dropped the shared ref */
-	if (!mt_bug(MT_BUG_MPOL_MIGRATE_LEAK))
-		mpol_lookup_put(vma, pol);
-	return newpage;
+	return alloc_page_vma(vma, page_address_in_vma(page, vma));
 }
 
 /* ---- set, mbind, get ---- */
@@ -529,29 +518,75 @@ long do_set_mempolicy(unsigned short mode, const nodemask_t *nodes)
 }
 
 /*
- * policy_vma - replace an anonymous VMA's policy; the old one is put.
- * Called with the mm's mmap_sem held for write.
+ * vma_policy_in_tree - are @vma's policies kept in a shared-policy tree
+ * (a tmpfs/shm mapping), rather than in vm_policy (an anonymous VMA, a
+ * SHM_HUGETLB mapping: hugetlbfs has no set_policy of its own)?
  */
-static void policy_vma(struct vm_area_struct *vma, struct mempolicy *new)
+static bool vma_policy_in_tree(const struct vm_area_struct *vma)
 {
-	struct mempolicy *old;
+	const struct shmem_inode_info *info = shmem_vma_info(vma);
+
+	return info && !info->huge;
+}
+
+/*
+ * policy_vma - apply @new to a single VMA, as 2.6.24 did: the VMA's
+ * set_policy() first (a shmem segment's tree), then the VMA holds its own
+ * reference in vm_policy and the old one is put.
+ * Called with the mm's mmap_sem held for write.
+ * Return: 0, or set_policy()'s error (nothing changed then).
+ */
+static int policy_vma(struct vm_area_struct *vma, struct mempolicy *new)
+{
+	int err = 0;
+	struct mempolicy *old = vma->vm_policy;
 
 	lockdep_assert_held_write(&vma->vm_mm->mmap_sem);
-	mpol_get(new);
-	old = vma->vm_policy;
-	WRITE_ONCE(vma->vm_policy, new);
-	race_window("mpol-mbind-replace-to-put");
-	mpol_put(old);
+	if (vma->vm_ops && vma->vm_ops->set_policy)
+		err = vma->vm_ops->set_policy(vma, new);
+	if (!err) {
+		mpol_get(new);
+		WRITE_ONCE(vma->vm_policy, new);
+		race_window("mpol-mbind-replace-to-put");
+		mpol_put(old);
+	}
+	return err;
+}
+
+/*
+ * policy_vma_part - what policy_vma() would have done to the piece
+ * [start, end) that split_vma() cut out of @vma: the model does not split
+ * VMAs, so set_policy() gets a pseudo-VMA of the piece, which gives the
+ * segment's tree the range; the piece's own vm_policy has nowhere to go,
+ * and nothing reads a tmpfs VMA's vm_policy but the audit and the
+ * final put.  Called with the mm's mmap_sem held for write.
+ */
+static int policy_vma_part(struct vm_area_struct *vma, unsigned long start,
+			   unsigned long end, struct mempolicy *new)
+{
+	struct vm_area_struct piece;
+
+	lockdep_assert_held_write(&vma->vm_mm->mmap_sem);
+	/* a minimal VMA: no copy of the live one's counts and seqcount */
+	memset(&piece, 0, sizeof(piece));
+	piece.vm_start = start;
+	piece.vm_end = end;
+	piece.vm_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+	piece.vm_flags = vma->vm_flags;
+	piece.vm_mm = vma->vm_mm;
+	piece.vm_ops = vma->vm_ops;
+	piece.vm_private_data = vma->vm_private_data;
+	return vma->vm_ops->set_policy(&piece, new);
 }
 
 /*
  * mbind_range - apply @new to every VMA of [start, end).
  * Called with mm->mmap_sem held for write.
  *
- * A range over a shmem VMA and another VMA is refused: 2.6.24 would put
- * the one policy in a VMA and in a shared tree, where sp_alloc() marks it
- * MPOL_F_SHARED, and the VMA's users would then put a reference they
- * never took (fixed in 3.7 by "mempolicy: remove mempolicy sharing").
+ * A range over a tmpfs/shm VMA and another VMA is refused: 2.6.24 would
+ * put the one policy in a VMA and in a shared tree, where sp_alloc() marks
+ * it MPOL_F_SHARED, and the other VMA's users would then put a reference
+ * they never took (fixed in 3.7 by "mempolicy: remove mempolicy sharing").
  */
 static int mbind_range(struct mm_struct *mm, unsigned long start, unsigned long end,
 		       struct mempolicy *new)
@@ -566,7 +601,7 @@ static int mbind_range(struct mm_struct *mm, unsigned long start, unsigned long 
 		if (vma->vm_end <= start || vma->vm_start >= end)
 			continue;
 		nvma++;
-		nshared += vma->vm_ops && vma->vm_ops->set_policy;
+		nshared += vma_policy_in_tree(vma);
 	}
 	if (nshared && nvma > 1)
 		return -EINVAL;
@@ -578,22 +613,14 @@ static int mbind_range(struct mm_struct *mm, unsigned long start, unsigned long 
 			continue;
 		s = start > vma->vm_start ? start : vma->vm_start;
 		e = end < vma->vm_end ? end : vma->vm_end;
-		if (vma->vm_ops && vma->vm_ops->set_policy) {
-			/* what split_vma() would have left: the sub-range */
-			struct vm_area_struct split = *vma;
-
-			split.vm_start = s;
-			split.vm_end = e;
-			split.vm_pgoff = vma->vm_pgoff + ((s - vma->vm_start) >> PAGE_SHIFT);
-			err = vma->vm_ops->set_policy(&split, new);
-			if (err)
-				return err;
-			continue;
-		}
-		if (s != vma->vm_start || e != vma->vm_end)
-			return -EINVAL;	/* no split_vma() in the model */
-		policy_vma(vma, new);
-		err = 0;
+		if (s == vma->vm_start && e == vma->vm_end)
+			err = policy_vma(vma, new);
+		else if (vma_policy_in_tree(vma))
+			err = policy_vma_part(vma, s, e, new);
+		else
+			err = -EINVAL;	/* no split_vma() in the model */
+		if (err)
+			return err;
 	}
 	return err;
 }
@@ -637,7 +664,8 @@ long do_get_mempolicy(int *policy, nodemask_t *nmask, unsigned long addr,
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma = NULL;
-	struct mempolicy *pol;
+	/* our own policy: nobody else changes it (rule 2) */
+	struct mempolicy *pol = READ_ONCE(current->mempolicy);
 
 	if (flags & ~(unsigned long)MPOL_F_ADDR)
 		return -EINVAL;
@@ -653,14 +681,12 @@ long do_get_mempolicy(int *policy, nodemask_t *nmask, unsigned long addr,
 		if (vma->vm_ops && vma->vm_ops->get_policy)
 			pol = vma->vm_ops->get_policy(vma, addr);
 		else
-			pol = owner_policy(READ_ONCE(vma->vm_policy), __func__);
+			pol = READ_ONCE(vma->vm_policy);
 	} else if (addr) {
 		return -EINVAL;
-	} else {
-		/* our own policy: nobody else changes it (rule 2) */
-		pol = owner_policy(READ_ONCE(current->mempolicy), __func__);
 	}
-	if (!pol)
+	/* the loads KASAN would check; the system default after a report */
+	if (!pol || !mpol_valid(pol))
 		pol = &default_policy;
 	*policy = pol == &default_policy ? MPOL_DEFAULT : pol->mode;
 	/*
@@ -670,7 +696,7 @@ long do_get_mempolicy(int *policy, nodemask_t *nmask, unsigned long addr,
 	 */
 	if (nmask)
 		get_policy_nodemask(pol, nmask);
-	mpol_lookup_put(vma, pol);
+	mpol_cond_put(pol);
 	if (vma)
 		up_read(&mm->mmap_sem);
 	return 0;
@@ -720,17 +746,25 @@ int show_numa_map(struct task_struct *task, struct vm_area_struct *vma,
 	lockdep_assert_held_read(&vma->vm_mm->mmap_sem);
 	pol = get_vma_policy(task, vma, vma->vm_start);
 	race_window("mpol-numa-maps-lookup-to-str");
-	/* the dereference KASAN would check: only the mmap_sem protects it */
-	if (!mpol_valid(pol))
-		snprintf(buffer, sizeof(buffer), "<freed policy>");
-	else
+	/*
+	 * The dereference KASAN would check: only the mmap_sem (or a shared
+	 * policy's extra reference) protects it.  A freed policy is reported
+	 * and not touched again.
+	 */
+	if (mpol_valid(pol)) {
 		mpol_to_str(buffer, sizeof(buffer), pol);
+	} else {
+		snprintf(buffer, sizeof(buffer), "<freed policy>");
+		pol = &default_policy;
+	}
+	if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS))
+		mpol_uncond_put(vma, pol);
 	/*
 	 * mpol-numa-maps-leak: show_numa_maps() never dropped the extra
 	 * reference of a shared policy (seed 001, point 5).
 	 */
 	if (!mt_bug(MT_BUG_MPOL_NUMA_MAPS_LEAK))
-		mpol_lookup_put(vma, pol);
+		mpol_cond_put(pol);
 	return snprintf(buf, len, "%08lx %s%s%s\n", vma->vm_start, buffer,
 			shmem_vma_info(vma) ? " file=shm" : " anon",
 			vma->vm_flags & VM_HUGETLB ? " huge" : "");
@@ -763,153 +797,4 @@ void exit_mempolicy(struct task_struct *task)
 
 	WRITE_ONCE(task->mempolicy, NULL);
 	mpol_put(pol);
-}
-
-/* ---- the refcount audit ---- */
-
-/*
- * Two censuses (lib/core/audit.h): the live policies, owned by tasks,
- * VMAs, shared-policy tree nodes and the caller's tables; and the live
- * shmem segments, owned by the VMAs that map them and the caller's.
- */
-struct mpol_audit {
-	struct mt_census *pols;
-	struct mt_census *segs;
-};
-
-static int policy_census_count(const void *obj)
-{
-	return refcount_read_raw(&((const struct mempolicy *)obj)->refcnt);
-}
-
-static void policy_census_describe(const void *obj, char *buf, size_t len)
-{
-	const struct mempolicy *pol = obj;
-
-	snprintf(buf, len, "mode %u, flags %#x", pol->mode, pol->flags);
-}
-
-static const struct mt_census_ops policy_census_ops = {
-	.what = "numa_policy",
-	.where = "mpol_audit",
-	.count = policy_census_count,
-	.describe = policy_census_describe,
-};
-
-static int seg_census_count(const void *obj)
-{
-	return refcount_read_raw(&((const struct shmem_inode_info *)obj)->count);
-}
-
-static void seg_census_describe(const void *obj, char *buf, size_t len)
-{
-	snprintf(buf, len, "segment %d", ((const struct shmem_inode_info *)obj)->id);
-}
-
-static const struct mt_census_ops seg_census_ops = {
-	.what = "shmem segment",
-	.where = "mpol_audit",
-	.count = seg_census_count,
-	.describe = seg_census_describe,
-};
-
-struct mpol_audit *mpol_audit_begin(void)
-{
-	struct mpol_audit *a = calloc(1, sizeof(*a));
-
-	if (!a)
-		return NULL;
-	a->pols = mt_census_begin(policy_cache, &policy_census_ops);
-	a->segs = mt_census_begin(shmem_inode_cachep, &seg_census_ops);
-	if (!a->pols || !a->segs) {
-		/* a harness failure, not the model's: audit nothing */
-		fprintf(stderr, "mpol_audit: out of memory, audit skipped\n");
-		mt_census_end(a->pols);
-		mt_census_end(a->segs);
-		free(a);
-		return NULL;
-	}
-	return a;
-}
-
-void mpol_audit_owner(struct mpol_audit *a, struct mempolicy *pol,
-		      const char *kind, const void *who)
-{
-	if (!a || !pol)
-		return;
-	if (pol == &default_policy) {
-		/* installed as if it were a policy: it would be put one day */
-		mt_report(MT_LEAKED_REFS, "mpol_audit", "%s %p owns default_policy",
-			  kind, who);
-		return;
-	}
-	mt_census_own(a->pols, pol, kind, who);
-}
-
-void mpol_audit_shmem(struct mpol_audit *a, struct shmem_inode_info *info,
-		      int extra_refs)
-{
-	if (!a)
-		return;
-	while (extra_refs-- > 0)
-		mt_census_own(a->segs, info, "a table of segments", NULL);
-}
-
-void mpol_audit_task(struct mpol_audit *a, struct task_struct *t)
-{
-	struct mm_struct *mm;
-	unsigned int nr;
-
-	if (!a)
-		return;
-	mpol_audit_owner(a, t->mempolicy, "task", t);
-	mm = get_task_mm(t);
-	if (!mm)
-		return;
-	down_read(&mm->mmap_sem);
-	nr = mm_nr_vmas(mm);
-	for (unsigned int i = 0; i < nr; i++) {
-		struct vm_area_struct *vma = mm_vma_at(mm, i);
-		struct shmem_inode_info *info = shmem_vma_info(vma);
-
-		mpol_audit_owner(a, vma->vm_policy, "vma", vma);
-		if (info)
-			mt_census_own(a->segs, info, "vma", vma);	/* the mapping's reference */
-	}
-	up_read(&mm->mmap_sem);
-	mmput(mm);
-}
-
-static void audit_sp_node(const struct sp_node *n, void *arg)
-{
-	mpol_audit_owner(arg, n->policy, "shared-policy node", n);
-}
-
-/* Every live segment's tree owns the policies of its ranges. */
-static void audit_seg_tree(void *obj, void *arg)
-{
-	struct shmem_inode_info *info = obj;
-
-	mpol_shared_policy_walk(&info->policy, audit_sp_node, arg);
-}
-
-unsigned long mpol_audit_end(struct mpol_audit *a)
-{
-	unsigned long bad;
-	int dref;
-
-	if (!a)
-		return 0;
-	mt_census_foreach(a->segs, audit_seg_tree, a);
-	bad = mt_census_end(a->pols) + mt_census_end(a->segs);
-
-	dref = refcount_read_raw(&default_policy.refcnt);
-	mt_count(MT_AUDITED_OBJECTS);
-	if (dref != 1) {
-		bad++;
-		mt_report(dref > 1 ? MT_LEAKED_REFS : MT_MISSING_REFS, "mpol_audit",
-			  "default_policy: refcount %d, it is never reference counted", dref);
-	}
-	free(a);
-	return bad;
 }

@@ -31,11 +31,13 @@
  * (vm_mm NULL): a shared policy with its extra reference, or an on-stack
  * copy.  Paths recognise a real VMA by its vm_mm.
  *
- * Detectors seen here: __mpol_put() checks the object before the put
- * (use_after_free on a freed policy; refcount_underflow on default_policy
- * or a zero count); a reader that dereferences a policy it holds no
- * reference on checks it first with mpol_valid(), the way KASAN would
- * instrument that load (use_after_free once the policy is freed).
+ * Detectors seen here (mempolicy_audit.c, which never reads the bug
+ * registry): __mpol_put() checks the object before the put
+ * (mpol_put_check(): use_after_free on a freed policy, refcount_underflow
+ * on default_policy; the refcount itself on a zero count); a reader that
+ * dereferences a policy checks it first with mpol_valid(), the way KASAN
+ * would instrument that load (use_after_free once the policy is freed);
+ * the audit compares counts with owners at quiesce points.
  */
 #ifndef MT_MEMPOLICY_H
 #define MT_MEMPOLICY_H
@@ -146,6 +148,12 @@ void mempolicy_fini(void);
  */
 struct mempolicy *mpol_new(unsigned short mode, const nodemask_t *nodes, int *err);
 
+/*
+ * mpol_get - take a reference on @pol (NULL: nothing).
+ * Context: the caller already holds a reference, or the lock that keeps
+ * @pol installed (mmap_sem for a task or VMA policy, sp->lock for a
+ * tree node's).
+ */
 static inline void mpol_get(struct mempolicy *pol)
 {
 	if (pol)
@@ -155,7 +163,11 @@ static inline void mpol_get(struct mempolicy *pol)
 /*
  * __mpol_put - drop a reference; the last one frees the policy at once.
  * Context: any (also under sp->lock).  The caller owns the reference it
- * drops; a put on default_policy or on a freed policy is reported.
+ * drops; a put on default_policy or on a freed policy is reported
+ * (mpol_put_check()) and does nothing.
+ *
+ * mpol_put - the same for a policy that may be NULL.
+ * Context: as __mpol_put().
  */
 void __mpol_put(struct mempolicy *pol, const char *where);
 #define mpol_put(pol) do {				\
@@ -164,17 +176,47 @@ void __mpol_put(struct mempolicy *pol, const char *where);
 		__mpol_put(__p, __func__);		\
 } while (0)
 
-/* Does the policy need an explicit unref after use?  Only shared ones. */
+/*
+ * mpol_needs_cond_ref - does @pol need an explicit unref after use?
+ * Only shared ones (MPOL_F_SHARED), which a lookup returned with an
+ * extra reference.
+ * Context: the caller holds what keeps @pol alive (its owner's lock, or
+ * the lookup's reference).
+ */
 static inline bool mpol_needs_cond_ref(const struct mempolicy *pol)
 {
 	return pol && (pol->flags & MPOL_F_SHARED);
 }
 
-#define mpol_cond_put(pol) do {				\
-	struct mempolicy *__p = (pol);			\
-	if (mpol_needs_cond_ref(__p))			\
-		__mpol_put(__p, __func__);		\
-} while (0)
+/*
+ * A user of a shared policy is about to drop its extra reference and
+ * holds the last one: every tree node that owned the policy was deleted
+ * (a replace of the range) while the user had it.  That is the race rule
+ * 5 is for, seen to happen: counted as an overlap (informational).
+ */
+static inline void mpol_note_last_ref(const struct mempolicy *pol)
+{
+	if (refcount_read(&pol->refcnt) == 1)
+		mt_count(MT_OVERLAPS);
+}
+
+static inline void __mpol_cond_put(struct mempolicy *pol, const char *where)
+{
+	if (mpol_needs_cond_ref(pol)) {
+		mpol_note_last_ref(pol);
+		__mpol_put(pol, where);
+	}
+}
+
+/*
+ * mpol_cond_put - drop the extra reference of a shared policy, when the
+ * user of a lookup (get_vma_policy(), mpol_shared_policy_lookup()) is
+ * finished with it; nothing for any other policy.
+ * Context: the caller holds the lookup's reference on a shared @pol; for
+ * the others, what kept them alive during the use (mmap_sem, or being
+ * current's own policy).
+ */
+#define mpol_cond_put(pol)	__mpol_cond_put((pol), __func__)
 
 /*
  * mpol_cond_copy - if @frompol needs a conditional unref, copy it to
@@ -185,25 +227,34 @@ static inline bool mpol_needs_cond_ref(const struct mempolicy *pol)
  */
 struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *frompol);
 
+/* ---- the model's detectors on policies (mempolicy_audit.c) ---- */
+
 /*
- * mpol_valid - KASAN's check of a load from a policy the caller holds no
- * reference on: true for default_policy and live policies; otherwise
- * counts use_after_free (or type_confusion) where it was called and
- * returns false.  Only for policies of the cache or default_policy, never
- * for an on-stack copy.
+ * mpol_valid - KASAN's check of a load from a policy the caller may hold
+ * no reference on: counts use_after_free (or type_confusion) where it was
+ * called if @pol is not live.  Only for policies of the cache or
+ * default_policy, never for an on-stack copy.
+ * Context: any; reads the slab header only.
+ * Return: true for default_policy and live policies, false otherwise.
  */
-static inline bool __mpol_valid(const struct mempolicy *pol, const char *where)
-{
-	return pol == &default_policy || __obj_check(pol, policy_cache, where) != OBJ_BAD;
-}
+bool __mpol_valid(const struct mempolicy *pol, const char *where);
 #define mpol_valid(pol)	__mpol_valid((pol), __func__)
+
+/*
+ * mpol_put_check - may @pol take a put?  Counts refcount_underflow for
+ * default_policy (rule 1: never unref'd) and use_after_free (or
+ * type_confusion) for a policy that is not live.
+ * Context: as __mpol_put().
+ * Return: true if the put may go on.
+ */
+bool mpol_put_check(const struct mempolicy *pol, const char *where);
 
 /* ---- policy lookup and use (mempolicy.c) ---- */
 
 /**
  * get_vma_policy - the effective policy for @vma at @addr
  * @task: the task whose policy is the fallback (current, or the task a
- *	/proc/<pid>/numa_maps reader looks at)
+ *	/proc/<pid>/numa_maps reader looks at); may be NULL (no task policy)
  * @vma: the VMA, a shmem pseudo-VMA (vm_mm NULL), or NULL
  * @addr: the address in @vma
  *
@@ -211,21 +262,13 @@ static inline bool __mpol_valid(const struct mempolicy *pol, const char *where)
  * non-shared VMA policies are protected by the task's mmap_sem and get
  * no reference; a shared policy (from vm_ops->get_policy) comes with an
  * extra reference that the caller must drop with mpol_cond_put().
- * Context: @vma->vm_mm->mmap_sem held for read (a real VMA), or
- * @task->mm->mmap_sem for read when @task is not current.
+ * Context: @vma->vm_mm->mmap_sem held for read (a real VMA), and
+ * @task->mm->mmap_sem for read when @task is not current and its mm is
+ * another one (both are asserted).
  * Return: the policy, never NULL.
  */
 struct mempolicy *get_vma_policy(struct task_struct *task, struct vm_area_struct *vma,
 				 unsigned long addr);
-
-/*
- * mpol_lookup_put - the user of get_vma_policy()'s result is finished:
- * mpol_cond_put() (and, under mpol-unconditional-refs, the put of the
- * pair get_vma_policy() took on an owner's policy).
- * Context: the same locks as the get_vma_policy() it pairs with, and the
- * same @vma.
- */
-void mpol_lookup_put(struct vm_area_struct *vma, struct mempolicy *pol);
 
 /**
  * alloc_page_vma - allocate a page for a fault at @addr of @vma
@@ -256,13 +299,14 @@ struct page *alloc_pages_current(void);
  * mpol_fault_node - the node alloc_page_vma() would allocate on, without
  * allocating: the policy lookup, node choice and unref of the fault path.
  * Context: as alloc_page_vma().  For the benchmark and tests.
+ * Return: the node.
  */
 int mpol_fault_node(struct vm_area_struct *vma, unsigned long addr);
 
 /**
  * huge_zonelist - the nodes for a huge page fault at @addr of @vma
- * @mpol: set to the policy to unref after the allocation
- *	(mpol_lookup_put()), or NULL when nothing is to be dropped
+ * @mpol: set to the policy to unref after the allocation with
+ *	mpol_cond_put(), or NULL when nothing is to be dropped
  * @nodemask: set to the nodes allowed (MPOL_BIND: the policy's own mask,
  *	valid while *@mpol is held), or NULL
  *
@@ -281,7 +325,8 @@ int huge_zonelist(struct vm_area_struct *vma, unsigned long addr,
 struct page *dequeue_huge_page(struct vm_area_struct *vma, unsigned long addr);
 
 /**
- * new_vma_page - the migration target for @page of the VMA in @private
+ * new_vma_page - the migration target for @page of the VMA in @private:
+ * alloc_page_vma() at the address @page has in the VMA
  * @page: the page being migrated; page->index is its linear page index
  * @private: the struct vm_area_struct * (migrate_pages()' private)
  * @result: unused
@@ -305,11 +350,13 @@ long do_set_mempolicy(unsigned short mode, const nodemask_t *nodes);
 /**
  * do_mbind - set the policy of [start, start + len) of current's mm
  *
- * Anonymous VMAs must be covered whole (the model does not split VMAs):
- * their vm_policy is replaced and the old one put.  Shmem VMAs may be
- * covered in part: vm_ops->set_policy() gets a pseudo-VMA of the
- * sub-range (what split_vma() would have made), and the shared-policy
- * tree splits its ranges.
+ * Each VMA covered gets the policy with policy_vma(), as 2.6.24 did:
+ * vm_ops->set_policy() first (a shmem segment's tree; nothing for a
+ * SHM_HUGETLB one), then vm_policy takes a reference on it and the old
+ * one is put.  The model does not split VMAs: a VMA covered in part is
+ * refused unless its policies live in a shared-policy tree, whose
+ * set_policy() then gets a pseudo-VMA of the sub-range (what
+ * split_vma() would have made), and whose vm_policy is left alone.
  * Context: mpol_current is the task; takes its mmap_sem for write.
  * Return: 0, -EINVAL, -EFAULT (no VMA) or -ENOMEM.
  */
@@ -360,7 +407,7 @@ int mpol_to_str(char *buf, size_t len, const struct mempolicy *pol);
  */
 void exit_mempolicy(struct task_struct *task);
 
-/* ---- the refcount audit (mempolicy.c) ---- */
+/* ---- the refcount audit (mempolicy_audit.c) ---- */
 
 struct mpol_audit;
 struct shared_policy;
@@ -369,25 +416,47 @@ struct shmem_inode_info;
 /*
  * The audit counts owners, then compares: every live policy's refcount
  * against the owners that point to it (leaked_refs above, missing_refs
- * below; a live policy with no owner is leaked_refs), every owner's
- * policy must be live (missing_refs otherwise), default_policy's count
- * must be untouched, and every shmem segment seen holds one reference per
- * VMA mapping it plus the extra ones declared.
- *
+ * below), a live policy with no owner at all is lost
+ * (leaked_objects{numa_policy}), every owner's policy must be live
+ * (missing_refs otherwise), default_policy's count must be untouched, and
+ * every shmem segment seen holds one reference per VMA mapping it plus
+ * the extra ones declared.
+ */
+
+/*
+ * mpol_audit_begin - take the census of the live policies and segments.
  * Context: a quiesce point: no thread uses a policy, no transient
- * reference is held (workers parked, rcu_barrier() done).  Takes each
- * task's mmap_sem for read and each tree's sp->lock.
+ * reference is held (workers parked, rcu_barrier() done).
+ * Return: the audit, or NULL when out of memory (nothing is audited; the
+ * other calls accept NULL).
  */
 struct mpol_audit *mpol_audit_begin(void);
-/* A long-lived owner outside tasks, VMAs and trees (a cache, a table). */
+/*
+ * mpol_audit_owner - a long-lived owner outside tasks, VMAs and trees (a
+ * cache, a table) holds one reference on @pol.
+ * Context: between mpol_audit_begin() and mpol_audit_end().
+ */
 void mpol_audit_owner(struct mpol_audit *a, struct mempolicy *pol,
 		      const char *kind, const void *who);
-/* The task's policy, its VMAs' policies and the trees of its shmem VMAs. */
+/*
+ * mpol_audit_task - the task's policy, its VMAs' policies and the
+ * segments its shmem VMAs map.
+ * Context: as mpol_audit_owner(); takes the task's mmap_sem for read.
+ */
 void mpol_audit_task(struct mpol_audit *a, struct task_struct *t);
-/* A shmem segment's tree (once), and @extra_refs long-lived refs on it. */
+/*
+ * mpol_audit_shmem - @extra_refs long-lived references on a segment (an
+ * id table's); its tree is walked by mpol_audit_end().
+ * Context: as mpol_audit_owner(); takes no lock.
+ */
 void mpol_audit_shmem(struct mpol_audit *a, struct shmem_inode_info *info,
 		      int extra_refs);
-/* Compare, report, free.  Return: the number of discrepancies reported. */
+/*
+ * mpol_audit_end - walk every live segment's tree (its nodes own their
+ * policies), compare, report, free.
+ * Context: as mpol_audit_owner(); takes each tree's sp->lock.
+ * Return: the number of discrepancies reported.
+ */
 unsigned long mpol_audit_end(struct mpol_audit *a);
 
 #endif /* MT_MEMPOLICY_H */

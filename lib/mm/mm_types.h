@@ -137,7 +137,7 @@ struct task_struct {
 	int pid;
 	spinlock_t alloc_lock;		/* task_lock(): protects ->mm */
 	struct mm_struct *mm;
-	/* seed 001: changed only by the task itself, under mmap_sem for write */
+	/* seed 001: set by the task itself under mm->mmap_sem (write); others read it under it (read) */
 	struct mempolicy *mempolicy;
 	unsigned int il_next;		/* next node of an interleave task policy */
 	bool exiting;			/* ATOMIC */

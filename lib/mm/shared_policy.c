@@ -114,7 +114,13 @@ static void sp_node_init(struct sp_node *n, unsigned long start, unsigned long e
 	n->policy = pol;
 }
 
-/* A node for [start, end) owning a new reference on @pol, or NULL. */
+/*
+ * sp_alloc - a node for [start, end) owning a new reference on @pol,
+ * which it marks MPOL_F_SHARED.
+ * Context: the caller holds a reference on @pol (the installer's);
+ * allocates, so not under sp->lock.
+ * Return: the node, not yet inserted, or NULL.
+ */
 static struct sp_node *sp_alloc(unsigned long start, unsigned long end,
 				struct mempolicy *pol)
 {
@@ -126,14 +132,23 @@ static struct sp_node *sp_alloc(unsigned long start, unsigned long end,
 	return n;
 }
 
-int mpol_shared_policy_init(struct shared_policy *sp, struct mempolicy *mpol,
-			    unsigned long npages)
+int mpol_shared_policy_init(struct shared_policy *sp, unsigned short mode,
+			    const nodemask_t *nodes, unsigned long npages)
 {
+	struct mempolicy *newpol;
+	int err;
+
 	sp->root = NULL;
 	spin_lock_init(&sp->lock);
-	if (!mpol || !npages)
+	if (mode == MPOL_DEFAULT || !npages)
 		return 0;
-	return mpol_set_shared_policy(sp, 0, npages, mpol);
+	newpol = mpol_new(mode, nodes, &err);
+	if (!newpol)
+		return err;
+	/* Policy covers entire file */
+	err = mpol_set_shared_policy(sp, 0, npages, newpol);
+	mpol_put(newpol);
+	return err;
 }
 
 struct mempolicy *mpol_shared_policy_lookup(struct shared_policy *sp, unsigned long idx)
@@ -173,6 +188,10 @@ struct mempolicy *mpol_shared_policy_lookup(struct shared_policy *sp, unsigned l
  * (NULL: none).  Nodes inside are deleted (their reference put), nodes
  * across the ends trimmed; a node spanning the whole range is split in
  * two, which needs a node allocated outside the lock.
+ * Context: the caller holds the mmap_sem (write) of a mm mapping the
+ * object; takes sp->lock, drops it to allocate and restarts.  @new is
+ * the caller's (from sp_alloc()): inserted, it belongs to the tree.
+ * Return: 0 or -ENOMEM (nothing inserted; @new still the caller's).
  */
 static int shared_policy_replace(struct shared_policy *sp, unsigned long start,
 				 unsigned long end, struct sp_node *new)

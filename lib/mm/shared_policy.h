@@ -55,18 +55,22 @@ int shared_policy_init(void);
 void shared_policy_fini(void);
 
 /**
- * mpol_shared_policy_init - set up an empty tree, with an initial policy
- * over [0, npages) if @mpol is not NULL (tmpfs's mpol= mount option)
+ * mpol_shared_policy_init - set up an empty tree and, unless @mode is
+ * MPOL_DEFAULT, a new policy of @mode and @nodes over [0, npages) (tmpfs's
+ * mpol= mount option, which the superblock keeps as a mode and nodes)
  * @sp: the tree
- * @mpol: the initial policy; the tree takes its own reference, the
- *	caller keeps (and puts) its own
+ * @mode: the initial policy's mode
+ * @nodes: its nodes
  * @npages: the size of the object
  *
+ * As in 2.6.24, the policy is built here, owned by the tree alone: no
+ * policy of the caller's is marked MPOL_F_SHARED or shared with it.
  * Context: @sp is not yet reachable by anyone.
- * Return: 0 or -ENOMEM (the tree is then empty).
+ * Return: 0, -EINVAL (bad mode or nodes) or -ENOMEM (the tree is then
+ * empty).
  */
-int mpol_shared_policy_init(struct shared_policy *sp, struct mempolicy *mpol,
-			    unsigned long npages);
+int mpol_shared_policy_init(struct shared_policy *sp, unsigned short mode,
+			    const nodemask_t *nodes, unsigned long npages);
 
 /**
  * mpol_shared_policy_lookup - the policy for page @idx, with a reference

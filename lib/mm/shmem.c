@@ -10,6 +10,13 @@
  * stack with mpol_cond_copy() because its readahead allocates several
  * pages from the one lookup.
  *
+ * Mappings are made as shmat() makes them (ipc/shm.c): the VMA gets
+ * shm_vm_ops, whose get_policy/set_policy pass on to the file's own
+ * vm_ops: shmem_vm_ops for a tmpfs segment (the shared-policy tree), and
+ * for a SHM_HUGETLB segment hugetlbfs's, which has none, so that
+ * shm_get_policy() returns the VMA's own vm_policy (protected by mmap_sem
+ * like any VMA policy, no extra reference), as 2.6.24 after seed 000 did.
+ *
  * Bug of the catalogue switched here: mpol-swapin-multi-put (no
  * mpol_cond_copy(): every allocation of the readahead drops the one
  * extra reference).
@@ -23,19 +30,41 @@
 
 #include "core/bugs.h"
 #include "core/inject.h"
+#include "lib/mm/memory.h"
 #include "lib/mm/shmem.h"
 
 struct kmem_cache *shmem_inode_cachep;
 unsigned int swapin_readahead_pages = 4;
 static int next_shmem_id = 1;	/* ATOMIC */
 
-static void shmem_close(struct vm_area_struct *vma);
+static void shm_close(struct vm_area_struct *vma);
+static int shm_set_policy(struct vm_area_struct *vma, struct mempolicy *new);
+static struct mempolicy *shm_get_policy(struct vm_area_struct *vma, unsigned long addr);
 
+/* The file's own vm_ops: tmpfs keeps a shared-policy tree per inode... */
 const struct vm_operations_struct shmem_vm_ops = {
-	.close = shmem_close,
 	.set_policy = shmem_set_policy,
 	.get_policy = shmem_get_policy,
 };
+
+/* ...hugetlbfs (2.6.24) has no policy operations. */
+static const struct vm_operations_struct hugetlb_vm_ops = {
+	.set_policy = NULL,
+	.get_policy = NULL,
+};
+
+/* What a shmat() mapping gets: ipc/shm.c's wrappers around the file's. */
+const struct vm_operations_struct shm_vm_ops = {
+	.close = shm_close,
+	.set_policy = shm_set_policy,
+	.get_policy = shm_get_policy,
+};
+
+/* The vm_ops of the segment's file (the kernel's sfd->vm_ops). */
+static const struct vm_operations_struct *shm_file_vm_ops(const struct shmem_inode_info *info)
+{
+	return info->huge ? &hugetlb_vm_ops : &shmem_vm_ops;
+}
 
 int shmem_init(void)
 {
@@ -58,18 +87,21 @@ void shmem_fini(void)
 	shared_policy_fini();
 }
 
-struct shmem_inode_info *shmem_create(unsigned long npages, struct mempolicy *mpol,
-				      bool huge)
+struct shmem_inode_info *shmem_create(unsigned long npages, unsigned short mode,
+				      const nodemask_t *nodes, bool huge)
 {
-	struct shmem_inode_info *info = kmem_cache_zalloc(shmem_inode_cachep);
+	struct shmem_inode_info *info;
 
+	if (huge && mode != MPOL_DEFAULT)
+		return NULL;	/* hugetlbfs has no mpol= */
+	info = kmem_cache_zalloc(shmem_inode_cachep);
 	if (!info)
 		return NULL;
 	refcount_set(&info->count, 1);
 	info->id = __atomic_fetch_add(&next_shmem_id, 1, __ATOMIC_RELAXED);
 	info->npages = npages;
 	info->huge = huge;
-	if (mpol_shared_policy_init(&info->policy, mpol, npages)) {
+	if (mpol_shared_policy_init(&info->policy, mode, nodes, npages)) {
 		kmem_cache_free(shmem_inode_cachep, info);
 		return NULL;
 	}
@@ -106,7 +138,7 @@ unsigned long shmem_map(struct mm_struct *mm, struct shmem_inode_info *info, boo
 	vma->vm_pgoff = 0;
 	vma->vm_flags = VM_READ | VM_WRITE | (shared ? VM_SHARED : 0) |
 			(info->huge ? VM_HUGETLB : 0);
-	vma->vm_ops = &shmem_vm_ops;
+	vma->vm_ops = &shm_vm_ops;
 	vma->vm_private_data = info;
 	shmem_get(info);		/* the mapping's reference */
 	if (insert_vm_struct(mm, vma)) {
@@ -120,10 +152,37 @@ unsigned long shmem_map(struct mm_struct *mm, struct shmem_inode_info *info, boo
 	return addr;
 }
 
-/* ->close, from remove_vma() (munmap, exit): the mapping's reference. */
-static void shmem_close(struct vm_area_struct *vma)
+/*
+ * shm_close - ->close, from remove_vma() (munmap, exit): drop the
+ * mapping's segment reference (the last one frees the segment and its
+ * tree).  Context: the VMA is detached; mmap_sem held for write or the
+ * mm has no user left.
+ */
+static void shm_close(struct vm_area_struct *vma)
 {
 	shmem_put(vma->vm_private_data);
+}
+
+static int shm_set_policy(struct vm_area_struct *vma, struct mempolicy *new)
+{
+	const struct vm_operations_struct *ops = shm_file_vm_ops(vma->vm_private_data);
+	int err = 0;
+
+	if (ops->set_policy)
+		err = ops->set_policy(vma, new);
+	return err;
+}
+
+static struct mempolicy *shm_get_policy(struct vm_area_struct *vma, unsigned long addr)
+{
+	const struct vm_operations_struct *ops = shm_file_vm_ops(vma->vm_private_data);
+	struct mempolicy *pol = NULL;
+
+	if (ops->get_policy)
+		pol = ops->get_policy(vma, addr);
+	else if (vma->vm_policy)
+		pol = vma->vm_policy;
+	return pol;
 }
 
 struct mempolicy *shmem_get_policy(struct vm_area_struct *vma, unsigned long addr)
@@ -142,26 +201,55 @@ int shmem_set_policy(struct vm_area_struct *vma, struct mempolicy *new)
 				      (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, new);
 }
 
+/*
+ * valid_swaphandles - the swap cluster around @entry: its first offset in
+ * *@offset, the number of pages (page-cluster) as the return value.
+ */
+static unsigned int valid_swaphandles(unsigned long entry, unsigned long *offset)
+{
+	unsigned int nr = swapin_readahead_pages ? swapin_readahead_pages : 1;
+
+	*offset = entry - entry % nr;
+	return nr;
+}
+
+/*
+ * read_swap_cache_async - the page for swap @entry: a new page from
+ * alloc_page_vma(@vma, @addr), read from swap.  The model has no swap
+ * cache, so every read allocates.
+ */
+static struct page *read_swap_cache_async(unsigned long entry, struct vm_area_struct *vma,
+					  unsigned long addr)
+{
+	struct page *page = alloc_page_vma(vma, addr);
+
+	if (page) {
+		page->index = linear_page_index(vma, addr);
+		page->private = entry;
+	}
+	return page;
+}
+
 struct page *swapin_readahead(unsigned long entry, struct vm_area_struct *vma,
 			      unsigned long addr)
 {
-	struct page *first = NULL;
-	unsigned int nr = swapin_readahead_pages ? swapin_readahead_pages : 1;
+	unsigned long offset, end_offset;
+	unsigned int nr_pages;
+	struct page *page;
 
-	for (unsigned int i = 0; i < nr; i++, addr += PAGE_SIZE) {
-		/* read_swap_cache_async(entry + i, vma, addr) */
-		struct page *page = alloc_page_vma(vma, addr);
-
+	/*
+	 * "use the same "addr" to choose the same node for each swap read"
+	 * (2.6.24): neighbouring swap pages likely came from the same node.
+	 */
+	nr_pages = valid_swaphandles(entry, &offset);
+	for (end_offset = offset + nr_pages; offset < end_offset; offset++) {
+		/* Ok, do the async read-ahead now */
+		page = read_swap_cache_async(offset, vma, addr);
 		if (!page)
-			continue;
-		page->index = vma->vm_pgoff + i;
-		page->private = entry + i;
-		if (!first)
-			first = page;
-		else
-			put_page(page);	/* would sit in the swap cache */
+			break;
+		put_page(page);		/* page_cache_release() */
 	}
-	return first;
+	return read_swap_cache_async(entry, vma, addr);
 }
 
 struct page *shmem_swapin(struct shmem_inode_info *info, unsigned long idx)
@@ -181,7 +269,7 @@ struct page *shmem_swapin(struct shmem_inode_info *info, unsigned long idx)
 	/* Create a pseudo vma that just contains the policy */
 	memset(&pvma, 0, sizeof(pvma));
 	pvma.vm_start = 0;
-	pvma.vm_end = (unsigned long)swapin_readahead_pages << PAGE_SHIFT;
+	pvma.vm_end = PAGE_SIZE;	/* every read of the readahead at addr 0 */
 	pvma.vm_pgoff = idx;
 	pvma.vm_ops = NULL;
 	pvma.vm_policy = spol;

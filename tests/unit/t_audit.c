@@ -2,9 +2,12 @@
 /*
  * t_audit - the refcount audit's census: silent when every count equals
  * its owners; leaked_refs for a count above its owners and for an object
- * nobody owns; missing_refs for a count below its owners and for an
- * owner of an object that is not live; in_use for partial counts.
+ * nobody owns (leaked_objects{cache} instead when the census says an
+ * orphan is a lost object); missing_refs for a count below its owners and
+ * for an owner of an object that is not live; in_use for partial counts.
  */
+#include <string.h>
+
 #include "core/audit.h"
 #include "core/counters.h"
 #include "core/rcu.h"
@@ -28,6 +31,9 @@ static bool obj_in_use(const void *o)
 }
 
 static const struct mt_census_ops ops = { .what = "obj", .where = "t_audit", .count = obj_count };
+static const struct mt_census_ops ops_orphan = {
+	.what = "obj", .where = "t_audit", .count = obj_count, .orphan_is_leaked_object = true,
+};
 static const struct mt_census_ops ops_partial = {
 	.what = "obj", .where = "t_audit", .count = obj_count, .in_use = obj_in_use,
 };
@@ -65,6 +71,29 @@ int main(void)
 	ok(mt_census_end(cs) == 3, "three discrepancies");
 	is_u64(mt_counter_read(R, MT_LEAKED_REFS), 2, "count above owners, and an object nobody owns: leaked_refs");
 	is_u64(mt_counter_read(R, MT_MISSING_REFS), 1, "count below owners: missing_refs");
+
+	mt_region_reset(R);
+	{
+		struct kmem_cache *c2 = kmem_cache_create("t_audit_orphan", sizeof(struct obj),
+							  SLAB_POISON, NULL);
+		struct obj *a = kmem_cache_zalloc(c2), *b = kmem_cache_zalloc(c2);
+		uint64_t leaked = 0;
+
+		refcount_set(&a->ref, 2);	/* one owner: a reference above it */
+		refcount_set(&b->ref, 1);	/* no owner */
+		cs = mt_census_begin(c2, &ops_orphan);
+		mt_census_own(cs, a, "owner", &owner);
+		ok(mt_census_end(cs) == 2, "a census whose orphans are lost objects: two discrepancies");
+		is_u64(mt_counter_read(R, MT_LEAKED_REFS), 1, "count above owners: leaked_refs");
+		is_u64(mt_counter_read(R, MT_LEAKED_OBJECTS), 1, "an object nobody owns: leaked_objects");
+		for (uint32_t i = 0; i < R->ncaches && i < MT_MAX_CACHES; i++)
+			if (!strcmp(R->caches[i].name, "t_audit_orphan"))
+				leaked = R->caches[i].leaked;
+		is_u64(leaked, 1, "counted in leaked_objects{t_audit_orphan}");
+		kmem_cache_free(c2, a);
+		kmem_cache_free(c2, b);
+		kmem_cache_destroy(c2);
+	}
 
 	mt_region_reset(R);
 	{

@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include "core/counters.h"
+#include "core/inject.h"
 #include "core/rcu.h"
+#include "lib/mm/anon_vma.h"
+#include "lib/mm/memory.h"
 #include "lib/mm/mempolicy.h"
 #include "lib/mm/mm.h"
 #include "lib/mm/shmem.h"
@@ -22,6 +25,15 @@ static struct mt_region *R;
 static uint64_t cnt(enum mt_counter c)
 {
 	return mt_counter_read(R, c);
+}
+
+/* leaked_objects{@name} in the region */
+static uint64_t mt_cache_leaked(const struct mt_region *r, const char *name)
+{
+	for (uint32_t i = 0; i < r->ncaches && i < MT_MAX_CACHES; i++)
+		if (!strcmp(r->caches[i].name, name))
+			return r->caches[i].leaked;
+	return 0;
 }
 
 static int refs(const struct mempolicy *pol)
@@ -107,7 +119,7 @@ int main(void)
 {
 	struct mm_struct *tmm, *umm;
 	struct task_struct *T, *U;
-	struct mempolicy *tp, *vp, *hp, *sp_pol, *sp_il, *pol, *mp;
+	struct mempolicy *tp, *vp, *hp, *hsp = NULL, *sp_pol, *sp_il, *pol, *mp = NULL;
 	struct vm_area_struct *A, *B, *H, *C, *E, *D, *CH;
 	struct shmem_inode_info *S, *SH;
 	unsigned long c_addr;
@@ -116,13 +128,14 @@ int main(void)
 	nodemask_t got;
 	char buf[4096];
 	int mode, ok_all;
-	uint64_t lr, uaf;
+	uint64_t lr, uaf, lo = 0;
 
 	R = mt_region_create(false);
 	mt_region_use(R);
 	rcu_register_thread();
-	ok(mm_core_init() == 0 && mempolicy_init() == 0 && shmem_init() == 0,
-	   "caches created: numa_policy, shared_policy_node, shmem_inode_cache");
+	ok(mm_core_init() == 0 && mempolicy_init() == 0 && shmem_init() == 0 && anon_vma_init() == 0 &&
+	   anon_memory_init() == 0,
+	   "caches created: numa_policy, shared_policy_node, shmem_inode_cache, the anon_vma model's");
 
 	/* T: task policy BIND{1,2}; A: VMA INTERLEAVE{0-3}; B: no policy; H: hugetlb, BIND{2,3} */
 	tmm = mm_alloc();
@@ -131,19 +144,28 @@ int main(void)
 	A = add_vma(tmm, 16, 0, vp = newpol(MPOL_INTERLEAVE, 0xf));
 	B = add_vma(tmm, 16, 0, NULL);
 	H = add_vma(tmm, 4 << (HPAGE_SHIFT - PAGE_SHIFT), VM_HUGETLB, hp = newpol(MPOL_BIND, 0xc));
-	/* S: 16 pages, PREFERRED 2 everywhere, INTERLEAVE{1,3} on [8,12) */
-	sp_pol = newpol(MPOL_PREFERRED, 0x4);
-	S = shmem_create(16, sp_pol, false);
+	/* S: 16 pages, PREFERRED 2 everywhere (mpol=), INTERLEAVE{1,3} on [8,12) */
+	S = shmem_create(16, MPOL_PREFERRED, &(nodemask_t){ 0x4 }, false);
+	{
+		struct ranges rs = tree(S);
+
+		sp_pol = rs.n == 1 ? (struct mempolicy *)rs.r[0].pol : NULL;
+		ok(sp_pol && rs.r[0].start == 0 && rs.r[0].end == 16 && refs(sp_pol) == 1 &&
+		   (sp_pol->flags & MPOL_F_SHARED) && sp_pol->mode == MPOL_PREFERRED &&
+		   sp_pol->v.preferred_node == 2,
+		   "mpol_shared_policy_init: its own PREFERRED 2 over [0,16), owned by the tree alone");
+		if (!sp_pol)
+			tap_bail("no initial shared policy");
+	}
 	sp_il = newpol(MPOL_INTERLEAVE, 0xa);
 	ok(S && mpol_set_shared_policy(&S->policy, 8, 4, sp_il) == 0, "a segment with two shared ranges");
-	mpol_put(sp_il);			/* the trees own them now */
-	mpol_put(sp_pol);
+	mpol_put(sp_il);			/* the tree owns it now */
 	c_addr = shmem_map(tmm, S, false);
 	C = vma_at(tmm, c_addr);
-	/* SH: a SHM_HUGETLB segment, BIND{0} */
-	mp = newpol(MPOL_BIND, 0x1);
-	SH = shmem_create(HPAGE_SHIFT > PAGE_SHIFT ? 1ul << (HPAGE_SHIFT - PAGE_SHIFT) : 1, mp, true);
-	mpol_put(mp);
+	/* SH: a SHM_HUGETLB segment: no mpol=, no shared tree */
+	ok(!shmem_create(1ul << (HPAGE_SHIFT - PAGE_SHIFT), MPOL_BIND, &(nodemask_t){ 1 }, true),
+	   "shmem_create: a SHM_HUGETLB segment takes no mpol=");
+	SH = shmem_create(1ul << (HPAGE_SHIFT - PAGE_SHIFT), MPOL_DEFAULT, NULL, true);
 	CH = vma_at(tmm, shmem_map(tmm, SH, true));
 	/* U: no task policy; D: no policy; E: S mapped shared */
 	umm = mm_alloc();
@@ -162,28 +184,35 @@ int main(void)
 		   rs.r[0].pol == sp_pol && rs.r[2].pol == sp_pol,
 		   "mpol_set_shared_policy splits [0,16) into [0,8) [8,12) [12,16)");
 	}
+	/* CH: mbind BIND{0} over the whole SHM_HUGETLB mapping */
+	mpol_set_current(T);
+	ok(do_mbind(CH->vm_start, CH->vm_end - CH->vm_start, MPOL_BIND, &(nodemask_t){ 0x1 }) == 0 &&
+	   (hsp = CH->vm_policy) && refs(hsp) == 1 && !(hsp->flags & MPOL_F_SHARED) && tree(SH).n == 0,
+	   "do_mbind of a SHM_HUGETLB mapping: no tree to set, policy_vma keeps it in vm_policy");
+	ok(do_mbind(CH->vm_start, PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 0x2 }) == -EINVAL &&
+	   CH->vm_policy == hsp, "do_mbind of part of a SHM_HUGETLB mapping: refused (no split_vma)");
 
 	/* ---- get_vma_policy ---- */
 	mpol_set_current(T);
 	down_read(&tmm->mmap_sem);
 	pol = get_vma_policy(T, B, B->vm_start);
 	ok(pol == tp && refs(tp) == 1, "get_vma_policy: task policy fallback, no ref taken");
-	mpol_lookup_put(B, pol);
+	mpol_cond_put(pol);
 	ok(refs(tp) == 1, "get_vma_policy: task policy unchanged after the put");
 	pol = get_vma_policy(T, A, A->vm_start);
 	ok(pol == vp && refs(vp) == 1, "get_vma_policy: VMA policy, no ref taken");
-	mpol_lookup_put(A, pol);
+	mpol_cond_put(pol);
 	ok(refs(vp) == 1, "get_vma_policy: VMA policy unchanged after the put");
 	pol = get_vma_policy(T, C, C->vm_start + 9 * PAGE_SIZE);
 	ok(pol == sp_il && refs(sp_il) == 2, "get_vma_policy: shared policy +1 at the lookup");
-	mpol_lookup_put(C, pol);
+	mpol_cond_put(pol);
 	ok(refs(sp_il) == 1, "get_vma_policy: shared policy back after mpol_cond_put");
 	up_read(&tmm->mmap_sem);
 	mpol_set_current(U);
 	down_read(&umm->mmap_sem);
 	pol = get_vma_policy(U, D, D->vm_start);
 	ok(pol == &default_policy && refs(&default_policy) == 1, "get_vma_policy: default policy, never counted");
-	mpol_lookup_put(D, pol);
+	mpol_cond_put(pol);
 	ok(refs(&default_policy) == 1, "get_vma_policy: default policy untouched by the put");
 
 	/* ---- alloc_page_vma ---- */
@@ -229,18 +258,19 @@ int main(void)
 		nid = huge_zonelist(H, H->vm_start, &m, &nm);
 		ok(m == hp && nm == &hp->v.nodes && nid == 2 && refs(hp) == 1,
 		   "huge_zonelist: VMA BIND{2,3}: *mpol and the policy's own mask, no ref taken");
-		mpol_lookup_put(H, m);
+		mpol_cond_put(m);
 		ok(refs(hp) == 1, "dequeue_huge_page's mpol_cond_put: VMA BIND ref unchanged");
 		nid = huge_zonelist(A, A->vm_start, &m, &nm);
 		ok(!m && !nm && nid == nth_node(0xf, (A->vm_pgoff >> (HPAGE_SHIFT - PAGE_SHIFT)) + 0) &&
 		   refs(vp) == 1, "huge_zonelist: VMA INTERLEAVE: no *mpol, VMA ref unchanged");
 		nid = huge_zonelist(CH, CH->vm_start, &m, &nm);
-		ok(m && (m->flags & MPOL_F_SHARED) && nm == &m->v.nodes && nid == 0 && refs(m) == 2,
-		   "huge_zonelist: shared BIND{0}: *mpol with its extra ref, held over the allocation");
-		mpol_lookup_put(CH, m);
-		ok(refs(m) == 1, "dequeue_huge_page's mpol_cond_put: shared ref dropped");
+		ok(m == hsp && nm == &hsp->v.nodes && nid == 0 && refs(hsp) == 1,
+		   "huge_zonelist: SHM_HUGETLB mapping: shm_get_policy gives its vm_policy, no ref taken");
+		mpol_cond_put(m);
+		ok(refs(hsp) == 1, "dequeue_huge_page's mpol_cond_put: SHM_HUGETLB vm_policy unchanged");
 		pg = dequeue_huge_page(CH, CH->vm_start);
-		ok(pg && pg->nid == 0 && refs(m) == 1, "dequeue_huge_page: shared BIND{0} -> node 0, balanced");
+		ok(pg && pg->nid == 0 && refs(hsp) == 1,
+		   "dequeue_huge_page: SHM_HUGETLB BIND{0} -> node 0, balanced");
 		put_page(pg);
 		pg = dequeue_huge_page(H, H->vm_start);
 		ok(pg && pg->nid == 2 && refs(hp) == 1, "dequeue_huge_page: VMA BIND{2,3} -> node 2, balanced");
@@ -269,9 +299,23 @@ int main(void)
 	put_page(pg);
 	swapin_readahead_pages = 4;
 	pg = shmem_swapin(S, 9);
-	ok(pg && pg->nid == nth_node(0xa, 9) && pg->index == 9 && refs(sp_il) == 1,
+	ok(pg && pg->nid == nth_node(0xa, 9) && pg->index == 9 && pg->private == 9 && refs(sp_il) == 1,
 	   "shmem_swapin: 4-page readahead from one lookup, mpol_cond_copy dropped the ref once");
 	put_page(pg);
+	{
+		/* a pseudo-VMA with INTERLEAVE{0,1} at index 5: node 1; swap entry 5 */
+		struct mempolicy *il = newpol(MPOL_INTERLEAVE, 0x3);
+		struct vm_area_struct pvma = { .vm_end = PAGE_SIZE, .vm_pgoff = 5, .vm_policy = il };
+
+		mt_fail_nth_set(1);	/* the first read of the cluster fails */
+		pg = swapin_readahead(5, &pvma, 0);
+		ok(pg && pg->nid == 1 && pg->private == 5 && pg->index == 5 && refs(il) == 1,
+		   "swapin_readahead: a failed read ends the readahead; the entry's page is read last, "
+		   "at the same addr");
+		if (pg)
+			put_page(pg);
+		mpol_put(il);
+	}
 	{
 		struct mempolicy stackpol, *cp;
 
@@ -307,6 +351,11 @@ int main(void)
 	lr = cnt(MT_LOCK_RULE);
 	pol = get_vma_policy(T, A, A->vm_start);
 	ok(cnt(MT_LOCK_RULE) == lr + 1, "get_vma_policy of another task's VMA without its mmap_sem: lock_rule");
+	down_read(&umm->mmap_sem);
+	pol = get_vma_policy(T, D, D->vm_start);
+	up_read(&umm->mmap_sem);
+	ok(pol == tp && cnt(MT_LOCK_RULE) == lr + 2,
+	   "get_vma_policy falling back to another task's policy without its mm's mmap_sem: lock_rule");
 	mpol_set_current(T);
 	{
 		struct mpol_audit *a = mpol_audit_begin();
@@ -321,7 +370,7 @@ int main(void)
 	{
 		struct mempolicy *orphan = newpol(MPOL_PREFERRED, 0x1);
 		struct mpol_audit *a = mpol_audit_begin();
-		uint64_t l0 = cnt(MT_LEAKED_REFS), m0 = cnt(MT_MISSING_REFS);
+		uint64_t l0 = cnt(MT_LEAKED_REFS), m0 = cnt(MT_MISSING_REFS), o0 = cnt(MT_LEAKED_OBJECTS);
 
 		mpol_get(vp);				/* a leaked ref */
 		refcount_dec(&sp_pol->refcnt);		/* a lost ref (2 owners) */
@@ -329,8 +378,11 @@ int main(void)
 		mpol_audit_task(a, U);
 		mpol_audit_shmem(a, S, 1);
 		mpol_audit_shmem(a, SH, 1);
-		ok(mpol_audit_end(a) == 3 && cnt(MT_LEAKED_REFS) == l0 + 2 && cnt(MT_MISSING_REFS) == m0 + 1,
-		   "audit: a leaked ref and an orphan policy are leaked_refs, a lost ref missing_refs");
+		ok(mpol_audit_end(a) == 3 && cnt(MT_LEAKED_REFS) == l0 + 1 && cnt(MT_MISSING_REFS) == m0 + 1 &&
+		   cnt(MT_LEAKED_OBJECTS) == o0 + 1 && mt_cache_leaked(R, "numa_policy") == 1,
+		   "audit: a leaked ref is leaked_refs, a lost ref missing_refs, "
+		   "an orphan policy leaked_objects{numa_policy}");
+		lo = cnt(MT_LEAKED_OBJECTS);
 		mpol_put(vp);
 		refcount_inc(&sp_pol->refcnt);
 		mpol_put(orphan);
@@ -381,11 +433,36 @@ int main(void)
 		   rs.r[3].end == 10 && rs.r[4].start == 10 && rs.r[4].end == 12 && rs.r[4].pol == sp_il &&
 		   refs(sp_il) == 2, "ranges trimmed at both ends of [6,10)");
 	}
+	ok(do_mbind(C->vm_start, 16 * PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 0x2 }) == 0 &&
+	   (mp = C->vm_policy) && tree(S).n == 1 && tree(S).r[0].pol == mp && refs(mp) == 2 &&
+	   (mp->flags & MPOL_F_SHARED) && refs(sp_pol) == 1 && refs(sp_il) == 1,
+	   "do_mbind of a whole tmpfs VMA: every old node's ref put; the new policy held by its "
+	   "node and by vm_policy (policy_vma)");
 	ok(do_mbind(C->vm_start, 16 * PAGE_SIZE, MPOL_DEFAULT, NULL) == 0 && tree(S).n == 0 &&
-	   refs(sp_pol) == 1 && refs(sp_il) == 1, "do_mbind MPOL_DEFAULT over the segment: every node's ref put");
+	   !C->vm_policy && !obj_is_live(mp), "do_mbind MPOL_DEFAULT over it: tree emptied, vm_policy put");
 	mpol_put(sp_pol);
 	mpol_put(sp_il);
 	ok(!obj_is_live(sp_pol) && !obj_is_live(sp_il), "the shared policies were freed by the last put");
+
+	/* ---- the anonymous fault ---- */
+	{
+		struct vm_area_struct *F = vm_area_alloc(tmm);
+		struct page *fp;
+		int r;
+
+		down_write(&tmm->mmap_sem);
+		r = anon_vma_setup(F, get_unmapped_area(tmm, 8 * PAGE_SIZE), 8);
+		F->vm_policy = newpol(MPOL_PREFERRED, 0x8);
+		if (r || insert_vm_struct(tmm, F))
+			tap_bail("anonymous VMA");
+		up_write(&tmm->mmap_sem);
+		down_read(&tmm->mmap_sem);
+		r = handle_mm_fault(F, F->vm_start + PAGE_SIZE);
+		fp = vma_pgtable(F)->pte[1];
+		up_read(&tmm->mmap_sem);
+		ok(r == 0 && fp && fp->nid == 3 && page_mapped(fp) && refs(F->vm_policy) == 1,
+		   "handle_mm_fault: do_anonymous_page allocates by the VMA's PREFERRED 3 (alloc_page_vma)");
+	}
 
 	/* ---- segment destroy, exit ---- */
 	mp = newpol(MPOL_INTERLEAVE, 0x3);
@@ -399,8 +476,8 @@ int main(void)
 	up_write(&umm->mmap_sem);
 	ok(refcount_read(&S->count) == 1 && obj_is_live(mp), "unmapped twice: the segment's creator ref remains");
 	shmem_put(S);
-	ok(!obj_is_live(mp) && kmem_cache_live(sn_cache) == 1,
-	   "shm destroy: mpol_free_shared_policy put the tree's policies (one node left: SH's)");
+	ok(!obj_is_live(mp) && kmem_cache_live(sn_cache) == 0,
+	   "shm destroy: mpol_free_shared_policy put the tree's policies (SH has none)");
 	exit_mm(T);
 	exit_mempolicy(T);
 	put_task_struct(T);
@@ -412,12 +489,14 @@ int main(void)
 	ok(kmem_cache_live(policy_cache) == 0 && kmem_cache_live(shmem_inode_cachep) == 0 &&
 	   kmem_cache_live(sn_cache) == 0, "exit: every policy, segment and node freed");
 	uaf = cnt(MT_USE_AFTER_FREE);
-	ok(mt_races_total(R) == 1 && cnt(MT_LOCK_RULE) == 1 && uaf == 0,
-	   "no race counted but the one lock_rule provoked");
+	ok(mt_races_total(R) == 2 && cnt(MT_LOCK_RULE) == 2 && uaf == 0,
+	   "no race counted but the two lock_rules provoked");
+	anon_vma_fini();
+	anon_memory_fini();
 	shmem_fini();
 	mempolicy_fini();
 	mm_core_fini();
-	ok(mt_counter_read(R, MT_LEAKED_OBJECTS) == 0, "caches destroyed: nothing leaked");
+	ok(mt_counter_read(R, MT_LEAKED_OBJECTS) == lo, "caches destroyed: nothing leaked");
 	rcu_unregister_thread();
 	tap_done();
 	mt_region_destroy(R);

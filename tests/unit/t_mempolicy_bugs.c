@@ -10,16 +10,25 @@
  *     balanced and the audit silent.
  *  2. Multithreaded: the mempolicy workload as a job (4 threads, delay
  *     injection on, audits every 250ms, stopped at the first detection)
- *     with each detection bug detects it; with mpol-unconditional-refs,
- *     and with no bug under each RCU flavor, it runs clean with overlaps.
+ *     with each detection bug detects it; mpol-set-no-mmap-sem, an ALL
+ *     entry, runs numa_maps readers against set_mempolicy writers to the
+ *     end and must show the use_after_free of the race besides lock_rule;
+ *     with mpol-unconditional-refs, and with no bug under each RCU flavor,
+ *     it runs clean with overlaps.
+ *  3. The race of mpol-shared-lookup-no-ref itself: one thread looks a
+ *     shared policy up and uses it while another replaces the range; the
+ *     use must see the policy freed inside its lookup-to-use window (the
+ *     correct protocol: the reader holds the last reference instead).
  *
  * The seed is printed; MT_TEST_SEED=<seed> repeats a run.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/bugs.h"
 #include "core/counters.h"
+#include "core/inject.h"
 #include "core/prng.h"
 #include "core/rcu.h"
 #include "lib/engine/engine.h"
@@ -35,6 +44,16 @@ static struct mt_region *R;
 static uint64_t cnt(enum mt_counter c)
 {
 	return mt_counter_read(R, c);
+}
+
+/* Events of kind @c reported by @where. */
+static unsigned int events_at(enum mt_counter c, const char *where)
+{
+	unsigned int n = 0;
+
+	for (uint64_t i = 0; i < R->nevents && i < MT_MAX_EVENTS; i++)
+		n += R->events[i].kind == (uint32_t)c && !strcmp(R->events[i].where, where);
+	return n;
 }
 
 /* ---- a small world ---- */
@@ -77,7 +96,6 @@ static struct vm_area_struct *add_vma(struct mm_struct *mm, unsigned long flags,
 
 static void fix_up(struct fix *f)
 {
-	struct mempolicy *sp;
 	unsigned long addr;
 
 	mt_region_reset(R);
@@ -89,9 +107,7 @@ static void fix_up(struct fix *f)
 	f->A = add_vma(f->T->mm, 0, newpol(MPOL_INTERLEAVE, 0x3));
 	f->B = add_vma(f->T->mm, 0, NULL);
 	f->H = add_vma(f->T->mm, VM_HUGETLB, newpol(MPOL_INTERLEAVE, 0x3));
-	sp = newpol(MPOL_PREFERRED, 0x2);
-	f->S = shmem_create(16, sp, false);
-	mpol_put(sp);
+	f->S = shmem_create(16, MPOL_PREFERRED, &(nodemask_t){ 0x2 }, false);
 	addr = shmem_map(f->T->mm, f->S, true);
 	shmem_map(f->U->mm, f->S, true);
 	down_read(&f->T->mm->mmap_sem);
@@ -128,6 +144,21 @@ static void fix_down(struct fix *f)
 }
 
 /* Did the counters bug @b expects fire (ALL: every one; ANY: one)? */
+/* The window hook that plays task hook_task's do_set_mempolicy(). */
+static struct task_struct *hook_task;
+static int hook_countdown;
+
+static void set_policy_hook(const char *window)
+{
+	struct task_struct *reader = mpol_current;
+
+	if (strcmp(window, "mpol-numa-maps-lookup-to-str") || --hook_countdown)
+		return;
+	mpol_set_current(hook_task);
+	do_set_mempolicy(MPOL_BIND, &(nodemask_t){ 1 });
+	mpol_set_current(reader);
+}
+
 static bool expected_fired(enum mt_bug_id b)
 {
 	struct mt_job j;
@@ -161,7 +192,11 @@ static void single_threaded(void)
 	ok(bad == 1 && expected_fired(MT_BUG_MPOL_NUMA_MAPS_LEAK),
 	   "mpol-numa-maps-leak, show_numa_map of another task: %s fired (audit: %lu)", fires, bad);
 
-	/* mpol-migrate-leak: one page migrated into C */
+	/*
+	 * mpol-migrate-leak: one page migrated into C.  The leak is in
+	 * alloc_page_vma(), as in 2.6.23, whose shmem callers put their
+	 * pseudo-VMA's policy themselves: shmem_alloc_page() leaks nothing.
+	 */
 	fix_up(&f);
 	mt_bugs_enabled = 1u << MT_BUG_MPOL_MIGRATE_LEAK;
 	pg = alloc_pages_node(0);
@@ -170,6 +205,7 @@ static void single_threaded(void)
 	put_page(new_vma_page(pg, (unsigned long)f.C, NULL));
 	up_read(&f.T->mm->mmap_sem);
 	put_page(pg);
+	put_page(shmem_alloc_page(f.S, 4));
 	bad = fix_audit(&f);
 	fix_down(&f);
 	fires_str(MT_BUG_MPOL_MIGRATE_LEAK, fires, sizeof(fires));
@@ -182,7 +218,7 @@ static void single_threaded(void)
 	down_read(&f.T->mm->mmap_sem);
 	put_page(dequeue_huge_page(f.H, f.H->vm_start));
 	pol = get_vma_policy(f.T, f.H, f.H->vm_start);	/* the next fault reads it */
-	mpol_lookup_put(f.H, pol);
+	mpol_cond_put(pol);
 	up_read(&f.T->mm->mmap_sem);
 	fix_down(&f);
 	fires_str(MT_BUG_MPOL_HUGETLB_INTERLEAVE_PUT, fires, sizeof(fires));
@@ -213,19 +249,33 @@ static void single_threaded(void)
 	put_page(shmem_swapin(f.S, 5));
 	fix_down(&f);
 	fires_str(MT_BUG_MPOL_SWAPIN_MULTI_PUT, fires, sizeof(fires));
-	ok(expected_fired(MT_BUG_MPOL_SWAPIN_MULTI_PUT),
-	   "mpol-swapin-multi-put, shmem_swapin without mpol_cond_copy: %s fired "
-	   "(use_after_free %llu, refcount_underflow %llu)", fires,
+	ok(expected_fired(MT_BUG_MPOL_SWAPIN_MULTI_PUT) &&
+	   events_at(MT_USE_AFTER_FREE, "get_vma_policy") > 0,
+	   "mpol-swapin-multi-put, shmem_swapin without mpol_cond_copy: %s fired, the readahead's "
+	   "next lookup saw the freed policy (use_after_free %llu, refcount_underflow %llu)", fires,
 	   (unsigned long long)cnt(MT_USE_AFTER_FREE), (unsigned long long)cnt(MT_REFCOUNT_UNDERFLOW));
 
-	/* mpol-set-no-mmap-sem: the replace runs without mmap_sem for write */
+	/*
+	 * mpol-set-no-mmap-sem: U reads T's numa_maps; between the lookup of
+	 * B's policy (T's task policy) and its use, T replaces its policy
+	 * (the window hook plays T).  Without mmap_sem for write the replace
+	 * does not wait for the reader: lock_rule, and the old policy is
+	 * freed under the reader: use_after_free.
+	 */
 	fix_up(&f);
 	mt_bugs_enabled = 1u << MT_BUG_MPOL_SET_NO_MMAP_SEM;
-	do_set_mempolicy(MPOL_BIND, &(nodemask_t){ 1 });
+	hook_task = f.T;
+	hook_countdown = 2;	/* A, then B: the VMA that falls back to T's policy */
+	mt_window_hook_set(set_policy_hook);
+	mpol_set_current(f.U);
+	show_numa_maps(f.T, buf, sizeof(buf));
+	mt_window_hook_set(NULL);
 	fix_down(&f);
 	fires_str(MT_BUG_MPOL_SET_NO_MMAP_SEM, fires, sizeof(fires));
-	ok(cnt(MT_LOCK_RULE) == 1 && expected_fired(MT_BUG_MPOL_SET_NO_MMAP_SEM),
-	   "mpol-set-no-mmap-sem, do_set_mempolicy without mmap_sem: lock_rule fired (expects %s)", fires);
+	ok(cnt(MT_LOCK_RULE) == 1 && cnt(MT_USE_AFTER_FREE) >= 1 &&
+	   expected_fired(MT_BUG_MPOL_SET_NO_MMAP_SEM),
+	   "mpol-set-no-mmap-sem, do_set_mempolicy inside another task's numa_maps read: %s fired "
+	   "(use_after_free %llu)", fires, (unsigned long long)cnt(MT_USE_AFTER_FREE));
 
 	/* mpol-shared-lookup-no-ref: the user's put takes the tree's ref */
 	fix_up(&f);
@@ -244,11 +294,20 @@ static void single_threaded(void)
 	down_read(&f.T->mm->mmap_sem);
 	pol = get_vma_policy(f.T, f.A, f.A->vm_start);
 	ok(refcount_read(&pol->refcnt) == 2, "mpol-unconditional-refs: get_vma_policy takes a ref on a VMA policy");
-	mpol_lookup_put(f.A, pol);
+	put_page(alloc_page_vma(f.A, f.A->vm_start));
+	ok(refcount_read(&pol->refcnt) == 2, "mpol-unconditional-refs: alloc_page_vma puts its own pair");
+	mpol_cond_put(pol);
+	ok(refcount_read(&pol->refcnt) == 2, "mpol-unconditional-refs: mpol_cond_put leaves a VMA policy alone");
+	mpol_put(pol);			/* the pre-seed user's put of this lookup's pair */
+	pol = get_vma_policy(f.T, f.B, f.B->vm_start);
+	ok(refcount_read(&pol->refcnt) == 1 && pol == f.T->mempolicy,
+	   "mpol-unconditional-refs: no pair on current's own task policy (pol == current->mempolicy)");
+	mpol_set_current(f.U);		/* U reads T's numa_maps: T's policy is another task's */
 	pol = get_vma_policy(f.T, f.B, f.B->vm_start);
 	ok(refcount_read(&pol->refcnt) == 2 && pol == f.T->mempolicy,
-	   "mpol-unconditional-refs: and on the task policy");
-	mpol_lookup_put(f.B, pol);
+	   "mpol-unconditional-refs: a pair on another task's policy");
+	mpol_put(pol);
+	mpol_set_current(f.T);
 	for (unsigned long k = 0; k < 8; k++) {
 		put_page(alloc_page_vma(f.A, f.A->vm_start + k * PAGE_SIZE));
 		put_page(alloc_page_vma(f.B, f.B->vm_start + k * PAGE_SIZE));
@@ -299,6 +358,187 @@ static void stress_detect(enum mt_bug_id b, uint64_t seed)
 		diag("harness error: %s", R->error);
 }
 
+/*
+ * mpol-set-no-mmap-sem is an ALL entry: lock_rule fires at the first
+ * unlocked replace, and use_after_free only when a numa_maps reader is
+ * inside its lookup-to-use window at the replace.  Two threads, readers
+ * of each other's numa_maps and writers of their own policy, run to the
+ * end (a job stopped at the first counter would stop at lock_rule).
+ */
+static void stress_set_no_mmap_sem(uint64_t seed)
+{
+	struct mt_job job;
+	char err[128], fires[128];
+	int rc;
+
+	job_setup(&job, seed, 2);
+	job.threads = 2;
+	if (wl_mix_parse(&wl_mempolicy, "numa_maps:50,set_mempolicy:50", &job.mix, err, sizeof(err)))
+		tap_bail(err);
+	job.bugs = 1u << MT_BUG_MPOL_SET_NO_MMAP_SEM;
+	job.expect = MT_JOB_EXPECT_DETECT;
+	job.stop_on_detect = false;
+	rc = mt_job_execute(&job, R);
+	fires_str(MT_BUG_MPOL_SET_NO_MMAP_SEM, fires, sizeof(fires));
+	ok(rc == 0 && cnt(MT_USE_AFTER_FREE) > 0 && mt_job_expectation_met(&job, R, true),
+	   "mpol-set-no-mmap-sem, 2 threads, numa_maps:50,set_mempolicy:50, to the end: %s "
+	   "(lock_rule %llu, use_after_free %llu)", fires,
+	   (unsigned long long)cnt(MT_LOCK_RULE), (unsigned long long)cnt(MT_USE_AFTER_FREE));
+	if (rc)
+		diag("harness error: %s", R->error);
+}
+
+/* ---- the race of mpol-shared-lookup-no-ref ---- */
+
+/*
+ * Rounds of two threads on one segment whose [0,16) has a policy P with
+ * two references, its tree node's and its installer's.  The reader looks
+ * P up and allocates by it (shmem_alloc_page(), with a delay in its
+ * lookup-to-use window); the replacer, at a random moment, removes the
+ * range (the node's reference) and drops the installer's.  Correct: the
+ * lookup's reference keeps P for the reader, who then holds the last one
+ * (an overlap).  Without it, P is freed inside the reader's window, and
+ * the use (get_vma_policy()'s check) sees it.  One bad event at most per
+ * round, so every one stays in the region's event list.
+ */
+struct race_round {
+	struct shmem_inode_info *S;
+	struct mempolicy *P;
+	pthread_barrier_t start, done;
+	uint64_t seed;
+	unsigned int rounds;
+};
+
+static void *race_reader(void *arg)
+{
+	struct race_round *rr = arg;
+
+	rcu_register_thread();
+	mt_prng_thread_seed(rr->seed, 1);
+	for (unsigned int i = 0; i < rr->rounds; i++) {
+		pthread_barrier_wait(&rr->start);
+		put_page(shmem_alloc_page(rr->S, 3));
+		pthread_barrier_wait(&rr->done);
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+static void *race_replacer(void *arg)
+{
+	struct race_round *rr = arg;
+
+	rcu_register_thread();
+	mt_prng_thread_seed(rr->seed, 2);
+	for (unsigned int i = 0; i < rr->rounds; i++) {
+		unsigned int spin;
+
+		pthread_barrier_wait(&rr->start);
+		spin = mt_random_below(20000);
+		for (volatile unsigned int k = 0; k < spin; k++)
+			;
+		mpol_set_shared_policy(&rr->S->policy, 0, 16, NULL);	/* the node's ref */
+		mpol_put(rr->P);					/* the installer's */
+		pthread_barrier_wait(&rr->done);
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+static void lookup_race(bool bug, uint64_t seed)
+{
+	struct race_round rr = { .rounds = 24, .seed = seed };
+	struct mt_inject_conf inj = {
+		.delay_prob = 1.0, .delay_mode = MT_DELAY_SLEEP, .delay_max_ns = 200000,
+		.windows = "mpol-shared-lookup-to-use",
+	};
+	pthread_t r, w;
+	unsigned int at_use;
+	uint64_t t0 = mt_now_ns();
+
+	mt_region_reset(R);
+	rcu_register_thread();
+	if (mm_core_init() || mempolicy_init() || shmem_init())
+		tap_bail("caches");
+	rr.S = shmem_create(16, MPOL_DEFAULT, NULL, false);
+	mt_inject_configure(&inj);
+	mt_bugs_enabled = bug ? 1u << MT_BUG_MPOL_SHARED_LOOKUP_NO_REF : 0;
+	pthread_barrier_init(&rr.start, NULL, 3);
+	pthread_barrier_init(&rr.done, NULL, 3);
+	pthread_create(&r, NULL, race_reader, &rr);
+	pthread_create(&w, NULL, race_replacer, &rr);
+	for (unsigned int i = 0; i < rr.rounds; i++) {
+		rr.P = newpol(MPOL_PREFERRED, 0x8);
+		if (mpol_set_shared_policy(&rr.S->policy, 0, 16, rr.P))
+			tap_bail("mpol_set_shared_policy");
+		pthread_barrier_wait(&rr.start);
+		pthread_barrier_wait(&rr.done);
+	}
+	pthread_join(r, NULL);
+	pthread_join(w, NULL);
+	pthread_barrier_destroy(&rr.start);
+	pthread_barrier_destroy(&rr.done);
+	mt_bugs_enabled = 0;
+	mt_inject_reset();
+	at_use = events_at(MT_USE_AFTER_FREE, "get_vma_policy");
+	shmem_put(rr.S);
+	rcu_barrier();
+	shmem_fini();
+	mempolicy_fini();
+	mm_core_fini();
+	rcu_unregister_thread();
+	if (bug)
+		ok(at_use > 0,
+		   "mpol-shared-lookup-no-ref, a lookup against a concurrent replace, %u rounds: the "
+		   "policy freed inside the lookup-to-use window, seen at the use %u times "
+		   "(use_after_free %llu, %.2f s)", rr.rounds, at_use,
+		   (unsigned long long)cnt(MT_USE_AFTER_FREE), (double)(mt_now_ns() - t0) / 1e9);
+	else
+		ok(mt_races_total(R) == 0 && mt_leaks_total(R) == 0 && cnt(MT_OVERLAPS) > 0,
+		   "shared lookup with its reference, against a concurrent replace, %u rounds: clean, "
+		   "the reader held the last reference %llu times", rr.rounds,
+		   (unsigned long long)cnt(MT_OVERLAPS));
+	if (!bug && (mt_races_total(R) || mt_leaks_total(R)))
+		for (uint64_t i = 0; i < R->nevents && i < 4; i++)
+			diag("  %s: %s", R->events[i].where, R->events[i].what);
+}
+
+/* The ops counted for the role @name of the mempolicy workload. */
+static uint64_t role_ops(const char *name)
+{
+	for (unsigned int r = 0; r < wl_nroles(&wl_mempolicy); r++)
+		if (!strcmp(wl_mempolicy.roles[r], name))
+			return mt_ops_read(R, r);
+	tap_bail("no such role");
+}
+
+/*
+ * A role counts an op only when its path ran: with no page to migrate
+ * (stash=0) and no segment mapped (shm_maps=0, no shm_churn), migrate and
+ * swapin never run, and a clean job says so (INCONCLUSIVE).
+ */
+static void roles_that_cannot_run(uint64_t seed)
+{
+	static const char *const opts[][2] = { { "stash", "0" }, { "shm_maps", "0" } };
+	struct mt_job job;
+	char err[128];
+	int rc;
+
+	job_setup(&job, seed, 0.3);
+	job.threads = 1;
+	for (unsigned int i = 0; i < ARRAY_SIZE(opts); i++)
+		if (wl_opt_set(wl_opt_lookup(&wl_mempolicy, opts[i][0]), job.wl_opts, opts[i][1],
+			       err, sizeof(err)))
+			tap_bail(err);
+	if (wl_mix_parse(&wl_mempolicy, "migrate:1,swapin:1,numa_maps:1", &job.mix, err, sizeof(err)))
+		tap_bail(err);
+	rc = mt_job_execute(&job, R);
+	ok(rc == 0 && role_ops("migrate") == 0 && role_ops("swapin") == 0 && role_ops("numa_maps") > 0,
+	   "roles count only what ran: migrate %llu and swapin %llu ops with nothing to move or "
+	   "swap in, numa_maps %llu", (unsigned long long)role_ops("migrate"),
+	   (unsigned long long)role_ops("swapin"), (unsigned long long)role_ops("numa_maps"));
+}
+
 static void stress_clean(enum mt_rcu_flavor fl, mt_bugset_t bugs, uint64_t seed, const char *what)
 {
 	struct mt_job job;
@@ -330,7 +570,7 @@ int main(void)
 	static const enum mt_bug_id detect[] = {
 		MT_BUG_MPOL_NUMA_MAPS_LEAK, MT_BUG_MPOL_MIGRATE_LEAK,
 		MT_BUG_MPOL_HUGETLB_INTERLEAVE_PUT, MT_BUG_MPOL_SWAPIN_MULTI_PUT,
-		MT_BUG_MPOL_SET_NO_MMAP_SEM, MT_BUG_MPOL_SHARED_LOOKUP_NO_REF,
+		MT_BUG_MPOL_SHARED_LOOKUP_NO_REF,
 	};
 
 	R = mt_region_create(false);
@@ -341,8 +581,12 @@ int main(void)
 	single_threaded();
 	rcu_unregister_thread();	/* mt_job_execute() registers by itself */
 
+	lookup_race(false, seed);
+	lookup_race(true, seed);
 	for (unsigned int i = 0; i < ARRAY_SIZE(detect); i++)
 		stress_detect(detect[i], seed + i);
+	stress_set_no_mmap_sem(seed + 50);
+	roles_that_cannot_run(seed + 60);
 	stress_clean(MT_RCU_MEMB, 1u << MT_BUG_MPOL_UNCONDITIONAL_REFS, seed,
 		     "mpol-unconditional-refs (performance entry)");
 	for (int fl = 0; fl < MT_RCU_NFLAVORS; fl++)

@@ -566,6 +566,8 @@ static char *conn_line(struct conn *c)
 
 	if (c->scan < c->inoff)
 		c->scan = c->inoff;
+	if (c->scan >= c->inlen)
+		return NULL;
 	nl = memchr(c->in + c->scan, '\n', c->inlen - c->scan);
 	if (!nl)
 		c->scan = c->inlen;

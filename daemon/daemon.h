@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * daemon.h - mmtortured's state, shared by its three files:
+ * daemon.h - mmtortured's state, shared by its four files:
  *
  *   mmtortured.c    main: options and config, signals, the event loop,
  *                   systemd notification, logging
  *   daemon_server.c the control socket: connections, requests, access
  *   daemon_jobs.c   the job queue, job supervisors, persistence, metrics
+ *   daemon_metrics.c the counters of finished jobs no longer in memory
  *
  * One thread.  Every fd is non-blocking and polled; signals arrive through
  * a signalfd.  Each job runs in a supervisor process (fork), which runs

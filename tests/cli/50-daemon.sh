@@ -26,7 +26,7 @@ conf max_parallel=1 max_queue=8 group=mmtorture-test-none
 
 socat -u "UNIX-RECV:$NOTIFY" "OPEN:$T_TMP/notify.log,creat,append" &
 NPID=$!
-BG=""		# background helpers, killed at the end
+BG=""		# background processes, killed at the end
 cleanup_set() { T_CLEANUP="kill $NPID ${DPID:-} ${D2PID:-} $BG 2>/dev/null;"; }
 cleanup_set
 for _ in $(seq 50); do [ -S "$NOTIFY" ] && break; sleep 0.1; done

@@ -5,7 +5,9 @@
  *
  * Exit codes: 0 every expectation met; 1 usage or configuration error;
  * 2 an expectation failed (FAIL, MISSED, INCONCLUSIVE, a crash); 3 harness
- * error.
+ * error.  The commands that talk to the daemon: 1 also when it refuses the
+ * request, 3 when it cannot be reached or cannot serve it now (busy,
+ * stopping, internal); `wait` exits with the job's exit category.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -54,7 +56,9 @@ static void usage(FILE *f)
 		"  Add --json for machine-readable output.\n"
 		"\n"
 		"Exit codes: 0 every expectation met, 1 usage or config error,\n"
-		"2 an expectation failed (FAIL, MISSED, INCONCLUSIVE, crash), 3 harness error.\n",
+		"2 an expectation failed (FAIL, MISSED, INCONCLUSIVE, crash), 3 harness error.\n"
+		"With the daemon: 1 the daemon refused the request; 3 it cannot be reached or\n"
+		"cannot serve it now (busy, stopping, internal); wait: the job's exit code.\n",
 		MT_DEFAULT_SOCKET);
 }
 
@@ -239,8 +243,17 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_bugs(int argc, char **argv)
 {
-	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	bool json = false;
 	char fires[128];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json")) {
+			fprintf(stderr, "mmtorture bugs: unexpected argument '%s' (bugs [--json])\n",
+				argv[i]);
+			return MT_EXIT_USAGE;
+		}
+		json = true;
+	}
 
 	if (json) {
 		json_t *a = json_array();
@@ -307,8 +320,13 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bugs"))
 		return cmd_bugs(argc - 1, argv + 1);
-	if (!strcmp(cmd, "workloads"))
+	if (!strcmp(cmd, "workloads")) {
+		if (argc > 2) {
+			fprintf(stderr, "mmtorture workloads: unexpected argument '%s'\n", argv[2]);
+			return MT_EXIT_USAGE;
+		}
 		return cmd_workloads();
+	}
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("mmtorture %s (%s)\n", MT_VERSION, MT_GIT_REV);
 		return 0;

@@ -27,11 +27,15 @@ bool mt_client_is_command(const char *cmd)
 	return false;
 }
 
+/*
+ * The job file's text: at most half a request, and UTF-8 text (JSON
+ * carries nothing else), or NULL with *err naming the file and the line.
+ */
 static char *read_file(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, ok;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -42,21 +46,41 @@ static char *read_file(const char *path, char *err, size_t errlen)
 
 		if (len + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			if (!buf || cap > MT_MAX_MESSAGE) {
+			nb = cap > MT_MAX_MESSAGE ? NULL : realloc(buf, cap);
+			if (!nb) {
 				snprintf(err, errlen, "%s: larger than %d bytes", path, MT_MAX_MESSAGE / 2);
 				free(buf);
 				fclose(f);
 				return NULL;
 			}
+			buf = nb;
 		}
 		n = fread(buf + len, 1, 4096, f);
 		len += n;
 		if (n < 4096)
 			break;
 	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
 	fclose(f);
 	buf[len] = '\0';
+	ok = mt_utf8_valid_prefix(buf, len);
+	if (ok == len && strlen(buf) != len)
+		ok = strlen(buf);
+	if (ok < len) {
+		int line = 1;
+
+		for (size_t i = 0; i < ok; i++)
+			line += buf[i] == '\n';
+		snprintf(err, errlen, "%s:%d: %s (byte 0x%02x): job files are UTF-8 text", path, line,
+			 buf[ok] ? "not valid UTF-8" : "a NUL byte", (unsigned char)buf[ok]);
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 
@@ -65,7 +89,7 @@ static json_t *call(const char *sock, json_t *req)
 {
 	char err[256];
 	json_t *rep;
-	int fd = mt_proto_connect(sock);
+	int rc, fd = mt_proto_connect(sock);
 
 	if (fd < 0) {
 		fprintf(stderr, "mmtorture: cannot connect to %s: %s (is mmtortured running?)\n",
@@ -74,32 +98,50 @@ static json_t *call(const char *sock, json_t *req)
 		return NULL;
 	}
 	json_object_set_new(req, "v", json_integer(MT_PROTO_VERSION));
-	if (mt_proto_send(fd, req)) {
-		fprintf(stderr, "mmtorture: cannot send to %s: %s\n", sock, strerror(errno));
-		close(fd);
-		json_decref(req);
-		return NULL;
-	}
+	rc = mt_proto_send(fd, req);
 	json_decref(req);
-	rep = mt_proto_recv(fd, err, sizeof(err));
+	/*
+	 * A daemon that refuses the connection (busy) says why and closes at
+	 * once, maybe before the request went out: its reply is still there
+	 * to read, so read it before reporting the failed send.
+	 */
+	rep = mt_proto_recv(fd, MT_MAX_REPLY, err, sizeof(err));
 	close(fd);
-	if (!rep)
+	if (!rep && rc)
+		fprintf(stderr, "mmtorture: cannot send to %s: %s\n", sock, strerror(-rc));
+	else if (!rep)
 		fprintf(stderr, "mmtorture: bad reply from %s: %s\n", sock, err);
 	return rep;
 }
 
+/*
+ * Print a refusal.  Return: 3 if the daemon could not serve the request
+ * (busy, stopping, internal: try again later), 1 if it refused it.
+ */
 static int refused(const json_t *rep)
 {
+	const char *code = json_string_value(json_object_get(rep, "code")) ?: "error";
 	const json_t *d = json_object_get(rep, "details");
 	size_t i;
 	json_t *v;
 
-	fprintf(stderr, "mmtorture: %s: %s\n",
-		json_string_value(json_object_get(rep, "code")) ?: "error",
+	fprintf(stderr, "mmtorture: %s: %s\n", code,
 		json_string_value(json_object_get(rep, "error")) ?: "(no message)");
 	json_array_foreach(d, i, v)
 		fprintf(stderr, "  %s\n", json_string_value(v));
+	if (!strcmp(code, "busy") || !strcmp(code, "stopping") || !strcmp(code, "internal"))
+		return MT_EXIT_HARNESS;
 	return MT_EXIT_USAGE;
+}
+
+/* The exit code of `wait`: the job's exit category; 3 if the reply has none. */
+static int wait_exit(const json_t *job)
+{
+	const json_t *e = json_object_get(job, "exit_category");
+
+	if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) > 3)
+		return MT_EXIT_HARNESS;
+	return (int)json_integer_value(e);
 }
 
 static const char *js(const json_t *o, const char *k)
@@ -153,7 +195,7 @@ int mt_client_main(int argc, char **argv)
 	const char *sock = getenv("MMTORTURE_SOCKET"), *name = NULL, *cmd = argv[0];
 	bool json = false;
 	json_t *req, *rep;
-	int c, rc = MT_EXIT_OK;
+	int c, maxargs, rc = MT_EXIT_OK;
 	long long id = -1;
 
 	if (!sock || !*sock)
@@ -174,6 +216,15 @@ int mt_client_main(int argc, char **argv)
 			return MT_EXIT_USAGE;
 		}
 	}
+	maxargs = strcmp(cmd, "list") ? 1 : 0;
+	if (argc - optind > maxargs) {
+		fprintf(stderr, "mmtorture %s: unexpected argument '%s'\n", cmd, argv[optind + maxargs]);
+		return MT_EXIT_USAGE;
+	}
+	if (name && strcmp(cmd, "submit")) {
+		fprintf(stderr, "mmtorture %s: --name goes with submit\n", cmd);
+		return MT_EXIT_USAGE;
+	}
 	req = json_pack("{s:s}", "cmd", cmd);
 	if (!strcmp(cmd, "submit")) {
 		char err[300], *text;
@@ -190,10 +241,17 @@ int mt_client_main(int argc, char **argv)
 			return MT_EXIT_USAGE;
 		}
 		json_object_set_new(req, "jobfile", json_string(text));
-		json_object_set_new(req, "filename", json_string(argv[optind]));
+		free(text);
+		/* the file name goes along for messages: its valid UTF-8 part */
+		json_object_set_new(req, "filename", json_stringn(argv[optind],
+				    mt_utf8_valid_prefix(argv[optind], strlen(argv[optind]))));
+		if (name && mt_utf8_valid_prefix(name, strlen(name)) != strlen(name)) {
+			fprintf(stderr, "mmtorture submit: --name '%s' is not valid UTF-8\n", name);
+			json_decref(req);
+			return MT_EXIT_USAGE;
+		}
 		if (name)
 			json_object_set_new(req, "name", json_string(name));
-		free(text);
 	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "wait")) {
 		if (optind < argc) {
 			char *end;
@@ -252,8 +310,7 @@ int mt_client_main(int argc, char **argv)
 		puts(s);
 		free(s);
 		if (!strcmp(cmd, "wait"))
-			rc = (int)json_integer_value(json_object_get(json_object_get(rep, "job"),
-								     "exit_category"));
+			rc = wait_exit(json_object_get(rep, "job"));
 	} else if (!strcmp(cmd, "submit")) {
 		size_t i;
 		json_t *j;
@@ -304,7 +361,7 @@ int mt_client_main(int argc, char **argv)
 		if (json_string_value(json_object_get(j, "results")))
 			printf("  results in %s\n", js(j, "results"));
 		if (!strcmp(cmd, "wait"))
-			rc = (int)json_integer_value(json_object_get(j, "exit_category"));
+			rc = wait_exit(j);
 	} else if (!strcmp(cmd, "cancel")) {
 		printf("job %lld: %s\n", id, js(rep, "message"));
 	}

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * daemon.h - mmtortured's state, shared by its three files:
+ * daemon.h - mmtortured's state, shared by its four files:
  *
  *   mmtortured.c    main: options and config, signals, the event loop,
  *                   systemd notification, logging
  *   daemon_server.c the control socket: connections, requests, access
  *   daemon_jobs.c   the job queue, job supervisors, persistence, metrics
+ *   daemon_metrics.c the counters of finished jobs no longer in memory
  *
  * One thread.  Every fd is non-blocking and polled; signals arrive through
  * a signalfd.  Each job runs in a supervisor process (fork), which runs
@@ -21,6 +22,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <limits.h>
 #include <sys/types.h>
 
@@ -30,9 +32,10 @@
 #include "lib/engine/placement.h"
 #include "lib/engine/result.h"
 
-#define MT_DAEMON_MAX_CLIENTS	64
-#define MT_DAEMON_IDLE_S	120	/* a client with a partial request this long is dropped */
+#define MT_DAEMON_MAX_CLIENTS	64	/* connections; read-only peers get half */
+#define MT_DAEMON_CLIENT_TIMEOUT 60	/* s: a connection idle this long is dropped */
 #define MT_DAEMON_KEEP_RESULTS	1000	/* finished jobs kept in memory */
+#define MT_DAEMON_CARRY_JOBS	256	/* job label values kept for trimmed jobs' counters */
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_FINISHED, JOB_CANCELLED };
 
@@ -69,6 +72,7 @@ struct dconfig {
 	char group[64];			/* may submit and cancel */
 	char socket_group[64];		/* owns the socket we create (not under systemd) */
 	char textfile_dir[256];		/* node_exporter textfile collector, or "" */
+	unsigned int client_timeout;	/* s without progress before a client is dropped */
 };
 
 struct daemon {
@@ -98,16 +102,28 @@ extern struct daemon D;
 
 /* logging: priorities of syslog(3) */
 void dlog(int prio, const char *fmt, ...) __printf(2, 3);
+/*
+ * Copy @src into @dst of @size bytes for names in messages, logs and JSON:
+ * cut on a whole UTF-8 character, control characters and invalid bytes
+ * replaced by '?'.
+ */
+void dstrcpy(char *dst, size_t size, const char *src);
 
 /* mmtortured.c */
 void daemon_notify_status(void);
 int daemon_load_config(struct dconfig *cfg, const char *path, char *err, size_t errlen);
+/* Warn that mmtorture.prom cannot be written (@what failed with @err), with the fix. */
+void daemon_textfile_warn(const char *what, int err);
 
 /* daemon_server.c */
 int server_init(char *err, size_t errlen);
 void server_fds(struct pollfd *pfd, int *n, int max);
 void server_handle(struct pollfd *pfd, int n);
+bool server_pending(void);	/* requests buffered: poll without sleeping */
 void server_job_finished(struct djob *j);
+void server_stopping(void);	/* refuse the waiters, stop accepting, close when flushed */
+void server_access_changed(void);	/* the group changed: who may submit, again */
+void server_socket_group(void);	/* give the socket we created to socket_group */
 void server_close_all(void);
 int server_ncfds(void);
 
@@ -129,5 +145,9 @@ json_t *jobs_status_json(void);
 char *jobs_dump_prom(void);	/* malloc'd Prometheus text */
 json_t *jobs_dump_json(void);
 int jobs_write_dumps(void);	/* SIGUSR2: state dir (and textfile dir) */
+
+/* daemon_metrics.c: the counters of finished jobs let go from memory */
+void metrics_carry(const struct mt_result *res);	/* before letting it go */
+void metrics_merge(FILE *out, const char *live);	/* mt_prom_write() text plus them */
 
 #endif /* MT_DAEMON_H */

@@ -8,6 +8,8 @@
  *   queue/<id>.json        a job waiting or running: its job file's text
  *   jobs/<id>.json         a finished or cancelled job: verdict, results
  *   results/<id>-<name>/   summary.txt, metrics.json, metrics.prom, job.log
+ *                          (<id>-<name>.run2/ ... for a run after one the
+ *                          daemon did not see end)
  *   next_id
  *   metrics.prom, metrics.json   written on SIGUSR2
  * Every file is written to a temporary name and renamed into place.
@@ -38,6 +40,8 @@ static const char *const state_names[] = {
 	[JOB_FINISHED] = "finished",
 	[JOB_CANCELLED] = "cancelled",
 };
+
+static void update_textfile(void);
 
 static double now_real(void)
 {
@@ -79,6 +83,27 @@ static void djob_free(struct djob *j)
 	free(j);
 }
 
+/* A result for a job that has none of its own: ERROR, @why. */
+static struct mt_result *error_result(const struct djob *j, const char *fmt, ...) __printf(2, 3);
+static struct mt_result *error_result(const struct djob *j, const char *fmt, ...)
+{
+	struct mt_result *res = calloc(1, sizeof(*res));
+	va_list ap;
+
+	if (!res)
+		return NULL;
+	snprintf(res->job, sizeof(res->job), "%s", j->name);
+	snprintf(res->workload, sizeof(res->workload), "%s", j->workload);
+	res->verdict = MT_V_ERROR;
+	res->detect_s = -1;
+	for (int c = 0; c < MT_NCOUNTERS; c++)
+		res->first_s[c] = -1;
+	va_start(ap, fmt);
+	vsnprintf(res->why, sizeof(res->why), fmt, ap);
+	va_end(ap);
+	return res;
+}
+
 /* Insert in id order. */
 static void djob_add(struct djob *j)
 {
@@ -111,8 +136,12 @@ static void count_states(void)
 	}
 }
 
-/* Keep at most MT_DAEMON_KEEP_RESULTS finished jobs in memory (they stay on disk). */
-static void trim_finished(void)
+/*
+ * Keep at most MT_DAEMON_KEEP_RESULTS finished jobs in memory (they stay on
+ * disk).  While the daemon runs (@carry), the counters of a job let go are
+ * carried on, so that no counter of `dump prom` goes down.
+ */
+static void trim_finished(bool carry)
 {
 	unsigned int fin = 0;
 
@@ -123,6 +152,8 @@ static void trim_finished(void)
 
 		if (j->state >= JOB_FINISHED) {
 			*pp = j->next;
+			if (carry && j->res)
+				metrics_carry(j->res);
 			djob_free(j);
 			fin--;
 		} else {
@@ -204,6 +235,44 @@ static const char *jstr(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+/*
+ * The result of a finished job whose metrics.json is missing (it ended
+ * before writing any: a supervisor that died, a job that could not start):
+ * what its record says.  Return: NULL for a job cancelled before it ran.
+ */
+static struct mt_result *result_from_record(const json_t *o, const struct djob *j)
+{
+	int verdict = mt_verdict_lookup(jstr(o, "verdict"));
+	const json_t *det = json_object_get(o, "time_to_detection_seconds");
+	const char *kv;
+	json_t *v;
+	struct mt_result *res;
+
+	if (verdict < 0 && j->state == JOB_CANCELLED)
+		return NULL;
+	if (verdict < 0)
+		return error_result(j, "its results are lost: %s has no metrics.json and its record "
+				    "no verdict", j->results[0] ? j->results : "(no directory)");
+	res = error_result(j, "%s", jstr(o, "why"));
+	if (!res)
+		return NULL;
+	res->verdict = (enum mt_verdict)verdict;
+	res->seed = strtoull(jstr(o, "seed"), NULL, 10);
+	snprintf(res->rcu, sizeof(res->rcu), "%s", jstr(o, "rcu"));
+	snprintf(res->bugs, sizeof(res->bugs), "%s", jstr(o, "bugs"));
+	res->threads = (unsigned int)json_integer_value(json_object_get(o, "threads"));
+	res->elapsed_s = json_number_value(json_object_get(o, "elapsed_seconds"));
+	res->detect_s = json_is_number(det) ? json_number_value(det) : -1;
+	for (int k = 0; k < 2; k++)
+		json_object_foreach(json_object_get(o, k ? "leaks" : "races"), kv, v) {
+			int c = mt_counter_lookup(kv);
+
+			if (c >= 0)
+				res->counters[c] = (uint64_t)json_integer_value(v);
+		}
+	return res;
+}
+
 static void load_dir(const char *sub, bool queued)
 {
 	char dpath[PATH_MAX];
@@ -244,6 +313,8 @@ static void load_dir(const char *sub, bool queued)
 			j->state = !strcmp(jstr(o, "state"), "cancelled") ? JOB_CANCELLED : JOB_FINISHED;
 			snprintf(j->results, sizeof(j->results), "%s", jstr(o, "results"));
 			j->res = load_result(j->results);
+			if (!j->res)
+				j->res = result_from_record(o, j);
 		}
 		json_decref(o);
 		if (j->id <= 0 || jobs_find(j->id)) {
@@ -283,7 +354,7 @@ int jobs_init(char *err, size_t errlen)
 	}
 	load_dir("jobs", false);
 	load_dir("queue", true);
-	trim_finished();
+	trim_finished(false);	/* a restart starts the counters again */
 	count_states();
 	if (D.nqueued)
 		dlog(LOG_INFO, "resuming %u queued job(s) from %s/queue", D.nqueued, D.state_dir);
@@ -292,58 +363,123 @@ int jobs_init(char *err, size_t errlen)
 
 /* ---- submit, cancel ---- */
 
+/*
+ * Count the sections of @text the way the job file parser sees them (a
+ * line whose first non-blank character is '['), without parsing: a file
+ * with thousands of them is refused before the parser spends time on it.
+ */
+static void count_sections(const char *text, int *nsec, int *njobs)
+{
+	*nsec = *njobs = 0;
+	for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *e;
+
+		p += strspn(p, " \t");
+		if (*p != '[')
+			continue;
+		(*nsec)++;
+		p += 1 + strspn(p + 1, " \t");
+		e = p + strcspn(p, "]\n");
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		*njobs += !(e - p == 6 && !strncmp(p, "global", 6));
+	}
+}
+
+static void refuse(json_t *reply, const char *code, json_t *error)
+{
+	json_object_set_new(reply, "ok", json_false());
+	json_object_set_new(reply, "code", json_string(code));
+	json_object_set_new(reply, "error", error ? error :
+			    json_string("(the message could not be made: a path that is not UTF-8?)"));
+}
+
 int jobs_submit(const char *text, const char *filename, const char *name, uid_t uid,
 		json_t *reply)
 {
 	struct mt_errors e = { 0 };
 	struct mt_jobset set;
 	json_t *ids, *jobs;
+	struct djob *added[MT_MAX_JOBS];
+	int nsec, njobs, n;
 
+	count_sections(text, &nsec, &njobs);
+	if (njobs > MT_MAX_JOBS || nsec > 2 * MT_MAX_JOBS) {
+		refuse(reply, "bad_jobfile", json_sprintf("%s: %d sections, %d of them jobs: at most "
+							  "%d jobs (and as many [global])",
+							  filename, nsec, njobs, MT_MAX_JOBS));
+		return -1;
+	}
 	if (mt_jobfile_load_string(text, filename, &D.topo, &set, &e)) {
 		json_t *det = json_array();
 		int shown = e.n < (int)ARRAY_SIZE(e.msg) ? e.n : (int)ARRAY_SIZE(e.msg);
 
 		for (int i = 0; i < shown; i++)
 			json_array_append_new(det, json_string(e.msg[i]));
-		json_object_set_new(reply, "ok", json_false());
-		json_object_set_new(reply, "code", json_string("bad_jobfile"));
-		json_object_set_new(reply, "error", json_sprintf("%s: %d error%s in the job file",
-								 filename, e.n, e.n == 1 ? "" : "s"));
+		refuse(reply, "bad_jobfile", json_sprintf("%s: %d error%s in the job file", filename,
+							  e.n, e.n == 1 ? "" : "s"));
 		json_object_set_new(reply, "details", det);
 		return -1;
 	}
 	if (D.nqueued + (unsigned int)set.njobs > D.cfg.max_queue) {
-		json_object_set_new(reply, "ok", json_false());
-		json_object_set_new(reply, "code", json_string("queue_full"));
-		json_object_set_new(reply, "error",
-				    json_sprintf("the queue holds %u job(s) of at most %u: %d more do not fit",
-						 D.nqueued, D.cfg.max_queue, set.njobs));
+		refuse(reply, "queue_full",
+		       json_sprintf("the queue holds %u job(s) of at most %u: %d more do not fit",
+				    D.nqueued, D.cfg.max_queue, set.njobs));
 		mt_jobset_free(&set);
 		return -1;
 	}
-	ids = json_array();
-	jobs = json_array();
-	for (int i = 0; i < set.njobs; i++) {
+	n = set.njobs < MT_MAX_JOBS ? set.njobs : MT_MAX_JOBS;
+	for (int i = 0; i < n; i++) {
 		struct djob *j = calloc(1, sizeof(*j));
+		char full[2 * MT_JOB_NAME_LEN + 2];
 		int rc;
 
+		if (j)
+			j->jobfile = strdup(text);
+		if (!j || !j->jobfile) {
+			free(j);
+			refuse(reply, "internal", json_string("out of memory"));
+			njobs = i;
+			goto undo;
+		}
 		j->id = D.next_id++;
 		snprintf(j->section, sizeof(j->section), "%s", set.jobs[i].name);
-		if (name && set.njobs == 1)
-			snprintf(j->name, sizeof(j->name), "%s", name);
-		else if (name)
-			snprintf(j->name, sizeof(j->name), "%.31s.%.31s", name, set.jobs[i].name);
-		else
-			snprintf(j->name, sizeof(j->name), "%s", set.jobs[i].name);
+		if (name && n > 1) {
+			/* NAME.SECTION, each cut to half (on a whole character) */
+			char a[MT_JOB_NAME_LEN / 2], b[MT_JOB_NAME_LEN / 2];
+
+			dstrcpy(a, sizeof(a), name);
+			dstrcpy(b, sizeof(b), set.jobs[i].name);
+			snprintf(full, sizeof(full), "%s.%s", a, b);
+		} else {
+			snprintf(full, sizeof(full), "%s", name ? name : set.jobs[i].name);
+		}
+		dstrcpy(j->name, sizeof(j->name), full);
 		snprintf(j->workload, sizeof(j->workload), "%s", set.jobs[i].wl->name);
-		snprintf(j->filename, sizeof(j->filename), "%s", filename);
-		j->jobfile = strdup(text);
+		dstrcpy(j->filename, sizeof(j->filename), filename);
 		j->submitter = uid;
 		j->submitted = now_real();
 		j->state = JOB_QUEUED;
-		if ((rc = save_queue_entry(j)))
-			dlog(LOG_ERR, "job %lld: cannot keep it in the queue directory: %s", j->id,
+		added[i] = j;
+		/* a job not kept on disk would be lost at the next restart: refuse it now */
+		if ((rc = save_queue_entry(j))) {
+			char path[PATH_MAX];
+
+			path_of(path, sizeof(path), "queue/%lld.json", j->id);
+			dlog(LOG_ERR, "job %lld: cannot write %s: %s: submit refused", j->id, path,
 			     strerror(-rc));
+			refuse(reply, "internal", json_sprintf("cannot keep the job in the queue: %s: %s",
+							       path, strerror(-rc)));
+			djob_free(j);
+			njobs = i;
+			goto undo;
+		}
+	}
+	ids = json_array();
+	jobs = json_array();
+	for (int i = 0; i < n; i++) {
+		struct djob *j = added[i];
+
 		djob_add(j);
 		json_array_append_new(ids, json_integer(j->id));
 		json_array_append_new(jobs, jobs_job_json(j));
@@ -359,6 +495,19 @@ int jobs_submit(const char *text, const char *filename, const char *name, uid_t 
 	jobs_schedule();
 	daemon_notify_status();
 	return json_array_size(ids);
+
+undo:
+	/* the jobs of this file saved so far go too: a submit is all or nothing */
+	for (int i = 0; i < njobs; i++) {
+		char path[PATH_MAX];
+
+		path_of(path, sizeof(path), "queue/%lld.json", added[i]->id);
+		unlink(path);
+		djob_free(added[i]);
+	}
+	save_next_id();
+	mt_jobset_free(&set);
+	return -1;
 }
 
 int jobs_cancel(struct djob *j)
@@ -425,17 +574,12 @@ static int start(struct djob *j)
 	struct mt_errors e = { 0 };
 	struct mt_jobset set;
 	char dir[PATH_MAX], safe[MT_JOB_NAME_LEN];
-	int found = -1;
+	int found = -1, run = 1;
 	pid_t pid;
 
 	if (mt_jobfile_load_string(j->jobfile, j->filename, &D.topo, &set, &e)) {
 		snprintf(j->results, sizeof(j->results), "%s", "");
-		j->res = calloc(1, sizeof(*j->res));
-		snprintf(j->res->job, sizeof(j->res->job), "%s", j->name);
-		snprintf(j->res->workload, sizeof(j->res->workload), "%s", j->workload);
-		j->res->verdict = MT_V_ERROR;
-		snprintf(j->res->why, sizeof(j->res->why), "the job file no longer parses: %s",
-			 e.n ? e.msg[0] : "?");
+		j->res = error_result(j, "the job file no longer parses: %s", e.n ? e.msg[0] : "?");
 		return -1;
 	}
 	for (int i = 0; i < set.njobs; i++)
@@ -453,11 +597,22 @@ static int start(struct djob *j)
 	for (char *c = safe; *c; c++)
 		if (*c == '/' || *c == ' ' || (unsigned char)*c < 0x20)
 			*c = '_';
+	/*
+	 * A fresh directory for every run: a job resumed after the daemon died
+	 * during its run finds the earlier run's files there, and must never
+	 * show that run's metrics.json as its own.
+	 */
 	path_of(dir, sizeof(dir), "results/%lld-%s", j->id, safe);
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		dlog(LOG_ERR, "job %lld: cannot create %s: %s", j->id, dir, strerror(errno));
-		return -1;
+	while (mkdir(dir, 0755)) {
+		if (errno != EEXIST || ++run > 100) {
+			dlog(LOG_ERR, "job %lld: cannot create %s: %s", j->id, dir, strerror(errno));
+			return -1;
+		}
+		path_of(dir, sizeof(dir), "results/%lld-%s.run%d", j->id, safe, run);
 	}
+	if (run > 1)
+		dlog(LOG_NOTICE, "job %lld: an earlier run left results/%lld-%s: this run writes to %s",
+		     j->id, j->id, safe, dir);
 	snprintf(j->results, sizeof(j->results), "%s", dir);
 	j->region = mt_region_create(true);
 	if (!j->region)
@@ -484,21 +639,26 @@ static void finish(struct djob *j, int status)
 {
 	j->res = load_result(j->results);
 	if (!j->res) {
-		/* the supervisor died before it wrote anything: judge from the region */
-		j->res = calloc(1, sizeof(*j->res));
-		if (j->region && j->job.wl)
-			mt_result_snapshot(j->res, &j->job, j->region);
-		snprintf(j->res->job, sizeof(j->res->job), "%s", j->name);
-		snprintf(j->res->workload, sizeof(j->res->workload), "%s", j->workload);
-		j->res->verdict = MT_V_ERROR;
-		if (WIFSIGNALED(status))
-			snprintf(j->res->why, sizeof(j->res->why),
-				 "the job's supervisor died of signal %d before writing results",
-				 WTERMSIG(status));
-		else
-			snprintf(j->res->why, sizeof(j->res->why),
-				 "the job's results could not be written or read (exit %d)",
-				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		/* the supervisor died before it wrote anything: the counters from the region */
+		j->res = WIFSIGNALED(status) ?
+			error_result(j, "the job's supervisor died of signal %d before writing results",
+				     WTERMSIG(status)) :
+			error_result(j, "the job's results could not be written or read (exit %d)",
+				     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		if (j->res && j->region && j->job.wl) {
+			struct mt_result *r = j->res;
+			char why[sizeof(r->why)];
+
+			memcpy(why, r->why, sizeof(why));
+			mt_result_snapshot(r, &j->job, j->region);
+			snprintf(r->job, sizeof(r->job), "%s", j->name);
+			r->verdict = MT_V_ERROR;
+			memcpy(r->why, why, sizeof(why));
+		}
+	}
+	if (!j->res) {
+		dlog(LOG_CRIT, "job %lld: out of memory for its result", j->id);
+		abort();
 	}
 	j->state = j->cancel_requested ? JOB_CANCELLED : JOB_FINISHED;
 	D.verdicts[j->res->verdict]++;
@@ -514,8 +674,7 @@ static void finish(struct djob *j, int status)
 	     "job %lld %s: %s: %s", j->id, state_names[j->state], mt_verdict_name(j->res->verdict),
 	     j->res->why);
 	server_job_finished(j);
-	if (D.cfg.textfile_dir[0])
-		jobs_write_dumps();
+	update_textfile();
 }
 
 void jobs_reap(void)
@@ -530,7 +689,7 @@ void jobs_reap(void)
 				break;
 			}
 	count_states();
-	trim_finished();
+	trim_finished(true);
 	jobs_schedule();
 	daemon_notify_status();
 }
@@ -544,11 +703,11 @@ void jobs_schedule(void)
 		if (j->state != JOB_QUEUED)
 			continue;
 		if (start(j)) {
+			if (!j->res)
+				j->res = error_result(j, "the job could not be started: see the log");
 			if (!j->res) {
-				j->res = calloc(1, sizeof(*j->res));
-				snprintf(j->res->job, sizeof(j->res->job), "%s", j->name);
-				j->res->verdict = MT_V_ERROR;
-				snprintf(j->res->why, sizeof(j->res->why), "the job could not be started");
+				dlog(LOG_CRIT, "job %lld: out of memory for its result", j->id);
+				abort();
 			}
 			j->state = JOB_FINISHED;
 			D.verdicts[MT_V_ERROR]++;
@@ -611,9 +770,45 @@ void jobs_shutdown(void)
 			dlog(LOG_ERR, "job %lld: its supervisor did not stop in 60 s: killed", j->id);
 			kill(j->supervisor, SIGKILL);
 		}
+	/* whoever waits for a job that will not finish now hears why */
+	server_stopping();
 }
 
 /* ---- JSON views ---- */
+
+/* A JSON string of @s, whose invalid UTF-8 bytes (a path, say) become '?'. */
+static json_t *jstring(const char *s)
+{
+	json_t *v = json_string(s);
+	char *t;
+
+	if (v)
+		return v;
+	t = strdup(s);
+	if (!t)
+		return json_string("?");
+	for (size_t i = 0, n = strlen(t), ok; i < n; i += ok + 1) {
+		ok = mt_utf8_valid_prefix(t + i, n - i);
+		if (i + ok < n)
+			t[i + ok] = '?';
+	}
+	v = json_string(t);
+	free(t);
+	return v;
+}
+
+/* The runner's phases (enum mt_phase), as its progress line names them. */
+static const char *phase_name(uint32_t phase)
+{
+	static const char *const names[] = {
+		[MT_PHASE_NONE] = "start", [MT_PHASE_INIT] = "init",
+		[MT_PHASE_RUNNING] = "running", [MT_PHASE_AUDIT] = "audit",
+		[MT_PHASE_TEARDOWN] = "teardown", [MT_PHASE_DONE] = "done",
+		[MT_PHASE_ERROR] = "error",
+	};
+
+	return phase < ARRAY_SIZE(names) && names[phase] ? names[phase] : "unknown";
+}
 
 json_t *jobs_job_json(struct djob *j)
 {
@@ -622,21 +817,21 @@ json_t *jobs_job_json(struct djob *j)
 	const struct mt_result *r = j->res;
 
 	json_object_set_new(o, "id", json_integer(j->id));
-	json_object_set_new(o, "name", json_string(j->name));
-	json_object_set_new(o, "section", json_string(j->section));
-	json_object_set_new(o, "workload", json_string(j->workload));
-	json_object_set_new(o, "filename", json_string(j->filename));
+	json_object_set_new(o, "name", jstring(j->name));
+	json_object_set_new(o, "section", jstring(j->section));
+	json_object_set_new(o, "workload", jstring(j->workload));
+	json_object_set_new(o, "filename", jstring(j->filename));
 	json_object_set_new(o, "state", json_string(state_names[j->state]));
 	json_object_set_new(o, "submitted", json_real(j->submitted));
 	json_object_set_new(o, "submitter", json_integer((json_int_t)j->submitter));
-	json_object_set_new(o, "results", json_string(j->results));
+	json_object_set_new(o, "results", jstring(j->results));
 	if (j->state == JOB_RUNNING && j->region && j->job.wl) {
 		snap = calloc(1, sizeof(*snap));
 		if (snap) {
 			mt_result_snapshot(snap, &j->job, j->region);
 			r = snap;
 		}
-		json_object_set_new(o, "phase", json_integer(j->region->phase));
+		json_object_set_new(o, "phase", json_string(phase_name(j->region->phase)));
 		json_object_set_new(o, "ops_per_second", json_real(j->ops_rate));
 	}
 	if (r) {
@@ -645,13 +840,13 @@ json_t *jobs_job_json(struct djob *j)
 
 		json_object_set_new(o, "seed", json_sprintf("%llu", (unsigned long long)
 					(r->seed ? r->seed : j->job.seed)));
-		json_object_set_new(o, "rcu", json_string(r->rcu));
+		json_object_set_new(o, "rcu", jstring(r->rcu));
 		json_object_set_new(o, "threads", json_integer(r->threads));
-		json_object_set_new(o, "bugs", json_string(r->bugs));
+		json_object_set_new(o, "bugs", jstring(r->bugs));
 		json_object_set_new(o, "elapsed_seconds", json_real(r->elapsed_s));
 		if (!snap) {
 			json_object_set_new(o, "verdict", json_string(mt_verdict_name(r->verdict)));
-			json_object_set_new(o, "why", json_string(r->why));
+			json_object_set_new(o, "why", jstring(r->why));
 			json_object_set_new(o, "exit_category", json_integer(mt_verdict_exit(r->verdict)));
 			json_object_set_new(o, "time_to_detection_seconds",
 					    r->detect_s >= 0 ? json_real(r->detect_s) : json_null());
@@ -694,7 +889,7 @@ json_t *jobs_status_json(void)
 	count_states();
 	for (int v = 0; v < MT_NVERDICTS; v++)
 		json_object_set_new(verdicts, mt_verdict_name(v), json_integer((json_int_t)D.verdicts[v]));
-	return json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:b, s:o}",
+	return json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:s, s:b, s:o}",
 			 "version", MT_VERSION, "revision", MT_GIT_REV,
 			 "protocol", MT_PROTO_VERSION, "pid", (int)getpid(),
 			 "started", D.started, "uptime_seconds", now_real() - D.started,
@@ -702,7 +897,8 @@ json_t *jobs_status_json(void)
 			 "finished", (json_int_t)D.nfinished,
 			 "max_parallel", (json_int_t)D.cfg.max_parallel,
 			 "max_queue", (json_int_t)D.cfg.max_queue,
-			 "state_directory", D.state_dir, "socket", D.socket_path,
+			 "clients", (json_int_t)server_ncfds(),
+			 "state_directory", jstring(D.state_dir), "socket", jstring(D.socket_path),
 			 "machine", D.topo.desc, "socket_activated", D.socket_activated,
 			 "verdicts", verdicts);
 }
@@ -776,7 +972,19 @@ char *jobs_dump_prom(void)
 		fprintf(f, "mmtorture_verdicts_total{verdict=\"%s\"} %llu\n", mt_verdict_name(v),
 			(unsigned long long)D.verdicts[v]);
 	n = collect(&res, &owned, &nowned);
-	mt_prom_write(f, res, n);
+	{
+		/* the jobs in memory, plus what those let go had counted */
+		char *live = NULL;
+		size_t llen = 0;
+		FILE *lf = open_memstream(&live, &llen);
+
+		if (lf) {
+			mt_prom_write(lf, res, n);
+			fclose(lf);
+			metrics_merge(f, live);
+			free(live);
+		}
+	}
 	fclose(f);
 	for (int i = 0; i < nowned; i++)
 		free(owned[i]);
@@ -806,6 +1014,36 @@ json_t *jobs_dump_json(void)
 	return o;
 }
 
+/* node_exporter's textfile collector reads *.prom: write aside, rename into place. */
+static int write_textfile(const char *prom)
+{
+	static int said;	/* the error last said, not said again */
+	char path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/mmtorture.prom", D.cfg.textfile_dir);
+	r = mt_write_atomic(path, prom, strlen(prom));
+	if (r && r != said)
+		daemon_textfile_warn(path, -r);
+	else if (!r && said)
+		dlog(LOG_NOTICE, "textfile_dir: %s written again", path);
+	said = r;
+	return r;
+}
+
+/* After a job finished: the textfile collector's file, if there is one. */
+static void update_textfile(void)
+{
+	char *prom;
+
+	if (!D.cfg.textfile_dir[0])
+		return;
+	prom = jobs_dump_prom();
+	if (prom)
+		write_textfile(prom);
+	free(prom);
+}
+
 int jobs_write_dumps(void)
 {
 	char path[PATH_MAX];
@@ -814,26 +1052,19 @@ int jobs_write_dumps(void)
 	int rc = 0, r;
 
 	if (!prom || !j) {
+		dlog(LOG_ERR, "metrics dump: out of memory");
 		free(prom);
 		json_decref(j);
 		return -ENOMEM;
 	}
 	path_of(path, sizeof(path), "metrics.prom");
 	if ((r = mt_write_atomic(path, prom, strlen(prom))))
-		rc = r;
+		dlog(LOG_ERR, "cannot write %s: %s", path, strerror(-(rc = r)));
 	path_of(path, sizeof(path), "metrics.json");
 	if ((r = write_json(path, j)))
+		dlog(LOG_ERR, "cannot write %s: %s", path, strerror(-(rc = r)));
+	if (D.cfg.textfile_dir[0] && (r = write_textfile(prom)))
 		rc = r;
-	if (D.cfg.textfile_dir[0]) {
-		/* node_exporter reads *.prom: write aside, rename into place */
-		snprintf(path, sizeof(path), "%s/mmtorture.prom", D.cfg.textfile_dir);
-		if ((r = mt_write_atomic(path, prom, strlen(prom)))) {
-			dlog(LOG_ERR, "cannot write %s: %s", path, strerror(-r));
-			rc = r;
-		}
-	}
-	if (rc)
-		dlog(LOG_ERR, "metrics dump: %s", strerror(-rc));
 	free(prom);
 	json_decref(j);
 	return rc;

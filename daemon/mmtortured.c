@@ -5,7 +5,12 @@
  * runner, and serves status and metrics.  See daemon.h for its shape.
  *
  *   mmtortured [--socket PATH] [--state-dir DIR] [--config FILE]
- *              [--max-parallel N] [--group NAME] [--textfile-dir DIR]
+ *              [--max-parallel N] [--max-queue N] [--group NAME]
+ *              [--socket-group NAME] [--textfile-dir DIR] [--client-timeout S]
+ *
+ * The configuration is the defaults, then the config file, then the
+ * command line; SIGHUP builds it again the same way, so a key removed from
+ * the file returns to its default and the command line still wins.
  *
  * Signals: SIGTERM/SIGINT stop gracefully (running jobs cancelled with
  * partial results written, the queue kept for the next start); SIGHUP
@@ -38,6 +43,10 @@
 
 struct daemon D = { .listen_fd = -1, .signal_fd = -1 };
 
+/* The command line's settings: they win over the config file, at reload too. */
+static struct dconfig over;
+static bool over_parallel, over_queue, over_timeout;
+
 void dlog(int prio, const char *fmt, ...)
 {
 	static const char *const names[] = { "emerg", "alert", "crit", "error", "warning",
@@ -53,6 +62,34 @@ void dlog(int prio, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	fflush(stderr);
+}
+
+void dstrcpy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src), ok;
+
+	if (!size)
+		return;
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	/* invalid bytes become '?'; a character cut short at the end goes */
+	for (size_t i = 0; i < n; i += ok + 1) {
+		ok = mt_utf8_valid_prefix(dst + i, n - i);
+		if (i + ok == n)
+			break;
+		if (n - (i + ok) < 4 && (unsigned char)dst[i + ok] >= 0xc2 &&
+		    mt_utf8_valid_prefix(src + i + ok, strlen(src + i + ok)) > n - (i + ok)) {
+			dst[i + ok] = '\0';	/* whole in @src, cut by the size */
+			n = i + ok;
+			break;
+		}
+		dst[i + ok] = '?';
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+			dst[i] = '?';
 }
 
 /* Is stderr the journal?  (systemd sets JOURNAL_STREAM=dev:ino for it.) */
@@ -113,6 +150,14 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 			return 1;
 		}
 		*(name[4] == 'p' ? &p->cfg->max_parallel : &p->cfg->max_queue) = (unsigned int)v;
+	} else if (!strcmp(name, "client_timeout")) {
+		if (mt_parse_u64(value, &v) || v < 1 || v > 86400) {
+			if (!p->bad++)
+				snprintf(p->err, p->errlen, "%s: %s: '%s' is not a number of seconds in "
+					 "1..86400", p->path, name, value);
+			return 1;
+		}
+		p->cfg->client_timeout = (unsigned int)v;
 	} else if (!strcmp(name, "group")) {
 		snprintf(p->cfg->group, sizeof(p->cfg->group), "%s", value);
 	} else if (!strcmp(name, "socket_group")) {
@@ -121,7 +166,7 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 		snprintf(p->cfg->textfile_dir, sizeof(p->cfg->textfile_dir), "%s", value);
 	} else if (!p->bad++) {
 		snprintf(p->err, p->errlen, "%s: unknown key '%s' (max_parallel, max_queue, group, "
-			 "socket_group, textfile_dir)", p->path, name);
+			 "socket_group, textfile_dir, client_timeout)", p->path, name);
 	}
 	return 1;
 }
@@ -147,6 +192,33 @@ int daemon_load_config(struct dconfig *cfg, const char *path, char *err, size_t 
 	return p.bad ? -1 : 0;
 }
 
+/* The configuration: the defaults, then the config file, then the command line. */
+static int config_build(struct dconfig *cfg, char *err, size_t errlen)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_parallel = 1;
+	cfg->max_queue = 64;
+	cfg->client_timeout = MT_DAEMON_CLIENT_TIMEOUT;
+	snprintf(cfg->group, sizeof(cfg->group), "mmtorture");
+	if (daemon_load_config(cfg, D.config_path, err, errlen))
+		return -1;
+	if (over_parallel)
+		cfg->max_parallel = over.max_parallel;
+	if (over_queue)
+		cfg->max_queue = over.max_queue;
+	if (over_timeout)
+		cfg->client_timeout = over.client_timeout;
+	if (over.group[0])
+		snprintf(cfg->group, sizeof(cfg->group), "%s", over.group);
+	if (over.socket_group[0])
+		snprintf(cfg->socket_group, sizeof(cfg->socket_group), "%s", over.socket_group);
+	if (!cfg->socket_group[0])
+		snprintf(cfg->socket_group, sizeof(cfg->socket_group), "%s", cfg->group);
+	if (over.textfile_dir[0])
+		snprintf(cfg->textfile_dir, sizeof(cfg->textfile_dir), "%s", over.textfile_dir);
+	return 0;
+}
+
 static void resolve_group(void)
 {
 	struct group *g = getgrnam(D.cfg.group);
@@ -158,20 +230,48 @@ static void resolve_group(void)
 		     D.cfg.group, (int)geteuid());
 }
 
+void daemon_textfile_warn(const char *what, int err)
+{
+	dlog(LOG_WARNING, "textfile_dir: %s: %s: node_exporter will not see mmtorture.prom%s%s%s",
+	     what, strerror(err), err == EROFS ?
+	     " (under the shipped unit, ProtectSystem=strict keeps it read-only: add "
+	     "ReadWritePaths=" : "", err == EROFS ? D.cfg.textfile_dir : "",
+	     err == EROFS ? " in a drop-in, see README)" : "");
+}
+
+/* Can the textfile collector's file be written?  Say so now, not at the first dump. */
+static void check_textfile_dir(void)
+{
+	if (D.cfg.textfile_dir[0] && access(D.cfg.textfile_dir, W_OK | X_OK))
+		daemon_textfile_warn(D.cfg.textfile_dir, errno);
+}
+
 static void reload(void)
 {
-	struct dconfig n = D.cfg;
+	struct dconfig n;
 	char err[512];
+	struct timespec ts;
 
-	sd_notify(0, "RELOADING=1");
-	if (daemon_load_config(&n, D.config_path, err, sizeof(err))) {
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+	if (config_build(&n, err, sizeof(err))) {
 		dlog(LOG_ERR, "reload: %s: keeping the running configuration", err);
 	} else {
+		bool group_changed = strcmp(n.group, D.cfg.group) != 0;
+		bool sgroup_changed = strcmp(n.socket_group, D.cfg.socket_group) != 0;
+
 		D.cfg = n;
 		resolve_group();
-		dlog(LOG_INFO, "reloaded %s: max_parallel=%u max_queue=%u group=%s textfile_dir=%s",
-		     D.config_path, D.cfg.max_parallel, D.cfg.max_queue, D.cfg.group,
-		     D.cfg.textfile_dir[0] ? D.cfg.textfile_dir : "(none)");
+		/* peers connected before keep their connection, with the new rule */
+		server_access_changed();
+		if (sgroup_changed)
+			server_socket_group();
+		check_textfile_dir();
+		dlog(LOG_INFO, "reloaded %s: max_parallel=%u max_queue=%u group=%s%s "
+		     "client_timeout=%us textfile_dir=%s", D.config_path, D.cfg.max_parallel,
+		     D.cfg.max_queue, D.cfg.group, group_changed ? " (changed: access checked again)" : "",
+		     D.cfg.client_timeout, D.cfg.textfile_dir[0] ? D.cfg.textfile_dir : "(none)");
 		jobs_schedule();
 	}
 	sd_notify(0, "READY=1");
@@ -191,8 +291,10 @@ static void usage(FILE *f)
 		"  --max-queue N        jobs waiting at most (default 64)\n"
 		"  --group NAME         members may submit and cancel (default mmtorture)\n"
 		"  --socket-group NAME  group of the socket the daemon creates (default: --group)\n"
-		"  --textfile-dir DIR   also write mmtorture.prom there for node_exporter\n",
-		MT_DEFAULT_SOCKET);
+		"  --textfile-dir DIR   also write mmtorture.prom there for node_exporter\n"
+		"  --client-timeout S   drop a client idle this long, no wait pending (default %d)\n"
+		"The command line wins over the config file.\n",
+		MT_DEFAULT_SOCKET, MT_DAEMON_CLIENT_TIMEOUT);
 }
 
 int main(int argc, char **argv)
@@ -206,11 +308,10 @@ int main(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "socket-group", required_argument, NULL, 'G' },
 		{ "textfile-dir", required_argument, NULL, 't' },
+		{ "client-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dconfig over = { 0 };
-	bool over_p = false, over_q = false;
 	char err[512];
 	sigset_t mask;
 	struct timespec ts;
@@ -219,9 +320,6 @@ int main(int argc, char **argv)
 	int c;
 
 	D.journal = stderr_is_journal();
-	D.cfg.max_parallel = 1;
-	D.cfg.max_queue = 64;
-	snprintf(D.cfg.group, sizeof(D.cfg.group), "mmtorture");
 	snprintf(D.config_path, sizeof(D.config_path), "/etc/mmtorture/mmtortured.conf");
 	snprintf(D.socket_path, sizeof(D.socket_path), "%s", MT_DEFAULT_SOCKET);
 	sd = getenv("STATE_DIRECTORY");
@@ -248,9 +346,17 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			if (c == 'p')
-				over.max_parallel = (unsigned int)v, over_p = true;
+				over.max_parallel = (unsigned int)v, over_parallel = true;
 			else
-				over.max_queue = (unsigned int)v, over_q = true;
+				over.max_queue = (unsigned int)v, over_queue = true;
+			break;
+		case 'T':
+			if (mt_parse_u64(optarg, &v) || v < 1 || v > 86400) {
+				fprintf(stderr, "mmtortured: --client-timeout '%s': seconds in 1..86400\n",
+					optarg);
+				return 1;
+			}
+			over.client_timeout = (unsigned int)v, over_timeout = true;
 			break;
 		case 'g':
 			snprintf(over.group, sizeof(over.group), "%s", optarg);
@@ -273,24 +379,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mmtortured: unexpected argument '%s'\n", argv[optind]);
 		return 1;
 	}
-	if (daemon_load_config(&D.cfg, D.config_path, err, sizeof(err))) {
+	if (config_build(&D.cfg, err, sizeof(err))) {
 		dlog(LOG_ERR, "%s", err);
 		return 1;
 	}
-	/* the command line wins over the config file */
-	if (over_p)
-		D.cfg.max_parallel = over.max_parallel;
-	if (over_q)
-		D.cfg.max_queue = over.max_queue;
-	if (over.group[0])
-		snprintf(D.cfg.group, sizeof(D.cfg.group), "%s", over.group);
-	if (over.socket_group[0])
-		snprintf(D.cfg.socket_group, sizeof(D.cfg.socket_group), "%s", over.socket_group);
-	if (!D.cfg.socket_group[0])
-		snprintf(D.cfg.socket_group, sizeof(D.cfg.socket_group), "%s", D.cfg.group);
-	if (over.textfile_dir[0])
-		snprintf(D.cfg.textfile_dir, sizeof(D.cfg.textfile_dir), "%s", over.textfile_dir);
 	resolve_group();
+	check_textfile_dir();
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	D.started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
@@ -336,7 +430,8 @@ int main(int argc, char **argv)
 
 		pfd[n++] = (struct pollfd){ .fd = D.signal_fd, .events = POLLIN };
 		server_fds(pfd, &n, (int)ARRAY_SIZE(pfd));
-		if (poll(pfd, (nfds_t)n, 100) < 0 && errno != EINTR) {
+		/* requests left from the last round: look at the fds, do not sleep */
+		if (poll(pfd, (nfds_t)n, server_pending() ? 0 : 100) < 0 && errno != EINTR) {
 			dlog(LOG_ERR, "poll: %s", strerror(errno));
 			break;
 		}

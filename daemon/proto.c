@@ -62,9 +62,9 @@ int mt_proto_send(int fd, const json_t *msg)
 	return rc;
 }
 
-json_t *mt_proto_recv(int fd, char *err, size_t errlen)
+json_t *mt_proto_recv(int fd, size_t max, char *err, size_t errlen)
 {
-	size_t cap = 4096, len = 0;
+	size_t cap = 65536, len = 0;
 	char *buf = malloc(cap);
 	json_error_t je;
 	json_t *j;
@@ -77,15 +77,15 @@ json_t *mt_proto_recv(int fd, char *err, size_t errlen)
 		ssize_t r, take;
 		char *nl;
 
-		if (len + 4096 + 1 > cap) {
+		if (len + 65536 + 1 > cap) {
 			char *nb;
 
-			if (cap > MT_MAX_MESSAGE + 8192) {
-				snprintf(err, errlen, "message longer than %d bytes", MT_MAX_MESSAGE);
+			if (len > max) {
+				snprintf(err, errlen, "message longer than %zu bytes", max);
 				free(buf);
 				return NULL;
 			}
-			cap *= 2;
+			cap = cap * 2 < max + 65536 + 1 ? cap * 2 : max + 65536 + 1;
 			nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);
@@ -95,7 +95,7 @@ json_t *mt_proto_recv(int fd, char *err, size_t errlen)
 			buf = nb;
 		}
 		/* peek, then take exactly up to the newline: never read past the line */
-		r = recv(fd, buf + len, 4096, MSG_PEEK);
+		r = recv(fd, buf + len, 65536, MSG_PEEK);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -122,8 +122,13 @@ json_t *mt_proto_recv(int fd, char *err, size_t errlen)
 			break;
 		}
 	}
+	if (len > max) {
+		snprintf(err, errlen, "message longer than %zu bytes", max);
+		free(buf);
+		return NULL;
+	}
 	buf[len] = '\0';
-	j = json_loads(buf, 0, &je);
+	j = json_loadb(buf, len, 0, &je);
 	free(buf);
 	if (!j)
 		snprintf(err, errlen, "not JSON: %s", je.text);
@@ -133,4 +138,39 @@ json_t *mt_proto_recv(int fd, char *err, size_t errlen)
 		j = NULL;
 	}
 	return j;
+}
+
+size_t mt_utf8_valid_prefix(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned int c = p[i], n, cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return i;
+		if (n >= len - i)
+			return i;	/* cut short */
+		for (unsigned int k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
 }

@@ -72,7 +72,11 @@ case $st in running|degraded) ok 0 "the system is up ($st)" ;; *) ok 1 "the syst
 mkdir -p "$SHARE/sbin" "$SHARE/bin" "$SHARE/etc/mmtorture"
 cp "$MMTD" "$SHARE/sbin/mmtortured"
 cp "$MMT" "$SHARE/bin/mmtorture"
-cp "$MT_SRC/daemon/systemd/mmtortured.conf" "$SHARE/etc/mmtorture/"
+# node_exporter's textfile directory: outside the state directory, so the
+# unit's ProtectSystem=strict makes it read-only until a drop-in allows it
+sed 's|^#textfile_dir = .*|textfile_dir = '"$PREFIX"'/textfile|' \
+	"$MT_SRC/daemon/systemd/mmtortured.conf" > "$SHARE/etc/mmtorture/mmtortured.conf"
+mkdir -p "$SHARE/textfile"
 # the sysusers.d user and group, without touching the host's files
 cp /etc/passwd "$SHARE/passwd"
 cp /etc/group "$SHARE/group"
@@ -85,6 +89,7 @@ in_ns mkdir -p $PREFIX /run/systemd/system
 tar -C "$SHARE" -cf - . | in_ns tar -C $PREFIX -xf -
 in_ns mount --bind $PREFIX/passwd /etc/passwd
 in_ns mount --bind $PREFIX/group /etc/group
+in_ns chown mmtorture:mmtorture $PREFIX/textfile
 in_ns cp $PREFIX/units/mmtortured.service $PREFIX/units/mmtortured.socket /run/systemd/system/
 if ldd "$MMTD" | grep -q libasan; then
 	# LeakSanitizer cannot inspect a process under the unit's sandbox: at
@@ -108,6 +113,9 @@ in_ns systemctl show mmtortured.service -p StatusText | grep -q "StatusText=0 ru
 ok $? "STATUS= is seen by systemd"
 in_ns systemctl show mmtortured.service -p StateDirectory -p WatchdogUSec -p NotifyAccess > "$T_TMP/show"
 grep -q "WatchdogUSec=30s" "$T_TMP/show" && grep -q "NotifyAccess=main" "$T_TMP/show"; ok $? "watchdog 30s, NotifyAccess=main"
+in_ns journalctl -u mmtortured.service --no-pager 2>/dev/null |
+	grep -q "textfile_dir: $PREFIX/textfile: Read-only file system.*ReadWritePaths=$PREFIX/textfile"
+ok $? "textfile_dir without a drop-in: the daemon says it is read-only, and the fix"
 
 in_ns $C submit $PREFIX/svc.ini > "$T_TMP/submit.out" 2>&1; ok $? "mmtorture submit"
 sleep 1
@@ -134,6 +142,11 @@ grep -q "job 1 finished: PASS" "$T_TMP/journal"; ok $? "the job's verdict is in 
 in_ns journalctl -u mmtortured.service -p warning --no-pager 2>/dev/null | grep -q "job 1 finished" && bad=1 || bad=0
 [ $bad = 0 ] && in_ns journalctl -u mmtortured.service -p info --no-pager 2>/dev/null | grep -q "job 1 finished"
 ok $? "logged at priority info (the <N> prefixes reach the journal)"
+# the drop-in of README: textfile_dir becomes writable at the next start
+in_ns mkdir -p /run/systemd/system/mmtortured.service.d
+printf '[Service]\nReadWritePaths=%s/textfile\n' "$PREFIX" |
+	in_ns tee /run/systemd/system/mmtortured.service.d/textfile.conf >/dev/null
+in_ns systemctl daemon-reload
 in_ns systemctl stop mmtortured.service 2>/dev/null; ok $? "systemctl stop"
 st=$(in_ns systemctl is-active mmtortured.service)
 [ "$st" = inactive ]; ok $? "the service is inactive ($st)"
@@ -142,6 +155,10 @@ in_ns journalctl -u mmtortured.service --no-pager 2>/dev/null | grep -q "stopped
 ok $? "it stopped gracefully (journal)"
 in_ns $C list > "$T_TMP/list.out" 2>&1; ok $? "the socket starts it again on demand"
 grep -q "service-job" "$T_TMP/list.out"; ok $? "and the finished job is still known (StateDirectory)"
+in_ns systemctl kill -s USR2 mmtortured.service
+for _ in $(seq 30); do in_ns test -s $PREFIX/textfile/mmtorture.prom && break; sleep 0.1; done
+in_ns grep -q '^mmtorture_job_runs_total{job="service-job",verdict="PASS"} 1$' $PREFIX/textfile/mmtorture.prom
+ok $? "with the ReadWritePaths= drop-in, SIGUSR2 writes textfile_dir/mmtorture.prom"
 
 in_ns systemctl poweroff >/dev/null 2>&1
 for _ in $(seq 100); do kill -0 $UPID 2>/dev/null || break; sleep 0.1; done

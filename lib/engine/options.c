@@ -162,9 +162,32 @@ int wl_opt_set(const struct wl_opt *o, void *opts, const char *value,
 		}
 		snprintf((char *)p, WL_OPT_STRLEN, "%s", value);
 		return 0;
+	case WL_OPT_ENUM:
+		for (unsigned int i = 0; o->choices && o->choices[i]; i++)
+			if (!strcmp(o->choices[i], value)) {
+				*(unsigned int *)p = i;
+				return 0;
+			}
+		{
+			char ch[160];
+
+			wl_opt_choices_str(o, ch, sizeof(ch));
+			snprintf(err, errlen, "'%s' is not one of %s", value, ch);
+		}
+		return -1;
 	}
 	snprintf(err, errlen, "unknown option type");
 	return -1;
+}
+
+void wl_opt_choices_str(const struct wl_opt *o, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; o->choices && o->choices[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					o->choices[i]);
 }
 
 int wl_opts_defaults(const struct workload *wl, void *opts, char *err, size_t errlen)

@@ -7,10 +7,34 @@
 #include "core/counters.h"
 #include "core/prng.h"
 #include "lib/engine/engine.h"
+#include "lib/engine/jobfile.h"
 #include "lib/engine/options.h"
 #include "tests/tap.h"
 
 extern const struct workload wl_null;
+
+/* No workload option may be named like a job key (the key would win), nor twice. */
+static void option_names(void)
+{
+	int clash = 0, twice = 0, nopts = 0;
+
+	for (const struct workload *const *w = mt_workloads; *w; w++)
+		for (const struct wl_opt *o = (*w)->opts; o && o->name; o++) {
+			nopts++;
+			for (const struct mt_job_key *k = mt_job_keys; k->name; k++)
+				if (!strcmp(k->name, o->name)) {
+					diag("workload %s: option '%s' is a job key", (*w)->name, o->name);
+					clash++;
+				}
+			for (const struct wl_opt *p = (*w)->opts; p != o; p++)
+				if (!strcmp(p->name, o->name)) {
+					diag("workload %s: option '%s' twice", (*w)->name, o->name);
+					twice++;
+				}
+		}
+	ok(nopts > 10 && !clash && !twice,
+	   "none of the %d workload options is named like a job key or twice", nopts);
+}
 
 int main(void)
 {
@@ -38,6 +62,12 @@ int main(void)
 	ok(wl_mix_parse(&wl_null, "get_put:x", &job.mix, err, sizeof(err)) == -1, "a bad weight is refused");
 	ok(wl_opt_set(wl_opt_lookup(&wl_null, "objects"), job.wl_opts, "0", err, sizeof(err)) == -1 &&
 	   strstr(err, "1..65536"), "an option out of bounds names them: %s", err);
+	ok(wl_opt_set(wl_opt_lookup(&wl_null, "crash"), job.wl_opts, "foo", err, sizeof(err)) == -1 &&
+	   strstr(err, "not one of none, segv, abort, bus"), "an enum option names its choices: %s", err);
+	ok(wl_opt_set(wl_opt_lookup(&wl_null, "crash"), job.wl_opts, "abort", err, sizeof(err)) == 0 &&
+	   *(unsigned int *)(job.wl_opts + wl_opt_lookup(&wl_null, "crash")->off) == 2,
+	   "an enum option stores the index of its value");
+	option_names();
 
 	for (int f = 0; f < MT_RCU_NFLAVORS; f++) {
 		mt_job_defaults(&job, &wl_null);

@@ -44,7 +44,7 @@ struct mt_job {
 	const struct workload *wl;
 	_Alignas(16) unsigned char wl_opts[MT_WL_OPTS_MAX];
 	struct wl_mix mix;
-	char mix_spec[256];
+	char mix_spec[1024];
 	unsigned int threads;
 	uint64_t runtime_ns;		/* 0: until cancelled */
 	enum mt_rcu_flavor rcu;

@@ -77,7 +77,7 @@ struct mt_result {
 	char bugs[512];
 	bool expect_detect;
 	char nodes[64];
-	char mix[256];
+	char mix[1024];
 	char placement[768];
 	double detect_s;		/* time to first detection, -1 if none */
 

@@ -17,6 +17,7 @@ done
 "$MMT" bugs --json | jq -e 'length == 16 and all(.[]; .name and .model and .seed and .fires)' >/dev/null
 ok $? "mmtorture bugs --json"
 "$MMT" workloads | grep -q '^vma_spf - '; ok $? "mmtorture workloads lists the workloads and their options"
+"$MMT" workloads | grep -q "crash .*(one of: none, segv, abort, bus)"; ok $? "mmtorture workloads prints the choices of an enum option"
 "$MMT" frobnicate >/dev/null 2>&1; [ $? = 1 ]; ok $? "an unknown command exits 1"
 "$MMT" run >/dev/null 2>&1; [ $? = 1 ]; ok $? "run without a file exits 1"
 
@@ -100,6 +101,86 @@ workload=null
 rcu=srcu
 delay=2
 EOF
+expect_error "null's crash= is checked when the file is read, with the choices" \
+	"bad.ini:3: key 'crash': 'foo' is not one of none, segv, abort, bus" <<'EOF'
+[j]
+workload=null
+crash=foo
+EOF
+expect_error "keys of a [global] after the last job are checked" \
+	"bad.ini:4: key 'bogus': unknown key" <<'EOF'
+[j]
+workload=null
+[global]
+bogus=1
+EOF
+expect_error "a [global] after the last job is an error saying it applies to no job" \
+	"bad.ini:3: this \[global\] applies to no job" <<'EOF'
+[j]
+workload=null
+[global]
+runtime=5s
+EOF
+expect_error "a bad value in a trailing [global] is named" \
+	"bad.ini:4: key 'runtime': 'forever' is not a time" <<'EOF'
+[j]
+workload=null
+[global]
+runtime=forever
+EOF
+expect_error "a [global] option of a workload no job runs is checked against that workload" \
+	"bad.ini:2: key 'objects': '0' is not an integer in 1..65536 \(an option of workload null\)" <<'EOF'
+[global]
+objects=0
+[j]
+workload=vma_spf
+EOF
+expect_error "a [global] key no workload has is an unknown key" "bad.ini:2: key 'frob': unknown key" <<'EOF'
+[global]
+frob=1
+[j]
+workload=vma_spf
+EOF
+expect_error "text that is not UTF-8 is refused with file:line" \
+	"bad.ini:1: not UTF-8 text \(byte 0xe9 at column 5\)" < <(printf '[caf\xe9]\nworkload=null\n')
+expect_error "a line longer than 65533 characters is refused at its line" \
+	"bad.ini:3: line of 70000 characters, at most 65533" \
+	< <(printf '[j]\nworkload=null\n;%s\nruntme=1\n' "$(head -c 69999 /dev/zero | tr '\0' x)")
+"$MMT" check "$T_TMP/bad.ini" 2>&1 | grep -q "bad.ini:4: key 'runtme': unknown key"
+ok $? "and the line after it is read, with its own number"
+expect_error "a syntax error names its line" "bad.ini:3: syntax error" <<'EOF'
+[j]
+workload=null
+no equals sign
+[k
+EOF
+"$MMT" check "$T_TMP/bad.ini" 2>&1 | grep -q "bad.ini:4: syntax error: '\[' without '\]'"
+ok $? "so does the next one"
+
+# a 250-character comment and a 400-character mix= line: neither is split
+long=$(head -c 250 /dev/zero | tr '\0' x)
+pad=$(head -c 370 /dev/zero | tr '\0' ' ')
+printf '[j]\n;%s\nworkload=null\nmix=get_put:70,%sreplace:20, alloc:10\nthreads=1\nruntime=200ms\n' \
+	"$long" "$pad" > "$T_TMP/long.ini"
+[ "$(awk 'length($0) >= 400' "$T_TMP/long.ini" | wc -l)" = 1 ]
+ok $? "a job file with a 250-character comment and a 400-character mix= line"
+o=$("$MMT" check "$T_TMP/long.ini" 2>&1 >/dev/null); ok $? "parses${o:+: $o}"
+"$MMT" run --results "$T_TMP/lres" "$T_TMP/long.ini" >/dev/null 2>&1
+jq -e '.mix_weights == {"get_put": 70, "replace": 20, "alloc": 10}' "$T_TMP"/lres/*-j/metrics.json >/dev/null
+ok $? "the long mix= line reaches the job whole"
+sed -i 's/alloc:10/alloc:10, bogus:1/' "$T_TMP/long.ini"
+o=$("$MMT" check "$T_TMP/long.ini" 2>&1)
+printf '%s\n' "$o" | grep -q "long.ini:4: key 'mix': unknown role 'bogus'"
+ok $? "an error at the end of the long line names that line: $o"
+
+printf '\xef\xbb\xbf[global]\nworkload=null\n[j]\n' > "$T_TMP/bom.ini"
+o=$("$MMT" check "$T_TMP/bom.ini" 2>&1 >/dev/null); ok $? "a file starting with a UTF-8 byte order mark parses${o:+: $o}"
+printf '[j]\nworkload=mempolicy\npolicy_nodes=2\nnodes=all\n' > "$T_TMP/pn.ini"
+o=$("$MMT" check "$T_TMP/pn.ini" 2>&1 >/dev/null); ok $? "mempolicy's policy_nodes= is its own option, nodes= the job key${o:+: $o}"
+{ echo '[global]'; echo 'workload=null'; seq -f '[j%g]' 300000; } > "$T_TMP/many.ini"
+t0=$(date +%s%N); o=$("$MMT" check "$T_TMP/many.ini" 2>&1); rc=$?; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc = 1 ] && printf '%s\n' "$o" | grep -q "many.ini:259: more than 256 jobs" && [ $ms -lt 2000 ]
+ok $? "a file of 300000 sections is refused after 256 jobs, in $ms ms"
 o=$(printf '[j]\nworkload=null\nrcu=srcu\ndelay=2\n' > "$T_TMP/two.ini"; "$MMT" check "$T_TMP/two.ini" 2>&1)
 [ "$(printf '%s\n' "$o" | grep -c 'two.ini:')" = 2 ]; ok $? "both errors of one file are named"
 printf '%s\n' "[j]" "workload=null" "threads=\$ncpus*2+1" "runtime=1.5m" > "$T_TMP/vars.ini"

@@ -59,7 +59,7 @@ const struct mt_job_key mt_job_keys[] = {
 	{ "bugs", "injected bugs, comma list of names from `mmtorture bugs`" },
 	{ "expect", "clean (no race, no leak) or detect (the bugs must be caught)" },
 	{ "stop_on_detect", "a detect job ends at its first detection (default 1)" },
-	{ "hang_timeout", "kill the job this long after its runtime: a hang (default 60s)" },
+	{ "hang_timeout", "a job without progress this long, or running this long past its runtime or its cancel, is killed as hung (default 60s; 0 = never)" },
 	{ .name = NULL },
 };
 
@@ -219,36 +219,6 @@ static bool next_line(struct parse *ps)
 	return true;
 }
 
-/* The length of the valid UTF-8 sequence at @s (at most @n bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond U+10FFFF */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* The first of @chars in @s before an inline comment (" ;"), or NULL. */
 static const char *syntax_char(const char *s, const char *chars)
 {
@@ -298,7 +268,7 @@ static char check_line(struct parse *ps)
 	if (!*p || *p == ';' || *p == '#')
 		return ' ';
 	for (size_t i = 0; i < content; ) {
-		size_t k = utf8_seq(u + i, content - i);
+		size_t k = mt_utf8_seq(u + i, content - i);
 
 		if (!k) {
 			mt_errors_add(ps->err, "%s:%d: not UTF-8 text (byte 0x%02x at column %zu): save the file as UTF-8",

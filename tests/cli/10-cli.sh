@@ -219,11 +219,69 @@ jq -e '.crash_signal == 11 and .races.crash == 1' "$c/metrics.json" >/dev/null; 
 grep -q '^mmtorture_races_total{job="crasher",kind="crash"} 1$' "$c/metrics.prom"; ok $? "and in metrics.prom"
 if command -v promtool >/dev/null; then
 	bad=0
-	for f in "$T_TMP"/res/*/metrics.prom; do promtool check metrics < "$f" >/dev/null 2>&1 || bad=1; done
+	for f in "$T_TMP"/res/*/metrics.prom; do
+		o=$(promtool check metrics < "$f" 2>&1) || { bad=1; diag "$f:" "$o"; }
+	done
 	ok $bad "promtool check metrics passes on every metrics.prom"
+elif [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then
+	ok 1 "promtool is installed (a test dependency: tools/deps.sh installs it)"
 else
-	skip "promtool is not installed"
+	skip "promtool is not installed (not root on Debian: tools/deps.sh cannot install it)"
 fi
+d0=$(basename "$d"); st=$(jq -r .started "$d/metrics.json" | tr : -)
+[ "${d0%-first}" = "$st" ]; ok $? "the results directory is named by the job's start: $d0, started $st"
+# ---- verdicts other than PASS and FAIL, each with its exit code ----
+verdict_line() { grep -E "^$1 +[a-z_]+ +[A-Z]+ " "$2" | awk '{print $3}'; }
+
+printf '[missed]\nworkload=mempolicy\nthreads=2\nruntime=500ms\nbugs=mpol-numa-maps-leak\nexpect=detect\nmix=fault:1\n' > "$T_TMP/missed.ini"
+"$MMT" run --no-results "$T_TMP/missed.ini" > "$T_TMP/missed.out" 2>&1; rc=$?
+[ $rc = 2 ] && [ "$(verdict_line missed "$T_TMP/missed.out")" = MISSED ] &&
+	grep -q '^\[missed\] MISSED: the expected counters did not fire' "$T_TMP/missed.out"
+ok $? "a detect job whose bug's path never runs (mix=fault:1) is MISSED, exit 2 (exit $rc)"
+
+# start a job in the background, cancel it as Ctrl-C would once it runs
+run_and_cancel() {	# run_and_cancel NAME: $T_TMP/NAME.ini -> NAME.out, NAME.rc
+	local pid i
+	"$MMT" run --results "$T_TMP/cres" "$T_TMP/$1.ini" > "$T_TMP/$1.out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do grep -q '^placement' "$T_TMP/$1.out" && break; sleep 0.1; done
+	sleep 0.7
+	kill -INT "$pid"
+	wait "$pid"; echo $? > "$T_TMP/$1.rc"
+}
+printf '[cut]\nworkload=null\nthreads=2\nruntime=30s\n' > "$T_TMP/cut.ini"
+run_and_cancel cut
+[ "$(cat "$T_TMP/cut.rc")" = 2 ] && [ "$(verdict_line cut "$T_TMP/cut.out")" = INCONCLUSIVE ] &&
+	grep -Eq '^\[cut\] INCONCLUSIVE: cancelled after [0-9.]+s of 30s: partial results' "$T_TMP/cut.out"
+ok $? "a clean job cancelled before its runtime ended is INCONCLUSIVE, exit 2: $(grep '^\[cut\] [A-Z]' "$T_TMP/cut.out")"
+jq -e '.verdict == "INCONCLUSIVE" and .cancelled == true and .exit_category == 2' "$T_TMP"/cres/*-cut/metrics.json >/dev/null
+ok $? "and so says metrics.json"
+printf '[forever]\nworkload=null\nthreads=2\nruntime=0\n' > "$T_TMP/forever.ini"
+run_and_cancel forever
+[ "$(cat "$T_TMP/forever.rc")" = 0 ] && [ "$(verdict_line forever "$T_TMP/forever.out")" = PASS ]
+ok $? "a runtime=0 job is judged normally when cancelled: PASS, exit 0 ($(cat "$T_TMP/forever.rc"))"
+
+printf '[j]\nworkload=null\nthreads=1\nruntime=300ms\n' > "$T_TMP/short.ini"
+"$MMT" run --results /proc/nope "$T_TMP/short.ini" > "$T_TMP/nope.out" 2> "$T_TMP/nope.err"; rc=$?
+[ $rc = 3 ] && [ "$(verdict_line j "$T_TMP/nope.out")" = ERROR ] && ! grep -q "every expectation met" "$T_TMP/nope.out" &&
+	grep -q "cannot create a results directory in /proc/nope" "$T_TMP/nope.err"
+ok $? "results that cannot be written: ERROR, exit 3, said on stderr (exit $rc)"
+"$MMT" run --quiet --results /proc/nope "$T_TMP/short.ini" > /dev/null 2> "$T_TMP/nope.err"; rc=$?
+[ $rc = 3 ] && grep -q "/proc/nope" "$T_TMP/nope.err"; ok $? "also under --quiet (exit $rc)"
+grep -q "runtime 300ms," "$T_TMP/nope.out"; ok $? "a sub-second runtime prints in ms: $(grep -o 'runtime [^,]*' "$T_TMP/nope.out")"
+
+# the watchdog: the one worker stops at 100 ms, without progress for 1 s it is killed
+printf '[stuck]\nworkload=null\nthreads=1\nruntime=20s\nhang=1\nhang_timeout=1s\naudit_interval=0\n' > "$T_TMP/stuck.ini"
+t0=$(date +%s); "$MMT" run --results "$T_TMP/hres" "$T_TMP/stuck.ini" > "$T_TMP/stuck.out" 2>&1; rc=$?; s=$(( $(date +%s) - t0 ))
+[ $rc = 2 ] && [ "$(verdict_line stuck "$T_TMP/stuck.out")" = FAIL ] &&
+	grep -q '^\[stuck\] FAIL: hung: no progress for 1s, killed' "$T_TMP/stuck.out" && [ $s -lt 10 ]
+ok $? "a hung job is killed by the watchdog and said to hang, in ${s}s: $(grep '^\[stuck\] [A-Z]' "$T_TMP/stuck.out")"
+jq -e '.hung == true and .races.crash == 0 and .crash_signal == 9' "$T_TMP"/hres/*-stuck/metrics.json >/dev/null
+ok $? "metrics.json: hung, not counted as a crash"
+printf '[late]\nworkload=null\nthreads=2\nruntime=500ms\nhang=1\nhang_timeout=1500ms\naudit_interval=0\n' > "$T_TMP/late.ini"
+"$MMT" run --no-results "$T_TMP/late.ini" > "$T_TMP/late.out" 2>&1
+grep -q '^\[late\] FAIL: hung: .*, killed' "$T_TMP/late.out"
+ok $? "a job that cannot stop at the end of its runtime is killed too: $(grep '^\[late\] [A-Z]' "$T_TMP/late.out")"
 seed=$(jq -r .seed "$d/metrics.json")
 grep -q "seed $seed" "$T_TMP/run.out"; ok $? "the seed is printed at the start of the job"
 printf '[again]\nworkload=null\nthreads=1\nruntime=300ms\nseed=%s\n' "$seed" > "$T_TMP/again.ini"

@@ -309,8 +309,8 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	seed = job->seed ? job->seed : mt_seed_random();
 	r->seed = seed;
 	r->nthreads = n;
+	/* stop_requested is not reset here: a stop asked before the start is kept */
 	mt_region_set_op_names(r, job->wl->roles, wl_nroles(job->wl));
-	stop_requested = 0;
 
 	if (n < 1 || n > MT_MAX_THREADS)
 		return harness_error(r, "threads=%u out of range 1..%d", n, MT_MAX_THREADS);
@@ -433,6 +433,7 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	mt_thread_leave();
 	mt_inject_reset();
 	mt_bugs_enabled = 0;
+	stop_requested = 0;	/* for the next job of this process */
 	if (!rc)
 		set_phase(r, MT_PHASE_DONE);
 	return rc;

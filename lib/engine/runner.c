@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,7 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 	uint64_t t0, last_ops = 0, last_t, next_line, last_move, end_by = UINT64_MAX;
 	uint64_t stop_by = UINT64_MAX;
 	struct progress_mark mark = { 0 };
+	sigset_t stops, mask;
 	bool cancel_sent = false;
 	int status = 0, rc;
 	pid_t pid;
@@ -207,13 +209,19 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 		fflush(o->out);
 	fflush(stdout);
 	fflush(stderr);
+	/* a cancel sent before the child has its handlers waits for them */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stops, &mask);
 	pid = fork();
+	if (pid == 0)
+		child_main(job, r);	/* unblocks every signal once its handlers are set */
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (pid < 0) {
 		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
 		goto judge;
 	}
-	if (pid == 0)
-		child_main(job, r);
 
 	t0 = last_t = last_move = mt_now_ns();
 	next_line = t0 + o->progress_ns;
@@ -235,10 +243,11 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 		if (o->tick)
 			o->tick(o->tick_arg, r, pid);
 		if (o->cancel && *o->cancel && !cancel_sent) {
+			/* partial only if the workers had not reached the end of the runtime
+			 * (read before the signal: the child may stop at once) */
+			res->cancelled = !__atomic_load_n(&r->t_end_ns, __ATOMIC_ACQUIRE);
 			kill(pid, SIGTERM);
 			cancel_sent = true;
-			/* partial only if the workers had not reached the end of the runtime */
-			res->cancelled = !__atomic_load_n(&r->t_end_ns, __ATOMIC_ACQUIRE);
 			if (hang)
 				stop_by = now_ns + hang;
 		}

@@ -295,8 +295,13 @@ static int cmd_workloads(void)
 			printf(" %s", wl->roles[i]);
 		printf("\n  default mix: %s\n  models: %s\n", wl->default_mix ? wl->default_mix : "(equal)",
 		       wl->models && *wl->models ? wl->models : "(none)");
-		for (const struct wl_opt *o = wl->opts; o && o->name; o++)
-			printf("  %-18s default %-8s %s\n", o->name, o->def ? o->def : "", o->help);
+		for (const struct wl_opt *o = wl->opts; o && o->name; o++) {
+			char ch[160];
+
+			printf("  %-18s default %-8s %s", o->name, o->def ? o->def : "", o->help);
+			wl_opt_choices_str(o, ch, sizeof(ch));
+			printf(ch[0] ? " (one of: %s)\n" : "\n", ch);
+		}
 		printf("\n");
 	}
 	printf("job keys:\n");

@@ -80,7 +80,7 @@ static const struct wl_opt mpol_opts_table[] = {
 	       "pages per segment: the range shared policies split"),
 	WL_OPT(struct mpol_opts, vma_pages, WL_OPT_UINT, 1, MT_PGTABLE_MAX, "64",
 	       "pages per anonymous VMA"),
-	WL_OPT(struct mpol_opts, nodes, WL_OPT_UINT, 1, MAX_NUMNODES, "4",
+	WL_OPT_NAMED("policy_nodes", struct mpol_opts, nodes, WL_OPT_UINT, 1, MAX_NUMNODES, "4",
 	       "logical NUMA nodes the policies name"),
 	WL_OPT(struct mpol_opts, stash, WL_OPT_UINT, 0, 4096, "32",
 	       "pages each worker keeps mapped (migrate moves them)"),

@@ -29,16 +29,21 @@
 
 struct null_opts {
 	unsigned int objects;
-	char crash[WL_OPT_STRLEN];
+	unsigned int crash;		/* an index in null_crashes */
 	uint64_t crash_after;
 	bool hang;
 };
 
+static const char *const null_crashes[] = { "none", "segv", "abort", "bus", NULL };
+static const int null_crash_sig[] = { 0, SIGSEGV, SIGABRT, SIGBUS };
+_Static_assert(ARRAY_SIZE(null_crash_sig) == ARRAY_SIZE(null_crashes) - 1,
+	       "a signal for each crash choice");
+
 static const struct wl_opt null_opts_table[] = {
 	WL_OPT(struct null_opts, objects, WL_OPT_UINT, 1, 65536, "64",
 	       "slots, each owning one refcounted object"),
-	WL_OPT(struct null_opts, crash, WL_OPT_STRING, 0, 0, "none",
-	       "none, segv, abort or bus: kill the job process with that signal"),
+	WL_OPT_CHOICE(struct null_opts, crash, null_crashes, "none",
+		      "kill the job process with that signal (none: do not)"),
 	WL_OPT(struct null_opts, crash_after, WL_OPT_TIME, 0, 86400e9, "0s",
 	       "when to crash, after the start"),
 	WL_OPT(struct null_opts, hang, WL_OPT_BOOL, 0, 1, "0",
@@ -94,16 +99,8 @@ static int null_init(struct wl_ctx *ctx)
 
 	if (!w)
 		return -ENOMEM;
-	if (!strcmp(opt->crash, "segv"))
-		w->crash_sig = SIGSEGV;
-	else if (!strcmp(opt->crash, "abort"))
-		w->crash_sig = SIGABRT;
-	else if (!strcmp(opt->crash, "bus"))
-		w->crash_sig = SIGBUS;
-	else if (strcmp(opt->crash, "none")) {
-		free(w);
-		return -EINVAL;
-	}
+	/* the option table checked the value when the job file was read */
+	w->crash_sig = null_crash_sig[opt->crash];
 	w->n = opt->objects;
 	w->slot = calloc(w->n, sizeof(*w->slot));
 	w->objs = kmem_cache_create("null_obj", sizeof(struct null_obj),

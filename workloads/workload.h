@@ -58,6 +58,7 @@ enum wl_opt_type {
 	WL_OPT_BOOL,		/* 0/1, yes/no, true/false */
 	WL_OPT_TIME,		/* uint64_t ns; job files write 10ms, 2s, 1m */
 	WL_OPT_STRING,		/* char[WL_OPT_STRLEN] */
+	WL_OPT_ENUM,		/* unsigned int: the index of the value in choices */
 };
 
 #define WL_OPT_STRLEN 64
@@ -69,11 +70,24 @@ struct wl_opt {
 	double min, max;	/* bounds for numbers and times (ns) */
 	const char *def;	/* default, as a job file would write it */
 	const char *help;
+	const char *const *choices;	/* WL_OPT_ENUM: the values, NULL-terminated */
 };
 
-#define WL_OPT(st, field, typ, lo, hi, dflt, hlp) \
-	{ .name = #field, .type = (typ), .off = offsetof(st, field), \
+/*
+ * Option names share the job file with the job keys (jobfile.h): an
+ * option may not be named like one (`nodes`, `runtime` ...), or the job
+ * key would always take the value.  WL_OPT_NAMED gives an option another
+ * name than its field.
+ */
+#define WL_OPT_NAMED(nm, st, field, typ, lo, hi, dflt, hlp) \
+	{ .name = (nm), .type = (typ), .off = offsetof(st, field), \
 	  .min = (lo), .max = (hi), .def = (dflt), .help = (hlp) }
+#define WL_OPT(st, field, typ, lo, hi, dflt, hlp) \
+	WL_OPT_NAMED(#field, st, field, typ, lo, hi, dflt, hlp)
+/* One value of a fixed set, checked when the job file is read. */
+#define WL_OPT_CHOICE(st, field, chs, dflt, hlp) \
+	{ .name = #field, .type = WL_OPT_ENUM, .off = offsetof(st, field), \
+	  .def = (dflt), .help = (hlp), .choices = (chs) }
 
 struct wl_mix {
 	uint32_t weight[MT_MAX_OPS];
@@ -142,6 +156,8 @@ const struct wl_opt *wl_opt_lookup(const struct workload *wl, const char *name);
 int wl_opt_set(const struct wl_opt *o, void *opts, const char *value,
 	       char *err, size_t errlen);
 int wl_opts_defaults(const struct workload *wl, void *opts, char *err, size_t errlen);
+/* "none, segv, abort, bus": the choices of an enum option, for messages. */
+void wl_opt_choices_str(const struct wl_opt *o, char *buf, size_t len);
 /* Parse "name:weight,..." against the roles.  Return: 0, or -1 with err. */
 int wl_mix_parse(const struct workload *wl, const char *spec, struct wl_mix *mix,
 		 char *err, size_t errlen);

@@ -46,6 +46,19 @@ static struct {
 };
 
 static volatile sig_atomic_t stop_requested;
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+/* cv_parked times out on CLOCK_MONOTONIC: a change of the wall clock is no hang */
+static void use_monotonic_clock(void)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&eng.cv_parked);
+	pthread_cond_init(&eng.cv_parked, &a);
+	pthread_condattr_destroy(&a);
+}
 
 void mt_job_request_stop(void)
 {
@@ -149,7 +162,7 @@ static int quiesce(void)
 	struct timespec until;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += PARK_TIMEOUT_S;
 	__atomic_store_n(&eng.park_req, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&eng.lock);
@@ -197,6 +210,83 @@ bool mt_job_expectation_met(const struct mt_job *job, const struct mt_region *r,
 	return mt_bugs_expectation(job->bugs, all, region_fired, (void *)r, NULL) == 1;
 }
 
+double mt_bugs_met_at(mt_bugset_t set, mt_fired_fn fired, void *arg)
+{
+	double met = -1;
+
+	for (int b = 0; b < MT_NBUGS; b++) {
+		const struct mt_bug_desc *d = &mt_bug_table[b];
+		double at = -1;
+		int hit = 0;
+
+		if (!(set & (1u << b)) || d->expect == MT_EXPECT_NONE)
+			continue;
+		for (int i = 0; i < d->nfires; i++) {
+			double t = -1;
+
+			if (!fired(arg, d->fires[i], d->cache, &t))
+				continue;
+			hit++;
+			if (t < 0)
+				continue;
+			if (at < 0 || (d->expect == MT_EXPECT_ALL ? t > at : t < at))
+				at = t;
+		}
+		if (d->expect == MT_EXPECT_ALL ? hit < d->nfires : !hit)
+			return -1;
+		if (at > met)
+			met = at;
+	}
+	return met;
+}
+
+/*
+ * Can a detect job stop: will the verdict find its expectation met?
+ * leaked_objects is counted when a cache is destroyed, at teardown, so
+ * while the workers run it is pending: an ALL bug is met once its other
+ * counters fired (teardown tells the rest), an ANY bug needs one that
+ * fired.  A bug that only teardown can show runs its whole runtime.
+ */
+static bool expectation_met_running(const struct mt_job *job, const struct mt_region *r)
+{
+	bool expected = false;
+
+	for (int b = 0; b < MT_NBUGS; b++) {
+		const struct mt_bug_desc *d = &mt_bug_table[b];
+		int hit = 0, need = 0;
+
+		if (!(job->bugs & (1u << b)) || d->expect == MT_EXPECT_NONE)
+			continue;
+		expected = true;
+		for (int i = 0; i < d->nfires; i++) {
+			double t;
+			bool f = region_fired((void *)r, d->fires[i], d->cache, &t);
+
+			if (d->fires[i] == MT_LEAKED_OBJECTS && !f)
+				continue;	/* pending until teardown */
+			need++;
+			hit += f;
+		}
+		if (d->expect == MT_EXPECT_ALL ? !need || hit < need : !hit)
+			return false;
+	}
+	return expected;
+}
+
+/* The expectation is met: when, from the counters' first increments. */
+static void note_detection(const struct mt_job *job, struct mt_region *r)
+{
+	double at;
+	uint64_t ns;
+
+	if (__atomic_load_n(&r->t_detect_ns, __ATOMIC_RELAXED) ||
+	    !mt_job_expectation_met(job, r, true))
+		return;
+	at = mt_bugs_met_at(job->bugs, region_fired, r);
+	ns = at > 0 ? (uint64_t)(at * 1e9) : mt_now_ns() - eng.t0;
+	__atomic_store_n(&r->t_detect_ns, ns ? ns : 1, __ATOMIC_RELAXED);
+}
+
 static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
@@ -212,14 +302,15 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	unsigned int n = job->threads;
 	int rc = 0, err;
 
+	pthread_once(&clock_once, use_monotonic_clock);
 	mt_region_reset(r);
 	mt_region_use(r);
 	set_phase(r, MT_PHASE_INIT);
 	seed = job->seed ? job->seed : mt_seed_random();
 	r->seed = seed;
 	r->nthreads = n;
+	/* stop_requested is not reset here: a stop asked before the start is kept */
 	mt_region_set_op_names(r, job->wl->roles, wl_nroles(job->wl));
-	stop_requested = 0;
 
 	if (n < 1 || n > MT_MAX_THREADS)
 		return harness_error(r, "threads=%u out of range 1..%d", n, MT_MAX_THREADS);
@@ -288,12 +379,9 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 		now = mt_now_ns() - eng.t0;
 		if (stop_requested || (job->runtime_ns && now >= job->runtime_ns))
 			break;
-		if (job->expect == MT_JOB_EXPECT_DETECT && mt_job_expectation_met(job, r, false)) {
-			uint64_t zero = 0;
-
-			__atomic_compare_exchange_n(&r->t_detect_ns, &zero, now ? now : 1, false,
-						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-			if (job->stop_on_detect)
+		if (job->expect == MT_JOB_EXPECT_DETECT) {
+			note_detection(job, r);
+			if (job->stop_on_detect && expectation_met_running(job, r))
 				break;
 		}
 		if (now >= next_audit || now >= next_stutter) {
@@ -340,12 +428,12 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	if (job->wl->teardown)
 		job->wl->teardown(&eng.ctx);
 	rcu_barrier();
-	if (job->expect == MT_JOB_EXPECT_DETECT && !r->t_detect_ns &&
-	    mt_job_expectation_met(job, r, false))
-		r->t_detect_ns = mt_now_ns() - eng.t0;
+	if (job->expect == MT_JOB_EXPECT_DETECT)
+		note_detection(job, r);
 	mt_thread_leave();
 	mt_inject_reset();
 	mt_bugs_enabled = 0;
+	stop_requested = 0;	/* for the next job of this process */
 	if (!rc)
 		set_phase(r, MT_PHASE_DONE);
 	return rc;

@@ -44,7 +44,7 @@ struct mt_job {
 	const struct workload *wl;
 	_Alignas(16) unsigned char wl_opts[MT_WL_OPTS_MAX];
 	struct wl_mix mix;
-	char mix_spec[256];
+	char mix_spec[1024];
 	unsigned int threads;
 	uint64_t runtime_ns;		/* 0: until cancelled */
 	enum mt_rcu_flavor rcu;
@@ -60,7 +60,7 @@ struct mt_job {
 	char nodes[64];			/* "all", "0", "0-1", "0,2" */
 	char cpus[128];			/* "" = every PU of the nodes */
 	struct mt_placement plan;
-	uint64_t hang_grace_ns;		/* the runner kills a job this late */
+	uint64_t hang_grace_ns;		/* hang_timeout: see runner.c; 0 = no watchdog */
 };
 
 /* Defaults of DESIGN.md: runtime 30s, memb, seed 0, delay 0.001, ... */

@@ -8,13 +8,24 @@
  * at a time and remembers which line that was, and it also sees section
  * headers as they go by, so that sections without keys still make jobs
  * and a [global] repeated later applies only to the jobs after it (fio's
- * rule).  Lines of any length are read whole (getline) and handed on in
- * pieces no longer than libinih's buffer, which is allowed to grow
- * (ini_allow_realloc), so no line is ever split into two.
+ * rule).  Lines are read whole (getline) and handed on in pieces no
+ * longer than libinih's buffer, which grows (ini_allow_realloc) up to
+ * ini_max_line; a line that would not fit there is refused here with its
+ * file:line, so no line is ever split into two.
+ *
+ * The reader also refuses what libinih would take apart silently: text
+ * that is not UTF-8 (it would reach metrics.json and metrics.prom), NUL
+ * bytes, and files so big that parsing them would take long (more than
+ * MT_MAX_JOBS job sections, or MT_JOBFILE_MAX_KEYS keys: it stops there).
+ * A UTF-8 byte order mark at the start of the file is dropped.
  *
  * Parsing is two passes: the first collects every key=value with its
  * line, the second builds each job — workload first, so that the
  * workload's own options can be checked — and reports every problem.
+ * A [global] key that no job took (it follows the last job, or it is an
+ * option of a workload no later job runs) is still checked on its own:
+ * against the job keys, or against every workload that has such an
+ * option.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -48,7 +59,7 @@ const struct mt_job_key mt_job_keys[] = {
 	{ "bugs", "injected bugs, comma list of names from `mmtorture bugs`" },
 	{ "expect", "clean (no race, no leak) or detect (the bugs must be caught)" },
 	{ "stop_on_detect", "a detect job ends at its first detection (default 1)" },
-	{ "hang_timeout", "kill the job this long after its runtime: a hang (default 60s)" },
+	{ "hang_timeout", "a job without progress this long, or running this long past its runtime or its cancel, is killed as hung (default 60s; 0 = never)" },
 	{ .name = NULL },
 };
 
@@ -56,6 +67,7 @@ struct kv {
 	char *key;
 	char *value;
 	int line;
+	bool applied;		/* a [global] key some job took */
 };
 
 struct section {
@@ -76,6 +88,8 @@ struct parse {
 	size_t off;		/* how much of it libinih has had */
 	ssize_t len;
 	int lineno;		/* the line being handed out */
+	bool stopped;		/* too big: the rest is not read */
+	int njobsec, nglobsec, nkeys;
 	struct section *sec;
 	int nsec, capsec;
 	struct kv *globals;	/* every kv of every [global], in order */
@@ -133,11 +147,20 @@ static char *trim(char *s)
 	return s;
 }
 
+/* Stop reading: the file is too big to be a job file. */
+static void stop_reading(struct parse *ps, const char *what, int max)
+{
+	mt_errors_add(ps->err, "%s:%d: more than %d %s: a job file holds at most %d; the rest is not read",
+		      ps->file, ps->lineno, max, what, max);
+	ps->stopped = true;
+}
+
 /* A section header seen by the reader: every section is recorded here. */
 static void note_section(struct parse *ps, const char *line)
 {
 	char buf[256], *name, *end;
 	struct section *s;
+	bool global;
 
 	snprintf(buf, sizeof(buf), "%s", line);
 	name = trim(buf);
@@ -148,22 +171,28 @@ static void note_section(struct parse *ps, const char *line)
 		return;		/* libinih reports it */
 	*end = '\0';
 	name = trim(name + 1);
+	global = !strcmp(name, "global");
+	if (global ? ++ps->nglobsec > MT_MAX_JOBS : ++ps->njobsec > MT_MAX_JOBS) {
+		stop_reading(ps, global ? "[global] sections" : "jobs", MT_MAX_JOBS);
+		return;
+	}
 	ps->sec = grow(ps->sec, &ps->capsec, ps->nsec + 1, sizeof(*ps->sec));
 	s = &ps->sec[ps->nsec++];
 	memset(s, 0, sizeof(*s));
 	if (strlen(name) >= sizeof(s->name))
-		mt_errors_add(ps->err, "%s:%d: section name '%s' is longer than %d characters",
-			      ps->file, ps->lineno, name, MT_JOB_NAME_LEN - 1);
+		mt_errors_add(ps->err, "%s:%d: section name '%.*s...' is longer than %d characters",
+			      ps->file, ps->lineno, MT_JOB_NAME_LEN, name, MT_JOB_NAME_LEN - 1);
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->line = ps->lineno;
-	s->global = !strcmp(name, "global");
+	s->global = global;
 	s->nglobals_before = ps->nglobals;
 	if (!s->global && !*name)
 		mt_errors_add(ps->err, "%s:%d: a job section needs a name", ps->file, ps->lineno);
+	/* at most MT_MAX_JOBS sections: bounded */
 	for (int i = 0; i < ps->nsec - 1 && !s->global; i++)
-		if (!strcmp(ps->sec[i].name, name))
+		if (!strcmp(ps->sec[i].name, s->name))
 			mt_errors_add(ps->err, "%s:%d: job '%s' is already defined at line %d",
-				      ps->file, ps->lineno, name, ps->sec[i].line);
+				      ps->file, ps->lineno, s->name, ps->sec[i].line);
 }
 
 static bool next_line(struct parse *ps)
@@ -178,8 +207,8 @@ static bool next_line(struct parse *ps)
 		const char *nl = strchr(ps->text, '\n');
 		size_t n = nl ? (size_t)(nl - ps->text + 1) : strlen(ps->text);
 
-		if (n + 1 > ps->linecap) {
-			ps->linecap = n + 1;
+		if (n + 2 > ps->linecap) {
+			ps->linecap = n + 2;
 			ps->line = realloc(ps->line, ps->linecap);
 		}
 		memcpy(ps->line, ps->text, n);
@@ -190,6 +219,81 @@ static bool next_line(struct parse *ps)
 	return true;
 }
 
+/* The first of @chars in @s before an inline comment (" ;"), or NULL. */
+static const char *syntax_char(const char *s, const char *chars)
+{
+	bool was_space = false;
+
+	for (const char *c = s; *c; c++) {
+		if (strchr(chars, *c))
+			return c;
+		if (*c == ';' && was_space)
+			return NULL;
+		was_space = isspace((unsigned char)*c);
+	}
+	return NULL;
+}
+
+/*
+ * Check the line just read; a line that fails is reported and replaced
+ * by an empty one (bytes that are not UTF-8: by '?'), so that libinih
+ * goes on and later problems are found too.  Return: what
+ * is on it: '[' a section, '=' anything else libinih parses, ' ' blank
+ * or a comment.
+ */
+static char check_line(struct parse *ps)
+{
+	const unsigned char *u = (const unsigned char *)ps->line;
+	size_t n = (size_t)ps->len, content = n;
+	const char *p;
+
+	if (ps->lineno == 1 && n >= 3 && !memcmp(u, "\xef\xbb\xbf", 3)) {
+		memmove(ps->line, ps->line + 3, n - 2);		/* the BOM, and keep the NUL */
+		ps->len -= 3;
+		n -= 3;
+		content = n;
+	}
+	while (content && (ps->line[content - 1] == '\n' || ps->line[content - 1] == '\r'))
+		content--;
+	if (strlen(ps->line) != n) {
+		mt_errors_add(ps->err, "%s:%d: a NUL byte: a job file is text", ps->file, ps->lineno);
+		goto refuse;
+	}
+	if (content > MT_JOBFILE_MAX_LINE) {
+		mt_errors_add(ps->err, "%s:%d: line of %zu characters, at most %d", ps->file,
+			      ps->lineno, content, MT_JOBFILE_MAX_LINE);
+		goto refuse;
+	}
+	p = ps->line + strspn(ps->line, " \t\r\n\v\f");
+	if (!*p || *p == ';' || *p == '#')
+		return ' ';
+	for (size_t i = 0; i < content; ) {
+		size_t k = mt_utf8_seq(u + i, content - i);
+
+		if (!k) {
+			mt_errors_add(ps->err, "%s:%d: not UTF-8 text (byte 0x%02x at column %zu): save the file as UTF-8",
+				      ps->file, ps->lineno, u[i], i + 1);
+			/* go on with '?' in its place: the keys of the line are still checked */
+			ps->line[i] = '?';
+			k = 1;
+		}
+		i += k;
+	}
+	/* libinih's grammar, so that every syntax error is found, in order */
+	if (!syntax_char(p + (*p == '['), *p == '[' ? "]" : "=:")) {
+		mt_errors_add(ps->err, *p == '[' ? "%s:%d: syntax error: '[' without ']'" :
+			      "%s:%d: syntax error: expected [section], key=value or a comment",
+			      ps->file, ps->lineno);
+		goto refuse;
+	}
+	return *p == '[' ? '[' : '=';
+refuse:
+	ps->line[0] = '\n';
+	ps->line[1] = '\0';
+	ps->len = 1;
+	return ' ';
+}
+
 /* libinih's reader: the next piece of the current line, or the next line. */
 static char *reader(char *str, int num, void *stream)
 {
@@ -197,11 +301,21 @@ static char *reader(char *str, int num, void *stream)
 	size_t n;
 
 	if (!ps->line || ps->off >= (size_t)ps->len) {
-		if (!next_line(ps))
+		if (ps->stopped || !next_line(ps))
 			return NULL;
 		ps->off = 0;
 		ps->lineno++;
-		note_section(ps, ps->line);
+		switch (check_line(ps)) {
+		case '[':
+			note_section(ps, ps->line);
+			break;
+		case '=':
+			if (++ps->nkeys > MT_JOBFILE_MAX_KEYS)
+				stop_reading(ps, "keys", MT_JOBFILE_MAX_KEYS);
+			break;
+		}
+		if (ps->stopped)
+			return NULL;
 	}
 	n = (size_t)ps->len - ps->off;
 	if (n > (size_t)num - 1)
@@ -216,17 +330,20 @@ static int handler(void *user, const char *section, const char *name, const char
 {
 	struct parse *ps = user;
 	struct section *s;
-	struct kv kv;
+	struct kv kv = { .line = ps->lineno };
 
 	if (!ps->nsec) {
 		mt_errors_add(ps->err, "%s:%d: key '%s' outside any section: start with [global] or [jobname]",
 			      ps->file, ps->lineno, name);
 		return 1;
 	}
+	if (!*name) {
+		mt_errors_add(ps->err, "%s:%d: syntax error: no key before '='", ps->file, ps->lineno);
+		return 1;
+	}
 	s = &ps->sec[ps->nsec - 1];
 	kv.key = strdup(name);
 	kv.value = strdup(value ? value : "");
-	kv.line = ps->lineno;
 	if (s->global) {
 		ps->globals = grow(ps->globals, &ps->capglobals, ps->nglobals + 1, sizeof(kv));
 		ps->globals[ps->nglobals++] = kv;
@@ -239,7 +356,10 @@ static int handler(void *user, const char *section, const char *name, const char
 
 /* ---- values ---- */
 
-/* Replace $ncpus and $nodes. Return: -1 on an unknown $variable. */
+/*
+ * Replace $ncpus and $nodes.  Return: -1 on an unknown $variable (named
+ * in @bad), -2 when the result does not fit in @len.
+ */
 static int expand(const char *in, char *out, size_t len, const struct mt_topology *t,
 		  char *bad, size_t badlen)
 {
@@ -261,7 +381,9 @@ static int expand(const char *in, char *out, size_t len, const struct mt_topolog
 				snprintf(bad, badlen, "$%.*s", (int)n, v);
 				return -1;
 			}
-			for (char *c = num; *c && o + 1 < len; c++)
+			if (o + strlen(num) >= len)
+				return -2;
+			for (char *c = num; *c; c++)
 				out[o++] = *c;
 			in = v + n;
 			continue;
@@ -269,7 +391,7 @@ static int expand(const char *in, char *out, size_t len, const struct mt_topolog
 		out[o++] = *in++;
 	}
 	out[o] = '\0';
-	return 0;
+	return *in ? -2 : 0;
 }
 
 /* Integer expressions: + - * / and parentheses over unsigned numbers. */
@@ -427,21 +549,58 @@ static int set_prob(struct parse *ps, const struct kv *kv, const char *v, double
 	return 0;
 }
 
+#define VALUE_LEN 2048
+
+/* @kv's value with its variables expanded, trimmed.  Return: 0, or -1 (reported). */
+static int key_value(struct parse *ps, const struct kv *kv, char *v, size_t len)
+{
+	char bad[64], *t;
+
+	switch (expand(kv->value, v, len, ps->topo, bad, sizeof(bad))) {
+	case -1:
+		KEYERR("unknown variable %s (known: $ncpus, $nodes)", bad);
+		return -1;
+	case -2:
+		KEYERR("value longer than %zu characters", len - 1);
+		return -1;
+	}
+	t = trim(v);
+	memmove(v, t, strlen(t) + 1);
+	return 0;
+}
+
+/* Set workload option @o from @v (expanded); integers may be expressions. */
+static int set_wl_opt(const struct wl_opt *o, void *opts, char *v, size_t len,
+		      char *err, size_t errlen)
+{
+	uint64_t u;
+
+	if (o->type == WL_OPT_UINT && !parse_uint_expr(v, &u))
+		snprintf(v, len, "%llu", (unsigned long long)u);
+	return wl_opt_set(o, opts, v, err, errlen);
+}
+
+static bool is_job_key(const char *k)
+{
+	for (const struct mt_job_key *jk = mt_job_keys; jk->name; jk++)
+		if (!strcmp(jk->name, k))
+			return true;
+	return false;
+}
+
+/*
+ * Apply @kv to @job (whose workload is set, or NULL for a key checked
+ * on its own).  Return: 0 applied, 1 a [global] option of another
+ * workload (left to that workload's jobs), -1 an error (reported).
+ */
 static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, bool from_global)
 {
-	char v[512], bad[64], err[256];
+	char v[VALUE_LEN], bad[64], err[256];
 	uint64_t u;
 	int x;
 
-	if (expand(kv->value, v, sizeof(v), ps->topo, bad, sizeof(bad))) {
-		KEYERR("unknown variable %s (known: $ncpus, $nodes)", bad);
+	if (key_value(ps, kv, v, sizeof(v)))
 		return -1;
-	}
-	{
-		char *t = trim(v);
-
-		memmove(v, t, strlen(t) + 1);
-	}
 
 	if (!strcmp(kv->key, "workload"))
 		return 0;	/* resolved before the other keys */
@@ -531,25 +690,75 @@ static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, 
 			return -1;
 		}
 	} else {
-		const struct wl_opt *o = wl_opt_lookup(job->wl, kv->key);
+		const struct wl_opt *o = job->wl ? wl_opt_lookup(job->wl, kv->key) : NULL;
 
 		if (!o) {
 			if (from_global && is_any_workload_option(kv->key))
-				return 0;	/* an option of another workload's jobs */
+				return 1;	/* an option of another workload's jobs */
 			if (is_any_workload_option(kv->key))
 				KEYERR("not an option of workload %s", job->wl->name);
 			else
 				KEYERR("unknown key");
 			return -1;
 		}
-		if (o->type == WL_OPT_UINT && !parse_uint_expr(v, &u))
-			snprintf(v, sizeof(v), "%llu", (unsigned long long)u);
-		if (wl_opt_set(o, job->wl_opts, v, err, sizeof(err))) {
+		if (set_wl_opt(o, job->wl_opts, v, sizeof(v), err, sizeof(err))) {
 			KEYERR("%s", err);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * A [global] key that no job took: check it on its own.  A job key is
+ * applied to a job of no workload (mix= must fit some workload's roles);
+ * a workload option must be valid for some workload that has it.
+ */
+static void check_unapplied(struct parse *ps, const struct kv *kv)
+{
+	_Alignas(16) unsigned char opts[MT_WL_OPTS_MAX];
+	char v[VALUE_LEN], err[256] = "", first[256] = "";
+	const struct workload *const *w;
+	const char *wname = NULL;
+	struct mt_job job;
+	struct wl_mix mix;
+
+	if (!is_job_key(kv->key) && !is_any_workload_option(kv->key)) {
+		KEYERR("unknown key");
+		return;
+	}
+	if (is_job_key(kv->key) && strcmp(kv->key, "mix") && strcmp(kv->key, "workload")) {
+		mt_job_defaults(&job, NULL);
+		apply_key(ps, &job, kv, true);
+		return;
+	}
+	if (key_value(ps, kv, v, sizeof(v)))
+		return;
+	if (!strcmp(kv->key, "workload")) {
+		if (!wl_lookup(v))
+			KEYERR("unknown workload '%s' (see `mmtorture workloads`)", v);
+		return;
+	}
+	for (w = mt_workloads; *w; w++) {
+		const struct wl_opt *o = wl_opt_lookup(*w, kv->key);
+		char vw[VALUE_LEN];
+
+		if (strcmp(kv->key, "mix") && !o)
+			continue;
+		snprintf(vw, sizeof(vw), "%s", v);
+		if (!strcmp(kv->key, "mix") ? !wl_mix_parse(*w, vw, &mix, err, sizeof(err)) :
+		    !wl_opts_defaults(*w, opts, err, sizeof(err)) &&
+		    !set_wl_opt(o, opts, vw, sizeof(vw), err, sizeof(err)))
+			return;		/* valid for this one */
+		if (!wname) {
+			wname = (*w)->name;
+			snprintf(first, sizeof(first), "%s", err);
+		}
+	}
+	if (!strcmp(kv->key, "mix"))
+		KEYERR("'%s' fits no workload's roles (see `mmtorture workloads`)", v);
+	else
+		KEYERR("%s (an option of workload %s)", first, wname);
 }
 
 /* Does workload @wl exercise the model of bug @b? */
@@ -607,7 +816,8 @@ static int build_job(struct parse *ps, struct section *s, struct mt_job *job)
 	snprintf(job->file, sizeof(job->file), "%s", ps->file);
 	job->line = s->line;
 	for (int i = 0; i < s->nglobals_before; i++)
-		apply_key(ps, job, &ps->globals[i], true);
+		if (apply_key(ps, job, &ps->globals[i], true) != 1)
+			ps->globals[i].applied = true;
 	for (int i = 0; i < s->nkv; i++)
 		apply_key(ps, job, &s->kv[i], false);
 	if (ps->err->n > nerr)
@@ -647,6 +857,7 @@ static int load(struct parse *ps, struct mt_jobset *set)
 	ini_allow_multiline = false;	/* one line, one key: line numbers stay true */
 	ini_use_stack = false;
 	ini_allow_realloc = true;
+	ini_max_line = MT_JOBFILE_MAX_LINE + 3;	/* the line, "\r\n", the NUL */
 	ini_stop_on_first_error = false;
 	rc = ini_parse_stream(reader, ps, handler, ps);
 	if (rc > 0) {
@@ -661,14 +872,22 @@ static int load(struct parse *ps, struct mt_jobset *set)
 		njobs += !ps->sec[i].global;
 	if (!njobs && !ps->err->n)
 		mt_errors_add(ps->err, "%s: no job: add a [jobname] section with workload=", ps->file);
-	if (njobs > MT_MAX_JOBS)
-		mt_errors_add(ps->err, "%s: %d jobs, at most %d", ps->file, njobs, MT_MAX_JOBS);
-	if (njobs && njobs <= MT_MAX_JOBS) {
+	if (njobs) {	/* at most MT_MAX_JOBS: the reader stops there */
 		set->jobs = calloc((size_t)njobs, sizeof(*set->jobs));
+		if (!set->jobs)
+			mt_errors_add(ps->err, "%s: out of memory", ps->file);
 		for (int i = 0; set->jobs && i < ps->nsec; i++)
 			if (!ps->sec[i].global)
 				build_job(ps, &ps->sec[i], &set->jobs[set->njobs++]);
 	}
+	/* [global] keys no job took are checked all the same */
+	for (int i = 0; i < ps->nglobals; i++)
+		if (!ps->globals[i].applied)
+			check_unapplied(ps, &ps->globals[i]);
+	for (int i = ps->nsec - 1; i >= 0 && ps->sec[i].global; i--)
+		if (ps->sec[i].nkv && njobs)
+			mt_errors_add(ps->err, "%s:%d: this [global] applies to no job: no job section follows it",
+				      ps->file, ps->sec[i].line);
 	for (int i = 0; i < ps->nsec; i++) {
 		for (int k = 0; k < ps->sec[i].nkv; k++) {
 			free(ps->sec[i].kv[k].key);

@@ -17,8 +17,9 @@
  *	bugs=
  *	expect=clean         ; clean | detect
  *
- * [global] sections give defaults to the jobs that follow them; every
- * other section is a job.  Keys are the job keys below and the options
+ * [global] sections give defaults to the jobs that follow them (a
+ * [global] with keys and no job after it is an error); every other
+ * section is a job.  Files are UTF-8 text.  Keys are the job keys below and the options
  * of the job's workload; $ncpus and $nodes expand to the PUs and NUMA
  * nodes of the machine, and integer values may be simple expressions
  * ($ncpus*2, $nodes+1).  An unknown key, a bad value or an unknown bug
@@ -33,7 +34,9 @@
 
 #include "lib/engine/job.h"
 
-#define MT_MAX_JOBS	256
+#define MT_MAX_JOBS		256	/* job sections in a file; as many [global]s */
+#define MT_JOBFILE_MAX_KEYS	16384	/* key=value lines in a file */
+#define MT_JOBFILE_MAX_LINE	65533	/* characters in a line, without its "\r\n" */
 
 struct mt_errors {
 	int n;

@@ -102,6 +102,35 @@ void mt_format_time(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%lluns", (unsigned long long)ns);
 }
 
+size_t mt_utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
 const struct wl_opt *wl_opt_lookup(const struct workload *wl, const char *name)
 {
 	for (const struct wl_opt *o = wl->opts; o && o->name; o++)
@@ -162,9 +191,32 @@ int wl_opt_set(const struct wl_opt *o, void *opts, const char *value,
 		}
 		snprintf((char *)p, WL_OPT_STRLEN, "%s", value);
 		return 0;
+	case WL_OPT_ENUM:
+		for (unsigned int i = 0; o->choices && o->choices[i]; i++)
+			if (!strcmp(o->choices[i], value)) {
+				*(unsigned int *)p = i;
+				return 0;
+			}
+		{
+			char ch[160];
+
+			wl_opt_choices_str(o, ch, sizeof(ch));
+			snprintf(err, errlen, "'%s' is not one of %s", value, ch);
+		}
+		return -1;
 	}
 	snprintf(err, errlen, "unknown option type");
 	return -1;
+}
+
+void wl_opt_choices_str(const struct wl_opt *o, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; o->choices && o->choices[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					o->choices[i]);
 }
 
 int wl_opts_defaults(const struct workload *wl, void *opts, char *err, size_t errlen)

@@ -15,6 +15,12 @@ int mt_parse_time_ns(const char *s, uint64_t *ns);
 int mt_parse_bool(const char *s, bool *b);
 int mt_parse_double(const char *s, double *d);
 int mt_parse_u64(const char *s, uint64_t *v);
+/*
+ * mt_utf8_seq - the length of the valid UTF-8 sequence at @s, of at most
+ * @n bytes (no overlong form, no surrogate, nothing beyond U+10FFFF).
+ * Return: 1..4, or 0 if @s does not start with one.
+ */
+size_t mt_utf8_seq(const unsigned char *s, size_t n);
 /* The shortest exact form: 30s, 5m, 1500ms. */
 void mt_format_time(uint64_t ns, char *buf, size_t len);
 

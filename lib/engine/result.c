@@ -133,6 +133,11 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 	}
 	if (r->phase == MT_PHASE_ERROR && !res->error[0])
 		snprintf(res->error, sizeof(res->error), "%s", r->error);
+	{
+		uint64_t met = __atomic_load_n(&r->t_detect_ns, __ATOMIC_RELAXED);
+
+		res->met_s = met ? (double)met / 1e9 : -1;
+	}
 }
 
 /* Did counter @c fire?  leaked_objects{cache} looks at that cache only. */
@@ -172,15 +177,42 @@ static void list_fired(const struct mt_result *res, char *buf, size_t len)
 						(unsigned long long)res->counters[c]);
 }
 
+/* "cancelled after 1.2s of 30s: partial results" */
+static void cancelled_why(const struct mt_result *res, const struct mt_job *job, char *buf,
+			  size_t len)
+{
+	char rt[32];
+
+	mt_format_time(job->runtime_ns, rt, sizeof(rt));
+	snprintf(buf, len, "cancelled after %.1fs of %s: partial results", res->elapsed_s, rt);
+}
+
+/* How the job ended, when it was not by itself: a hang or a signal; "" if it was. */
+static void abnormal_end(const struct mt_result *res, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (res->hung)
+		snprintf(buf, len, "hung: %s, killed%s%.120s%s", res->hang,
+			 res->error[0] ? " (" : "", res->error, res->error[0] ? ")" : "");
+	else if (res->term_signal)
+		snprintf(buf, len, "the job process died of signal %d (%s)", res->term_signal,
+			 strsignal(res->term_signal));
+}
+
 void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 {
-	char fired[200];
+	char fired[200], end[272], cancel[96];
+	/* cancelled before its runtime ended; runtime=0 runs until cancelled */
+	bool partial = res->cancelled && job->runtime_ns;
 	double first = -1;
 
 	list_fired(res, fired, sizeof(fired));
+	abnormal_end(res, end, sizeof(end));
+	cancelled_why(res, job, cancel, sizeof(cancel));
 	res->detect_s = -1;
+	res->first_detect_s = -1;
 
-	if (res->error[0] && !res->term_signal) {
+	if (res->error[0] && !end[0]) {
 		res->verdict = MT_V_ERROR;
 		snprintf(res->why, sizeof(res->why), "harness error: %s", res->error);
 		return;
@@ -188,15 +220,21 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 	if (job->expect == MT_JOB_EXPECT_DETECT) {
 		int met = mt_bugs_expectation(job->bugs, true, res_fired, res, &first);
 
-		res->detect_s = first;
+		res->first_detect_s = first;
 		if (met == 1) {
+			res->detect_s = res->met_s >= 0 ? res->met_s :
+					mt_bugs_met_at(job->bugs, res_fired, res);
 			res->verdict = MT_V_DETECTED;
-			snprintf(res->why, sizeof(res->why), "detected in %.3fs: %s%s", first, fired,
-				 res->term_signal ? " (then the job crashed)" : "");
+			snprintf(res->why, sizeof(res->why), "detected in %.3fs (first counter at %.3fs): %s%s%s",
+				 res->detect_s, first, fired, end[0] ? "; then " : "", end);
+		} else if (partial && !end[0]) {
+			res->verdict = MT_V_INCONCLUSIVE;
+			snprintf(res->why, sizeof(res->why), "%s; the expectation was not met yet%s%s",
+				 cancel, fired[0] ? ": fired " : "", fired);
 		} else {
 			res->verdict = MT_V_MISSED;
-			snprintf(res->why, sizeof(res->why), "%s%s%s%s",
-				 res->term_signal ? "the job crashed before detection; " : "",
+			snprintf(res->why, sizeof(res->why), "%s%s%s%s%s",
+				 end, end[0] ? " before detection; " : "",
 				 first >= 0 ? "only part of the expectation fired: " :
 					      "the expected counters did not fire",
 				 fired[0] && first < 0 ? "; fired: " : "", fired);
@@ -210,29 +248,30 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 		    (first < 0 || res->first_s[c] < first))
 			first = res->first_s[c];
 	res->detect_s = first;
-	if (problems(res) || res->term_signal) {
+	if (problems(res) || end[0]) {
 		res->verdict = MT_V_FAIL;
-		if (res->term_signal)
-			snprintf(res->why, sizeof(res->why), "the job process died of signal %d (%s)%s%s",
-				 res->term_signal, strsignal(res->term_signal), fired[0] ? "; " : "",
-				 fired);
+		if (end[0])
+			snprintf(res->why, sizeof(res->why), "%s%s%s", end, fired[0] ? "; " : "", fired);
 		else
 			snprintf(res->why, sizeof(res->why), "races or leaks in a clean job: %s", fired);
 		return;
 	}
-	if (!res->cancelled) {
-		for (unsigned int i = 0; i < res->nroles; i++)
-			if (res->weight[i] && !res->ops[i]) {
-				res->verdict = MT_V_INCONCLUSIVE;
-				snprintf(res->why, sizeof(res->why), "role %s never ran", res->roles[i]);
-				return;
-			}
-		if (job->wl->need_overlap && job->threads > 1 && !res->counters[MT_OVERLAPS]) {
+	if (partial) {
+		res->verdict = MT_V_INCONCLUSIVE;
+		snprintf(res->why, sizeof(res->why), "%s (no race, no leak so far)", cancel);
+		return;
+	}
+	for (unsigned int i = 0; i < res->nroles; i++)
+		if (res->weight[i] && !res->ops[i]) {
 			res->verdict = MT_V_INCONCLUSIVE;
-			snprintf(res->why, sizeof(res->why),
-				 "no lookup ever overlapped a replace or free (overlaps=0)");
+			snprintf(res->why, sizeof(res->why), "role %s never ran", res->roles[i]);
 			return;
 		}
+	if (job->wl->need_overlap && job->threads > 1 && !res->counters[MT_OVERLAPS]) {
+		res->verdict = MT_V_INCONCLUSIVE;
+		snprintf(res->why, sizeof(res->why),
+			 "no lookup ever overlapped a replace or free (overlaps=0)");
+		return;
 	}
 	res->verdict = MT_V_PASS;
 	{
@@ -244,20 +283,52 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 			 "no race, no leak in %llu ops, %llu audits, %llu overlaps%s",
 			 (unsigned long long)ops, (unsigned long long)res->counters[MT_AUDITS],
 			 (unsigned long long)res->counters[MT_OVERLAPS],
-			 res->cancelled ? " (cancelled: partial)" : "");
+			 res->cancelled ? " (until cancelled)" : "");
 	}
 }
 
 /* ---- files ---- */
 
-int mt_write_atomic(const char *path, const char *data, size_t len)
+/* fsync the directory that holds @path: a rename is durable once it is. */
+static int sync_dir_of(const char *path)
 {
-	char tmp[PATH_MAX];
+	char dir[PATH_MAX];
+	char *slash;
 	int fd, err = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) && errno != EINVAL)	/* EINVAL: a file system without it */
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int mt_write_atomic(const char *path, const char *data, size_t len)
+{
+	static unsigned int calls;
+	char tmp[PATH_MAX];
+	int fd, n, err = 0;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%d.%u", path, (int)getpid(),
+		     __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED));
+	if (n < 0 || n >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		/* left by a dead process that had this pid: the name is ours now */
+		unlink(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	}
 	if (fd < 0)
 		return -errno;
 	while (len) {
@@ -278,9 +349,11 @@ int mt_write_atomic(const char *path, const char *data, size_t len)
 		err = -errno;
 	if (!err && rename(tmp, path))
 		err = -errno;
-	if (err)
+	if (err) {
 		unlink(tmp);
-	return err;
+		return err;
+	}
+	return sync_dir_of(path);
 }
 
 static int write_stream(const char *path, void (*fn)(const struct mt_result *, FILE *),
@@ -334,6 +407,8 @@ int mt_result_write_dir(struct mt_result *res, const char *dir)
 
 void mt_result_summary(const struct mt_result *res, FILE *f)
 {
+	char rt[32];
+
 	fprintf(f, "mmtorture %s - job %s (workload %s)\n", MT_VERSION, res->job, res->workload);
 	if (res->file[0])
 		fprintf(f, "defined at  %s:%d\n", res->file, res->line);
@@ -341,17 +416,26 @@ void mt_result_summary(const struct mt_result *res, FILE *f)
 	fprintf(f, "verdict     %s: %s\n", mt_verdict_name(res->verdict), res->why);
 	fprintf(f, "seed        %llu   (seed=%llu repeats this run's random choices)\n",
 		(unsigned long long)res->seed, (unsigned long long)res->seed);
-	fprintf(f, "settings    threads=%u rcu=%s runtime=%.0fs delay=%g expect=%s nodes=%s\n",
-		res->threads, res->rcu, res->runtime_s, res->delay,
+	mt_format_time((uint64_t)llround(res->runtime_s * 1e9), rt, sizeof(rt));
+	fprintf(f, "settings    threads=%u rcu=%s runtime=%s delay=%g expect=%s nodes=%s\n",
+		res->threads, res->rcu, res->runtime_s > 0 ? rt : "0 (until cancelled)", res->delay,
 		res->expect_detect ? "detect" : "clean", res->nodes);
 	if (res->bugs[0])
 		fprintf(f, "bugs        %s\n", res->bugs);
 	if (res->mix[0])
 		fprintf(f, "mix         %s\n", res->mix);
 	fprintf(f, "elapsed     %.3fs%s\n", res->elapsed_s, res->cancelled ? " (cancelled)" : "");
-	if (res->detect_s >= 0)
-		fprintf(f, "first detection at %.3fs\n", res->detect_s);
-	if (res->term_signal)
+	if (res->expect_detect && res->detect_s >= 0)
+		fprintf(f, "detected    at %.3fs, when the expectation was met (first expected counter at %.3fs)\n",
+			res->detect_s, res->first_detect_s);
+	else if (res->expect_detect && res->first_detect_s >= 0)
+		fprintf(f, "detected    partly: first expected counter at %.3fs\n", res->first_detect_s);
+	else if (res->detect_s >= 0)
+		fprintf(f, "first race or leak at %.3fs\n", res->detect_s);
+	if (res->hung)
+		fprintf(f, "hung        %s: killed by the watchdog (signal %d)\n", res->hang,
+			res->term_signal);
+	else if (res->term_signal)
 		fprintf(f, "crash       signal %d (%s)\n", res->term_signal, strsignal(res->term_signal));
 	if (res->error[0])
 		fprintf(f, "error       %s\n", res->error);
@@ -410,6 +494,36 @@ void mt_result_summary(const struct mt_result *res, FILE *f)
 
 /* ---- JSON ---- */
 
+/* Replace the bytes of @s that are not UTF-8 (a text cut short, say) by '?'. */
+static void utf8_scrub(char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; ) {
+		size_t k = mt_utf8_seq((const unsigned char *)s + i, n - i);
+
+		if (!k) {
+			s[i] = '?';
+			k = 1;
+		}
+		i += k;
+	}
+}
+
+/* A JSON string, never NULL: jansson refuses text that is not UTF-8. */
+static json_t *jstring(const char *s)
+{
+	json_t *j = json_string(s);
+	char *c;
+
+	if (j || !(c = strdup(s)))
+		return j;
+	utf8_scrub(c);
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
 json_t *mt_result_to_json(const struct mt_result *res)
 {
 	json_t *j = json_object(), *job = json_object(), *races = json_object();
@@ -420,34 +534,38 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	json_object_set_new(j, "format_version", json_integer(MT_RESULT_FORMAT_VERSION));
 	json_object_set_new(j, "tool", json_string("mmtorture"));
 	json_object_set_new(j, "version", json_string(MT_VERSION));
-	json_object_set_new(job, "name", json_string(res->job));
-	json_object_set_new(job, "workload", json_string(res->workload));
-	json_object_set_new(job, "file", json_string(res->file));
+	json_object_set_new(job, "name", jstring(res->job));
+	json_object_set_new(job, "workload", jstring(res->workload));
+	json_object_set_new(job, "file", jstring(res->file));
 	json_object_set_new(job, "line", json_integer(res->line));
 	json_object_set_new(job, "threads", json_integer(res->threads));
 	json_object_set_new(job, "rcu", json_string(res->rcu));
 	json_object_set_new(job, "runtime_seconds", json_real(res->runtime_s));
 	json_object_set_new(job, "delay", json_real(res->delay));
-	json_object_set_new(job, "bugs", json_string(res->bugs));
+	json_object_set_new(job, "bugs", jstring(res->bugs));
 	json_object_set_new(job, "expect", json_string(res->expect_detect ? "detect" : "clean"));
-	json_object_set_new(job, "nodes", json_string(res->nodes));
-	json_object_set_new(job, "mix", json_string(res->mix));
+	json_object_set_new(job, "nodes", jstring(res->nodes));
+	json_object_set_new(job, "mix", jstring(res->mix));
 	json_object_set_new(j, "job", job);
 
 	/* a string: 64-bit seeds do not survive JSON readers that use doubles */
 	json_object_set_new(j, "seed", json_sprintf("%llu", (unsigned long long)res->seed));
-	json_object_set_new(j, "started", json_string(res->started));
+	json_object_set_new(j, "started", jstring(res->started));
 	json_object_set_new(j, "verdict", json_string(mt_verdict_name(res->verdict)));
-	json_object_set_new(j, "why", json_string(res->why));
+	json_object_set_new(j, "why", jstring(res->why));
 	json_object_set_new(j, "exit_category", json_integer(mt_verdict_exit(res->verdict)));
 	json_object_set_new(j, "crash_signal", res->term_signal ?
 			    json_integer(res->term_signal) : json_null());
+	json_object_set_new(j, "hung", json_boolean(res->hung));
+	json_object_set_new(j, "hang", res->hung ? jstring(res->hang) : json_null());
 	json_object_set_new(j, "cancelled", json_boolean(res->cancelled));
-	json_object_set_new(j, "error", res->error[0] ? json_string(res->error) : json_null());
+	json_object_set_new(j, "error", res->error[0] ? jstring(res->error) : json_null());
 	json_object_set_new(j, "elapsed_seconds", json_real(res->elapsed_s));
 	json_object_set_new(j, "time_to_detection_seconds",
 			    res->detect_s >= 0 ? json_real(res->detect_s) : json_null());
-	json_object_set_new(j, "placement", json_string(res->placement));
+	json_object_set_new(j, "first_detection_seconds",
+			    res->first_detect_s >= 0 ? json_real(res->first_detect_s) : json_null());
+	json_object_set_new(j, "placement", jstring(res->placement));
 
 	for (int c = 0; c < MT_NCOUNTERS; c++) {
 		json_t *dst = mt_counter_class(c) == MT_CLASS_RACE ? races :
@@ -490,9 +608,9 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	for (unsigned int i = 0; i < res->nevents; i++) {
 		const struct mt_result_event *e = &res->events[i];
 
-		json_array_append_new(events, json_pack("{s:f, s:s, s:s, s:s, s:i}",
-			"t_seconds", e->t_s, "kind", e->kind, "where", e->where,
-			"what", e->what, "thread", e->thread));
+		json_array_append_new(events, json_pack("{s:f, s:s, s:o, s:o, s:i}",
+			"t_seconds", e->t_s, "kind", e->kind, "where", jstring(e->where),
+			"what", jstring(e->what), "thread", e->thread));
 	}
 	json_object_set_new(j, "events", events);
 	json_object_set_new(j, "events_total", json_integer((json_int_t)res->nevents_total));
@@ -555,10 +673,14 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 	res->verdict = (enum mt_verdict)verdict;
 	jstr(j, "why", res->why, sizeof(res->why));
 	res->term_signal = (int)jnum(j, "crash_signal", 0);
+	res->hung = json_is_true(json_object_get(j, "hung"));
+	jstr(j, "hang", res->hang, sizeof(res->hang));
 	res->cancelled = json_is_true(json_object_get(j, "cancelled"));
 	jstr(j, "error", res->error, sizeof(res->error));
 	res->elapsed_s = jnum(j, "elapsed_seconds", 0);
 	res->detect_s = jnum(j, "time_to_detection_seconds", -1);
+	res->first_detect_s = jnum(j, "first_detection_seconds", -1);
+	res->met_s = res->expect_detect ? res->detect_s : -1;
 	jstr(j, "placement", res->placement, sizeof(res->placement));
 	for (int c = 0; c < MT_NCOUNTERS; c++) {
 		const char *cls = mt_counter_class(c) == MT_CLASS_RACE ? "races" :
@@ -624,8 +746,12 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 
 /* ---- Prometheus text ---- */
 
-static void prom_label(FILE *f, const char *s)
+static void prom_label(FILE *f, const char *label)
 {
+	char buf[MT_JOB_NAME_LEN + 128], *s = buf;
+
+	snprintf(buf, sizeof(buf), "%s", label);
+	utf8_scrub(buf);
 	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
 			fputc('\\', f);

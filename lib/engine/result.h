@@ -6,9 +6,17 @@
  *
  * Verdicts (DESIGN.md): PASS (clean job, no race or leak, coverage
  * reached), DETECTED (the injected bugs' counters fired), MISSED (they
- * did not), FAIL (a clean job with races or leaks, or a crash),
- * INCONCLUSIVE (coverage minimums not reached), ERROR (harness or
+ * did not), FAIL (a clean job with races or leaks, a crash or a hang),
+ * INCONCLUSIVE (coverage minimums not reached, or cancelled before the
+ * end of its runtime without a conclusive verdict), ERROR (harness or
  * configuration error).
+ *
+ * Cancel: a job cancelled before its runtime ended is INCONCLUSIVE
+ * ("cancelled after X of Y: partial results") unless it already has a
+ * conclusive verdict: DETECTED (a detect job whose expectation was met),
+ * FAIL (a clean job with races, leaks, a crash or a hang).  A job of
+ * runtime=0 runs until cancelled: it is judged as any job at its end,
+ * coverage included.
  *
  * Exit categories of `mmtorture run` and `mmtorture wait`: 0 every
  * expectation met, 1 usage or config error, 2 an expectation failed
@@ -65,7 +73,9 @@ struct mt_result {
 	enum mt_verdict verdict;
 	char why[512];			/* the verdict in one sentence */
 	int term_signal;		/* the job process died of it; 0 if not */
-	bool cancelled;			/* stopped before its runtime: partial */
+	bool hung;			/* killed by the runner's watchdog */
+	char hang[128];			/* why: "no progress for 60s" */
+	bool cancelled;			/* cancelled before its runtime ended: partial */
 	char error[256];
 
 	uint64_t seed;
@@ -77,9 +87,15 @@ struct mt_result {
 	char bugs[512];
 	bool expect_detect;
 	char nodes[64];
-	char mix[256];
+	char mix[1024];
 	char placement[768];
-	double detect_s;		/* time to first detection, -1 if none */
+	/*
+	 * Time to detection, -1 if none: a detect job's expectation met, as
+	 * the verdict judges it; a clean job's first race or leak.
+	 */
+	double detect_s;
+	double first_detect_s;		/* a detect job's first expected counter, -1 if none */
+	double met_s;			/* the engine's time of the expectation met, -1 */
 
 	uint64_t counters[MT_NCOUNTERS];
 	double first_s[MT_NCOUNTERS];	/* -1: never fired */
@@ -123,7 +139,12 @@ int mt_result_from_json(const json_t *j, struct mt_result *res);
  */
 void mt_prom_write(FILE *f, const struct mt_result *const *res, int n);
 
-/* Write @data to @path atomically (temporary file, fsync, rename). */
+/*
+ * mt_write_atomic - write @data to @path atomically and durably: a
+ * temporary file of this process and call (removed on any error), fsync,
+ * rename, fsync of the directory.
+ * Return: 0, or -errno.
+ */
 int mt_write_atomic(const char *path, const char *data, size_t len);
 
 #endif /* MT_RESULT_H */

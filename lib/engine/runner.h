@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "lib/engine/job.h"
 #include "lib/engine/result.h"
@@ -35,7 +36,11 @@ struct mt_run_opts {
  * @r: a shared region (mt_region_create(true)); reused job after job
  *
  * The seed is drawn here when the job has none, so that it is printed
- * before the run.  Return: the exit category of the verdict (result.h).
+ * before the run.  The results directory is made before the job starts:
+ * when it cannot be, the job does not run (verdict ERROR).  Messages
+ * about results that cannot be kept go to stderr, whatever @o->out.
+ * Return: the exit category of the verdict (result.h), or MT_EXIT_HARNESS
+ * when the results could not be written.
  */
 int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
 	       struct mt_result *res);
@@ -49,7 +54,12 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
  */
 void mt_runner_child_signals(void (*on_stop)(int), int pdeathsig);
 
-/* The results directory for a job started now: <root>/<date>-<job>[-N]. */
-int mt_results_dirname(const char *root, const char *job, char *buf, size_t len);
+/*
+ * mt_results_mkdir - create the results directory of a job started at
+ * @started: <root>/<date>-<job>, or -2, -3 ... after it when taken.  The
+ * mkdir() that succeeds is the test, so two runs never share one.
+ * Return: 0 with the path in @buf, or -errno.
+ */
+int mt_results_mkdir(const char *root, const char *job, time_t started, char *buf, size_t len);
 
 #endif /* MT_RUNNER_H */

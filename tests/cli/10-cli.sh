@@ -17,6 +17,7 @@ done
 "$MMT" bugs --json | jq -e 'length == 16 and all(.[]; .name and .model and .seed and .fires)' >/dev/null
 ok $? "mmtorture bugs --json"
 "$MMT" workloads | grep -q '^vma_spf - '; ok $? "mmtorture workloads lists the workloads and their options"
+"$MMT" workloads | grep -q "crash .*(one of: none, segv, abort, bus)"; ok $? "mmtorture workloads prints the choices of an enum option"
 "$MMT" frobnicate >/dev/null 2>&1; [ $? = 1 ]; ok $? "an unknown command exits 1"
 "$MMT" run >/dev/null 2>&1; [ $? = 1 ]; ok $? "run without a file exits 1"
 
@@ -100,6 +101,86 @@ workload=null
 rcu=srcu
 delay=2
 EOF
+expect_error "null's crash= is checked when the file is read, with the choices" \
+	"bad.ini:3: key 'crash': 'foo' is not one of none, segv, abort, bus" <<'EOF'
+[j]
+workload=null
+crash=foo
+EOF
+expect_error "keys of a [global] after the last job are checked" \
+	"bad.ini:4: key 'bogus': unknown key" <<'EOF'
+[j]
+workload=null
+[global]
+bogus=1
+EOF
+expect_error "a [global] after the last job is an error saying it applies to no job" \
+	"bad.ini:3: this \[global\] applies to no job" <<'EOF'
+[j]
+workload=null
+[global]
+runtime=5s
+EOF
+expect_error "a bad value in a trailing [global] is named" \
+	"bad.ini:4: key 'runtime': 'forever' is not a time" <<'EOF'
+[j]
+workload=null
+[global]
+runtime=forever
+EOF
+expect_error "a [global] option of a workload no job runs is checked against that workload" \
+	"bad.ini:2: key 'objects': '0' is not an integer in 1..65536 \(an option of workload null\)" <<'EOF'
+[global]
+objects=0
+[j]
+workload=vma_spf
+EOF
+expect_error "a [global] key no workload has is an unknown key" "bad.ini:2: key 'frob': unknown key" <<'EOF'
+[global]
+frob=1
+[j]
+workload=vma_spf
+EOF
+expect_error "text that is not UTF-8 is refused with file:line" \
+	"bad.ini:1: not UTF-8 text \(byte 0xe9 at column 5\)" < <(printf '[caf\xe9]\nworkload=null\n')
+expect_error "a line longer than 65533 characters is refused at its line" \
+	"bad.ini:3: line of 70000 characters, at most 65533" \
+	< <(printf '[j]\nworkload=null\n;%s\nruntme=1\n' "$(head -c 69999 /dev/zero | tr '\0' x)")
+"$MMT" check "$T_TMP/bad.ini" 2>&1 | grep -q "bad.ini:4: key 'runtme': unknown key"
+ok $? "and the line after it is read, with its own number"
+expect_error "a syntax error names its line" "bad.ini:3: syntax error" <<'EOF'
+[j]
+workload=null
+no equals sign
+[k
+EOF
+"$MMT" check "$T_TMP/bad.ini" 2>&1 | grep -q "bad.ini:4: syntax error: '\[' without '\]'"
+ok $? "so does the next one"
+
+# a 250-character comment and a 400-character mix= line: neither is split
+long=$(head -c 250 /dev/zero | tr '\0' x)
+pad=$(head -c 370 /dev/zero | tr '\0' ' ')
+printf '[j]\n;%s\nworkload=null\nmix=get_put:70,%sreplace:20, alloc:10\nthreads=1\nruntime=200ms\n' \
+	"$long" "$pad" > "$T_TMP/long.ini"
+[ "$(awk 'length($0) >= 400' "$T_TMP/long.ini" | wc -l)" = 1 ]
+ok $? "a job file with a 250-character comment and a 400-character mix= line"
+o=$("$MMT" check "$T_TMP/long.ini" 2>&1 >/dev/null); ok $? "parses${o:+: $o}"
+"$MMT" run --results "$T_TMP/lres" "$T_TMP/long.ini" >/dev/null 2>&1
+jq -e '.mix_weights == {"get_put": 70, "replace": 20, "alloc": 10}' "$T_TMP"/lres/*-j/metrics.json >/dev/null
+ok $? "the long mix= line reaches the job whole"
+sed -i 's/alloc:10/alloc:10, bogus:1/' "$T_TMP/long.ini"
+o=$("$MMT" check "$T_TMP/long.ini" 2>&1)
+printf '%s\n' "$o" | grep -q "long.ini:4: key 'mix': unknown role 'bogus'"
+ok $? "an error at the end of the long line names that line: $o"
+
+printf '\xef\xbb\xbf[global]\nworkload=null\n[j]\n' > "$T_TMP/bom.ini"
+o=$("$MMT" check "$T_TMP/bom.ini" 2>&1 >/dev/null); ok $? "a file starting with a UTF-8 byte order mark parses${o:+: $o}"
+printf '[j]\nworkload=mempolicy\npolicy_nodes=2\nnodes=all\n' > "$T_TMP/pn.ini"
+o=$("$MMT" check "$T_TMP/pn.ini" 2>&1 >/dev/null); ok $? "mempolicy's policy_nodes= is its own option, nodes= the job key${o:+: $o}"
+{ echo '[global]'; echo 'workload=null'; seq -f '[j%g]' 300000; } > "$T_TMP/many.ini"
+t0=$(date +%s%N); o=$("$MMT" check "$T_TMP/many.ini" 2>&1); rc=$?; ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ $rc = 1 ] && printf '%s\n' "$o" | grep -q "many.ini:259: more than 256 jobs" && [ $ms -lt 2000 ]
+ok $? "a file of 300000 sections is refused after 256 jobs, in $ms ms"
 o=$(printf '[j]\nworkload=null\nrcu=srcu\ndelay=2\n' > "$T_TMP/two.ini"; "$MMT" check "$T_TMP/two.ini" 2>&1)
 [ "$(printf '%s\n' "$o" | grep -c 'two.ini:')" = 2 ]; ok $? "both errors of one file are named"
 printf '%s\n' "[j]" "workload=null" "threads=\$ncpus*2+1" "runtime=1.5m" > "$T_TMP/vars.ini"
@@ -138,11 +219,69 @@ jq -e '.crash_signal == 11 and .races.crash == 1' "$c/metrics.json" >/dev/null; 
 grep -q '^mmtorture_races_total{job="crasher",kind="crash"} 1$' "$c/metrics.prom"; ok $? "and in metrics.prom"
 if command -v promtool >/dev/null; then
 	bad=0
-	for f in "$T_TMP"/res/*/metrics.prom; do promtool check metrics < "$f" >/dev/null 2>&1 || bad=1; done
+	for f in "$T_TMP"/res/*/metrics.prom; do
+		o=$(promtool check metrics < "$f" 2>&1) || { bad=1; diag "$f:" "$o"; }
+	done
 	ok $bad "promtool check metrics passes on every metrics.prom"
+elif [ "$(id -u)" = 0 ] && command -v dpkg-query >/dev/null; then
+	ok 1 "promtool is installed (a test dependency: tools/deps.sh installs it)"
 else
-	skip "promtool is not installed"
+	skip "promtool is not installed (not root on Debian: tools/deps.sh cannot install it)"
 fi
+d0=$(basename "$d"); st=$(jq -r .started "$d/metrics.json" | tr : -)
+[ "${d0%-first}" = "$st" ]; ok $? "the results directory is named by the job's start: $d0, started $st"
+# ---- verdicts other than PASS and FAIL, each with its exit code ----
+verdict_line() { grep -E "^$1 +[a-z_]+ +[A-Z]+ " "$2" | awk '{print $3}'; }
+
+printf '[missed]\nworkload=mempolicy\nthreads=2\nruntime=500ms\nbugs=mpol-numa-maps-leak\nexpect=detect\nmix=fault:1\n' > "$T_TMP/missed.ini"
+"$MMT" run --no-results "$T_TMP/missed.ini" > "$T_TMP/missed.out" 2>&1; rc=$?
+[ $rc = 2 ] && [ "$(verdict_line missed "$T_TMP/missed.out")" = MISSED ] &&
+	grep -q '^\[missed\] MISSED: the expected counters did not fire' "$T_TMP/missed.out"
+ok $? "a detect job whose bug's path never runs (mix=fault:1) is MISSED, exit 2 (exit $rc)"
+
+# start a job in the background, cancel it as Ctrl-C would once it runs
+run_and_cancel() {	# run_and_cancel NAME: $T_TMP/NAME.ini -> NAME.out, NAME.rc
+	local pid i
+	"$MMT" run --results "$T_TMP/cres" "$T_TMP/$1.ini" > "$T_TMP/$1.out" 2>&1 &
+	pid=$!
+	for i in $(seq 100); do grep -q '^placement' "$T_TMP/$1.out" && break; sleep 0.1; done
+	sleep 0.7
+	kill -INT "$pid"
+	wait "$pid"; echo $? > "$T_TMP/$1.rc"
+}
+printf '[cut]\nworkload=null\nthreads=2\nruntime=30s\n' > "$T_TMP/cut.ini"
+run_and_cancel cut
+[ "$(cat "$T_TMP/cut.rc")" = 2 ] && [ "$(verdict_line cut "$T_TMP/cut.out")" = INCONCLUSIVE ] &&
+	grep -Eq '^\[cut\] INCONCLUSIVE: cancelled after [0-9.]+s of 30s: partial results' "$T_TMP/cut.out"
+ok $? "a clean job cancelled before its runtime ended is INCONCLUSIVE, exit 2: $(grep '^\[cut\] [A-Z]' "$T_TMP/cut.out")"
+jq -e '.verdict == "INCONCLUSIVE" and .cancelled == true and .exit_category == 2' "$T_TMP"/cres/*-cut/metrics.json >/dev/null
+ok $? "and so says metrics.json"
+printf '[forever]\nworkload=null\nthreads=2\nruntime=0\n' > "$T_TMP/forever.ini"
+run_and_cancel forever
+[ "$(cat "$T_TMP/forever.rc")" = 0 ] && [ "$(verdict_line forever "$T_TMP/forever.out")" = PASS ]
+ok $? "a runtime=0 job is judged normally when cancelled: PASS, exit 0 ($(cat "$T_TMP/forever.rc"))"
+
+printf '[j]\nworkload=null\nthreads=1\nruntime=300ms\n' > "$T_TMP/short.ini"
+"$MMT" run --results /proc/nope "$T_TMP/short.ini" > "$T_TMP/nope.out" 2> "$T_TMP/nope.err"; rc=$?
+[ $rc = 3 ] && [ "$(verdict_line j "$T_TMP/nope.out")" = ERROR ] && ! grep -q "every expectation met" "$T_TMP/nope.out" &&
+	grep -q "cannot create a results directory in /proc/nope" "$T_TMP/nope.err"
+ok $? "results that cannot be written: ERROR, exit 3, said on stderr (exit $rc)"
+"$MMT" run --quiet --results /proc/nope "$T_TMP/short.ini" > /dev/null 2> "$T_TMP/nope.err"; rc=$?
+[ $rc = 3 ] && grep -q "/proc/nope" "$T_TMP/nope.err"; ok $? "also under --quiet (exit $rc)"
+grep -q "runtime 300ms," "$T_TMP/nope.out"; ok $? "a sub-second runtime prints in ms: $(grep -o 'runtime [^,]*' "$T_TMP/nope.out")"
+
+# the watchdog: the one worker stops at 100 ms, without progress for 1 s it is killed
+printf '[stuck]\nworkload=null\nthreads=1\nruntime=20s\nhang=1\nhang_timeout=1s\naudit_interval=0\n' > "$T_TMP/stuck.ini"
+t0=$(date +%s); "$MMT" run --results "$T_TMP/hres" "$T_TMP/stuck.ini" > "$T_TMP/stuck.out" 2>&1; rc=$?; s=$(( $(date +%s) - t0 ))
+[ $rc = 2 ] && [ "$(verdict_line stuck "$T_TMP/stuck.out")" = FAIL ] &&
+	grep -q '^\[stuck\] FAIL: hung: no progress for 1s, killed' "$T_TMP/stuck.out" && [ $s -lt 10 ]
+ok $? "a hung job is killed by the watchdog and said to hang, in ${s}s: $(grep '^\[stuck\] [A-Z]' "$T_TMP/stuck.out")"
+jq -e '.hung == true and .races.crash == 0 and .crash_signal == 9' "$T_TMP"/hres/*-stuck/metrics.json >/dev/null
+ok $? "metrics.json: hung, not counted as a crash"
+printf '[late]\nworkload=null\nthreads=2\nruntime=500ms\nhang=1\nhang_timeout=1500ms\naudit_interval=0\n' > "$T_TMP/late.ini"
+"$MMT" run --no-results "$T_TMP/late.ini" > "$T_TMP/late.out" 2>&1
+grep -q '^\[late\] FAIL: hung: .*, killed' "$T_TMP/late.out"
+ok $? "a job that cannot stop at the end of its runtime is killed too: $(grep '^\[late\] [A-Z]' "$T_TMP/late.out")"
 seed=$(jq -r .seed "$d/metrics.json")
 grep -q "seed $seed" "$T_TMP/run.out"; ok $? "the seed is printed at the start of the job"
 printf '[again]\nworkload=null\nthreads=1\nruntime=300ms\nseed=%s\n' "$seed" > "$T_TMP/again.ini"

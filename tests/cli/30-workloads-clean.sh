@@ -21,6 +21,7 @@ for wl in $wls; do
 		ok $? "$wl under rcu=$rcu: $(printf '%s' "$line" | awk '{print $3, "races=" $6, "leaks=" $7, "seed=" $8}')"
 	done
 done
-[ $rc = 0 ]; ok $? "mmtorture run exits 0"
-[ $rc = 0 ] || grep -E "FAIL|INCONCLUSIVE|ERROR" "$T_TMP/out" | sed 's/^/# /'
+[ $rc = 0 ]; ok $? "mmtorture run exits 0 (exit $rc)"
+# what failed, where a CI log shows it
+[ "$T_FAILED" = 0 ] || { sed -n '/^job  /,$p' "$T_TMP/out"; grep -E '^\[[^]]+\] [A-Z]+: ' "$T_TMP/out"; } >&2
 done_testing

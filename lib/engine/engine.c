@@ -318,8 +318,6 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 		return harness_error(r, "cannot switch to RCU flavor %s: %s",
 				     mt_rcu_flavor_name(job->rcu), strerror(-err));
 	mt_bugs_enabled = job->bugs;
-	job->inject.windows = job->windows[0] ? job->windows : NULL;
-	mt_inject_configure(&job->inject);
 
 	memset(&eng.ctx, 0, sizeof(eng.ctx));
 	eng.ctx.wl = job->wl;
@@ -339,13 +337,20 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 		if (eng.ctx.priv && job->wl->teardown)
 			job->wl->teardown(&eng.ctx);
 		mt_thread_leave();
-		mt_inject_reset();
 		return harness_error(r, "workload %s: init failed: %s", job->wl->name,
 				     strerror(err < 0 ? -err : err));
 	}
+	/*
+	 * Injection starts with the torture, not before: the world init
+	 * builds is set-up, and a failure there would end the job as an
+	 * ERROR before any protocol ran.  Workers arm fail_nth as they enter.
+	 */
+	job->inject.windows = job->windows[0] ? job->windows : NULL;
+	mt_inject_configure(&job->inject);
 
 	w = calloc(n, sizeof(*w));
 	if (!w) {
+		mt_inject_reset();
 		mt_thread_leave();
 		return harness_error(r, "out of memory");
 	}

@@ -282,6 +282,15 @@ printf '[late]\nworkload=null\nthreads=2\nruntime=500ms\nhang=1\nhang_timeout=15
 "$MMT" run --no-results "$T_TMP/late.ini" > "$T_TMP/late.out" 2>&1
 grep -q '^\[late\] FAIL: hung: .*, killed' "$T_TMP/late.out"
 ok $? "a job that cannot stop at the end of its runtime is killed too: $(grep '^\[late\] [A-Z]' "$T_TMP/late.out")"
+# fault injection from the job file: each of 3 workers fails its 5th allocation, once
+printf '[nth]\nworkload=mempolicy\nthreads=3\nruntime=500ms\nfail_nth=5\nexpect=clean\n' > "$T_TMP/nth.ini"
+"$MMT" run --quiet --results "$T_TMP/nres" "$T_TMP/nth.ini" > /dev/null 2>&1; rc=$?
+jq -e '.info.alloc_failures_injected == 3' "$T_TMP"/nres/*-nth/metrics.json >/dev/null
+ok $? "fail_nth=5 with 3 workers injects 3 failures (rc $rc, $(jq .info.alloc_failures_injected "$T_TMP"/nres/*-nth/metrics.json))"
+printf '[prob]\nworkload=anon_vma\nthreads=2\nruntime=500ms\nalloc_fail=0.05\nexpect=clean\n' > "$T_TMP/prob.ini"
+"$MMT" run --quiet --results "$T_TMP/pres" "$T_TMP/prob.ini" > /dev/null 2>&1; rc=$?
+jq -e '.info.alloc_failures_injected > 100 and .verdict == "PASS"' "$T_TMP"/pres/*-prob/metrics.json >/dev/null
+ok $? "alloc_fail=0.05: failures injected from the start of the torture, the correct protocols PASS (rc $rc)"
 seed=$(jq -r .seed "$d/metrics.json")
 grep -q "seed $seed" "$T_TMP/run.out"; ok $? "the seed is printed at the start of the job"
 printf '[again]\nworkload=null\nthreads=1\nruntime=300ms\nseed=%s\n' "$seed" > "$T_TMP/again.ini"

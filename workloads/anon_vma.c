@@ -33,6 +33,7 @@
  * then the model's (anon_vma.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/inject.h"
@@ -460,6 +461,18 @@ static int spawn_one(struct av_world *w)
 
 #define SPAWN_TRIES	16
 
+static int av_check(const void *opts, char *err, size_t errlen)
+{
+	const struct av_opts *opt = opts;
+
+	if (opt->init_procs > opt->procs) {
+		snprintf(err, errlen, "init_procs=%u is more than procs=%u",
+			 opt->init_procs, opt->procs);
+		return -1;
+	}
+	return 0;
+}
+
 static int av_init(struct wl_ctx *ctx)
 {
 	const struct av_opts *opt = ctx->opts;
@@ -584,6 +597,7 @@ const struct workload wl_anon_vma = {
 		       "ksm_drop:8,migrate:8,rmap_walk:18",
 	.models = "anon_vma",
 	.need_overlap = true,
+	.check = av_check,
 	.init = av_init,
 	.run = av_run,
 	.audit = av_audit,

@@ -40,6 +40,7 @@
  * coverage minimums of a clean job count only real runs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -629,6 +630,18 @@ static void world_free(struct mpw_world *w)
 	free(w);
 }
 
+static int mpw_check(const void *opts, char *err, size_t errlen)
+{
+	const struct mpol_opts *opt = opts;
+
+	if (opt->shm_maps > opt->shm_maps_max) {
+		snprintf(err, errlen, "shm_maps=%u is more than shm_maps_max=%u",
+			 opt->shm_maps, opt->shm_maps_max);
+		return -1;
+	}
+	return 0;
+}
+
 static int mpw_init(struct wl_ctx *ctx)
 {
 	const struct mpol_opts *opt = ctx->opts;
@@ -636,10 +649,6 @@ static int mpw_init(struct wl_ctx *ctx)
 
 	if (!w)
 		return -ENOMEM;
-	if (opt->shm_maps > opt->shm_maps_max) {
-		free(w);
-		return -EINVAL;
-	}
 	w->opt = *opt;
 	w->nthreads = ctx->nthreads;
 	w->ntasks = opt->tasks > ctx->nthreads ? opt->tasks : ctx->nthreads;
@@ -720,6 +729,7 @@ const struct workload wl_mempolicy = {
 		       "set_mempolicy:8,mbind_vma:8,mbind_shm:10,shm_churn:4",
 	.models = "mempolicy",
 	.need_overlap = true,
+	.check = mpw_check,
 	.init = mpw_init,
 	.run = mpw_run,
 	.audit = mpw_audit,

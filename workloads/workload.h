@@ -127,6 +127,12 @@ struct workload {
 	const char *models;
 	/* Coverage for PASS: needs overlaps > 0 when threads > 1. */
 	bool need_overlap;
+	/*
+	 * What holds across options (each is checked against its bounds on
+	 * its own), checked when the job file is read.  Return: 0, or -1
+	 * with a message naming the options in @err.  May be NULL.
+	 */
+	int (*check)(const void *opts, char *err, size_t errlen);
 	int (*init)(struct wl_ctx *ctx);
 	void (*run)(struct wl_thread *t);
 	void (*audit)(struct wl_ctx *ctx);

@@ -824,6 +824,8 @@ static int build_job(struct parse *ps, struct section *s, struct mt_job *job)
 		return -1;
 
 	/* what holds across keys */
+	if (wl->check && wl->check(job->wl_opts, err, sizeof(err)))
+		mt_errors_add(ps->err, "%s:%d: job '%s': %s", ps->file, s->line, s->name, err);
 	for (int b = 0; b < MT_NBUGS; b++) {
 		const struct mt_bug_desc *d = &mt_bug_table[b];
 

@@ -107,6 +107,13 @@ expect_error "null's crash= is checked when the file is read, with the choices" 
 workload=null
 crash=foo
 EOF
+expect_error "options that must agree are checked when the file is read" \
+	"bad.ini:2: job 'm': shm_maps=9 is more than shm_maps_max=4" <<'EOF'
+[global]
+[m]
+workload=mempolicy
+shm_maps=9
+EOF
 expect_error "keys of a [global] after the last job are checked" \
 	"bad.ini:4: key 'bogus': unknown key" <<'EOF'
 [j]

@@ -119,6 +119,12 @@ static bool rcu_wait_checks(const char *what)
 	return true;
 }
 
+void mt_rcu_report_unprotected(const char *what, const char *where)
+{
+	mt_report(MT_LOCK_RULE, where,
+		  "%s dereferenced outside rcu_read_lock() and without the update-side lock", what);
+}
+
 void synchronize_rcu(void)
 {
 	if (!rcu_wait_checks("synchronize_rcu"))

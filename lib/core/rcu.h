@@ -89,6 +89,19 @@ static inline bool rcu_read_lock_held(void)
 	return mt_rcu_nesting > 0;
 }
 
+void mt_rcu_report_unprotected(const char *what, const char *where);
+
+/*
+ * rcu_dereference_check - rcu_dereference() of @p by a reader that must be
+ * inside a read-side section unless @c holds (the update side's lock is
+ * held), as the kernel's is under lockdep; otherwise a lock_rule.
+ */
+#define rcu_dereference_check(p, c) ({					\
+	if (unlikely(!rcu_read_lock_held() && !(c)))			\
+		mt_rcu_report_unprotected(#p, __func__);		\
+	rcu_dereference(p);						\
+})
+
 /* A quiescent state: needed under qsbr, free under the other flavors. */
 static inline void rcu_quiescent_state(void)
 {

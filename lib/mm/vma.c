@@ -207,7 +207,7 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 
 struct vm_area_struct *find_vma_rcu(struct mm_struct *mm, unsigned long addr)
 {
-	struct vma_array *a = rcu_dereference(mm->mmap);
+	struct vma_array *a = rcu_dereference_check(mm->mmap, mt_lock_held(&mm->mmap_sem, 0));
 	unsigned int i = vma_array_search(a, addr), nr = READ_ONCE(a->nr);
 	struct vm_area_struct *vma;
 

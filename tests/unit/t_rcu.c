@@ -191,6 +191,20 @@ int main(void)
 		synchronize_rcu();
 		rcu_barrier();
 		ok(mt_counter_read(R, MT_LOCK_RULE) == 3, "outside both: silent");
+		{
+			static int x;
+			int *p = &x, *q;
+
+			rcu_read_lock();
+			q = rcu_dereference_check(p, false);
+			rcu_read_unlock();
+			q = rcu_dereference_check(p, true);
+			ok(q == &x && mt_counter_read(R, MT_LOCK_RULE) == 3,
+			   "rcu_dereference_check inside a read side, or with the update lock: silent");
+			q = rcu_dereference_check(p, false);
+			ok(q == &x && mt_counter_read(R, MT_LOCK_RULE) == 4,
+			   "rcu_dereference_check with neither: lock_rule");
+		}
 		rcu_unregister_thread();
 	}
 

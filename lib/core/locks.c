@@ -3,6 +3,7 @@
  * locks.c - spinlocks and rwsems with held-lock tracking; see locks.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 
 struct held_lock {
 	const void *lock;
+	uint16_t class;		/* 0: untracked */
 	uint8_t mode;
 	bool bogus;		/* the lock word was not a lock: nothing taken */
 };
@@ -29,7 +31,7 @@ static __thread int held_base;
  * Record a hold.  Return: false if the table is full (counted): the caller
  * then releases what it took, so that an untracked hold never lingers.
  */
-static bool held_push(const void *lock, enum mt_lock_mode mode, bool bogus,
+static bool held_push(const void *lock, uint16_t class, enum mt_lock_mode mode, bool bogus,
 		      const char *where)
 {
 	if (held_depth >= MT_MAX_HELD) {
@@ -38,6 +40,7 @@ static bool held_push(const void *lock, enum mt_lock_mode mode, bool bogus,
 		return false;
 	}
 	held[held_depth].lock = lock;
+	held[held_depth].class = class;
 	held[held_depth].mode = (uint8_t)mode;
 	held[held_depth].bogus = bogus;
 	held_depth++;
@@ -143,31 +146,110 @@ void mt_lockdep_assert_none_held(const char *where)
 	}
 }
 
+/* ---- lock classes and their order ---- */
+
+static pthread_mutex_t class_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mt_lock_class *classes[MT_MAX_LOCK_CLASSES];	/* by id; 0 unused */
+static unsigned int nclasses;					/* protected by class_lock */
+
+#define ORDER_SEEN	1u	/* [a][b]: b was taken while a was held */
+#define ORDER_REPORTED	2u	/* [a][b]: the inversion of that order was counted */
+static uint8_t order[MT_MAX_LOCK_CLASSES][MT_MAX_LOCK_CLASSES];	/* ATOMIC */
+
+/* Return: the class's id, 0 when the table is full (the lock goes untracked). */
+static uint16_t class_id(struct mt_lock_class *c)
+{
+	uint16_t id = __atomic_load_n(&c->id, __ATOMIC_ACQUIRE);
+
+	if (likely(id))
+		return id;
+	pthread_mutex_lock(&class_lock);
+	id = c->id;
+	if (!id && nclasses + 1 < MT_MAX_LOCK_CLASSES) {
+		id = (uint16_t)++nclasses;
+		classes[id] = c;
+		__atomic_store_n(&c->id, id, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&class_lock);
+	return id;
+}
+
+const char *mt_lock_class_name(unsigned int id)
+{
+	const char *name = "?";
+
+	pthread_mutex_lock(&class_lock);
+	if (id && id <= nclasses)
+		name = classes[id]->name;
+	pthread_mutex_unlock(&class_lock);
+	return name;
+}
+
+void mt_lock_order_reset(void)
+{
+	memset(order, 0, sizeof(order));
+}
+
+/*
+ * About to block on a lock of class @b: for every lock this thread holds,
+ * check that @b was never seen taken before it, then record that it is
+ * taken after it.  Called before the wait, so that an inversion is counted
+ * even when this very acquisition is the one that deadlocks.
+ */
+static void lock_order_check(uint16_t b, const char *where)
+{
+	if (!b)
+		return;
+	for (int i = held_base; i < held_depth; i++) {
+		uint16_t a = held[i].class;
+
+		if (held[i].bogus || !a || a == b)
+			continue;
+		if (unlikely(__atomic_load_n(&order[b][a], __ATOMIC_RELAXED) & ORDER_SEEN) &&
+		    !(__atomic_fetch_or(&order[b][a], ORDER_REPORTED, __ATOMIC_RELAXED) &
+		      ORDER_REPORTED))
+			mt_report(MT_LOCK_RULE, where,
+				  "lock order: %s taken while holding %s, which has been taken "
+				  "while holding it (AB-BA deadlock)",
+				  mt_lock_class_name(b), mt_lock_class_name(a));
+		if (!(__atomic_load_n(&order[a][b], __ATOMIC_RELAXED) & ORDER_SEEN))
+			__atomic_fetch_or(&order[a][b], ORDER_SEEN, __ATOMIC_RELAXED);
+	}
+}
+
 /* ---- spinlock ---- */
 
-void spin_lock_init(spinlock_t *lock)
+void __spin_lock_init(spinlock_t *lock, struct mt_lock_class *class)
 {
-	__atomic_store_n(&lock->val, MT_SPIN_MAGIC, __ATOMIC_RELEASE);
+	uint32_t id = class_id(class);
+
+	__atomic_store_n(&lock->val, MT_SPIN_MAGIC | id << MT_SPIN_CLASS_SHIFT, __ATOMIC_RELEASE);
 }
 
 static bool spin_word_valid(uint32_t v)
 {
-	return (v & ~MT_SPIN_LOCKED) == MT_SPIN_MAGIC;
+	return (v & MT_SPIN_MASK) == MT_SPIN_MAGIC;
+}
+
+static uint16_t spin_class(uint32_t v)
+{
+	return (uint16_t)((v & ~MT_SPIN_MASK) >> MT_SPIN_CLASS_SHIFT);
 }
 
 static void spin_bad(spinlock_t *lock, const char *where)
 {
 	mt_slab_report_bad_access(lock, where, "spin_lock on a word that is not a lock");
-	held_push(lock, MT_HELD_SPIN, true, where);
+	held_push(lock, 0, MT_HELD_SPIN, true, where);
 }
 
 void __spin_lock(spinlock_t *lock, const char *where)
 {
 	unsigned int spins = 0;
+	uint32_t v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
 
-	for (;;) {
-		uint32_t v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
-
+	if (spin_word_valid(v))
+		lock_order_check(spin_class(v), where);
+	for (;; v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED)) {
 		if (unlikely(!spin_word_valid(v))) {
 			spin_bad(lock, where);
 			return;
@@ -182,8 +264,8 @@ void __spin_lock(spinlock_t *lock, const char *where)
 		else
 			sched_yield();
 	}
-	if (!held_push(lock, MT_HELD_SPIN, false, where))
-		__atomic_store_n(&lock->val, MT_SPIN_MAGIC, __ATOMIC_RELEASE);
+	if (!held_push(lock, spin_class(v), MT_HELD_SPIN, false, where))
+		__atomic_store_n(&lock->val, v, __ATOMIC_RELEASE);
 }
 
 bool __spin_trylock(spinlock_t *lock, const char *where)
@@ -199,8 +281,8 @@ bool __spin_trylock(spinlock_t *lock, const char *where)
 	    !__atomic_compare_exchange_n(&lock->val, &v, v | MT_SPIN_LOCKED, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
-	if (!held_push(lock, MT_HELD_SPIN, false, where)) {
-		__atomic_store_n(&lock->val, MT_SPIN_MAGIC, __ATOMIC_RELEASE);
+	if (!held_push(lock, spin_class(v), MT_HELD_SPIN, false, where)) {
+		__atomic_store_n(&lock->val, v, __ATOMIC_RELEASE);
 		return false;
 	}
 	return true;
@@ -215,9 +297,10 @@ bool __spin_trylock(spinlock_t *lock, const char *where)
  */
 static void spin_release(spinlock_t *lock, const char *where)
 {
-	uint32_t v = MT_SPIN_MAGIC | MT_SPIN_LOCKED;
+	uint32_t v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
 
-	if (unlikely(!__atomic_compare_exchange_n(&lock->val, &v, MT_SPIN_MAGIC, false,
+	if (unlikely(!spin_word_valid(v) || !(v & MT_SPIN_LOCKED) ||
+		     !__atomic_compare_exchange_n(&lock->val, &v, v & ~MT_SPIN_LOCKED, false,
 						  __ATOMIC_RELEASE, __ATOMIC_RELAXED)))
 		mt_slab_report_bad_access(lock, where,
 					  "spin_unlock of a lock word that changed under its holder");
@@ -238,10 +321,11 @@ void __spin_unlock(spinlock_t *lock, const char *where)
 
 /* ---- rw_semaphore ---- */
 
-void init_rwsem(struct rw_semaphore *sem)
+void __init_rwsem(struct rw_semaphore *sem, struct mt_lock_class *class)
 {
 	pthread_rwlockattr_t attr;
 
+	sem->class = class_id(class);
 	pthread_rwlockattr_init(&attr);
 	/* A writer must not starve behind a stream of fault-path readers. */
 	pthread_rwlockattr_setkind_np(&attr,
@@ -282,17 +366,18 @@ static void rwsem_sleep_checks(const char *where)
 void __down_read(struct rw_semaphore *sem, const char *where)
 {
 	if (!rwsem_valid(sem, where)) {
-		held_push(sem, MT_HELD_READ, true, where);
+		held_push(sem, 0, MT_HELD_READ, true, where);
 		return;
 	}
 	rwsem_sleep_checks(where);
+	lock_order_check(sem->class, where);
 	if (pthread_rwlock_tryrdlock(&sem->rw)) {
 		bool off = mt_rcu_nesting > 0 ? false : mt_might_block(where);
 
 		pthread_rwlock_rdlock(&sem->rw);
 		mt_block_done(off);
 	}
-	if (!held_push(sem, MT_HELD_READ, false, where))
+	if (!held_push(sem, sem->class, MT_HELD_READ, false, where))
 		pthread_rwlock_unlock(&sem->rw);
 }
 
@@ -302,7 +387,7 @@ bool __down_read_trylock(struct rw_semaphore *sem, const char *where)
 		return false;
 	if (pthread_rwlock_tryrdlock(&sem->rw))
 		return false;
-	if (!held_push(sem, MT_HELD_READ, false, where)) {
+	if (!held_push(sem, sem->class, MT_HELD_READ, false, where)) {
 		pthread_rwlock_unlock(&sem->rw);
 		return false;
 	}
@@ -312,17 +397,18 @@ bool __down_read_trylock(struct rw_semaphore *sem, const char *where)
 void __down_write(struct rw_semaphore *sem, const char *where)
 {
 	if (!rwsem_valid(sem, where)) {
-		held_push(sem, MT_HELD_WRITE, true, where);
+		held_push(sem, 0, MT_HELD_WRITE, true, where);
 		return;
 	}
 	rwsem_sleep_checks(where);
+	lock_order_check(sem->class, where);
 	if (pthread_rwlock_trywrlock(&sem->rw)) {
 		bool off = mt_rcu_nesting > 0 ? false : mt_might_block(where);
 
 		pthread_rwlock_wrlock(&sem->rw);
 		mt_block_done(off);
 	}
-	if (!held_push(sem, MT_HELD_WRITE, false, where))
+	if (!held_push(sem, sem->class, MT_HELD_WRITE, false, where))
 		pthread_rwlock_unlock(&sem->rw);
 }
 

@@ -22,6 +22,15 @@
  * on as a KASAN-instrumented kernel in multi-shot mode would, and its next
  * obj_check() tells it to bail out.  Nothing crashes and nothing hangs.
  *
+ * Lock order.  Each lock has a class, named by the place that initialised
+ * it (as lockdep's lock_class_key: every anon_vma lock is one class, every
+ * mmap_sem another).  Taking a lock of class B while holding one of class
+ * A records "A before B"; taking A while holding B after that is an AB-BA
+ * inversion, a deadlock waiting for its timing, and a lock_rule -- counted
+ * when the order is seen, not when the threads finally deadlock.  Trylocks
+ * cannot deadlock and are neither checked nor recorded; locks of one class
+ * nested in each other are not ordered.
+ *
  * Spinners yield after a short spin: in user space a lock holder can be
  * preempted, which a kernel spinlock holder cannot.
  */
@@ -36,21 +45,38 @@
 #define MT_SPIN_MAGIC	0x53500000u	/* "SP" in the high half */
 #define MT_SPIN_MASK	0xffff0000u
 #define MT_SPIN_LOCKED	0x1u
+#define MT_SPIN_CLASS_SHIFT 1		/* bits 1..15: the lock's class */
 
 typedef struct spinlock {
-	uint32_t val;		/* ATOMIC: MT_SPIN_MAGIC | MT_SPIN_LOCKED */
+	uint32_t val;		/* ATOMIC: MT_SPIN_MAGIC | class << 1 | MT_SPIN_LOCKED */
 } spinlock_t;
 
 #define MT_RWSEM_MAGIC	0x7277736du	/* "rwsm" */
 
 struct rw_semaphore {
 	uint32_t magic;
+	uint16_t class;
 	pthread_rwlock_t rw;
 };
 
+/* A lock class: one per place that initialises locks (a static key). */
+struct mt_lock_class {
+	const char *name;
+	uint16_t id;		/* ATOMIC: 0 until first used */
+};
+#define MT_MAX_LOCK_CLASSES	256
+
+#define __MT_STR(x)	#x
+#define MT_STR(x)	__MT_STR(x)
+#define MT_LOCK_CLASS(l)						\
+	({ static struct mt_lock_class __mt_lock_class = {		\
+		.name = #l " (" __FILE__ ":" MT_STR(__LINE__) ")" };	\
+	   &__mt_lock_class; })
+
 enum mt_lock_mode { MT_HELD_SPIN = 1, MT_HELD_READ, MT_HELD_WRITE };
 
-void spin_lock_init(spinlock_t *lock);
+void __spin_lock_init(spinlock_t *lock, struct mt_lock_class *class);
+#define spin_lock_init(l)	__spin_lock_init((l), MT_LOCK_CLASS(l))
 void __spin_lock(spinlock_t *lock, const char *where);
 bool __spin_trylock(spinlock_t *lock, const char *where);
 void __spin_unlock(spinlock_t *lock, const char *where);
@@ -60,11 +86,13 @@ void __spin_unlock(spinlock_t *lock, const char *where);
 
 static inline bool spin_is_locked(const spinlock_t *lock)
 {
-	return __atomic_load_n(&lock->val, __ATOMIC_RELAXED) ==
-	       (MT_SPIN_MAGIC | MT_SPIN_LOCKED);
+	uint32_t v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
+
+	return (v & MT_SPIN_MASK) == MT_SPIN_MAGIC && (v & MT_SPIN_LOCKED);
 }
 
-void init_rwsem(struct rw_semaphore *sem);
+void __init_rwsem(struct rw_semaphore *sem, struct mt_lock_class *class);
+#define init_rwsem(s)		__init_rwsem((s), MT_LOCK_CLASS(s))
 void destroy_rwsem(struct rw_semaphore *sem);
 void __down_read(struct rw_semaphore *sem, const char *where);
 void __down_write(struct rw_semaphore *sem, const char *where);
@@ -83,6 +111,10 @@ bool mt_lock_held(const void *lock, enum mt_lock_mode mode);
 int mt_locks_held_count(void);
 /* Does the calling thread hold a spinlock (it must not sleep)? */
 bool mt_holds_spinlock(void);
+/* The name of lock class @id ("&anon_vma->lock (lib/mm/anon_vma.c:80)"). */
+const char *mt_lock_class_name(unsigned int id);
+/* Forget every recorded lock order (a new job). */
+void mt_lock_order_reset(void);
 
 void __lockdep_assert(const void *lock, enum mt_lock_mode mode,
 		      const char *what, const char *where);

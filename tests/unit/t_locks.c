@@ -155,6 +155,70 @@ int main(void)
 	mt_window_hook_set(NULL);
 	hook_sync = 0;
 
+	/* lock order: AB then BA is an inversion, counted once, before any deadlock */
+	mt_region_reset(R);
+	mt_lock_order_reset();
+	{
+		spinlock_t a, b, c;
+
+		spin_lock_init(&a);
+		spin_lock_init(&b);
+		spin_lock_init(&c);
+		spin_lock(&a);
+		spin_lock(&b);
+		spin_unlock(&b);
+		spin_unlock(&a);
+		spin_lock(&a);
+		spin_lock(&b);
+		spin_unlock(&b);
+		spin_unlock(&a);
+		ok(rule() == 0, "the same order twice: silent");
+		spin_lock(&b);
+		spin_lock(&a);
+		spin_unlock(&a);
+		spin_unlock(&b);
+		is_u64(rule(), 1, "b then a after a then b: an AB-BA inversion, lock_rule");
+		ok(strstr(R->events[0].what, "&a (tests/unit/t_locks.c:") &&
+		   strstr(R->events[0].what, "&b (tests/unit/t_locks.c:"),
+		   "the report names both classes: %s", R->events[0].what);
+		spin_lock(&b);
+		spin_lock(&a);
+		spin_unlock(&a);
+		spin_unlock(&b);
+		is_u64(rule(), 1, "the same inversion is counted once");
+		spin_lock(&b);
+		ok(spin_trylock(&a) && rule() == 1, "a trylock cannot deadlock: not an inversion");
+		spin_unlock(&a);
+		spin_unlock(&b);
+		spin_lock(&c);
+		down_write(&sem);
+		up_write(&sem);
+		spin_unlock(&c);
+		mt_region_reset(R);
+		down_read(&sem);
+		spin_lock(&c);
+		spin_unlock(&c);
+		up_read(&sem);
+		is_u64(rule(), 1, "rw_semaphores are ordered with spinlocks too");
+		{
+			spinlock_t same[2];
+
+			mt_region_reset(R);
+			for (int i = 0; i < 2; i++)
+				spin_lock_init(&same[i]);	/* one class: one init site */
+			spin_lock(&same[0]);
+			spin_lock(&same[1]);
+			spin_unlock(&same[1]);
+			spin_unlock(&same[0]);
+			spin_lock(&same[1]);
+			spin_lock(&same[0]);
+			spin_unlock(&same[0]);
+			spin_unlock(&same[1]);
+			ok(rule() == 0, "locks of one class nested either way: not ordered");
+		}
+	}
+	mt_lock_order_reset();
+
 	/* what an operation leaves held is counted, then released */
 	mt_region_reset(R);
 	mt_lockdep_assert_none_held("test");

@@ -15,6 +15,7 @@
 #include "rcu.h"
 
 uint64_t mt_delay_threshold;
+uint64_t mt_sync_delay_threshold;
 void (*mt_window_hook)(const char *window);
 int mt_inject_active;
 uint64_t mt_alloc_fail_threshold;
@@ -68,7 +69,10 @@ int mt_inject_configure(const struct mt_inject_conf *conf)
 	delay_mode = conf->delay_mode;
 	delay_max_ns = conf->delay_max_ns ? conf->delay_max_ns : 1;
 	mt_delay_threshold = mt_prob_threshold(conf->delay_prob);
-	mt_inject_active = mt_delay_threshold || mt_window_hook;
+	mt_sync_delay_threshold = mt_prob_threshold(conf->sync_delay_prob < 0 ?
+						    conf->delay_prob / 10 :
+						    conf->sync_delay_prob);
+	mt_inject_active = mt_delay_threshold || mt_sync_delay_threshold || mt_window_hook;
 	mt_alloc_fail_threshold = mt_prob_threshold(conf->alloc_fail_prob);
 	__atomic_store_n(&fail_nth_conf, conf->fail_nth, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&inject_gen, 1, __ATOMIC_RELEASE);
@@ -120,6 +124,7 @@ static void site_resolve(struct mt_window_site *site, unsigned int gen)
 			if (slot < 0)	/* region full: still inject */
 				slot = MT_MAX_WINDOWS;
 		}
+		__atomic_store_n(&site->sync, !strncmp(site->name, "sync-", 5), __ATOMIC_RELAXED);
 		__atomic_store_n(&site->slot, slot, __ATOMIC_RELAXED);
 		__atomic_store_n(&site->gen, gen, __ATOMIC_RELEASE);
 	}
@@ -171,7 +176,7 @@ void mt_delay(enum mt_delay_mode mode, uint32_t max_ns)
 void mt_window_hook_set(void (*hook)(const char *window))
 {
 	mt_window_hook = hook;
-	mt_inject_active = mt_delay_threshold || hook;
+	mt_inject_active = mt_delay_threshold || mt_sync_delay_threshold || hook;
 }
 
 /*
@@ -182,33 +187,40 @@ void mt_window_hook_set(void (*hook)(const char *window))
  * so a hook that waits for a grace period is refused (it would wait for
  * itself), and qsbr does not go offline under it.
  */
+static __thread bool in_window_hook;	/* the hook's own windows do not re-enter it */
+
 static void run_window_hook(const char *name)
 {
 	int locks = mt_lockdep_set_aside();
 	int nesting = mt_rcu_nesting;
 
+	in_window_hook = true;
 	mt_rcu_hidden += nesting;
 	mt_rcu_nesting = 0;
 	mt_window_hook(name);
 	mt_rcu_nesting = nesting;
 	mt_rcu_hidden -= nesting;
 	mt_lockdep_restore(locks, "window hook");
+	in_window_hook = false;
 }
 
 void __race_window(struct mt_window_site *site)
 {
 	unsigned int gen = __atomic_load_n(&inject_gen, __ATOMIC_ACQUIRE);
 	struct mt_region *r;
+	uint64_t threshold;
 	int slot;
 
-	if (mt_window_hook)
+	if (mt_window_hook && !in_window_hook)
 		run_window_hook(site->name);
-	if (!mt_delay_threshold)
+	if (!mt_delay_threshold && !mt_sync_delay_threshold)
 		return;
 	if (unlikely(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) != gen))
 		site_resolve(site, gen);
 	slot = __atomic_load_n(&site->slot, __ATOMIC_RELAXED);
-	if (slot < 0 || !mt_random_chance(mt_delay_threshold))
+	threshold = __atomic_load_n(&site->sync, __ATOMIC_RELAXED) ? mt_sync_delay_threshold :
+								    mt_delay_threshold;
+	if (slot < 0 || !threshold || !mt_random_chance(threshold))
 		return;
 	r = mt_cur_region;
 	if (r && slot < MT_MAX_WINDOWS)

@@ -4,7 +4,12 @@
  * allocation failures.
  *
  * race_window("mpol-lookup-to-get") marks the spot between two steps of a
- * protocol where another thread's action would matter.  With the job's
+ * protocol where another thread's action would matter.  lib/core adds
+ * generic sync points of its own -- after every lock release
+ * ("sync-unlock") and at the end of every RCU read-side section
+ * ("sync-rcu-unlock") -- so that a gap nobody named (a reference taken
+ * just after the lock that protected the lookup, a pointer used just
+ * after the read side) is widened too; they have their own probability.  With the job's
  * probability, the thread spins, yields or sleeps there for a bounded
  * random time (as rcutorture's reader delays and KCSAN's udelay widen
  * windows).  Off, a window costs one load and a predicted branch.
@@ -32,7 +37,8 @@ enum mt_delay_mode {
 };
 
 struct mt_inject_conf {
-	double delay_prob;		/* per window pass */
+	double delay_prob;		/* per pass of a named race window */
+	double sync_delay_prob;		/* per pass of a generic sync point; < 0: delay_prob / 10 */
 	enum mt_delay_mode delay_mode;
 	uint32_t delay_max_ns;		/* a delay lasts [0, max) ns */
 	const char *windows;		/* comma list of enabled windows; NULL = all */
@@ -44,9 +50,11 @@ struct mt_window_site {
 	const char *name;
 	unsigned int gen;		/* mt_inject_gen when slot was looked up */
 	int slot;			/* region slot, -1 if the window is disabled */
+	bool sync;			/* a generic sync point ("sync-..."), set with slot */
 };
 
 extern uint64_t mt_delay_threshold;	/* 0: delays off */
+extern uint64_t mt_sync_delay_threshold;	/* the same, at "sync-" windows */
 /*
  * A hook called at every race window, for deterministic tests: the test
  * plays "the other thread" at the window it names.  NULL in jobs.

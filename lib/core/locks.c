@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "inject.h"
 #include "locks.h"
 #include "rcu.h"
 #include "slab.h"
@@ -317,6 +318,7 @@ void __spin_unlock(spinlock_t *lock, const char *where)
 		return;
 	}
 	spin_release(lock, where);
+	race_window("sync-unlock");
 }
 
 /* ---- rw_semaphore ---- */
@@ -425,6 +427,7 @@ static void rwsem_release(struct rw_semaphore *sem, enum mt_lock_mode mode,
 		return;
 	}
 	pthread_rwlock_unlock(&sem->rw);
+	race_window("sync-unlock");
 }
 
 static void lock_release_raw(const struct held_lock *h)

@@ -37,6 +37,7 @@
 #include <urcu/compiler.h>
 
 #include "compiler.h"
+#include "inject.h"
 
 enum mt_rcu_flavor {
 	MT_RCU_MEMB,
@@ -82,6 +83,7 @@ static inline void rcu_read_unlock(void)
 {
 	mt_rcu->read_unlock();
 	mt_rcu_nesting--;
+	race_window("sync-rcu-unlock");
 }
 
 static inline bool rcu_read_lock_held(void)

@@ -46,6 +46,7 @@ const struct mt_job_key mt_job_keys[] = {
 	{ "rcu", "RCU flavor: memb, qsbr, mb or bp" },
 	{ "seed", "PRNG seed; 0 = draw one (it is printed with the results)" },
 	{ "delay", "probability of a delay at each race window pass, 0..1" },
+	{ "sync_delay", "probability of a delay at each generic sync point (lock release, end of an RCU read side), 0..1; default delay/10" },
 	{ "delay_mode", "spin, yield, sleep or mix" },
 	{ "delay_max", "longest delay, 0..1s" },
 	{ "windows", "comma list of race windows where delays apply (default: all)" },
@@ -625,6 +626,8 @@ static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, 
 		}
 	} else if (!strcmp(kv->key, "delay")) {
 		return set_prob(ps, kv, v, &job->inject.delay_prob);
+	} else if (!strcmp(kv->key, "sync_delay")) {
+		return set_prob(ps, kv, v, &job->inject.sync_delay_prob);
 	} else if (!strcmp(kv->key, "delay_mode")) {
 		if ((x = mt_delay_mode_lookup(v)) < 0) {
 			KEYERR("'%s' is not a delay mode (spin, yield, sleep, mix)", v);

@@ -322,6 +322,7 @@ void mt_job_defaults(struct mt_job *job, const struct workload *wl)
 	job->runtime_ns = 30ull * 1000000000ull;
 	job->rcu = MT_RCU_MEMB;
 	job->inject.delay_prob = 0.001;
+	job->inject.sync_delay_prob = -1;	/* delay / 10 */
 	job->inject.delay_mode = MT_DELAY_MIX;
 	job->inject.delay_max_ns = 20000;
 	job->audit_interval_ns = 5ull * 1000000000ull;

@@ -68,6 +68,8 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 	res->threads = job->threads;
 	res->runtime_s = (double)job->runtime_ns / 1e9;
 	res->delay = job->inject.delay_prob;
+	res->sync_delay = job->inject.sync_delay_prob < 0 ? job->inject.delay_prob / 10 :
+			  job->inject.sync_delay_prob;
 	snprintf(res->bugs, sizeof(res->bugs), "%s", job->bugs_spec);
 	res->expect_detect = job->expect == MT_JOB_EXPECT_DETECT;
 	snprintf(res->nodes, sizeof(res->nodes), "%s", job->nodes);
@@ -417,8 +419,9 @@ void mt_result_summary(const struct mt_result *res, FILE *f)
 	fprintf(f, "seed        %llu   (seed=%llu repeats this run's random choices)\n",
 		(unsigned long long)res->seed, (unsigned long long)res->seed);
 	mt_format_time((uint64_t)llround(res->runtime_s * 1e9), rt, sizeof(rt));
-	fprintf(f, "settings    threads=%u rcu=%s runtime=%s delay=%g expect=%s nodes=%s\n",
+	fprintf(f, "settings    threads=%u rcu=%s runtime=%s delay=%g sync_delay=%g expect=%s nodes=%s\n",
 		res->threads, res->rcu, res->runtime_s > 0 ? rt : "0 (until cancelled)", res->delay,
+		res->sync_delay,
 		res->expect_detect ? "detect" : "clean", res->nodes);
 	if (res->bugs[0])
 		fprintf(f, "bugs        %s\n", res->bugs);
@@ -542,6 +545,7 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	json_object_set_new(job, "rcu", json_string(res->rcu));
 	json_object_set_new(job, "runtime_seconds", json_real(res->runtime_s));
 	json_object_set_new(job, "delay", json_real(res->delay));
+	json_object_set_new(job, "sync_delay", json_real(res->sync_delay));
 	json_object_set_new(job, "bugs", jstring(res->bugs));
 	json_object_set_new(job, "expect", json_string(res->expect_detect ? "detect" : "clean"));
 	json_object_set_new(job, "nodes", jstring(res->nodes));
@@ -650,6 +654,7 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 	jstr(job, "rcu", res->rcu, sizeof(res->rcu));
 	res->runtime_s = jnum(job, "runtime_seconds", 0);
 	res->delay = jnum(job, "delay", 0);
+	res->sync_delay = jnum(job, "sync_delay", 0);
 	jstr(job, "bugs", res->bugs, sizeof(res->bugs));
 	jstr(job, "nodes", res->nodes, sizeof(res->nodes));
 	jstr(job, "mix", res->mix, sizeof(res->mix));

@@ -84,6 +84,7 @@ struct mt_result {
 	double runtime_s;		/* asked; 0 = until cancelled */
 	double elapsed_s;
 	double delay;
+	double sync_delay;		/* as applied */
 	char bugs[512];
 	bool expect_detect;
 	char nodes[64];

@@ -8,6 +8,7 @@
 
 #include "core/counters.h"
 #include "core/inject.h"
+#include "core/locks.h"
 #include "core/prng.h"
 #include "core/slab.h"
 #include "core/thread.h"
@@ -202,6 +203,40 @@ int main(void)
 	}
 	ok(mt_delay_mode_lookup("sleep") == MT_DELAY_SLEEP && mt_delay_mode_lookup("x") < 0,
 	   "delay modes by name");
+
+	/* the generic sync points: lock releases and ends of read sides */
+	{
+		struct mt_inject_conf conf = { .delay_prob = 0, .sync_delay_prob = 1.0,
+					       .delay_mode = MT_DELAY_SPIN, .delay_max_ns = 100 };
+		spinlock_t l;
+		bool named = false;
+
+		spin_lock_init(&l);
+		mt_region_reset(R);
+		mt_inject_configure(&conf);
+		for (int i = 0; i < 10; i++) {
+			spin_lock(&l);
+			spin_unlock(&l);
+			window_site();
+		}
+		for (uint32_t i = 0; i < R->nwindows; i++)
+			named |= !strcmp(R->windows[i].name, "sync-unlock") && R->windows[i].hits == 10;
+		ok(mt_counter_read(R, MT_DELAYS_INJECTED) == 10 && named,
+		   "sync_delay=1, delay=0: a delay after each of 10 spin_unlock(), none at named windows");
+		conf = (struct mt_inject_conf){ .delay_prob = 0.5, .sync_delay_prob = -1,
+						.delay_mode = MT_DELAY_SPIN, .delay_max_ns = 100 };
+		mt_inject_configure(&conf);
+		ok(mt_sync_delay_threshold == mt_prob_threshold(0.05),
+		   "sync_delay left unset is a tenth of delay");
+		conf.delay_prob = 0;
+		mt_inject_configure(&conf);
+		mt_region_reset(R);
+		spin_lock(&l);
+		spin_unlock(&l);
+		ok(!mt_inject_active && mt_counter_read(R, MT_DELAYS_INJECTED) == 0,
+		   "delay=0 and sync_delay unset: no delay anywhere");
+		mt_inject_reset();
+	}
 
 	tap_done();
 	mt_region_destroy(R);

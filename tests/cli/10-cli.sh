@@ -210,7 +210,7 @@ crash_after=200ms
 [after-the-crash]
 rcu=qsbr
 EOF
-"$MMT" run --results "$T_TMP/res" "$T_TMP/run.ini" > "$T_TMP/run.out" 2>&1; rc=$?
+"$MMT" run --progress 0.5 --results "$T_TMP/res" "$T_TMP/run.ini" > "$T_TMP/run.out" 2>&1; rc=$?
 [ $rc = 2 ]; ok $? "a run with a crashing job exits 2 (an expectation failed)"
 grep -Eq '^first +null +PASS' "$T_TMP/run.out"; ok $? "the first job PASSes"
 grep -Eq '^crasher +null +FAIL' "$T_TMP/run.out" && grep -q 'died of signal 11' "$T_TMP/run.out"
@@ -223,6 +223,14 @@ jq -e '.format_version == 1 and .verdict == "PASS" and (.seed | test("^[0-9]+$")
 ok $? "metrics.json parses: format_version, verdict, seed"
 c=$(ls -d "$T_TMP"/res/*-crasher)
 jq -e '.crash_signal == 11 and .races.crash == 1' "$c/metrics.json" >/dev/null; ok $? "the crash is in metrics.json"
+jq -e '.time_to_detection_seconds == null and .first_race_or_leak_seconds > 0' "$c/metrics.json" >/dev/null &&
+	grep -Eq '^crasher +null +FAIL +[0-9.]+s +- ' "$T_TMP/run.out" &&
+	grep -q '^first       race or leak at .* (crash)$' "$c/summary.txt"
+ok $? "a clean job has no time to detection (table: -); its first race or leak is kept apart"
+[ "$(grep -E '\((race|leak)\)$' "$c/summary.txt" | awk '{ print index($0, "(") }' | sort -u | wc -l)" = 1 ]
+ok $? "summary.txt: the (race) and (leak) tags line up, with a first time or without"
+p=$(grep -m1 '^\[first\] ' "$T_TMP/run.out")
+printf '%s\n' "$p" | grep -Eq '^\[first\] +[0-9.]+s/1\.5s +[0-9]+ ops/s'; ok $? "the progress line has one unit: $p"
 grep -q '^mmtorture_races_total{job="crasher",kind="crash"} 1$' "$c/metrics.prom"; ok $? "and in metrics.prom"
 if command -v promtool >/dev/null; then
 	bad=0
@@ -276,6 +284,14 @@ ok $? "results that cannot be written: ERROR, exit 3, said on stderr (exit $rc)"
 "$MMT" run --quiet --results /proc/nope "$T_TMP/short.ini" > /dev/null 2> "$T_TMP/nope.err"; rc=$?
 [ $rc = 3 ] && grep -q "/proc/nope" "$T_TMP/nope.err"; ok $? "also under --quiet (exit $rc)"
 grep -q "runtime 300ms," "$T_TMP/nope.out"; ok $? "a sub-second runtime prints in ms: $(grep -o 'runtime [^,]*' "$T_TMP/nope.out")"
+if command -v script >/dev/null; then
+	MMT="$MMT" SHORT="$T_TMP/short.ini" script -qec '"$MMT" run --no-results "$SHORT"' /dev/null > "$T_TMP/tty.out" 2>&1
+	last=$(tr '\r' '\n' < "$T_TMP/tty.out" | grep -a '^\[j\] .*ops/s' | tail -1 | sed 's/\x1b\[K//')
+	printf '%s\n' "$last" | grep -Eq ' [1-9][0-9]* ops/s mean .* done$'
+	ok $? "on a terminal the last progress line has the job's mean rate: $last"
+else
+	skip "script(1) is not installed: no terminal to test the progress line on"
+fi
 
 # the watchdog: the one worker stops at 100 ms, without progress for 1 s it is killed
 printf '[stuck]\nworkload=null\nthreads=1\nruntime=20s\nhang=1\nhang_timeout=1s\naudit_interval=0\n' > "$T_TMP/stuck.ini"

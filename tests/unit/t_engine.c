@@ -110,10 +110,45 @@ static void verdicts(void)
 	base(&res, &job, NULL, false);
 	judged(&res, &job, MT_V_PASS, "no race, no leak in 3000 ops", 0, "a clean job");
 	base(&res, &job, NULL, false);
+	res.counters[MT_AUDITS] = 1;
+	res.counters[MT_OVERLAPS] = 1;
+	judged(&res, &job, MT_V_PASS, "in 3000 ops, 1 audit, 1 overlap", 0, "one audit, one overlap");
+	base(&res, &job, NULL, false);
 	fire(&res, MT_USE_AFTER_FREE, 1.5);
 	judged(&res, &job, MT_V_FAIL, "races or leaks in a clean job: use_after_free=1", 2,
 	       "a clean job with a race");
-	ok(res.detect_s == 1.5, "its time of first detection is the race's");
+	ok(res.detect_s == -1, "no time of detection: detection is a detect job's");
+	{
+		json_t *j = mt_result_to_json(&res);
+		char *sum = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&sum, &len);
+		int col = -1, bad = 0;
+
+		ok(json_is_null(json_object_get(j, "time_to_detection_seconds")) &&
+		   json_real_value(json_object_get(j, "first_race_or_leak_seconds")) == 1.5,
+		   "metrics.json: time_to_detection_seconds null, first_race_or_leak_seconds 1.5");
+		json_decref(j);
+		mt_result_summary(&res, f);
+		fclose(f);
+		ok(strstr(sum, "\nfirst       race or leak at 1.500s (use_after_free)\n") &&
+		   !strstr(sum, "\ndetected"), "summary.txt: the first race or leak, no detection");
+		/* the (race) and (leak) tags in one column, with a first time or without */
+		for (char *l = sum; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			char *t = strstr(l, "(race)"), *nl = strchr(l, '\n');
+
+			if (!t || (nl && t > nl))
+				t = strstr(l, "(leak)");
+			if (!t || (nl && t > nl))
+				continue;
+			if (col < 0)
+				col = (int)(t - l);
+			bad += (int)(t - l) != col;
+		}
+		ok(col > 0 && !bad, "summary.txt: the (race)/(leak) tags line up (column %d, %d off)",
+		   col, bad);
+		free(sum);
+	}
 	base(&res, &job, NULL, false);
 	res.term_signal = 11;
 	judged(&res, &job, MT_V_FAIL, "died of signal 11", 2, "a clean job that crashed");
@@ -363,6 +398,7 @@ static void prometheus(void)
 	base(&c, &job, NULL, false);
 	snprintf(c.job, sizeof(c.job), "a \"quoted\\\" job\nname");
 	snprintf(c.workload, sizeof(c.workload), "null");
+	c.expect_detect = true;
 	c.detect_s = 0.5;
 	t = prom_text(all, 3);
 	for (line = t; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {

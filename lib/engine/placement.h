@@ -27,7 +27,14 @@ struct mt_topology {
 	char desc[160];		/* "1 NUMA node, 2 PUs" / "synthetic: ..." */
 };
 
-/* Return: 0, or -1 with a message in @err. */
+/*
+ * mt_topology_load - read the machine's topology, or the one that
+ * HWLOC_SYNTHETIC or HWLOC_XMLFILE describe (in hwloc's order: the
+ * first of them that is set).
+ * Return: 0, or -1 with a message in @err: a variable hwloc refuses is
+ * an error naming it, with hwloc's complaint, not a silent fallback to
+ * the real machine.
+ */
 int mt_topology_load(struct mt_topology *t, char *err, size_t errlen);
 void mt_topology_fini(struct mt_topology *t);
 

@@ -19,6 +19,7 @@
 #include "lib/engine/engine.h"
 #include "lib/engine/jobfile.h"
 #include "lib/engine/options.h"
+#include "lib/engine/placement.h"
 #include "lib/engine/result.h"
 #include "lib/engine/runner.h"
 #include "tests/tap.h"
@@ -366,6 +367,23 @@ static void json_round_trip(struct mt_region *R, uint64_t seed, const char *tmp)
 	json_decref(j);
 }
 
+/* A HWLOC_SYNTHETIC that hwloc refuses is an error, not the real machine. */
+static void topology(void)
+{
+	struct mt_topology t;
+	char err[512];
+
+	setenv("HWLOC_SYNTHETIC", "numa:2 bogus:3", 1);
+	ok(mt_topology_load(&t, err, sizeof(err)) == -1 && !t.topo &&
+	   strstr(err, "HWLOC_SYNTHETIC='numa:2 bogus:3'") && strstr(err, "'bogus"),
+	   "a bad HWLOC_SYNTHETIC is refused, with hwloc's reason: %s", err);
+	setenv("HWLOC_SYNTHETIC", "numa:3 core:1 pu:1", 1);
+	ok(mt_topology_load(&t, err, sizeof(err)) == 0 && t.nnodes == 3 && !t.thissystem,
+	   "a good one is used: %s", t.desc);
+	mt_topology_fini(&t);
+	unsetenv("HWLOC_SYNTHETIC");
+}
+
 static char *prom_text(const struct mt_result *const *res, int n)
 {
 	char *buf = NULL;
@@ -519,6 +537,7 @@ int main(void)
 		if (!mkdtemp(tmp))
 			tap_bail("mkdtemp");
 		verdicts();
+		topology();
 		json_round_trip(R, seed, tmp);
 		prometheus();
 		files(tmp);

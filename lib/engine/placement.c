@@ -153,7 +153,7 @@ static int parse_list(const char *spec, hwloc_bitmap_t set, hwloc_const_bitmap_t
 
 int mt_placement_plan(struct mt_topology *t, const char *nodes, const char *cpus,
 		      unsigned int threads, struct mt_placement *plan,
-		      char *err, size_t errlen)
+		      const char **key, char *err, size_t errlen)
 {
 	hwloc_bitmap_t all_nodes = hwloc_bitmap_alloc(), want_nodes = hwloc_bitmap_alloc();
 	hwloc_bitmap_t want_pus = hwloc_bitmap_alloc();
@@ -163,16 +163,21 @@ int mt_placement_plan(struct mt_topology *t, const char *nodes, const char *cpus
 	int n = 0, rc = -1;
 
 	memset(plan, 0, sizeof(*plan));
+	*key = "threads";
 	if (threads > MT_MAX_THREADS) {
 		snprintf(err, errlen, "threads=%u: at most %d", threads, MT_MAX_THREADS);
 		goto out;
 	}
 	while ((node = hwloc_get_next_obj_by_type(t->topo, HWLOC_OBJ_NUMANODE, node)))
 		hwloc_bitmap_set(all_nodes, node->os_index);
-	if (parse_list(nodes, want_nodes, all_nodes, "nodes", err, errlen) ||
-	    parse_list(cpus, want_pus, all_pus, "cpus", err, errlen))
+	*key = "nodes";
+	if (parse_list(nodes, want_nodes, all_nodes, "nodes", err, errlen))
+		goto out;
+	*key = "cpus";
+	if (parse_list(cpus, want_pus, all_pus, "cpus", err, errlen))
 		goto out;
 
+	*key = "threads";
 	nl = calloc(MT_MAX_NODES, sizeof(*nl));
 	if (!nl) {
 		snprintf(err, errlen, "out of memory");
@@ -195,6 +200,7 @@ int mt_placement_plan(struct mt_topology *t, const char *nodes, const char *cpus
 	if (!n) {
 		snprintf(err, errlen, "nodes '%s' with cpus '%s': no PU is left to run on",
 			 nodes && *nodes ? nodes : "all", cpus && *cpus ? cpus : "all");
+		*key = cpus && *cpus ? "cpus" : "nodes";
 		goto out;
 	}
 	plan->nnodes = n;

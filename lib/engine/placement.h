@@ -42,11 +42,13 @@ void mt_topology_fini(struct mt_topology *t);
  * mt_placement_plan - spread @threads over the nodes of @nodes and the
  * PUs of @cpus: thread i goes to node i mod N, and within its node to
  * the next allowed PU, round-robin.
+ * @key: on an error, the job key at fault: "nodes", "cpus" (also when
+ *	 the PUs of @cpus leave none on the nodes of @nodes) or "threads"
  * Return: 0, or -1 with a message naming what is wrong in @err.
  */
 int mt_placement_plan(struct mt_topology *t, const char *nodes, const char *cpus,
 		      unsigned int threads, struct mt_placement *plan,
-		      char *err, size_t errlen);
+		      const char **key, char *err, size_t errlen);
 
 /* The plan, for humans: one line, then one line per node. */
 void mt_placement_print(const struct mt_placement *plan, unsigned int threads, FILE *f);

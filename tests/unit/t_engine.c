@@ -384,6 +384,132 @@ static void topology(void)
 	unsetenv("HWLOC_SYNTHETIC");
 }
 
+/* The errors of job file @text as "t.ini", one a line, in @out.  Return: the load's. */
+static int load_text(const char *text, struct mt_topology *topo, char *out, size_t len)
+{
+	static struct mt_errors e;
+	struct mt_jobset set;
+	size_t off = 0;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	rc = mt_jobfile_load_string(text, "t.ini", topo, &set, &e);
+	out[0] = '\0';
+	for (int i = 0; i < e.n && i < (int)ARRAY_SIZE(e.msg) && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s\n", e.msg[i]);
+	mt_jobset_free(&set);
+	return rc;
+}
+
+/* @text is refused with exactly the errors @want, in that order. */
+static void refused(struct mt_topology *topo, const char *text, const char *want, const char *what)
+{
+	char got[4096];
+
+	ok(load_text(text, topo, got, sizeof(got)) == -1 && !strcmp(got, want), "%s", what);
+	if (strcmp(got, want))
+		diag("got:\n%swant:\n%s", got, want);
+}
+
+static void jobfiles(const char *tmp)
+{
+	struct mt_topology topo;
+	struct mt_errors e = { 0 };
+	struct mt_jobset set;
+	char err[512], got[1024];
+
+	/* a machine of two nodes, whatever this one is */
+	setenv("HWLOC_SYNTHETIC", "numa:2 core:1 pu:1", 1);
+	if (mt_topology_load(&topo, err, sizeof(err)))
+		tap_bail(err);
+
+	/* the checks across keys point at the key */
+	refused(&topo, "[a]\nworkload=null\n\nnodes=77\n",
+		"t.ini:4: job 'a': nodes '77': this machine has nodes 0-1\n",
+		"a placement error is at the line of nodes=");
+	refused(&topo, "[a]\nworkload=null\nbugs=rmap-no-recheck\n",
+		"t.ini:3: job 'a': bug 'rmap-no-recheck' is in the anon_vma model, which workload null does not exercise\n",
+		"a bug of another model is at the line of bugs=");
+	refused(&topo, "[a]\nworkload=null\nexpect=detect\nthreads=2\n",
+		"t.ini:3: job 'a': expect=detect needs a detection bug in bugs= (none named)\n",
+		"expect=detect without a bug is at the line of expect=");
+	refused(&topo, "[global]\nexpect=detect\n[a]\nworkload=null\n",
+		"t.ini:3: job 'a': expect=detect needs a detection bug in bugs= (none named); expect= comes from the [global] at line 2\n",
+		"expect=detect from a [global]: at the job's line, naming the [global]'s");
+
+	/* one bad key hides no other problem, and none that follows from it */
+	refused(&topo, "[a]\nworkload=null\nrcu=srcu\nbugs=rmap-no-recheck\nnodes=77\n",
+		"t.ini:3: key 'rcu': 'srcu' is not an RCU flavor (memb, qsbr, mb, bp)\n"
+		"t.ini:4: job 'a': bug 'rmap-no-recheck' is in the anon_vma model, which workload null does not exercise\n"
+		"t.ini:5: job 'a': nodes '77': this machine has nodes 0-1\n",
+		"a key error and the checks across the other keys are all reported");
+	refused(&topo, "[a]\nworkload=null\nthreads=0\nnodes=77\nexpect=detect\nbugs=x\n",
+		"t.ini:3: key 'threads': '0' is not a thread count in 1..255\n"
+		"t.ini:6: key 'bugs': unknown bug 'x' (see `mmtorture bugs`)\n",
+		"checks that read a refused key are skipped (placement, expect=detect)");
+	refused(&topo, "[a]\nworkload=nul\nrcu=srcu\nobjects=0\n",
+		"t.ini:2: key 'workload': unknown workload 'nul' (known: null, mempolicy, anon_vma, vma_spf)\n"
+		"t.ini:3: key 'rcu': 'srcu' is not an RCU flavor (memb, qsbr, mb, bp)\n",
+		"an unknown workload: the job keys are still checked, its options are not");
+
+	/* the threads range is the one of the help */
+	ok(load_text("[a]\nworkload=null\nthreads=255\n", &topo, got, sizeof(got)) == 0,
+	   "threads=255 is accepted%s%s", got[0] ? ": " : "", got);
+	refused(&topo, "[a]\nworkload=null\nthreads=256\n",
+		"t.ini:3: key 'threads': '256' is not a thread count in 1..255\n", "threads=256 is not");
+	snprintf(err, sizeof(err), "1..%d ", MT_MAX_THREADS);
+	for (const struct mt_job_key *k = mt_job_keys; k->name; k++)
+		if (!strcmp(k->name, "threads"))
+			ok(strstr(k->help, err) != NULL, "the help of threads= says %s", err);
+
+	/* no silent acceptance */
+	refused(&topo, "[a]\nworkload=null\nruntime=1s\nruntime=2s\n",
+		"t.ini:4: key 'runtime': already set at line 3: a key is given once per section\n",
+		"a key given twice in a section names both lines");
+	ok(load_text("[global]\nruntime=1s\n[a]\nworkload=null\nruntime=2s\n", &topo, got,
+		     sizeof(got)) == 0, "a job's key overrides its [global]'s%s%s", got[0] ? ": " : "", got);
+	refused(&topo, "[a]\nworkload=null\nmix=get_put\n",
+		"t.ini:3: key 'mix': role 'get_put' has no weight: write get_put:N\n", "mix= role without a weight");
+	refused(&topo, "[a]\nworkload=null\nmix=\n",
+		"t.ini:3: key 'mix': empty: give role:weight,... or leave the key out for the workload's mix\n",
+		"mix= empty");
+	refused(&topo, "[a]\nworkload=null\nmix=get_put:1,get_put:2\n",
+		"t.ini:3: key 'mix': role 'get_put' is given twice\n", "mix= with a role twice");
+	refused(&topo, "[a]\nworkload=null\nmix=get_put:1,\n",
+		"t.ini:3: key 'mix': expected role:weight in 'get_put:1,': a comma too many?\n",
+		"mix= with a trailing comma");
+	refused(&topo, "[a]\nworkload=null\nbugs=,\n",
+		"t.ini:3: key 'bugs': ',' has an empty name: a comma too many?\n", "bugs=,");
+	refused(&topo, "[a]\nworkload=anon_vma\nbugs=rmap-no-recheck, rmap-no-recheck\n",
+		"t.ini:3: key 'bugs': bug 'rmap-no-recheck' is named twice\n", "a bug named twice");
+
+	/* no cascade from a line already reported */
+	snprintf(err, sizeof(err), "%s/nul.ini", tmp);
+	{
+		FILE *f = fopen(err, "w");
+
+		if (!f)
+			tap_bail("cannot write nul.ini");
+		fwrite("[a]\nwork\0load=null\n", 1, 19, f);
+		fclose(f);
+	}
+	ok(mt_jobfile_load(err, &topo, &set, &e) == -1 && e.n == 1 &&
+	   strstr(e.msg[0], "nul.ini:2: a NUL byte: a job file is text"),
+	   "a NUL byte on the workload= line: no 'has no workload=' after it (%d error%s: %s)",
+	   e.n, e.n == 1 ? "" : "s", e.msg[e.n > 1]);
+	memset(&e, 0, sizeof(e));
+	refused(&topo, "[a]\nworkload=null\nruntime=1s\n[b\nworkload=null\nruntime=2s\n",
+		"t.ini:4: syntax error: '[' without ']'\n",
+		"a broken section header: its keys are not called duplicates of the job before");
+	snprintf(err, sizeof(err), "%s/dir", tmp);
+	mkdir(err, 0755);
+	ok(mt_jobfile_load(err, &topo, &set, &e) == -1 && e.n == 1 && strstr(e.msg[0], ": is a directory"),
+	   "a directory is said to be one: %s", e.msg[0]);
+
+	unsetenv("HWLOC_SYNTHETIC");
+	mt_topology_fini(&topo);
+}
+
 static char *prom_text(const struct mt_result *const *res, int n)
 {
 	char *buf = NULL;
@@ -538,6 +664,7 @@ int main(void)
 			tap_bail("mkdtemp");
 		verdicts();
 		topology();
+		jobfiles(tmp);
 		json_round_trip(R, seed, tmp);
 		prometheus();
 		files(tmp);

@@ -17,11 +17,21 @@
  * that is not UTF-8 (it would reach metrics.json and metrics.prom), NUL
  * bytes, and files so big that parsing them would take long (more than
  * MT_MAX_JOBS job sections, or MT_JOBFILE_MAX_KEYS keys: it stops there).
- * A UTF-8 byte order mark at the start of the file is dropped.
+ * A UTF-8 byte order mark at the start of the file is dropped.  The lines
+ * it reports are remembered, so that what follows from them is not
+ * reported again: a key on such a line is not checked, a job whose
+ * workload= may have been on a dropped line is not said to lack one, and
+ * a key given twice around a dropped line (a lost section header) is not
+ * called a duplicate.
  *
  * Parsing is two passes: the first collects every key=value with its
  * line, the second builds each job — workload first, so that the
- * workload's own options can be checked — and reports every problem.
+ * workload's own options can be checked — and reports every problem.  A
+ * key may be given once per section.  The checks across keys (placement,
+ * bugs against the workload's models, expect=detect) point at the line of
+ * the key they are about, or at the job's line when that key comes from
+ * a [global] (and then name the [global]'s line); each runs unless a key
+ * it reads was refused, so one bad key does not hide the others.
  * A [global] key that no job took (it follows the last job, or it is an
  * option of a workload no later job runs) is still checked on its own:
  * against the job keys, or against every workload that has such an
@@ -30,10 +40,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/engine/jobfile.h"
 #include "lib/engine/options.h"
@@ -41,7 +53,7 @@
 
 const struct mt_job_key mt_job_keys[] = {
 	{ "workload", "the workload: see `mmtorture workloads`" },
-	{ "threads", "worker threads, 1..254 ($ncpus, $nodes and + - * / allowed)" },
+	{ "threads", "worker threads, 1..255 ($ncpus, $nodes and + - * / allowed)" },
 	{ "runtime", "how long to run: 30s, 5m, 2h, 1d; 0 = until cancelled" },
 	{ "rcu", "RCU flavor: memb, qsbr, mb or bp" },
 	{ "seed", "PRNG seed; 0 = draw one (it is printed with the results)" },
@@ -63,6 +75,9 @@ const struct mt_job_key mt_job_keys[] = {
 	{ "hang_timeout", "a job without progress this long, or running this long past its runtime or its cancel, is killed as hung (default 60s; 0 = never)" },
 	{ .name = NULL },
 };
+_Static_assert(MT_MAX_THREADS == 255, "the help of threads= says 1..255");
+
+#define NJOBKEYS	((int)ARRAY_SIZE(mt_job_keys) - 1)
 
 struct kv {
 	char *key;
@@ -80,6 +95,12 @@ struct section {
 	int nkv, cap;
 };
 
+/* A line the reader reported: @dropped when libinih did not get it. */
+struct badline {
+	int line;
+	bool dropped;
+};
+
 struct parse {
 	const char *file;
 	FILE *in;		/* or: */
@@ -90,6 +111,9 @@ struct parse {
 	ssize_t len;
 	int lineno;		/* the line being handed out */
 	bool stopped;		/* too big: the rest is not read */
+	int read_errno;		/* reading the file failed: why */
+	struct badline *bad;	/* lines reported while reading, in order */
+	int nbad, capbad;
 	int njobsec, nglobsec, nkeys;
 	struct section *sec;
 	int nsec, capsec;
@@ -156,6 +180,52 @@ static void stop_reading(struct parse *ps, const char *what, int max)
 	ps->stopped = true;
 }
 
+/* Remember that the line being read was reported; @dropped: libinih does not get it. */
+static void note_bad_line(struct parse *ps, bool dropped)
+{
+	struct badline *b = ps->nbad ? &ps->bad[ps->nbad - 1] : NULL;
+
+	if (b && b->line == ps->lineno) {
+		b->dropped |= dropped;
+		return;
+	}
+	ps->bad = grow(ps->bad, &ps->capbad, ps->nbad + 1, sizeof(*ps->bad));
+	ps->bad[ps->nbad++] = (struct badline){ .line = ps->lineno, .dropped = dropped };
+}
+
+/* The index of the first reported line at or after @line (they are in order). */
+static int bad_line_from(const struct parse *ps, int line)
+{
+	int lo = 0, hi = ps->nbad;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (ps->bad[mid].line < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Was @line reported already?  Then a problem of its key follows from that one. */
+static bool line_reported(const struct parse *ps, int line)
+{
+	int i = bad_line_from(ps, line);
+
+	return i < ps->nbad && ps->bad[i].line == line;
+}
+
+/* Was a line in @from..@to dropped (it may have held a section header or a key)? */
+static bool dropped_in(const struct parse *ps, int from, int to)
+{
+	for (int i = bad_line_from(ps, from); i < ps->nbad && ps->bad[i].line <= to; i++)
+		if (ps->bad[i].dropped)
+			return true;
+	return false;
+}
+
 /* A section header seen by the reader: every section is recorded here. */
 static void note_section(struct parse *ps, const char *line)
 {
@@ -199,7 +269,10 @@ static void note_section(struct parse *ps, const char *line)
 static bool next_line(struct parse *ps)
 {
 	if (ps->in) {
+		errno = 0;
 		ps->len = getline(&ps->line, &ps->linecap, ps->in);
+		if (ps->len < 0 && ferror(ps->in))
+			ps->read_errno = errno ? errno : EIO;
 		return ps->len >= 0;
 	}
 	if (!*ps->text)
@@ -274,7 +347,8 @@ static char check_line(struct parse *ps)
 		if (!k) {
 			mt_errors_add(ps->err, "%s:%d: not UTF-8 text (byte 0x%02x at column %zu): save the file as UTF-8",
 				      ps->file, ps->lineno, u[i], i + 1);
-			/* go on with '?' in its place: the keys of the line are still checked */
+			/* go on with '?' in its place: the rest of the file is still checked */
+			note_bad_line(ps, false);
 			ps->line[i] = '?';
 			k = 1;
 		}
@@ -289,6 +363,7 @@ static char check_line(struct parse *ps)
 	}
 	return *p == '[' ? '[' : '=';
 refuse:
+	note_bad_line(ps, true);
 	ps->line[0] = '\n';
 	ps->line[1] = '\0';
 	ps->len = 1;
@@ -334,12 +409,16 @@ static int handler(void *user, const char *section, const char *name, const char
 	struct kv kv = { .line = ps->lineno };
 
 	if (!ps->nsec) {
-		mt_errors_add(ps->err, "%s:%d: key '%s' outside any section: start with [global] or [jobname]",
-			      ps->file, ps->lineno, name);
+		/* unless the section header was on a line dropped before */
+		if (!dropped_in(ps, 1, ps->lineno - 1))
+			mt_errors_add(ps->err, "%s:%d: key '%s' outside any section: start with [global] or [jobname]",
+				      ps->file, ps->lineno, name);
+		note_bad_line(ps, false);
 		return 1;
 	}
 	if (!*name) {
 		mt_errors_add(ps->err, "%s:%d: syntax error: no key before '='", ps->file, ps->lineno);
+		note_bad_line(ps, false);
 		return 1;
 	}
 	s = &ps->sec[ps->nsec - 1];
@@ -492,12 +571,6 @@ static int parse_uint_expr(const char *s, uint64_t *out)
 
 /* ---- building jobs ---- */
 
-struct build {
-	struct parse *ps;
-	struct mt_job *job;
-	bool saw_detect_key;
-};
-
 static bool is_any_workload_option(const char *k)
 {
 	for (const struct workload *const *w = mt_workloads; *w; w++)
@@ -506,8 +579,21 @@ static bool is_any_workload_option(const char *k)
 	return false;
 }
 
-#define KEYERR(fmt, ...) \
-	mt_errors_add(ps->err, "%s:%d: key '%s': " fmt, ps->file, kv->line, kv->key, ##__VA_ARGS__)
+/* "file:line: key 'k': ...", unless the line was reported already (by the reader). */
+static __printf(3, 4) void key_error(struct parse *ps, const struct kv *kv, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (line_reported(ps, kv->line))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	mt_errors_add(ps->err, "%s:%d: key '%s': %s", ps->file, kv->line, kv->key, msg);
+}
+
+#define KEYERR(fmt, ...) key_error(ps, kv, fmt, ##__VA_ARGS__)
 
 static int set_time(struct parse *ps, const struct kv *kv, const char *v, uint64_t *dst,
 		    uint64_t max)
@@ -570,6 +656,15 @@ static int key_value(struct parse *ps, const struct kv *kv, char *v, size_t len)
 	return 0;
 }
 
+/* mix= with no value: the workload's default mix is had by leaving the key out. */
+static bool mix_empty(struct parse *ps, const struct kv *kv, const char *v)
+{
+	if (*v)
+		return false;
+	KEYERR("empty: give role:weight,... or leave the key out for the workload's mix");
+	return true;
+}
+
 /* Set workload option @o from @v (expanded); integers may be expressions. */
 static int set_wl_opt(const struct wl_opt *o, void *opts, char *v, size_t len,
 		      char *err, size_t errlen)
@@ -581,22 +676,69 @@ static int set_wl_opt(const struct wl_opt *o, void *opts, char *v, size_t len,
 	return wl_opt_set(o, opts, v, err, errlen);
 }
 
+/* The index of job key @k in mt_job_keys, or -1. */
+static int job_key_index(const char *k)
+{
+	for (int i = 0; i < NJOBKEYS; i++)
+		if (!strcmp(mt_job_keys[i].name, k))
+			return i;
+	return -1;
+}
+
 static bool is_job_key(const char *k)
 {
-	for (const struct mt_job_key *jk = mt_job_keys; jk->name; jk++)
-		if (!strcmp(jk->name, k))
-			return true;
-	return false;
+	return job_key_index(k) >= 0;
+}
+
+/* bugs=: catalogue names separated by commas, each once; empty: none. */
+static int set_bugs(struct parse *ps, const struct kv *kv, const char *v, mt_bugset_t *set)
+{
+	const char *p = v;
+
+	*set = 0;
+	if (!*v)
+		return 0;
+	for (;;) {
+		size_t n = strcspn(p, ","), skip = 0;
+		char name[64];
+		int b;
+
+		while (skip < n && isspace((unsigned char)p[skip]))
+			skip++;
+		while (n > skip && isspace((unsigned char)p[n - 1]))
+			n--;
+		if (n == skip) {
+			KEYERR("'%s' has an empty name: a comma too many?", v);
+			return -1;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(n - skip), p + skip);
+		b = mt_bug_lookup(name);
+		if (b < 0) {
+			KEYERR("unknown bug '%s' (see `mmtorture bugs`%s)", name,
+			       strpbrk(name, " \t") ? "; names are separated by commas" : "");
+			return -1;
+		}
+		if (*set & (1u << b)) {
+			KEYERR("bug '%s' is named twice", name);
+			return -1;
+		}
+		*set |= 1u << b;
+		p += strcspn(p, ",");
+		if (!*p++)
+			return 0;
+	}
 }
 
 /*
- * Apply @kv to @job (whose workload is set, or NULL for a key checked
- * on its own).  Return: 0 applied, 1 a [global] option of another
- * workload (left to that workload's jobs), -1 an error (reported).
+ * Apply @kv to @job.  A job of no workload (none is known, or the key is
+ * checked on its own) takes the job keys but mix= and the workload
+ * options, which it cannot check.  Return: 0 applied, 1 not applied (a
+ * [global] option of another workload, left to that workload's jobs; or
+ * a key that needs the workload), -1 an error (reported).
  */
 static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, bool from_global)
 {
-	char v[VALUE_LEN], bad[64], err[256];
+	char v[VALUE_LEN], err[256];
 	uint64_t u;
 	int x;
 
@@ -665,19 +807,18 @@ static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, 
 	} else if (!strcmp(kv->key, "cpus")) {
 		return set_str(ps, kv, v, job->cpus, sizeof(job->cpus));
 	} else if (!strcmp(kv->key, "mix")) {
-		if (set_str(ps, kv, v, job->mix_spec, sizeof(job->mix_spec)))
+		if (mix_empty(ps, kv, v) || set_str(ps, kv, v, job->mix_spec, sizeof(job->mix_spec)))
 			return -1;
+		if (!job->wl)
+			return 1;
 		if (wl_mix_parse(job->wl, v, &job->mix, err, sizeof(err))) {
 			KEYERR("%s", err);
 			return -1;
 		}
 	} else if (!strcmp(kv->key, "bugs")) {
-		if (set_str(ps, kv, v, job->bugs_spec, sizeof(job->bugs_spec)))
+		if (set_str(ps, kv, v, job->bugs_spec, sizeof(job->bugs_spec)) ||
+		    set_bugs(ps, kv, v, &job->bugs))
 			return -1;
-		if (mt_bugs_parse(v, &job->bugs, bad, sizeof(bad))) {
-			KEYERR("unknown bug '%s' (see `mmtorture bugs`)", bad);
-			return -1;
-		}
 	} else if (!strcmp(kv->key, "expect")) {
 		if (!strcmp(v, "clean"))
 			job->expect = MT_JOB_EXPECT_CLEAN;
@@ -696,7 +837,7 @@ static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, 
 		const struct wl_opt *o = job->wl ? wl_opt_lookup(job->wl, kv->key) : NULL;
 
 		if (!o) {
-			if (from_global && is_any_workload_option(kv->key))
+			if ((from_global || !job->wl) && is_any_workload_option(kv->key))
 				return 1;	/* an option of another workload's jobs */
 			if (is_any_workload_option(kv->key))
 				KEYERR("not an option of workload %s", job->wl->name);
@@ -735,7 +876,7 @@ static void check_unapplied(struct parse *ps, const struct kv *kv)
 		apply_key(ps, &job, kv, true);
 		return;
 	}
-	if (key_value(ps, kv, v, sizeof(v)))
+	if (key_value(ps, kv, v, sizeof(v)) || (!strcmp(kv->key, "mix") && mix_empty(ps, kv, v)))
 		return;
 	if (!strcmp(kv->key, "workload")) {
 		if (!wl_lookup(v))
@@ -780,12 +921,87 @@ static bool workload_has_model(const struct workload *wl, const char *model)
 	return false;
 }
 
-static int build_job(struct parse *ps, struct section *s, struct mt_job *job)
+/* The key=value that gave a job its value of one key, as the checks across keys need it. */
+struct key_src {
+	const struct kv *kv;	/* NULL: the default */
+	bool global;		/* from a [global] */
+	bool bad;		/* refused: what reads it is not checked */
+};
+
+/* Where the checks across a job's keys read them. */
+struct job_srcs {
+	struct key_src key[NJOBKEYS];	/* by index in mt_job_keys */
+	bool opt_bad;			/* a workload option was refused: no wl->check */
+};
+
+static void note_src(struct job_srcs *js, const struct workload *wl, const struct kv *kv,
+		     bool global, int rc)
 {
+	int k = job_key_index(kv->key);
+
+	if (rc == 1)
+		return;		/* not applied */
+	if (k >= 0)
+		js->key[k] = (struct key_src){ .kv = kv, .global = global, .bad = rc < 0 };
+	else if (rc < 0 && wl && wl_opt_lookup(wl, kv->key))
+		js->opt_bad = true;
+}
+
+static const struct key_src *src_of(const struct job_srcs *js, const char *key)
+{
+	return &js->key[job_key_index(key)];
+}
+
+/*
+ * A problem across keys of job @s, about the key @src tells of: at that
+ * key's line when the job sets it; at the job's line otherwise, naming
+ * the [global] line that set it, if one did.
+ */
+static __printf(4, 5) void cross_error(struct parse *ps, const struct section *s,
+				       const struct key_src *src, const char *fmt, ...)
+{
+	char msg[224];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (src && src->kv && !src->global)
+		mt_errors_add(ps->err, "%s:%d: job '%s': %s", ps->file, src->kv->line, s->name, msg);
+	else if (src && src->kv)
+		mt_errors_add(ps->err, "%s:%d: job '%s': %s; %s= comes from the [global] at line %d",
+			      ps->file, s->line, s->name, msg, src->kv->key, src->kv->line);
+	else
+		mt_errors_add(ps->err, "%s:%d: job '%s': %s", ps->file, s->line, s->name, msg);
+}
+
+/* The line after the last of section @i. */
+static int section_end(const struct parse *ps, int i)
+{
+	return i + 1 < ps->nsec ? ps->sec[i + 1].line : INT_MAX;
+}
+
+/*
+ * Could job section @i have lost its workload= to a dropped line: in it,
+ * in a [global] before it, or before the first section (a lost header)?
+ */
+static bool workload_maybe_dropped(const struct parse *ps, int i)
+{
+	if (dropped_in(ps, 1, ps->nsec ? ps->sec[0].line : INT_MAX) ||
+	    dropped_in(ps, ps->sec[i].line, section_end(ps, i) - 1))
+		return true;
+	for (int g = 0; g < i; g++)
+		if (ps->sec[g].global && dropped_in(ps, ps->sec[g].line, section_end(ps, g) - 1))
+			return true;
+	return false;
+}
+
+static const struct workload *job_workload(struct parse *ps, int si)
+{
+	const struct section *s = &ps->sec[si];
 	const struct kv *wkv = NULL;
 	const struct workload *wl;
-	char err[256];
-	int nerr = ps->err->n;
+	char v[VALUE_LEN];
 
 	for (int i = 0; i < s->nglobals_before; i++)
 		if (!strcmp(ps->globals[i].key, "workload"))
@@ -794,11 +1010,14 @@ static int build_job(struct parse *ps, struct section *s, struct mt_job *job)
 		if (!strcmp(s->kv[i].key, "workload"))
 			wkv = &s->kv[i];
 	if (!wkv) {
-		mt_errors_add(ps->err, "%s:%d: job '%s' has no workload= key", ps->file,
-			      s->line, s->name);
-		return -1;
+		if (!workload_maybe_dropped(ps, si))
+			mt_errors_add(ps->err, "%s:%d: job '%s' has no workload= key", ps->file,
+				      s->line, s->name);
+		return NULL;
 	}
-	wl = wl_lookup(trim(wkv->value));
+	if (key_value(ps, wkv, v, sizeof(v)))
+		return NULL;
+	wl = wl_lookup(v);
 	if (!wl) {
 		char list[160] = "";
 		size_t off = 0;
@@ -806,51 +1025,117 @@ static int build_job(struct parse *ps, struct section *s, struct mt_job *job)
 		for (const struct workload *const *w = mt_workloads; *w && off < sizeof(list); w++)
 			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
 						off ? ", " : "", (*w)->name);
-		mt_errors_add(ps->err, "%s:%d: key 'workload': unknown workload '%s' (known: %s)",
-			      ps->file, wkv->line, wkv->value, list);
-		return -1;
+		key_error(ps, wkv, "unknown workload '%s' (known: %s)", v, list);
 	}
+	return wl;
+}
+
+/*
+ * Build the job of section @si.  Every key is applied and checked, also
+ * when the workload is unknown; then what holds across keys is checked,
+ * each check only if the keys it reads were not refused.
+ * Return: 0, or -1 (reported).
+ */
+static int build_job(struct parse *ps, int si, struct mt_job *job)
+{
+	struct section *s = &ps->sec[si];
+	const struct workload *wl = job_workload(ps, si);
+	const struct key_src *bugs, *expect, *place[3];
+	struct job_srcs js = { 0 };
+	const char *bad_key = NULL;
+	char err[256];
+	int nerr = ps->err->n;
+
 	mt_job_defaults(job, NULL);
-	if (mt_job_set_workload(job, wl, err, sizeof(err))) {
-		mt_errors_add(ps->err, "%s:%d: workload %s: %s", ps->file, wkv->line, wl->name, err);
+	if (wl && mt_job_set_workload(job, wl, err, sizeof(err))) {
+		mt_errors_add(ps->err, "%s:%d: job '%s': workload %s: %s", ps->file, s->line,
+			      s->name, wl->name, err);
 		return -1;
 	}
 	snprintf(job->name, sizeof(job->name), "%s", s->name);
 	snprintf(job->file, sizeof(job->file), "%s", ps->file);
 	job->line = s->line;
-	for (int i = 0; i < s->nglobals_before; i++)
-		if (apply_key(ps, job, &ps->globals[i], true) != 1)
+	for (int i = 0; i < s->nglobals_before; i++) {
+		int rc = apply_key(ps, job, &ps->globals[i], true);
+
+		if (rc != 1)
 			ps->globals[i].applied = true;
+		note_src(&js, wl, &ps->globals[i], true, rc);
+	}
 	for (int i = 0; i < s->nkv; i++)
-		apply_key(ps, job, &s->kv[i], false);
-	if (ps->err->n > nerr)
-		return -1;
+		note_src(&js, wl, &s->kv[i], false, apply_key(ps, job, &s->kv[i], false));
 
 	/* what holds across keys */
-	if (wl->check && wl->check(job->wl_opts, err, sizeof(err)))
+	bugs = src_of(&js, "bugs");
+	expect = src_of(&js, "expect");
+	if (wl && !js.opt_bad && wl->check && wl->check(job->wl_opts, err, sizeof(err)))
 		mt_errors_add(ps->err, "%s:%d: job '%s': %s", ps->file, s->line, s->name, err);
-	for (int b = 0; b < MT_NBUGS; b++) {
+	for (int b = 0; wl && !bugs->bad && b < MT_NBUGS; b++) {
 		const struct mt_bug_desc *d = &mt_bug_table[b];
 
 		if ((job->bugs & (1u << b)) && !workload_has_model(wl, d->model))
-			mt_errors_add(ps->err, "%s:%d: job '%s': bug '%s' is in the %s model, which workload %s does not exercise",
-				      ps->file, s->line, s->name, d->name, d->model, wl->name);
+			cross_error(ps, s, bugs, "bug '%s' is in the %s model, which workload %s does not exercise",
+				    d->name, d->model, wl->name);
 	}
-	if (job->expect == MT_JOB_EXPECT_DETECT) {
+	if (job->expect == MT_JOB_EXPECT_DETECT && !expect->bad && !bugs->bad) {
 		bool any = false;
 
 		for (int b = 0; b < MT_NBUGS; b++)
 			if ((job->bugs & (1u << b)) && mt_bug_table[b].expect != MT_EXPECT_NONE)
 				any = true;
 		if (!any)
-			mt_errors_add(ps->err, "%s:%d: job '%s': expect=detect needs a detection bug in bugs= (%s)",
-				      ps->file, s->line, s->name,
-				      job->bugs ? "the bugs named expect a clean run" : "none named");
+			cross_error(ps, s, expect, "expect=detect needs a detection bug in bugs= (%s)",
+				    job->bugs ? "the bugs named expect a clean run" : "none named");
 	}
-	if (ps->topo && mt_placement_plan(ps->topo, job->nodes, job->cpus, job->threads,
-					  &job->plan, err, sizeof(err)))
-		mt_errors_add(ps->err, "%s:%d: job '%s': %s", ps->file, s->line, s->name, err);
-	return ps->err->n > nerr ? -1 : 0;
+	place[0] = src_of(&js, "nodes");
+	place[1] = src_of(&js, "cpus");
+	place[2] = src_of(&js, "threads");
+	if (ps->topo && !place[0]->bad && !place[1]->bad && !place[2]->bad &&
+	    mt_placement_plan(ps->topo, job->nodes, job->cpus, job->threads, &job->plan,
+			      &bad_key, err, sizeof(err)))
+		cross_error(ps, s, src_of(&js, bad_key), "%s", err);
+	return wl && ps->err->n == nerr ? 0 : -1;
+}
+
+static int kv_order(const void *a, const void *b)
+{
+	const struct kv *x = *(const struct kv *const *)a, *y = *(const struct kv *const *)b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * A key given twice in one section is an error at the second, naming
+ * the first (fio's strictness: no silent last-wins), unless a dropped
+ * line between them may have been a section header.
+ */
+static void check_duplicates(struct parse *ps, const struct section *s)
+{
+	const struct kv **v;
+	int *first;
+
+	if (s->nkv < 2)
+		return;
+	v = malloc((size_t)s->nkv * sizeof(*v));
+	first = calloc((size_t)s->nkv, sizeof(*first));
+	if (!v || !first) {
+		mt_errors_add(ps->err, "%s: out of memory", ps->file);
+		goto out;
+	}
+	for (int i = 0; i < s->nkv; i++)
+		v[i] = &s->kv[i];
+	qsort(v, (size_t)s->nkv, sizeof(*v), kv_order);
+	for (int i = 1; i < s->nkv; i++)
+		if (!strcmp(v[i - 1]->key, v[i]->key) && !dropped_in(ps, v[i - 1]->line, v[i]->line))
+			first[v[i] - s->kv] = v[i - 1]->line;
+	for (int i = 0; i < s->nkv; i++)	/* in the order of the file */
+		if (first[i])
+			key_error(ps, &s->kv[i], "already set at line %d: a key is given once per section",
+				  first[i]);
+out:
+	free(v);
+	free(first);
 }
 
 static int load(struct parse *ps, struct mt_jobset *set)
@@ -873,6 +1158,9 @@ static int load(struct parse *ps, struct mt_jobset *set)
 		mt_errors_add(ps->err, "%s: cannot parse (%s)", ps->file,
 			      rc == -1 ? "cannot open" : "out of memory");
 	}
+	if (ps->read_errno)
+		mt_errors_add(ps->err, "%s:%d: cannot read: %s", ps->file, ps->lineno + 1,
+			      strerror(ps->read_errno));
 	for (int i = 0; i < ps->nsec; i++)
 		njobs += !ps->sec[i].global;
 	if (!njobs && !ps->err->n)
@@ -881,9 +1169,11 @@ static int load(struct parse *ps, struct mt_jobset *set)
 		set->jobs = calloc((size_t)njobs, sizeof(*set->jobs));
 		if (!set->jobs)
 			mt_errors_add(ps->err, "%s: out of memory", ps->file);
-		for (int i = 0; set->jobs && i < ps->nsec; i++)
-			if (!ps->sec[i].global)
-				build_job(ps, &ps->sec[i], &set->jobs[set->njobs++]);
+	}
+	for (int i = 0; i < ps->nsec; i++) {	/* in the order of the file */
+		check_duplicates(ps, &ps->sec[i]);
+		if (!ps->sec[i].global && set->jobs)
+			build_job(ps, i, &set->jobs[set->njobs++]);
 	}
 	/* [global] keys no job took are checked all the same */
 	for (int i = 0; i < ps->nglobals; i++)
@@ -902,6 +1192,7 @@ static int load(struct parse *ps, struct mt_jobset *set)
 	}
 	free(ps->sec);
 	free(ps->globals);
+	free(ps->bad);
 	free(ps->line);
 	if (ps->err->n) {
 		mt_jobset_free(set);
@@ -914,12 +1205,18 @@ int mt_jobfile_load(const char *path, struct mt_topology *topo,
 		    struct mt_jobset *set, struct mt_errors *err)
 {
 	struct parse ps = { .file = path, .err = err, .topo = topo };
+	struct stat st;
 	int rc;
 
+	memset(set, 0, sizeof(*set));
 	ps.in = fopen(path, "r");
 	if (!ps.in) {
-		memset(set, 0, sizeof(*set));
-		mt_errors_add(err, "%s: %s", path, strerror(errno));
+		mt_errors_add(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!fstat(fileno(ps.in), &st) && S_ISDIR(st.st_mode)) {
+		mt_errors_add(err, "%s: is a directory, not a job file", path);
+		fclose(ps.in);
 		return -1;
 	}
 	rc = load(&ps, set);

@@ -22,9 +22,9 @@
  * section is a job.  Files are UTF-8 text.  Keys are the job keys below and the options
  * of the job's workload; $ncpus and $nodes expand to the PUs and NUMA
  * nodes of the machine, and integer values may be simple expressions
- * ($ncpus*2, $nodes+1).  An unknown key, a bad value or an unknown bug
- * is an error naming the file, the line and the key; all errors of a
- * file are reported, not only the first.
+ * ($ncpus*2, $nodes+1).  An unknown key, a bad value, an unknown bug or
+ * a key given twice in one section is an error naming the file, the line
+ * and the key; all errors of a file are reported, not only the first.
  */
 #ifndef MT_JOBFILE_H
 #define MT_JOBFILE_H

@@ -237,10 +237,22 @@ unsigned int wl_nroles(const struct workload *wl)
 	return n;
 }
 
+/* "unknown role 'x' (roles: a b c)" */
+static void unknown_role(const struct workload *wl, const char *name, char *err, size_t errlen)
+{
+	size_t off = (size_t)snprintf(err, errlen, "unknown role '%s' (roles:", name);
+
+	for (unsigned int k = 0; wl->roles && wl->roles[k] && off < errlen; k++)
+		off += (size_t)snprintf(err + off, errlen - off, " %s", wl->roles[k]);
+	if (off < errlen)
+		snprintf(err + off, errlen - off, ")");
+}
+
 int wl_mix_parse(const struct workload *wl, const char *spec, struct wl_mix *mix,
 		 char *err, size_t errlen)
 {
 	unsigned int nroles = wl_nroles(wl);
+	bool seen[MT_MAX_OPS] = { false };
 	const char *p = spec;
 
 	memset(mix, 0, sizeof(*mix));
@@ -251,18 +263,18 @@ int wl_mix_parse(const struct workload *wl, const char *spec, struct wl_mix *mix
 		mix->total = nroles;
 		return 0;
 	}
-	while (*p) {
-		char name[64];
-		size_t n = strcspn(p, ":,");
+	for (;;) {
+		char name[64], wbuf[24];
+		size_t n, wn;
 		uint64_t w;
 		unsigned int i;
-		char wbuf[24];
-		size_t wn;
 
 		while (isspace((unsigned char)*p))
-			p++, n--;
+			p++;
+		n = strcspn(p, ":,");
 		if (n == 0 || n >= sizeof(name)) {
-			snprintf(err, errlen, "expected role:weight in '%s'", spec);
+			snprintf(err, errlen, "expected role:weight in '%s'%s", spec,
+				 n ? "" : ": a comma too many?");
 			return -1;
 		}
 		memcpy(name, p, n);
@@ -274,34 +286,31 @@ int wl_mix_parse(const struct workload *wl, const char *spec, struct wl_mix *mix
 			if (!strcmp(wl->roles[i], name))
 				break;
 		if (i == nroles) {
-			size_t off = (size_t)snprintf(err, errlen, "unknown role '%s' (roles:", name);
-
-			for (unsigned int k = 0; k < nroles && off < errlen; k++)
-				off += (size_t)snprintf(err + off, errlen - off, " %s", wl->roles[k]);
-			if (off < errlen)
-				snprintf(err + off, errlen - off, ")");
+			unknown_role(wl, name, err, errlen);
 			return -1;
 		}
-		w = 1;
-		if (*p == ':') {
-			p++;
-			wn = strcspn(p, ",");
-			if (!wn || wn >= sizeof(wbuf)) {
-				snprintf(err, errlen, "role '%s': missing weight", name);
-				return -1;
-			}
-			memcpy(wbuf, p, wn);
-			wbuf[wn] = '\0';
-			if (mt_parse_u64(wbuf, &w) || w > 1000000) {
-				snprintf(err, errlen, "role '%s': weight '%s' is not an integer in 0..1000000",
-					 name, wbuf);
-				return -1;
-			}
-			p += wn;
+		if (seen[i]) {
+			snprintf(err, errlen, "role '%s' is given twice", name);
+			return -1;
 		}
+		seen[i] = true;
+		wn = *p == ':' ? strcspn(p + 1, ",") : 0;
+		if (*p != ':' || !wn) {
+			snprintf(err, errlen, "role '%s' has no weight: write %s:N", name, name);
+			return -1;
+		}
+		p++;
+		snprintf(wbuf, sizeof(wbuf), "%.*s", (int)(wn < sizeof(wbuf) ? wn : sizeof(wbuf) - 1), p);
+		if (wn >= sizeof(wbuf) || mt_parse_u64(wbuf, &w) || w > 1000000) {
+			snprintf(err, errlen, "role '%s': weight '%s%s' is not an integer in 0..1000000",
+				 name, wbuf, wn >= sizeof(wbuf) ? "..." : "");
+			return -1;
+		}
+		p += wn;
 		mix->weight[i] = (uint32_t)w;
-		if (*p == ',')
-			p++;
+		if (!*p)
+			break;
+		p++;	/* the comma */
 	}
 	for (unsigned int i = 0; i < nroles; i++)
 		mix->total += mix->weight[i];

@@ -3,11 +3,65 @@
  * placement.c - NUMA topology with hwloc and the thread placement plan;
  * see placement.h.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/counters.h"
 #include "lib/engine/placement.h"
+
+/*
+ * Why hwloc refuses the synthetic description @desc, in its words: it
+ * says them on stderr, and only under HWLOC_SYNTHETIC_VERBOSE, so a child
+ * process says them into a pipe (this process's stderr and environment
+ * are left alone).  Only called once hwloc has refused @desc.
+ */
+static void synthetic_complaint(const char *desc, char *buf, size_t len)
+{
+	size_t n = 0;
+	int fd[2];
+	pid_t pid;
+
+	snprintf(buf, len, "hwloc refuses it");
+	if (pipe(fd))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		hwloc_topology_t t;
+
+		dup2(fd[1], STDERR_FILENO);
+		close(fd[0]);
+		setenv("HWLOC_SYNTHETIC_VERBOSE", "1", 1);
+		if (!hwloc_topology_init(&t))
+			hwloc_topology_set_synthetic(t, desc);
+		_exit(0);
+	}
+	close(fd[1]);
+	while (pid > 0 && n + 1 < len) {
+		ssize_t r = read(fd[0], buf + n, len - n - 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	if (!n) {
+		snprintf(buf, len, "hwloc refuses it");
+		return;
+	}
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	for (char *c = buf; *c; c++)	/* one line, for a message */
+		if (*c == '\n')
+			*c = ';';
+}
 
 int mt_topology_load(struct mt_topology *t, char *err, size_t errlen)
 {
@@ -15,12 +69,30 @@ int mt_topology_load(struct mt_topology *t, char *err, size_t errlen)
 	const char *xml = getenv("HWLOC_XMLFILE");
 
 	memset(t, 0, sizeof(*t));
-	if (hwloc_topology_init(&t->topo) || hwloc_topology_load(t->topo)) {
-		snprintf(err, errlen, "hwloc cannot read the topology%s%s",
-			 syn ? " (HWLOC_SYNTHETIC=" : "", syn ? syn : "");
-		if (syn)
-			strncat(err, ")", errlen - strlen(err) - 1);
+	if (hwloc_topology_init(&t->topo)) {
+		snprintf(err, errlen, "hwloc cannot start: %s", strerror(errno));
+		t->topo = NULL;
 		return -1;
+	}
+	/* hwloc would fall back to the real machine, silently */
+	if (syn && hwloc_topology_set_synthetic(t->topo, syn)) {
+		char why[160];
+
+		synthetic_complaint(syn, why, sizeof(why));
+		snprintf(err, errlen, "HWLOC_SYNTHETIC='%s' is not a topology hwloc can build: %s",
+			 syn, why);
+		goto fail;
+	}
+	if (!syn && xml && hwloc_topology_set_xml(t->topo, xml)) {
+		snprintf(err, errlen, "HWLOC_XMLFILE='%s': hwloc cannot read it: %s", xml,
+			 strerror(errno));
+		goto fail;
+	}
+	if (hwloc_topology_load(t->topo)) {
+		snprintf(err, errlen, "hwloc cannot read the topology%s%s: %s",
+			 syn ? " of HWLOC_SYNTHETIC=" : xml ? " of HWLOC_XMLFILE=" : "",
+			 syn ? syn : xml ? xml : "", strerror(errno));
+		goto fail;
 	}
 	t->thissystem = hwloc_topology_is_thissystem(t->topo);
 	t->nnodes = hwloc_get_nbobjs_by_type(t->topo, HWLOC_OBJ_NUMANODE);
@@ -30,13 +102,16 @@ int mt_topology_load(struct mt_topology *t, char *err, size_t errlen)
 	if (t->nnodes > MT_MAX_NODES) {
 		snprintf(err, errlen, "%d NUMA nodes: more than the %d supported",
 			 t->nnodes, MT_MAX_NODES);
-		hwloc_topology_destroy(t->topo);
-		return -1;
+		goto fail;
 	}
 	snprintf(t->desc, sizeof(t->desc), "%s%d NUMA node%s, %d PU%s",
 		 t->thissystem ? "" : (syn ? "synthetic: " : xml ? "from XML: " : "not this system: "),
 		 t->nnodes, t->nnodes == 1 ? "" : "s", t->npus, t->npus == 1 ? "" : "s");
 	return 0;
+fail:
+	hwloc_topology_destroy(t->topo);
+	t->topo = NULL;
+	return -1;
 }
 
 void mt_topology_fini(struct mt_topology *t)
@@ -78,7 +153,7 @@ static int parse_list(const char *spec, hwloc_bitmap_t set, hwloc_const_bitmap_t
 
 int mt_placement_plan(struct mt_topology *t, const char *nodes, const char *cpus,
 		      unsigned int threads, struct mt_placement *plan,
-		      char *err, size_t errlen)
+		      const char **key, char *err, size_t errlen)
 {
 	hwloc_bitmap_t all_nodes = hwloc_bitmap_alloc(), want_nodes = hwloc_bitmap_alloc();
 	hwloc_bitmap_t want_pus = hwloc_bitmap_alloc();
@@ -88,16 +163,21 @@ int mt_placement_plan(struct mt_topology *t, const char *nodes, const char *cpus
 	int n = 0, rc = -1;
 
 	memset(plan, 0, sizeof(*plan));
+	*key = "threads";
 	if (threads > MT_MAX_THREADS) {
 		snprintf(err, errlen, "threads=%u: at most %d", threads, MT_MAX_THREADS);
 		goto out;
 	}
 	while ((node = hwloc_get_next_obj_by_type(t->topo, HWLOC_OBJ_NUMANODE, node)))
 		hwloc_bitmap_set(all_nodes, node->os_index);
-	if (parse_list(nodes, want_nodes, all_nodes, "nodes", err, errlen) ||
-	    parse_list(cpus, want_pus, all_pus, "cpus", err, errlen))
+	*key = "nodes";
+	if (parse_list(nodes, want_nodes, all_nodes, "nodes", err, errlen))
+		goto out;
+	*key = "cpus";
+	if (parse_list(cpus, want_pus, all_pus, "cpus", err, errlen))
 		goto out;
 
+	*key = "threads";
 	nl = calloc(MT_MAX_NODES, sizeof(*nl));
 	if (!nl) {
 		snprintf(err, errlen, "out of memory");
@@ -120,6 +200,7 @@ int mt_placement_plan(struct mt_topology *t, const char *nodes, const char *cpus
 	if (!n) {
 		snprintf(err, errlen, "nodes '%s' with cpus '%s': no PU is left to run on",
 			 nodes && *nodes ? nodes : "all", cpus && *cpus ? cpus : "all");
+		*key = cpus && *cpus ? "cpus" : "nodes";
 		goto out;
 	}
 	plan->nnodes = n;

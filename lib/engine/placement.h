@@ -27,7 +27,14 @@ struct mt_topology {
 	char desc[160];		/* "1 NUMA node, 2 PUs" / "synthetic: ..." */
 };
 
-/* Return: 0, or -1 with a message in @err. */
+/*
+ * mt_topology_load - read the machine's topology, or the one that
+ * HWLOC_SYNTHETIC or HWLOC_XMLFILE describe (in hwloc's order: the
+ * first of them that is set).
+ * Return: 0, or -1 with a message in @err: a variable hwloc refuses is
+ * an error naming it, with hwloc's complaint, not a silent fallback to
+ * the real machine.
+ */
 int mt_topology_load(struct mt_topology *t, char *err, size_t errlen);
 void mt_topology_fini(struct mt_topology *t);
 
@@ -35,11 +42,13 @@ void mt_topology_fini(struct mt_topology *t);
  * mt_placement_plan - spread @threads over the nodes of @nodes and the
  * PUs of @cpus: thread i goes to node i mod N, and within its node to
  * the next allowed PU, round-robin.
+ * @key: on an error, the job key at fault: "nodes", "cpus" (also when
+ *	 the PUs of @cpus leave none on the nodes of @nodes) or "threads"
  * Return: 0, or -1 with a message naming what is wrong in @err.
  */
 int mt_placement_plan(struct mt_topology *t, const char *nodes, const char *cpus,
 		      unsigned int threads, struct mt_placement *plan,
-		      char *err, size_t errlen);
+		      const char **key, char *err, size_t errlen);
 
 /* The plan, for humans: one line, then one line per node. */
 void mt_placement_print(const struct mt_placement *plan, unsigned int threads, FILE *f);

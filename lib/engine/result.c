@@ -17,6 +17,8 @@
 #include "lib/engine/options.h"
 #include "lib/engine/result.h"
 
+#define PLURAL(n)	((n) == 1 ? "" : "s")
+
 static const char *const verdict_names[MT_NVERDICTS] = {
 	[MT_V_PASS] = "PASS",
 	[MT_V_DETECTED] = "DETECTED",
@@ -167,6 +169,21 @@ static uint64_t problems(const struct mt_result *res)
 	return n;
 }
 
+/* The time of the first race or leak, -1 if none; its counter in @which. */
+static double first_problem(const struct mt_result *res, int *which)
+{
+	double first = -1;
+
+	for (int c = 0; c < MT_NCOUNTERS; c++)
+		if (mt_counter_class(c) != MT_CLASS_INFO && res->first_s[c] >= 0 &&
+		    (first < 0 || res->first_s[c] < first)) {
+			first = res->first_s[c];
+			if (which)
+				*which = c;
+		}
+	return first;
+}
+
 static void list_fired(const struct mt_result *res, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -244,12 +261,7 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 		return;
 	}
 
-	/* expect=clean */
-	for (int c = 0; c < MT_NCOUNTERS; c++)
-		if (mt_counter_class(c) != MT_CLASS_INFO && res->first_s[c] >= 0 &&
-		    (first < 0 || res->first_s[c] < first))
-			first = res->first_s[c];
-	res->detect_s = first;
+	/* expect=clean: no detection, and any race or leak is a failure */
 	if (problems(res) || end[0]) {
 		res->verdict = MT_V_FAIL;
 		if (end[0])
@@ -282,9 +294,11 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 		for (unsigned int i = 0; i < res->nroles; i++)
 			ops += res->ops[i];
 		snprintf(res->why, sizeof(res->why),
-			 "no race, no leak in %llu ops, %llu audits, %llu overlaps%s",
-			 (unsigned long long)ops, (unsigned long long)res->counters[MT_AUDITS],
+			 "no race, no leak in %llu op%s, %llu audit%s, %llu overlap%s%s",
+			 (unsigned long long)ops, PLURAL(ops),
+			 (unsigned long long)res->counters[MT_AUDITS], PLURAL(res->counters[MT_AUDITS]),
 			 (unsigned long long)res->counters[MT_OVERLAPS],
+			 PLURAL(res->counters[MT_OVERLAPS]),
 			 res->cancelled ? " (until cancelled)" : "");
 	}
 }
@@ -410,6 +424,8 @@ int mt_result_write_dir(struct mt_result *res, const char *dir)
 void mt_result_summary(const struct mt_result *res, FILE *f)
 {
 	char rt[32];
+	double first;
+	int which = 0;
 
 	fprintf(f, "mmtorture %s - job %s (workload %s)\n", MT_VERSION, res->job, res->workload);
 	if (res->file[0])
@@ -433,8 +449,8 @@ void mt_result_summary(const struct mt_result *res, FILE *f)
 			res->detect_s, res->first_detect_s);
 	else if (res->expect_detect && res->first_detect_s >= 0)
 		fprintf(f, "detected    partly: first expected counter at %.3fs\n", res->first_detect_s);
-	else if (res->detect_s >= 0)
-		fprintf(f, "first race or leak at %.3fs\n", res->detect_s);
+	if (!res->expect_detect && (first = first_problem(res, &which)) >= 0)
+		fprintf(f, "first       race or leak at %.3fs (%s)\n", first, mt_counter_name(which));
 	if (res->hung)
 		fprintf(f, "hung        %s: killed by the watchdog (signal %d)\n", res->hang,
 			res->term_signal);
@@ -450,10 +466,15 @@ void mt_result_summary(const struct mt_result *res, FILE *f)
 		if (mt_counter_class(c) == MT_CLASS_INFO && !res->counters[c])
 			continue;
 		fprintf(f, "%-22s %14llu", mt_counter_name(c), (unsigned long long)res->counters[c]);
-		if (res->first_s[c] >= 0 && mt_counter_class(c) != MT_CLASS_INFO)
+		if (mt_counter_class(c) == MT_CLASS_INFO) {
+			fputc('\n', f);
+			continue;
+		}
+		if (res->first_s[c] >= 0)
 			fprintf(f, " %12.3f", res->first_s[c]);
-		fprintf(f, "%s\n", mt_counter_class(c) == MT_CLASS_RACE ? "  (race)" :
-			mt_counter_class(c) == MT_CLASS_LEAK ? "  (leak)" : "");
+		else
+			fprintf(f, " %12s", "-");
+		fprintf(f, "  %s\n", mt_counter_class(c) == MT_CLASS_RACE ? "(race)" : "(leak)");
 	}
 	fprintf(f, "\n%-22s %14s %8s\n", "role", "ops", "weight");
 	for (unsigned int i = 0; i < res->nroles; i++)
@@ -533,6 +554,7 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	json_t *leaks = json_object(), *info = json_object(), *first = json_object();
 	json_t *ops = json_object(), *mix = json_object(), *nodes = json_object();
 	json_t *caches = json_array(), *windows = json_object(), *events = json_array();
+	double first_s;
 
 	json_object_set_new(j, "format_version", json_integer(MT_RESULT_FORMAT_VERSION));
 	json_object_set_new(j, "tool", json_string("mmtorture"));
@@ -569,6 +591,9 @@ json_t *mt_result_to_json(const struct mt_result *res)
 			    res->detect_s >= 0 ? json_real(res->detect_s) : json_null());
 	json_object_set_new(j, "first_detection_seconds",
 			    res->first_detect_s >= 0 ? json_real(res->first_detect_s) : json_null());
+	first_s = first_problem(res, NULL);
+	json_object_set_new(j, "first_race_or_leak_seconds",
+			    first_s >= 0 ? json_real(first_s) : json_null());
 	json_object_set_new(j, "placement", jstring(res->placement));
 
 	for (int c = 0; c < MT_NCOUNTERS; c++) {
@@ -931,7 +956,7 @@ void mt_prom_write(FILE *f, const struct mt_result *const *res, int n)
 		fprintf(f, "} %.6f\n", last->elapsed_s);
 	}
 	prom_family(f, fam_name = "mmtorture_time_to_detection_seconds", "gauge",
-		    "Time from start to the first detection of the last run of the job (absent if none).");
+		    "Time from start to the detection (expectation met) of the last run of a detect job (absent if none).");
 	for (int k = 0; k < u; k++) {
 		const struct mt_result *last = res[first[k]];
 

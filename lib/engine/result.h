@@ -91,8 +91,10 @@ struct mt_result {
 	char mix[1024];
 	char placement[768];
 	/*
-	 * Time to detection, -1 if none: a detect job's expectation met, as
-	 * the verdict judges it; a clean job's first race or leak.
+	 * Time to detection, -1 if none: when a detect job's expectation was
+	 * met, as the verdict judges it.  Detection is a detect job's: a clean
+	 * job has none.  Any job's first race or leak is the earliest first_s[]
+	 * of a race or leak counter (first_race_or_leak_seconds in metrics.json).
 	 */
 	double detect_s;
 	double first_detect_s;		/* a detect job's first expected counter, -1 if none */

@@ -103,19 +103,29 @@ static void runtime_str(const struct mt_job *job, char *buf, size_t len)
 		snprintf(buf, len, "until cancelled");
 }
 
+/*
+ * "[job]    1.0s/2.5s     540170 ops/s  races 0  leaks 0  running": the
+ * elapsed time and the runtime in seconds both, the rate since the last
+ * line; the @final line (on a terminal, where it stays) has the mean rate
+ * of the whole run.
+ */
 static void progress(const struct mt_run_opts *o, const struct mt_job *job,
 		     const struct mt_region *r, double ops_rate, bool final)
 {
-	double el = r->t_start_ns && r->phase >= MT_PHASE_RUNNING ?
+	uint64_t end = __atomic_load_n(&r->t_end_ns, __ATOMIC_ACQUIRE);
+	double el = final && end ? (double)end / 1e9 :
+		    r->t_start_ns && r->phase >= MT_PHASE_RUNNING ?
 		    (double)(mt_now_ns() - r->t_start_ns) / 1e9 : 0;
 	static const char *const phases[] = { "start", "init", "running", "audit",
 					      "teardown", "done", "error" };
 	char rt[32] = "inf";
 
 	if (job->runtime_ns)
-		mt_format_time(job->runtime_ns, rt, sizeof(rt));
-	fprintf(o->out, "%s[%s] %6.1fs/%s  %9.0f ops/s  races %llu  leaks %llu  %s%s",
-		o->tty ? "\r" : "", job->name, el, rt, ops_rate,
+		snprintf(rt, sizeof(rt), "%.10gs", (double)job->runtime_ns / 1e9);
+	if (final)
+		ops_rate = el > 0 ? (double)mt_ops_total(r) / el : 0;
+	fprintf(o->out, "%s[%s] %6.1fs/%s  %9.0f ops/s%s  races %llu  leaks %llu  %s%s",
+		o->tty ? "\r" : "", job->name, el, rt, ops_rate, final ? " mean" : "",
 		(unsigned long long)mt_races_total(r), (unsigned long long)mt_leaks_total(r),
 		r->phase < ARRAY_SIZE(phases) ? phases[r->phase] : "?",
 		o->tty ? (final ? "\033[K\n" : "\033[K") : "\n");

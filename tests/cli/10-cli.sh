@@ -49,7 +49,7 @@ workload=vma_spf
 bugs=rmap-no-rechek
 [j]
 EOF
-expect_error "a bug of another model" "job 'j': bug 'rmap-no-recheck' is in the anon_vma model, which workload null does not exercise" <<'EOF'
+expect_error "a bug of another model, at the bugs= line" "bad.ini:3: job 'j': bug 'rmap-no-recheck' is in the anon_vma model, which workload null does not exercise" <<'EOF'
 [j]
 workload=null
 bugs=rmap-no-recheck
@@ -69,7 +69,7 @@ expect_error "unknown workload" "bad.ini:2: key 'workload': unknown workload 'nu
 [j]
 workload=nul
 EOF
-expect_error "expect=detect without a detection bug" "expect=detect needs a detection bug" <<'EOF'
+expect_error "expect=detect without a detection bug, at the expect= line" "bad.ini:4: job 'j': expect=detect needs a detection bug" <<'EOF'
 [j]
 workload=mempolicy
 bugs=mpol-unconditional-refs
@@ -80,11 +80,15 @@ expect_error "a mix naming a role the workload lacks" "bad.ini:3: key 'mix': unk
 workload=null
 mix=fork:3
 EOF
-expect_error "a node the machine lacks" "job 'j': nodes '7': this machine has nodes" <<'EOF'
+expect_error "a node the machine lacks, at the nodes= line" "bad.ini:3: job 'j': nodes '77': this machine has nodes" <<'EOF'
 [j]
 workload=null
-nodes=7
+nodes=77
 EOF
+printf '[j]\nworkload=null\nrcu=srcu\nnodes=77\n' > "$T_TMP/both.ini"
+o=$("$MMT" check "$T_TMP/both.ini" 2>&1)
+printf '%s\n' "$o" | grep -q "both.ini:3: key 'rcu'" && printf '%s\n' "$o" | grep -q "both.ini:4: job 'j': nodes '77'"
+ok $? "a bad key does not hide the placement error of another: $(printf '%s' "$o" | tr '\n' '|')"
 expect_error "syntax error" "bad.ini:2: syntax error" <<'EOF'
 [j]
 this line has no equals sign
@@ -95,6 +99,50 @@ expect_error "unknown variable" "bad.ini:3: key 'threads': unknown variable \\\$
 workload=null
 threads=$ncpu
 EOF
+expect_error "a key given twice in a section names both lines" \
+	"bad.ini:4: key 'runtime': already set at line 3: a key is given once per section" <<'EOF'
+[j]
+workload=null
+runtime=1s
+runtime=2s
+EOF
+expect_error "a mix= role without a weight" "bad.ini:3: key 'mix': role 'get_put' has no weight" <<'EOF'
+[j]
+workload=null
+mix=get_put
+EOF
+expect_error "a mix= role twice" "bad.ini:3: key 'mix': role 'alloc' is given twice" <<'EOF'
+[j]
+workload=null
+mix=alloc:1,get_put:2,alloc:3
+EOF
+expect_error "an empty mix=" "bad.ini:3: key 'mix': empty" <<'EOF'
+[j]
+workload=null
+mix=
+EOF
+expect_error "bugs=, is an empty name" "bad.ini:3: key 'bugs': ',' has an empty name" <<'EOF'
+[j]
+workload=null
+bugs=,
+EOF
+expect_error "a bug named twice" "bad.ini:3: key 'bugs': bug 'rmap-no-recheck' is named twice" <<'EOF'
+[j]
+workload=anon_vma
+bugs=rmap-no-recheck,rmap-no-recheck
+EOF
+expect_error "threads= is 1..255, as its help says" "bad.ini:3: key 'threads': '256' is not a thread count in 1\.\.255" <<'EOF'
+[j]
+workload=null
+threads=256
+EOF
+"$MMT" workloads | grep -Eq '^  threads +worker threads, 1\.\.255 '; ok $? "the help of threads= in mmtorture workloads says 1..255"
+o=$("$MMT" check "$T_TMP" 2>&1); rc=$?
+[ $rc = 1 ] && [ "$o" = "$T_TMP: is a directory, not a job file" ]; ok $? "a directory is said to be one (exit $rc): $o"
+printf '[j]\nwork\0load=null\n' > "$T_TMP/nul.ini"
+o=$("$MMT" check "$T_TMP/nul.ini" 2>&1)
+[ "$o" = "$T_TMP/nul.ini:2: a NUL byte: a job file is text" ]
+ok $? "a NUL byte is reported once, with nothing that follows from it: $(printf '%s' "$o" | tr '\n' '|')"
 expect_error "several errors reported at once" "bad.ini:3: key 'rcu'.*|bad.ini:4: key 'delay'" <<'EOF'
 [j]
 workload=null
@@ -210,7 +258,7 @@ crash_after=200ms
 [after-the-crash]
 rcu=qsbr
 EOF
-"$MMT" run --results "$T_TMP/res" "$T_TMP/run.ini" > "$T_TMP/run.out" 2>&1; rc=$?
+"$MMT" run --progress 0.5 --results "$T_TMP/res" "$T_TMP/run.ini" > "$T_TMP/run.out" 2>&1; rc=$?
 [ $rc = 2 ]; ok $? "a run with a crashing job exits 2 (an expectation failed)"
 grep -Eq '^first +null +PASS' "$T_TMP/run.out"; ok $? "the first job PASSes"
 grep -Eq '^crasher +null +FAIL' "$T_TMP/run.out" && grep -q 'died of signal 11' "$T_TMP/run.out"
@@ -223,6 +271,14 @@ jq -e '.format_version == 1 and .verdict == "PASS" and (.seed | test("^[0-9]+$")
 ok $? "metrics.json parses: format_version, verdict, seed"
 c=$(ls -d "$T_TMP"/res/*-crasher)
 jq -e '.crash_signal == 11 and .races.crash == 1' "$c/metrics.json" >/dev/null; ok $? "the crash is in metrics.json"
+jq -e '.time_to_detection_seconds == null and .first_race_or_leak_seconds > 0' "$c/metrics.json" >/dev/null &&
+	grep -Eq '^crasher +null +FAIL +[0-9.]+s +- ' "$T_TMP/run.out" &&
+	grep -q '^first       race or leak at .* (crash)$' "$c/summary.txt"
+ok $? "a clean job has no time to detection (table: -); its first race or leak is kept apart"
+[ "$(grep -E '\((race|leak)\)$' "$c/summary.txt" | awk '{ print index($0, "(") }' | sort -u | wc -l)" = 1 ]
+ok $? "summary.txt: the (race) and (leak) tags line up, with a first time or without"
+p=$(grep -m1 '^\[first\] ' "$T_TMP/run.out")
+printf '%s\n' "$p" | grep -Eq '^\[first\] +[0-9.]+s/1\.5s +[0-9]+ ops/s'; ok $? "the progress line has one unit: $p"
 grep -q '^mmtorture_races_total{job="crasher",kind="crash"} 1$' "$c/metrics.prom"; ok $? "and in metrics.prom"
 if command -v promtool >/dev/null; then
 	bad=0
@@ -276,6 +332,14 @@ ok $? "results that cannot be written: ERROR, exit 3, said on stderr (exit $rc)"
 "$MMT" run --quiet --results /proc/nope "$T_TMP/short.ini" > /dev/null 2> "$T_TMP/nope.err"; rc=$?
 [ $rc = 3 ] && grep -q "/proc/nope" "$T_TMP/nope.err"; ok $? "also under --quiet (exit $rc)"
 grep -q "runtime 300ms," "$T_TMP/nope.out"; ok $? "a sub-second runtime prints in ms: $(grep -o 'runtime [^,]*' "$T_TMP/nope.out")"
+if command -v script >/dev/null; then
+	MMT="$MMT" SHORT="$T_TMP/short.ini" script -qec '"$MMT" run --no-results "$SHORT"' /dev/null > "$T_TMP/tty.out" 2>&1
+	last=$(tr '\r' '\n' < "$T_TMP/tty.out" | grep -a '^\[j\] .*ops/s' | tail -1 | sed 's/\x1b\[K//')
+	printf '%s\n' "$last" | grep -Eq ' [1-9][0-9]* ops/s mean .* done$'
+	ok $? "on a terminal the last progress line has the job's mean rate: $last"
+else
+	skip "script(1) is not installed: no terminal to test the progress line on"
+fi
 
 # the watchdog: the one worker stops at 100 ms, without progress for 1 s it is killed
 printf '[stuck]\nworkload=null\nthreads=1\nruntime=20s\nhang=1\nhang_timeout=1s\naudit_interval=0\n' > "$T_TMP/stuck.ini"

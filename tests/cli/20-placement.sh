@@ -45,6 +45,15 @@ o=$(HWLOC_SYNTHETIC="numa:4 core:1 pu:1" "$MMT" check "$T_TMP/bad.ini" 2>&1)
 printf '[j]\nworkload=null\nthreads=$nodes*3\n' > "$T_TMP/vars.ini"
 HWLOC_SYNTHETIC="numa:4 core:1 pu:1" "$MMT" check "$T_TMP/vars.ini" | grep -q "threads=12"; ok $? "\$nodes is the number of nodes (4)"
 
+bad_synthetic() {	# bad_synthetic COMMAND ARGS...: refused with hwloc's reason, nothing run
+	local o rc
+	o=$(HWLOC_SYNTHETIC="numa:2 bogus:3" "$MMT" "$@" 2>&1); rc=$?
+	[ $rc = 1 ] && printf '%s\n' "$o" | grep -q "HWLOC_SYNTHETIC='numa:2 bogus:3' is not a topology hwloc can build: .*'bogus" &&
+		! printf '%s\n' "$o" | grep -q "placement:"
+	ok $? "mmtorture $1: a HWLOC_SYNTHETIC that hwloc refuses is an error (exit $rc), not the real machine: $o"
+}
+bad_synthetic check "$T_TMP/two.ini"
+bad_synthetic run --no-results "$T_TMP/two.ini"
 real=$("$MMT" run --no-results "$T_TMP/two.ini" 2>&1)
 printf '%s' "$real" | grep -q "bound to their PUs"; ok $? "on the real machine the threads are bound"
 done_testing

@@ -19,6 +19,7 @@
 #include "lib/engine/engine.h"
 #include "lib/engine/jobfile.h"
 #include "lib/engine/options.h"
+#include "lib/engine/placement.h"
 #include "lib/engine/result.h"
 #include "lib/engine/runner.h"
 #include "tests/tap.h"
@@ -110,10 +111,45 @@ static void verdicts(void)
 	base(&res, &job, NULL, false);
 	judged(&res, &job, MT_V_PASS, "no race, no leak in 3000 ops", 0, "a clean job");
 	base(&res, &job, NULL, false);
+	res.counters[MT_AUDITS] = 1;
+	res.counters[MT_OVERLAPS] = 1;
+	judged(&res, &job, MT_V_PASS, "in 3000 ops, 1 audit, 1 overlap", 0, "one audit, one overlap");
+	base(&res, &job, NULL, false);
 	fire(&res, MT_USE_AFTER_FREE, 1.5);
 	judged(&res, &job, MT_V_FAIL, "races or leaks in a clean job: use_after_free=1", 2,
 	       "a clean job with a race");
-	ok(res.detect_s == 1.5, "its time of first detection is the race's");
+	ok(res.detect_s == -1, "no time of detection: detection is a detect job's");
+	{
+		json_t *j = mt_result_to_json(&res);
+		char *sum = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&sum, &len);
+		int col = -1, bad = 0;
+
+		ok(json_is_null(json_object_get(j, "time_to_detection_seconds")) &&
+		   json_real_value(json_object_get(j, "first_race_or_leak_seconds")) == 1.5,
+		   "metrics.json: time_to_detection_seconds null, first_race_or_leak_seconds 1.5");
+		json_decref(j);
+		mt_result_summary(&res, f);
+		fclose(f);
+		ok(strstr(sum, "\nfirst       race or leak at 1.500s (use_after_free)\n") &&
+		   !strstr(sum, "\ndetected"), "summary.txt: the first race or leak, no detection");
+		/* the (race) and (leak) tags in one column, with a first time or without */
+		for (char *l = sum; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			char *t = strstr(l, "(race)"), *nl = strchr(l, '\n');
+
+			if (!t || (nl && t > nl))
+				t = strstr(l, "(leak)");
+			if (!t || (nl && t > nl))
+				continue;
+			if (col < 0)
+				col = (int)(t - l);
+			bad += (int)(t - l) != col;
+		}
+		ok(col > 0 && !bad, "summary.txt: the (race)/(leak) tags line up (column %d, %d off)",
+		   col, bad);
+		free(sum);
+	}
 	base(&res, &job, NULL, false);
 	res.term_signal = 11;
 	judged(&res, &job, MT_V_FAIL, "died of signal 11", 2, "a clean job that crashed");
@@ -331,6 +367,149 @@ static void json_round_trip(struct mt_region *R, uint64_t seed, const char *tmp)
 	json_decref(j);
 }
 
+/* A HWLOC_SYNTHETIC that hwloc refuses is an error, not the real machine. */
+static void topology(void)
+{
+	struct mt_topology t;
+	char err[512];
+
+	setenv("HWLOC_SYNTHETIC", "numa:2 bogus:3", 1);
+	ok(mt_topology_load(&t, err, sizeof(err)) == -1 && !t.topo &&
+	   strstr(err, "HWLOC_SYNTHETIC='numa:2 bogus:3'") && strstr(err, "'bogus"),
+	   "a bad HWLOC_SYNTHETIC is refused, with hwloc's reason: %s", err);
+	setenv("HWLOC_SYNTHETIC", "numa:3 core:1 pu:1", 1);
+	ok(mt_topology_load(&t, err, sizeof(err)) == 0 && t.nnodes == 3 && !t.thissystem,
+	   "a good one is used: %s", t.desc);
+	mt_topology_fini(&t);
+	unsetenv("HWLOC_SYNTHETIC");
+}
+
+/* The errors of job file @text as "t.ini", one a line, in @out.  Return: the load's. */
+static int load_text(const char *text, struct mt_topology *topo, char *out, size_t len)
+{
+	static struct mt_errors e;
+	struct mt_jobset set;
+	size_t off = 0;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	rc = mt_jobfile_load_string(text, "t.ini", topo, &set, &e);
+	out[0] = '\0';
+	for (int i = 0; i < e.n && i < (int)ARRAY_SIZE(e.msg) && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s\n", e.msg[i]);
+	mt_jobset_free(&set);
+	return rc;
+}
+
+/* @text is refused with exactly the errors @want, in that order. */
+static void refused(struct mt_topology *topo, const char *text, const char *want, const char *what)
+{
+	char got[4096];
+
+	ok(load_text(text, topo, got, sizeof(got)) == -1 && !strcmp(got, want), "%s", what);
+	if (strcmp(got, want))
+		diag("got:\n%swant:\n%s", got, want);
+}
+
+static void jobfiles(const char *tmp)
+{
+	struct mt_topology topo;
+	struct mt_errors e = { 0 };
+	struct mt_jobset set;
+	char err[512], got[1024];
+
+	/* a machine of two nodes, whatever this one is */
+	setenv("HWLOC_SYNTHETIC", "numa:2 core:1 pu:1", 1);
+	if (mt_topology_load(&topo, err, sizeof(err)))
+		tap_bail(err);
+
+	/* the checks across keys point at the key */
+	refused(&topo, "[a]\nworkload=null\n\nnodes=77\n",
+		"t.ini:4: job 'a': nodes '77': this machine has nodes 0-1\n",
+		"a placement error is at the line of nodes=");
+	refused(&topo, "[a]\nworkload=null\nbugs=rmap-no-recheck\n",
+		"t.ini:3: job 'a': bug 'rmap-no-recheck' is in the anon_vma model, which workload null does not exercise\n",
+		"a bug of another model is at the line of bugs=");
+	refused(&topo, "[a]\nworkload=null\nexpect=detect\nthreads=2\n",
+		"t.ini:3: job 'a': expect=detect needs a detection bug in bugs= (none named)\n",
+		"expect=detect without a bug is at the line of expect=");
+	refused(&topo, "[global]\nexpect=detect\n[a]\nworkload=null\n",
+		"t.ini:3: job 'a': expect=detect needs a detection bug in bugs= (none named); expect= comes from the [global] at line 2\n",
+		"expect=detect from a [global]: at the job's line, naming the [global]'s");
+
+	/* one bad key hides no other problem, and none that follows from it */
+	refused(&topo, "[a]\nworkload=null\nrcu=srcu\nbugs=rmap-no-recheck\nnodes=77\n",
+		"t.ini:3: key 'rcu': 'srcu' is not an RCU flavor (memb, qsbr, mb, bp)\n"
+		"t.ini:4: job 'a': bug 'rmap-no-recheck' is in the anon_vma model, which workload null does not exercise\n"
+		"t.ini:5: job 'a': nodes '77': this machine has nodes 0-1\n",
+		"a key error and the checks across the other keys are all reported");
+	refused(&topo, "[a]\nworkload=null\nthreads=0\nnodes=77\nexpect=detect\nbugs=x\n",
+		"t.ini:3: key 'threads': '0' is not a thread count in 1..255\n"
+		"t.ini:6: key 'bugs': unknown bug 'x' (see `mmtorture bugs`)\n",
+		"checks that read a refused key are skipped (placement, expect=detect)");
+	refused(&topo, "[a]\nworkload=nul\nrcu=srcu\nobjects=0\n",
+		"t.ini:2: key 'workload': unknown workload 'nul' (known: null, mempolicy, anon_vma, vma_spf)\n"
+		"t.ini:3: key 'rcu': 'srcu' is not an RCU flavor (memb, qsbr, mb, bp)\n",
+		"an unknown workload: the job keys are still checked, its options are not");
+
+	/* the threads range is the one of the help */
+	ok(load_text("[a]\nworkload=null\nthreads=255\n", &topo, got, sizeof(got)) == 0,
+	   "threads=255 is accepted%s%s", got[0] ? ": " : "", got);
+	refused(&topo, "[a]\nworkload=null\nthreads=256\n",
+		"t.ini:3: key 'threads': '256' is not a thread count in 1..255\n", "threads=256 is not");
+	snprintf(err, sizeof(err), "1..%d ", MT_MAX_THREADS);
+	for (const struct mt_job_key *k = mt_job_keys; k->name; k++)
+		if (!strcmp(k->name, "threads"))
+			ok(strstr(k->help, err) != NULL, "the help of threads= says %s", err);
+
+	/* no silent acceptance */
+	refused(&topo, "[a]\nworkload=null\nruntime=1s\nruntime=2s\n",
+		"t.ini:4: key 'runtime': already set at line 3: a key is given once per section\n",
+		"a key given twice in a section names both lines");
+	ok(load_text("[global]\nruntime=1s\n[a]\nworkload=null\nruntime=2s\n", &topo, got,
+		     sizeof(got)) == 0, "a job's key overrides its [global]'s%s%s", got[0] ? ": " : "", got);
+	refused(&topo, "[a]\nworkload=null\nmix=get_put\n",
+		"t.ini:3: key 'mix': role 'get_put' has no weight: write get_put:N\n", "mix= role without a weight");
+	refused(&topo, "[a]\nworkload=null\nmix=\n",
+		"t.ini:3: key 'mix': empty: give role:weight,... or leave the key out for the workload's mix\n",
+		"mix= empty");
+	refused(&topo, "[a]\nworkload=null\nmix=get_put:1,get_put:2\n",
+		"t.ini:3: key 'mix': role 'get_put' is given twice\n", "mix= with a role twice");
+	refused(&topo, "[a]\nworkload=null\nmix=get_put:1,\n",
+		"t.ini:3: key 'mix': expected role:weight in 'get_put:1,': a comma too many?\n",
+		"mix= with a trailing comma");
+	refused(&topo, "[a]\nworkload=null\nbugs=,\n",
+		"t.ini:3: key 'bugs': ',' has an empty name: a comma too many?\n", "bugs=,");
+	refused(&topo, "[a]\nworkload=anon_vma\nbugs=rmap-no-recheck, rmap-no-recheck\n",
+		"t.ini:3: key 'bugs': bug 'rmap-no-recheck' is named twice\n", "a bug named twice");
+
+	/* no cascade from a line already reported */
+	snprintf(err, sizeof(err), "%s/nul.ini", tmp);
+	{
+		FILE *f = fopen(err, "w");
+
+		if (!f)
+			tap_bail("cannot write nul.ini");
+		fwrite("[a]\nwork\0load=null\n", 1, 19, f);
+		fclose(f);
+	}
+	ok(mt_jobfile_load(err, &topo, &set, &e) == -1 && e.n == 1 &&
+	   strstr(e.msg[0], "nul.ini:2: a NUL byte: a job file is text"),
+	   "a NUL byte on the workload= line: no 'has no workload=' after it (%d error%s: %s)",
+	   e.n, e.n == 1 ? "" : "s", e.msg[e.n > 1]);
+	memset(&e, 0, sizeof(e));
+	refused(&topo, "[a]\nworkload=null\nruntime=1s\n[b\nworkload=null\nruntime=2s\n",
+		"t.ini:4: syntax error: '[' without ']'\n",
+		"a broken section header: its keys are not called duplicates of the job before");
+	snprintf(err, sizeof(err), "%s/dir", tmp);
+	mkdir(err, 0755);
+	ok(mt_jobfile_load(err, &topo, &set, &e) == -1 && e.n == 1 && strstr(e.msg[0], ": is a directory"),
+	   "a directory is said to be one: %s", e.msg[0]);
+
+	unsetenv("HWLOC_SYNTHETIC");
+	mt_topology_fini(&topo);
+}
+
 static char *prom_text(const struct mt_result *const *res, int n)
 {
 	char *buf = NULL;
@@ -363,6 +542,7 @@ static void prometheus(void)
 	base(&c, &job, NULL, false);
 	snprintf(c.job, sizeof(c.job), "a \"quoted\\\" job\nname");
 	snprintf(c.workload, sizeof(c.workload), "null");
+	c.expect_detect = true;
 	c.detect_s = 0.5;
 	t = prom_text(all, 3);
 	for (line = t; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
@@ -483,6 +663,8 @@ int main(void)
 		if (!mkdtemp(tmp))
 			tap_bail("mkdtemp");
 		verdicts();
+		topology();
+		jobfiles(tmp);
 		json_round_trip(R, seed, tmp);
 		prometheus();
 		files(tmp);

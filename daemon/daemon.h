@@ -78,6 +78,7 @@ struct dconfig {
 struct daemon {
 	struct dconfig cfg;
 	char config_path[256];
+	bool config_explicit;		/* --config: the file must exist */
 	char socket_path[256];
 	char state_dir[256];
 	bool socket_activated;
@@ -111,7 +112,20 @@ void dstrcpy(char *dst, size_t size, const char *src);
 
 /* mmtortured.c */
 void daemon_notify_status(void);
-int daemon_load_config(struct dconfig *cfg, const char *path, char *err, size_t errlen);
+struct mt_errors;
+/**
+ * daemon_load_config - read the [daemon] section of a config file into @cfg
+ * @cfg: the configuration, its defaults already set
+ * @path: the file
+ * @must_exist: a missing file is an error (it was named on the command line)
+ * @err: every problem found, each with its file:line
+ *
+ * Context: the daemon's thread; sets libinih's parsing globals.
+ * Return: 1 when the file was read, 0 when there is none (and it may be
+ * missing), -1 with the problems added to @err.
+ */
+int daemon_load_config(struct dconfig *cfg, const char *path, bool must_exist,
+		       struct mt_errors *err);
 /* Warn that mmtorture.prom cannot be written (@what failed with @err), with the fix. */
 void daemon_textfile_warn(const char *what, int err);
 

@@ -92,8 +92,9 @@ struct daemon {
 	uint64_t next_watchdog_ns;
 	long long next_id;
 	struct djob *jobs;		/* every job known, in id order */
-	unsigned int nqueued, nrunning, nfinished;
+	unsigned int nqueued, nrunning, nfinished, ncancelled;
 	uint64_t verdicts[MT_NVERDICTS];
+	uint64_t cancelled_unrun;	/* verdict CANCELLED: cancelled before it ran */
 	bool stopping;
 	bool journal;			/* stderr is the journal: <N> prefixes */
 	char status_text[256];

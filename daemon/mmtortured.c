@@ -115,8 +115,9 @@ void daemon_notify_status(void)
 			running = j->name;
 			break;
 		}
-	snprintf(buf, sizeof(buf), "%u running%s%s%s, %u queued, %u finished", D.nrunning,
-		 *running ? " (" : "", running, *running ? ")" : "", D.nqueued, D.nfinished);
+	snprintf(buf, sizeof(buf), "%u running%s%s%s, %u queued, %u finished, %u cancelled",
+		 D.nrunning, *running ? " (" : "", running, *running ? ")" : "", D.nqueued,
+		 D.nfinished, D.ncancelled);
 	if (strcmp(buf, D.status_text)) {
 		snprintf(D.status_text, sizeof(D.status_text), "%s", buf);
 		sd_notifyf(0, "STATUS=%s", buf);

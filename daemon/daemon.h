@@ -159,7 +159,7 @@ json_t *jobs_list_json(void);
 json_t *jobs_status_json(void);
 char *jobs_dump_prom(void);	/* malloc'd Prometheus text */
 json_t *jobs_dump_json(void);
-int jobs_write_dumps(void);	/* SIGUSR2: state dir (and textfile dir) */
+int jobs_write_dumps(void);	/* SIGUSR2: state dir (and textfile dir); logs what it wrote */
 
 /* daemon_metrics.c: the counters of finished jobs let go from memory */
 void metrics_carry(const struct mt_result *res);	/* before letting it go */

@@ -1049,10 +1049,11 @@ static void update_textfile(void)
 
 int jobs_write_dumps(void)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], written[3 * PATH_MAX + 16] = "";
 	char *prom = jobs_dump_prom();
 	json_t *j = jobs_dump_json();
 	int rc = 0, r;
+	size_t n = 0;
 
 	if (!prom || !j) {
 		dlog(LOG_ERR, "metrics dump: out of memory");
@@ -1063,11 +1064,20 @@ int jobs_write_dumps(void)
 	path_of(path, sizeof(path), "metrics.prom");
 	if ((r = mt_write_atomic(path, prom, strlen(prom))))
 		dlog(LOG_ERR, "cannot write %s: %s", path, strerror(-(rc = r)));
+	else
+		n += (size_t)snprintf(written + n, sizeof(written) - n, ", %s", path);
 	path_of(path, sizeof(path), "metrics.json");
 	if ((r = write_json(path, j)))
 		dlog(LOG_ERR, "cannot write %s: %s", path, strerror(-(rc = r)));
+	else
+		n += (size_t)snprintf(written + n, sizeof(written) - n, ", %s", path);
+	snprintf(path, sizeof(path), "%s/mmtorture.prom", D.cfg.textfile_dir);
 	if (D.cfg.textfile_dir[0] && (r = write_textfile(prom)))
 		rc = r;
+	else if (D.cfg.textfile_dir[0] && n < sizeof(written))
+		snprintf(written + n, sizeof(written) - n, ", %s", path);
+	if (written[0])
+		dlog(LOG_INFO, "metrics written: %s", written + 2);
 	free(prom);
 	json_decref(j);
 	return rc;

@@ -629,10 +629,7 @@ int main(int argc, char **argv)
 					reload();
 					break;
 				case SIGUSR2:
-					if (!jobs_write_dumps())
-						dlog(LOG_INFO, "metrics written to %s/metrics.prom and metrics.json%s%s",
-						     D.state_dir, D.cfg.textfile_dir[0] ? " and " : "",
-						     D.cfg.textfile_dir);
+					jobs_write_dumps();	/* it says what it wrote */
 					break;
 				case SIGCHLD:
 					jobs_reap();

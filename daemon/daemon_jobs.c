@@ -426,10 +426,25 @@ int jobs_submit(const char *text, const char *filename, const char *name, uid_t 
 		json_object_set_new(reply, "details", det);
 		return -1;
 	}
-	if (D.nqueued + (unsigned int)set.njobs > D.cfg.max_queue) {
+	if ((unsigned int)set.njobs > D.cfg.max_queue) {
+		/* it would not fit even in an empty queue */
 		refuse(reply, "queue_full",
-		       json_sprintf("the queue holds %u job(s) of at most %u: %d more do not fit",
-				    D.nqueued, D.cfg.max_queue, set.njobs));
+		       json_sprintf("%s has %d jobs, and the queue takes at most %u (max_queue): "
+				    "split the file, or raise max_queue", filename, set.njobs,
+				    D.cfg.max_queue));
+		mt_jobset_free(&set);
+		return -1;
+	}
+	if (D.nqueued + (unsigned int)set.njobs > D.cfg.max_queue) {
+		unsigned int room = D.nqueued < D.cfg.max_queue ? D.cfg.max_queue - D.nqueued : 0;
+
+		refuse(reply, "queue_full",
+		       room ? json_sprintf("the queue has room for %u more job%s (%u of at most %u "
+					   "waiting): %s has %d: try again when jobs have started",
+					   room, room == 1 ? "" : "s", D.nqueued, D.cfg.max_queue,
+					   filename, set.njobs) :
+		       json_sprintf("the queue is full (%u jobs waiting, max_queue %u): try again "
+				    "when jobs have started", D.nqueued, D.cfg.max_queue));
 		mt_jobset_free(&set);
 		return -1;
 	}

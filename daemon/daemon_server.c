@@ -377,12 +377,23 @@ static json_t *cancel_reply(long long id)
 static void handle_request(struct conn *c, const char *line, size_t len)
 {
 	json_error_t je;
-	json_t *req = json_loadb(line, len, 0, &je), *reply = NULL;
+	const char *nul = memchr(line, '\0', len);
+	json_t *req = nul ? NULL : json_loadb(line, len, 0, &je), *reply = NULL;
 	const char *cmd;
 	const json_t *v;
 	long long id;
 	struct djob *j;
 
+	if (nul) {
+		conn_send(c, refusal("bad_json", "a request may not contain NUL bytes (one at byte %zu)",
+				     (size_t)(nul - line) + 1));
+		return;
+	}
+	if (!req && json_error_code(&je) == json_error_null_character) {
+		conn_send(c, refusal("bad_json", "a request may not contain NUL characters (\\u0000, "
+				     "column %d)", je.column));
+		return;
+	}
 	if (!req) {
 		conn_send(c, refusal("bad_json", "the request is not JSON: %s (column %d)", je.text,
 				     je.column));

@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/counters.h"
@@ -92,8 +94,20 @@ static json_t *call(const char *sock, json_t *req)
 	int rc, fd = mt_proto_connect(sock);
 
 	if (fd < 0) {
-		fprintf(stderr, "mmtorture: cannot connect to %s: %s (is mmtortured running?)\n",
-			sock, strerror(errno));
+		int e = errno;
+		char hint[160] = "";
+
+		if (e == EACCES || e == EPERM) {
+			/* the socket's group may connect: name it when it can be seen */
+			struct stat st;
+			struct group *g = stat(sock, &st) ? NULL : getgrgid(st.st_gid);
+
+			snprintf(hint, sizeof(hint), " (you need to be in group %s or root)",
+				 g ? g->gr_name : "mmtorture");
+		} else if (e == ENOENT || e == ECONNREFUSED) {
+			snprintf(hint, sizeof(hint), " (is mmtortured running?)");
+		}
+		fprintf(stderr, "mmtorture: cannot connect to %s: %s%s\n", sock, strerror(e), hint);
 		json_decref(req);
 		return NULL;
 	}

@@ -36,11 +36,14 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmtorture COMMAND [ARGS]\n"
+		"usage: mmtorture [--socket PATH] [--json] COMMAND [ARGS]\n"
 		"\n"
 		"In the foreground:\n"
-		"  run [--results DIR] [--no-results] [--progress SECS] [--quiet] FILE...\n"
-		"                      run the jobs of the job files, one after the other\n"
+		"  run [--results DIR | --no-results] [--progress SECS] [--quiet] FILE...\n"
+		"                      run the jobs of the job files, one after the other;\n"
+		"                      results under DIR (default ./results), or none kept;\n"
+		"                      a progress line every SECS (default 5, 0 none);\n"
+		"                      --quiet prints nothing but errors: the exit code tells\n"
 		"  check FILE...       parse job files and print the jobs, run nothing\n"
 		"  bugs [--json]       the catalogue of injectable bugs\n"
 		"  workloads           the workloads, their roles and options\n"
@@ -159,16 +162,22 @@ static int cmd_run(int argc, char **argv)
 	struct mt_region *region;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int c, total = 0, n = 0, worst = MT_EXIT_OK, nfiles;
+	bool quiet = false, results = false, no_results = false;
 	double secs;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:np:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
+			if (!*optarg) {
+				fprintf(stderr, "mmtorture run: --results needs a directory\n");
+				return MT_EXIT_USAGE;
+			}
 			ro.results_root = optarg;
+			results = true;
 			break;
 		case 'n':
-			ro.results_root = NULL;
+			no_results = true;
 			break;
 		case 'p':
 			if (mt_parse_double(optarg, &secs) || secs < 0) {
@@ -179,7 +188,7 @@ static int cmd_run(int argc, char **argv)
 			ro.progress_ns = (uint64_t)(secs * 1e9);
 			break;
 		case 'q':
-			ro.out = NULL;
+			quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -188,6 +197,14 @@ static int cmd_run(int argc, char **argv)
 			return MT_EXIT_USAGE;
 		}
 	}
+	if (results && no_results) {
+		fprintf(stderr, "mmtorture run: --results and --no-results: give one of them\n");
+		return MT_EXIT_USAGE;
+	}
+	if (no_results)
+		ro.results_root = NULL;
+	if (quiet)
+		ro.out = NULL;
 	nfiles = argc - optind;
 	if (nfiles < 1) {
 		fprintf(stderr, "mmtorture run: no job file given\n");
@@ -210,8 +227,9 @@ static int cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	printf("mmtorture %s: %d job%s from %d file%s; machine: %s\n", MT_VERSION, total,
-	       total == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", topo.desc);
+	if (!quiet)
+		printf("mmtorture %s: %d job%s from %d file%s; machine: %s\n", MT_VERSION, total,
+		       total == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", topo.desc);
 
 	for (int i = 0; i < nfiles && !interrupted; i++)
 		for (int k = 0; k < sets[i].njobs && !interrupted; k++) {
@@ -224,14 +242,17 @@ static int cmd_run(int argc, char **argv)
 			if (rc == MT_EXIT_HARNESS || (rc == MT_EXIT_EXPECT && worst != MT_EXIT_HARNESS))
 				worst = rc;
 		}
-	summary_table(res, n);
+	if (!quiet)
+		summary_table(res, n);
 	if (n < total) {
-		printf("interrupted: %d of %d jobs not run\n", total - n, total);
+		fprintf(quiet ? stderr : stdout, "interrupted: %d of %d jobs not run\n", total - n,
+			total);
 		if (worst == MT_EXIT_OK)
 			worst = MT_EXIT_EXPECT;
 	}
-	printf("\n%s\n", worst == MT_EXIT_OK ? "every expectation met" :
-	       worst == MT_EXIT_EXPECT ? "an expectation failed" : "harness error");
+	if (!quiet)
+		printf("\n%s\n", worst == MT_EXIT_OK ? "every expectation met" :
+		       worst == MT_EXIT_EXPECT ? "an expectation failed" : "harness error");
 	for (int i = 0; i < nfiles; i++)
 		mt_jobset_free(&sets[i]);
 	free(sets);

@@ -49,7 +49,8 @@ static void usage(FILE *f)
 		"  workloads           the workloads, their roles and options\n"
 		"  version\n"
 		"\n"
-		"With the daemon (--socket PATH, or MMTORTURE_SOCKET, default %s):\n"
+		"With the daemon (--socket PATH, or MMTORTURE_SOCKET, default %s;\n"
+		"--socket and --json go before or after the command):\n"
 		"  submit [--name NAME] FILE   queue a job file; prints the job ids\n"
 		"  list                list jobs, queued, running and finished\n"
 		"  status [ID]         the daemon, or one job with its live counters\n"
@@ -268,7 +269,7 @@ static int cmd_bugs(int argc, char **argv)
 	char fires[128];
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json")) {
+		if (strcmp(argv[i], "--json") && strcmp(argv[i], "-j")) {
 			fprintf(stderr, "mmtorture bugs: unexpected argument '%s' (bugs [--json])\n",
 				argv[i]);
 			return MT_EXIT_USAGE;
@@ -331,13 +332,63 @@ static int cmd_workloads(void)
 	return 0;
 }
 
+/*
+ * The options that may come before the command: --socket PATH (-s) and
+ * --json (-j), as the command's own options parse them.  Return: how many
+ * arguments they take (argv[1]...), or -1 after saying what is wrong.
+ */
+static int global_opts(int argc, char **argv, bool *json, const char **sock)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+			*json = true;
+		} else if (!strncmp(a, "--socket=", 9)) {
+			*sock = a + 9;
+		} else if (!strcmp(a, "--socket") || !strcmp(a, "-s")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "mmtorture: %s needs a socket path\n", a);
+				return -1;
+			}
+			*sock = argv[++i];
+		} else {
+			break;	/* --help, --version: commands of their own */
+		}
+	}
+	return i - 1;
+}
+
 int main(int argc, char **argv)
 {
-	const char *cmd;
+	const char *cmd, *sock = NULL;
+	bool json = false;
+	int nglobal;
 
-	if (argc < 2) {
+	nglobal = global_opts(argc, argv, &json, &sock);
+	if (nglobal < 0)
+		return MT_EXIT_USAGE;
+	if (argc < 2 + nglobal) {
 		usage(stderr);
 		return MT_EXIT_USAGE;
+	}
+	if (nglobal) {
+		/* the command first, then the options given before it: its own now */
+		cmd = argv[1 + nglobal];
+		memmove(argv + 2, argv + 1, (size_t)nglobal * sizeof(*argv));
+		argv[1] = (char *)cmd;
+		if (sock && !mt_client_is_command(cmd)) {
+			fprintf(stderr, "mmtorture: --socket goes with the commands that talk to the "
+				"daemon, not with %s\n", cmd);
+			return MT_EXIT_USAGE;
+		}
+		if (json && !mt_client_is_command(cmd) && strcmp(cmd, "bugs")) {
+			fprintf(stderr, "mmtorture: --json goes with bugs and the commands that talk "
+				"to the daemon, not with %s\n", cmd);
+			return MT_EXIT_USAGE;
+		}
 	}
 	cmd = argv[1];
 	if (!strcmp(cmd, "run"))

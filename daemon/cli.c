@@ -36,17 +36,21 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmtorture COMMAND [ARGS]\n"
+		"usage: mmtorture [--socket PATH] [--json] COMMAND [ARGS]\n"
 		"\n"
 		"In the foreground:\n"
-		"  run [--results DIR] [--no-results] [--progress SECS] [--quiet] FILE...\n"
-		"                      run the jobs of the job files, one after the other\n"
+		"  run [--results DIR | --no-results] [--progress SECS] [--quiet] FILE...\n"
+		"                      run the jobs of the job files, one after the other;\n"
+		"                      results under DIR (default ./results), or none kept;\n"
+		"                      a progress line every SECS (default 5, 0 none);\n"
+		"                      --quiet prints nothing but errors: the exit code tells\n"
 		"  check FILE...       parse job files and print the jobs, run nothing\n"
 		"  bugs [--json]       the catalogue of injectable bugs\n"
 		"  workloads           the workloads, their roles and options\n"
 		"  version\n"
 		"\n"
-		"With the daemon (--socket PATH, or MMTORTURE_SOCKET, default %s):\n"
+		"With the daemon (--socket PATH, or MMTORTURE_SOCKET, default %s;\n"
+		"--socket and --json go before or after the command):\n"
 		"  submit [--name NAME] FILE   queue a job file; prints the job ids\n"
 		"  list                list jobs, queued, running and finished\n"
 		"  status [ID]         the daemon, or one job with its live counters\n"
@@ -159,16 +163,22 @@ static int cmd_run(int argc, char **argv)
 	struct mt_region *region;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int c, total = 0, n = 0, worst = MT_EXIT_OK, nfiles;
+	bool quiet = false, results = false, no_results = false;
 	double secs;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:np:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
+			if (!*optarg) {
+				fprintf(stderr, "mmtorture run: --results needs a directory\n");
+				return MT_EXIT_USAGE;
+			}
 			ro.results_root = optarg;
+			results = true;
 			break;
 		case 'n':
-			ro.results_root = NULL;
+			no_results = true;
 			break;
 		case 'p':
 			if (mt_parse_double(optarg, &secs) || secs < 0) {
@@ -179,7 +189,7 @@ static int cmd_run(int argc, char **argv)
 			ro.progress_ns = (uint64_t)(secs * 1e9);
 			break;
 		case 'q':
-			ro.out = NULL;
+			quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -188,6 +198,14 @@ static int cmd_run(int argc, char **argv)
 			return MT_EXIT_USAGE;
 		}
 	}
+	if (results && no_results) {
+		fprintf(stderr, "mmtorture run: --results and --no-results: give one of them\n");
+		return MT_EXIT_USAGE;
+	}
+	if (no_results)
+		ro.results_root = NULL;
+	if (quiet)
+		ro.out = NULL;
 	nfiles = argc - optind;
 	if (nfiles < 1) {
 		fprintf(stderr, "mmtorture run: no job file given\n");
@@ -210,8 +228,9 @@ static int cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	printf("mmtorture %s: %d job%s from %d file%s; machine: %s\n", MT_VERSION, total,
-	       total == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", topo.desc);
+	if (!quiet)
+		printf("mmtorture %s: %d job%s from %d file%s; machine: %s\n", MT_VERSION, total,
+		       total == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", topo.desc);
 
 	for (int i = 0; i < nfiles && !interrupted; i++)
 		for (int k = 0; k < sets[i].njobs && !interrupted; k++) {
@@ -224,14 +243,17 @@ static int cmd_run(int argc, char **argv)
 			if (rc == MT_EXIT_HARNESS || (rc == MT_EXIT_EXPECT && worst != MT_EXIT_HARNESS))
 				worst = rc;
 		}
-	summary_table(res, n);
+	if (!quiet)
+		summary_table(res, n);
 	if (n < total) {
-		printf("interrupted: %d of %d jobs not run\n", total - n, total);
+		fprintf(quiet ? stderr : stdout, "interrupted: %d of %d jobs not run\n", total - n,
+			total);
 		if (worst == MT_EXIT_OK)
 			worst = MT_EXIT_EXPECT;
 	}
-	printf("\n%s\n", worst == MT_EXIT_OK ? "every expectation met" :
-	       worst == MT_EXIT_EXPECT ? "an expectation failed" : "harness error");
+	if (!quiet)
+		printf("\n%s\n", worst == MT_EXIT_OK ? "every expectation met" :
+		       worst == MT_EXIT_EXPECT ? "an expectation failed" : "harness error");
 	for (int i = 0; i < nfiles; i++)
 		mt_jobset_free(&sets[i]);
 	free(sets);
@@ -247,7 +269,7 @@ static int cmd_bugs(int argc, char **argv)
 	char fires[128];
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json")) {
+		if (strcmp(argv[i], "--json") && strcmp(argv[i], "-j")) {
 			fprintf(stderr, "mmtorture bugs: unexpected argument '%s' (bugs [--json])\n",
 				argv[i]);
 			return MT_EXIT_USAGE;
@@ -310,13 +332,63 @@ static int cmd_workloads(void)
 	return 0;
 }
 
+/*
+ * The options that may come before the command: --socket PATH (-s) and
+ * --json (-j), as the command's own options parse them.  Return: how many
+ * arguments they take (argv[1]...), or -1 after saying what is wrong.
+ */
+static int global_opts(int argc, char **argv, bool *json, const char **sock)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+			*json = true;
+		} else if (!strncmp(a, "--socket=", 9)) {
+			*sock = a + 9;
+		} else if (!strcmp(a, "--socket") || !strcmp(a, "-s")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "mmtorture: %s needs a socket path\n", a);
+				return -1;
+			}
+			*sock = argv[++i];
+		} else {
+			break;	/* --help, --version: commands of their own */
+		}
+	}
+	return i - 1;
+}
+
 int main(int argc, char **argv)
 {
-	const char *cmd;
+	const char *cmd, *sock = NULL;
+	bool json = false;
+	int nglobal;
 
-	if (argc < 2) {
+	nglobal = global_opts(argc, argv, &json, &sock);
+	if (nglobal < 0)
+		return MT_EXIT_USAGE;
+	if (argc < 2 + nglobal) {
 		usage(stderr);
 		return MT_EXIT_USAGE;
+	}
+	if (nglobal) {
+		/* the command first, then the options given before it: its own now */
+		cmd = argv[1 + nglobal];
+		memmove(argv + 2, argv + 1, (size_t)nglobal * sizeof(*argv));
+		argv[1] = (char *)cmd;
+		if (sock && !mt_client_is_command(cmd)) {
+			fprintf(stderr, "mmtorture: --socket goes with the commands that talk to the "
+				"daemon, not with %s\n", cmd);
+			return MT_EXIT_USAGE;
+		}
+		if (json && !mt_client_is_command(cmd) && strcmp(cmd, "bugs")) {
+			fprintf(stderr, "mmtorture: --json goes with bugs and the commands that talk "
+				"to the daemon, not with %s\n", cmd);
+			return MT_EXIT_USAGE;
+		}
 	}
 	cmd = argv[1];
 	if (!strcmp(cmd, "run"))

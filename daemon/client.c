@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/counters.h"
@@ -92,8 +94,20 @@ static json_t *call(const char *sock, json_t *req)
 	int rc, fd = mt_proto_connect(sock);
 
 	if (fd < 0) {
-		fprintf(stderr, "mmtorture: cannot connect to %s: %s (is mmtortured running?)\n",
-			sock, strerror(errno));
+		int e = errno;
+		char hint[160] = "";
+
+		if (e == EACCES || e == EPERM) {
+			/* the socket's group may connect: name it when it can be seen */
+			struct stat st;
+			struct group *g = stat(sock, &st) ? NULL : getgrgid(st.st_gid);
+
+			snprintf(hint, sizeof(hint), " (you need to be in group %s or root)",
+				 g ? g->gr_name : "mmtorture");
+		} else if (e == ENOENT || e == ECONNREFUSED) {
+			snprintf(hint, sizeof(hint), " (is mmtortured running?)");
+		}
+		fprintf(stderr, "mmtorture: cannot connect to %s: %s%s\n", sock, strerror(e), hint);
 		json_decref(req);
 		return NULL;
 	}
@@ -168,6 +182,12 @@ static void print_job_line(const json_t *j)
 	       js(j, "workload"), js(j, "state"), js(j, "verdict"), jnum(j, "elapsed_seconds"), d);
 }
 
+static void print_job_header(void)
+{
+	printf("%5s  %-28s %-10s %-10s %-13s %9s %9s\n", "id", "name", "workload", "state",
+	       "verdict", "elapsed", "detect");
+}
+
 static void print_counters(const json_t *o, const char *title)
 {
 	const char *k;
@@ -182,6 +202,40 @@ static void print_counters(const json_t *o, const char *title)
 			any = true;
 		}
 	printf(any ? "\n" : "  %s: none\n", title);
+}
+
+/* The lines under a job's line in `status ID` and `wait ID`. */
+static void print_job_details(const json_t *j)
+{
+	const char *bugs = json_string_value(json_object_get(j, "bugs"));
+	const char *why = json_string_value(json_object_get(j, "why"));
+	const char *results = json_string_value(json_object_get(j, "results"));
+
+	if (json_object_get(j, "phase")) {
+		double rt = jnum(j, "runtime_seconds");
+		char of[48] = ", until cancelled";
+
+		if (rt > 0)
+			snprintf(of, sizeof(of), " of %.1fs", rt);
+		printf("  phase %s, %.1fs%s\n", js(j, "phase"), jnum(j, "elapsed_seconds"), of);
+	} else if (!strcmp(js(j, "state"), "queued")) {
+		printf("  queued: not started yet\n");
+	}
+	if (why && *why)
+		printf("  %s\n", why);
+	if (json_string_value(json_object_get(j, "seed")))
+		printf("  seed %s, %s, %lld threads%s%s\n", js(j, "seed"), js(j, "rcu"),
+		       (long long)json_integer_value(json_object_get(j, "threads")),
+		       bugs && *bugs ? ", bugs " : "", bugs && *bugs ? bugs : "");
+	if (json_object_get(j, "ops_per_second"))
+		printf("  %.0f ops/s, %lld ops\n", jnum(j, "ops_per_second"),
+		       (long long)json_integer_value(json_object_get(j, "ops_total")));
+	if (json_object_get(j, "races"))
+		print_counters(json_object_get(j, "races"), "races");
+	if (json_object_get(j, "leaks"))
+		print_counters(json_object_get(j, "leaks"), "leaks");
+	if (results && *results)
+		printf("  results in %s\n", results);
 }
 
 int mt_client_main(int argc, char **argv)
@@ -323,8 +377,10 @@ int mt_client_main(int argc, char **argv)
 		size_t i;
 		json_t *j;
 
-		printf("%5s  %-28s %-10s %-10s %-13s %9s %9s\n", "id", "name", "workload", "state",
-		       "verdict", "elapsed", "detect");
+		if (!json_array_size(json_object_get(rep, "jobs")))
+			printf("no jobs\n");
+		else
+			print_job_header();
 		json_array_foreach(json_object_get(rep, "jobs"), i, j)
 			print_job_line(j);
 	} else if (!strcmp(cmd, "status") && id < 0) {
@@ -332,34 +388,20 @@ int mt_client_main(int argc, char **argv)
 
 		printf("mmtortured %s, up %.0fs, pid %lld\n", js(d, "version"), jnum(d, "uptime_seconds"),
 		       (long long)json_integer_value(json_object_get(d, "pid")));
-		printf("  jobs: %lld running, %lld queued, %lld finished (max_parallel %lld)\n",
+		printf("  jobs: %lld running, %lld queued, %lld finished, %lld cancelled "
+		       "(max_parallel %lld)\n",
 		       (long long)json_integer_value(json_object_get(d, "running")),
 		       (long long)json_integer_value(json_object_get(d, "queued")),
 		       (long long)json_integer_value(json_object_get(d, "finished")),
+		       (long long)json_integer_value(json_object_get(d, "cancelled")),
 		       (long long)json_integer_value(json_object_get(d, "max_parallel")));
 		printf("  state directory: %s\n", js(d, "state_directory"));
 	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "wait")) {
 		const json_t *j = json_object_get(rep, "job");
 
-		printf("%5s  %-28s %-10s %-10s %-13s %9s %9s\n", "id", "name", "workload", "state",
-		       "verdict", "elapsed", "detect");
+		print_job_header();
 		print_job_line(j);
-		if (json_string_value(json_object_get(j, "why")))
-			printf("  %s\n", js(j, "why"));
-		printf("  seed %s, %s, %lld threads%s%s\n", js(j, "seed"), js(j, "rcu"),
-		       (long long)json_integer_value(json_object_get(j, "threads")),
-		       json_string_value(json_object_get(j, "bugs")) &&
-		       *json_string_value(json_object_get(j, "bugs")) ? ", bugs " : "",
-		       json_string_value(json_object_get(j, "bugs")) ?: "");
-		if (json_object_get(j, "ops_per_second"))
-			printf("  %.0f ops/s, %lld ops\n", jnum(j, "ops_per_second"),
-			       (long long)json_integer_value(json_object_get(j, "ops_total")));
-		if (json_object_get(j, "races"))
-			print_counters(json_object_get(j, "races"), "races");
-		if (json_object_get(j, "leaks"))
-			print_counters(json_object_get(j, "leaks"), "leaks");
-		if (json_string_value(json_object_get(j, "results")))
-			printf("  results in %s\n", js(j, "results"));
+		print_job_details(j);
 		if (!strcmp(cmd, "wait"))
 			rc = wait_exit(j);
 	} else if (!strcmp(cmd, "cancel")) {

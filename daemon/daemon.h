@@ -78,6 +78,7 @@ struct dconfig {
 struct daemon {
 	struct dconfig cfg;
 	char config_path[256];
+	bool config_explicit;		/* --config: the file must exist */
 	char socket_path[256];
 	char state_dir[256];
 	bool socket_activated;
@@ -91,8 +92,9 @@ struct daemon {
 	uint64_t next_watchdog_ns;
 	long long next_id;
 	struct djob *jobs;		/* every job known, in id order */
-	unsigned int nqueued, nrunning, nfinished;
+	unsigned int nqueued, nrunning, nfinished, ncancelled;
 	uint64_t verdicts[MT_NVERDICTS];
+	uint64_t cancelled_unrun;	/* verdict CANCELLED: cancelled before it ran */
 	bool stopping;
 	bool journal;			/* stderr is the journal: <N> prefixes */
 	char status_text[256];
@@ -111,7 +113,20 @@ void dstrcpy(char *dst, size_t size, const char *src);
 
 /* mmtortured.c */
 void daemon_notify_status(void);
-int daemon_load_config(struct dconfig *cfg, const char *path, char *err, size_t errlen);
+struct mt_errors;
+/**
+ * daemon_load_config - read the [daemon] section of a config file into @cfg
+ * @cfg: the configuration, its defaults already set
+ * @path: the file
+ * @must_exist: a missing file is an error (it was named on the command line)
+ * @err: every problem found, each with its file:line
+ *
+ * Context: the daemon's thread; sets libinih's parsing globals.
+ * Return: 1 when the file was read, 0 when there is none (and it may be
+ * missing), -1 with the problems added to @err.
+ */
+int daemon_load_config(struct dconfig *cfg, const char *path, bool must_exist,
+		       struct mt_errors *err);
 /* Warn that mmtorture.prom cannot be written (@what failed with @err), with the fix. */
 void daemon_textfile_warn(const char *what, int err);
 
@@ -144,7 +159,7 @@ json_t *jobs_list_json(void);
 json_t *jobs_status_json(void);
 char *jobs_dump_prom(void);	/* malloc'd Prometheus text */
 json_t *jobs_dump_json(void);
-int jobs_write_dumps(void);	/* SIGUSR2: state dir (and textfile dir) */
+int jobs_write_dumps(void);	/* SIGUSR2: state dir (and textfile dir); logs what it wrote */
 
 /* daemon_metrics.c: the counters of finished jobs let go from memory */
 void metrics_carry(const struct mt_result *res);	/* before letting it go */

@@ -125,14 +125,16 @@ struct djob *jobs_find(long long id)
 
 static void count_states(void)
 {
-	D.nqueued = D.nrunning = D.nfinished = 0;
+	D.nqueued = D.nrunning = D.nfinished = D.ncancelled = 0;
 	for (struct djob *j = D.jobs; j; j = j->next) {
 		if (j->state == JOB_QUEUED)
 			D.nqueued++;
 		else if (j->state == JOB_RUNNING)
 			D.nrunning++;
-		else
+		else if (j->state == JOB_FINISHED)
 			D.nfinished++;
+		else
+			D.ncancelled++;
 	}
 }
 
@@ -262,6 +264,7 @@ static struct mt_result *result_from_record(const json_t *o, const struct djob *
 	snprintf(res->bugs, sizeof(res->bugs), "%s", jstr(o, "bugs"));
 	res->threads = (unsigned int)json_integer_value(json_object_get(o, "threads"));
 	res->elapsed_s = json_number_value(json_object_get(o, "elapsed_seconds"));
+	res->runtime_s = json_number_value(json_object_get(o, "runtime_seconds"));
 	res->detect_s = json_is_number(det) ? json_number_value(det) : -1;
 	for (int k = 0; k < 2; k++)
 		json_object_foreach(json_object_get(o, k ? "leaks" : "races"), kv, v) {
@@ -326,6 +329,8 @@ static void load_dir(const char *sub, bool queued)
 			D.next_id = j->id + 1;
 		if (j->res)
 			D.verdicts[j->res->verdict]++;
+		else if (j->state == JOB_CANCELLED)
+			D.cancelled_unrun++;
 		djob_add(j);
 	}
 	closedir(d);
@@ -421,10 +426,25 @@ int jobs_submit(const char *text, const char *filename, const char *name, uid_t 
 		json_object_set_new(reply, "details", det);
 		return -1;
 	}
-	if (D.nqueued + (unsigned int)set.njobs > D.cfg.max_queue) {
+	if ((unsigned int)set.njobs > D.cfg.max_queue) {
+		/* it would not fit even in an empty queue */
 		refuse(reply, "queue_full",
-		       json_sprintf("the queue holds %u job(s) of at most %u: %d more do not fit",
-				    D.nqueued, D.cfg.max_queue, set.njobs));
+		       json_sprintf("%s has %d jobs, and the queue takes at most %u (max_queue): "
+				    "split the file, or raise max_queue", filename, set.njobs,
+				    D.cfg.max_queue));
+		mt_jobset_free(&set);
+		return -1;
+	}
+	if (D.nqueued + (unsigned int)set.njobs > D.cfg.max_queue) {
+		unsigned int room = D.nqueued < D.cfg.max_queue ? D.cfg.max_queue - D.nqueued : 0;
+
+		refuse(reply, "queue_full",
+		       room ? json_sprintf("the queue has room for %u more job%s (%u of at most %u "
+					   "waiting): %s has %d: try again when jobs have started",
+					   room, room == 1 ? "" : "s", D.nqueued, D.cfg.max_queue,
+					   filename, set.njobs) :
+		       json_sprintf("the queue is full (%u jobs waiting, max_queue %u): try again "
+				    "when jobs have started", D.nqueued, D.cfg.max_queue));
 		mt_jobset_free(&set);
 		return -1;
 	}
@@ -520,6 +540,7 @@ int jobs_cancel(struct djob *j)
 		save_record(j);
 		free(j->jobfile);
 		j->jobfile = NULL;
+		D.cancelled_unrun++;
 		dlog(LOG_INFO, "job %lld cancelled before it ran", j->id);
 		count_states();
 		server_job_finished(j);
@@ -844,6 +865,7 @@ json_t *jobs_job_json(struct djob *j)
 		json_object_set_new(o, "threads", json_integer(r->threads));
 		json_object_set_new(o, "bugs", jstring(r->bugs));
 		json_object_set_new(o, "elapsed_seconds", json_real(r->elapsed_s));
+		json_object_set_new(o, "runtime_seconds", json_real(r->runtime_s));
 		if (!snap) {
 			json_object_set_new(o, "verdict", json_string(mt_verdict_name(r->verdict)));
 			json_object_set_new(o, "why", jstring(r->why));
@@ -889,12 +911,13 @@ json_t *jobs_status_json(void)
 	count_states();
 	for (int v = 0; v < MT_NVERDICTS; v++)
 		json_object_set_new(verdicts, mt_verdict_name(v), json_integer((json_int_t)D.verdicts[v]));
-	return json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:s, s:b, s:o}",
+	json_object_set_new(verdicts, "CANCELLED", json_integer((json_int_t)D.cancelled_unrun));
+	return json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:s, s:b, s:o}",
 			 "version", MT_VERSION, "revision", MT_GIT_REV,
 			 "protocol", MT_PROTO_VERSION, "pid", (int)getpid(),
 			 "started", D.started, "uptime_seconds", now_real() - D.started,
 			 "running", (json_int_t)D.nrunning, "queued", (json_int_t)D.nqueued,
-			 "finished", (json_int_t)D.nfinished,
+			 "finished", (json_int_t)D.nfinished, "cancelled", (json_int_t)D.ncancelled,
 			 "max_parallel", (json_int_t)D.cfg.max_parallel,
 			 "max_queue", (json_int_t)D.cfg.max_queue,
 			 "clients", (json_int_t)server_ncfds(),
@@ -954,23 +977,18 @@ char *jobs_dump_prom(void)
 		   "mmtorture_daemon_start_time_seconds %.3f\n", D.started);
 	fprintf(f, "# HELP mmtorture_jobs Jobs the daemon knows, by state.\n"
 		   "# TYPE mmtorture_jobs gauge\n");
-	{
-		unsigned int cancelled = 0, finished = 0;
-
-		for (struct djob *j = D.jobs; j; j = j->next) {
-			cancelled += j->state == JOB_CANCELLED;
-			finished += j->state == JOB_FINISHED;
-		}
-		fprintf(f, "mmtorture_jobs{state=\"queued\"} %u\n", D.nqueued);
-		fprintf(f, "mmtorture_jobs{state=\"running\"} %u\n", D.nrunning);
-		fprintf(f, "mmtorture_jobs{state=\"finished\"} %u\n", finished);
-		fprintf(f, "mmtorture_jobs{state=\"cancelled\"} %u\n", cancelled);
-	}
-	fprintf(f, "# HELP mmtorture_verdicts_total Jobs finished, by verdict.\n"
+	fprintf(f, "mmtorture_jobs{state=\"queued\"} %u\n", D.nqueued);
+	fprintf(f, "mmtorture_jobs{state=\"running\"} %u\n", D.nrunning);
+	fprintf(f, "mmtorture_jobs{state=\"finished\"} %u\n", D.nfinished);
+	fprintf(f, "mmtorture_jobs{state=\"cancelled\"} %u\n", D.ncancelled);
+	fprintf(f, "# HELP mmtorture_verdicts_total Jobs ended, by verdict (CANCELLED: cancelled "
+		   "before it ran).\n"
 		   "# TYPE mmtorture_verdicts_total counter\n");
 	for (int v = 0; v < MT_NVERDICTS; v++)
 		fprintf(f, "mmtorture_verdicts_total{verdict=\"%s\"} %llu\n", mt_verdict_name(v),
 			(unsigned long long)D.verdicts[v]);
+	fprintf(f, "mmtorture_verdicts_total{verdict=\"CANCELLED\"} %llu\n",
+		(unsigned long long)D.cancelled_unrun);
 	n = collect(&res, &owned, &nowned);
 	{
 		/* the jobs in memory, plus what those let go had counted */
@@ -1046,10 +1064,11 @@ static void update_textfile(void)
 
 int jobs_write_dumps(void)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], written[3 * PATH_MAX + 16] = "";
 	char *prom = jobs_dump_prom();
 	json_t *j = jobs_dump_json();
 	int rc = 0, r;
+	size_t n = 0;
 
 	if (!prom || !j) {
 		dlog(LOG_ERR, "metrics dump: out of memory");
@@ -1060,11 +1079,20 @@ int jobs_write_dumps(void)
 	path_of(path, sizeof(path), "metrics.prom");
 	if ((r = mt_write_atomic(path, prom, strlen(prom))))
 		dlog(LOG_ERR, "cannot write %s: %s", path, strerror(-(rc = r)));
+	else
+		n += (size_t)snprintf(written + n, sizeof(written) - n, ", %s", path);
 	path_of(path, sizeof(path), "metrics.json");
 	if ((r = write_json(path, j)))
 		dlog(LOG_ERR, "cannot write %s: %s", path, strerror(-(rc = r)));
+	else
+		n += (size_t)snprintf(written + n, sizeof(written) - n, ", %s", path);
+	snprintf(path, sizeof(path), "%s/mmtorture.prom", D.cfg.textfile_dir);
 	if (D.cfg.textfile_dir[0] && (r = write_textfile(prom)))
 		rc = r;
+	else if (D.cfg.textfile_dir[0] && n < sizeof(written))
+		snprintf(written + n, sizeof(written) - n, ", %s", path);
+	if (written[0])
+		dlog(LOG_INFO, "metrics written: %s", written + 2);
 	free(prom);
 	json_decref(j);
 	return rc;

@@ -355,15 +355,45 @@ static json_t *job_reply(struct djob *j)
 	return json_pack("{s:b, s:o}", "ok", 1, "job", jobs_job_json(j));
 }
 
+static json_t *cancel_reply(long long id)
+{
+	struct djob *j = jobs_find(id);
+	bool again;
+
+	if (!j)
+		return refusal("not_found", "no job %lld", id);
+	again = j->cancel_requested;
+	if (jobs_cancel(j) != -EALREADY)
+		return json_pack("{s:b, s:s}", "ok", 1, "message",
+				 j->state == JOB_CANCELLED ? "cancelled before it ran" :
+				 again ? "already being cancelled: partial results will be written" :
+				 "cancelling: partial results will be written");
+	if (j->state == JOB_CANCELLED)
+		return refusal("cancelled", "job %lld was already cancelled %s", id,
+			       j->res ? "while it ran" : "before it ran");
+	return refusal("finished", "job %lld has already finished", id);
+}
+
 static void handle_request(struct conn *c, const char *line, size_t len)
 {
 	json_error_t je;
-	json_t *req = json_loadb(line, len, 0, &je), *reply = NULL;
+	const char *nul = memchr(line, '\0', len);
+	json_t *req = nul ? NULL : json_loadb(line, len, 0, &je), *reply = NULL;
 	const char *cmd;
 	const json_t *v;
 	long long id;
 	struct djob *j;
 
+	if (nul) {
+		conn_send(c, refusal("bad_json", "a request may not contain NUL bytes (one at byte %zu)",
+				     (size_t)(nul - line) + 1));
+		return;
+	}
+	if (!req && json_error_code(&je) == json_error_null_character) {
+		conn_send(c, refusal("bad_json", "a request may not contain NUL characters (\\u0000, "
+				     "column %d)", je.column));
+		return;
+	}
 	if (!req) {
 		conn_send(c, refusal("bad_json", "the request is not JSON: %s (column %d)", je.text,
 				     je.column));
@@ -421,18 +451,8 @@ static void handle_request(struct conn *c, const char *line, size_t len)
 		} else if (D.stopping) {
 			reply = refusal("stopping", "the daemon is stopping");
 		} else if (!strcmp(cmd, "cancel")) {
-			if (want_id(req, &id, &reply)) {
-				int rc;
-
-				if (!(j = jobs_find(id)))
-					reply = refusal("not_found", "no job %lld", id);
-				else if ((rc = jobs_cancel(j)) == -EALREADY)
-					reply = refusal("finished", "job %lld has already finished", id);
-				else
-					reply = json_pack("{s:b, s:s}", "ok", 1, "message",
-							  j->state == JOB_CANCELLED ? "cancelled" :
-							  "cancelling: partial results will be written");
-			}
+			if (want_id(req, &id, &reply))
+				reply = cancel_reply(id);
 		} else {
 			const char *text = json_string_value(json_object_get(req, "jobfile"));
 			const char *fname = json_string_value(json_object_get(req, "filename"));

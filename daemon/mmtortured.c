@@ -26,6 +26,7 @@
 #include <grp.h>
 #include <ini.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/daemon.h"
+#include "lib/engine/jobfile.h"
 #include "lib/engine/options.h"
 
 struct daemon D = { .listen_fd = -1, .signal_fd = -1 };
@@ -113,8 +115,9 @@ void daemon_notify_status(void)
 			running = j->name;
 			break;
 		}
-	snprintf(buf, sizeof(buf), "%u running%s%s%s, %u queued, %u finished", D.nrunning,
-		 *running ? " (" : "", running, *running ? ")" : "", D.nqueued, D.nfinished);
+	snprintf(buf, sizeof(buf), "%u running%s%s%s, %u queued, %u finished, %u cancelled",
+		 D.nrunning, *running ? " (" : "", running, *running ? ")" : "", D.nqueued,
+		 D.nfinished, D.ncancelled);
 	if (strcmp(buf, D.status_text)) {
 		snprintf(D.status_text, sizeof(D.status_text), "%s", buf);
 		sd_notifyf(0, "STATUS=%s", buf);
@@ -123,84 +126,197 @@ void daemon_notify_status(void)
 
 /* ---- config ---- */
 
+#define CFG_MAX_LINE	1024	/* characters on a line of the config file */
+
+/*
+ * The config file is fed to libinih line by line (ini_parse_stream() with
+ * a reader of our own), so that every problem is reported with its
+ * file:line: Debian's libinih tells its handler no line number.  Lines
+ * libinih would refuse are checked here first, reported, and handed on
+ * empty, so that the lines after them are still checked.
+ */
 struct cfg_parse {
 	struct dconfig *cfg;
-	char *err;
-	size_t errlen;
+	struct mt_errors *err;
 	const char *path;
-	int bad;
+	FILE *in;
+	char *line;		/* the current line, read whole */
+	size_t linecap, off;	/* how much of it libinih has had */
+	ssize_t len;
+	int lineno;
 };
+
+#define cfg_error(p, fmt, ...) \
+	mt_errors_add((p)->err, "%s:%d: " fmt, (p)->path, (p)->lineno, ##__VA_ARGS__)
+
+/* Check the line just read; one that fails is reported and replaced by an empty one. */
+static void cfg_check_line(struct cfg_parse *p)
+{
+	char *s = p->line, *e;
+	size_t n = (size_t)p->len;
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		n--;
+	if (strlen(s) < n)
+		cfg_error(p, "a NUL byte: the config file is text");
+	else if (n > CFG_MAX_LINE)
+		cfg_error(p, "a line of %zu characters, at most %d", n, CFG_MAX_LINE);
+	else if (mt_utf8_valid_prefix(s, n) < n)
+		cfg_error(p, "not UTF-8 text");
+	else {
+		s += strspn(s, " \t\v\f");
+		if (s >= p->line + n || *s == ';' || *s == '#')
+			return;
+		if (*s != '[')
+			e = s + strcspn(s, "=:");
+		else if ((e = strchr(s, ']')) && e < p->line + n) {
+			size_t len;
+
+			s += 1 + strspn(s + 1, " \t");
+			for (len = (size_t)(e - s); len && (s[len - 1] == ' ' || s[len - 1] == '\t'); len--)
+				;
+			/* its keys are not reported again: the handler skips them */
+			if (len != 6 || strncmp(s, "daemon", 6))
+				cfg_error(p, "section [%.*s]: only [daemon] is known", (int)len, s);
+			return;
+		}
+		if (e && *e && e < p->line + n)
+			return;
+		cfg_error(p, "syntax error: expected [daemon], key = value or a comment");
+	}
+	strcpy(p->line, "\n");
+	p->len = 1;
+}
+
+static char *cfg_reader(char *str, int num, void *stream)
+{
+	struct cfg_parse *p = stream;
+	size_t n;
+
+	if (!p->line || p->off >= (size_t)p->len) {
+		errno = 0;
+		p->len = getline(&p->line, &p->linecap, p->in);
+		if (p->len < 0) {
+			if (ferror(p->in))
+				mt_errors_add(p->err, "%s: %s", p->path, strerror(errno ?: EIO));
+			return NULL;
+		}
+		p->off = 0;
+		p->lineno++;
+		cfg_check_line(p);
+	}
+	n = (size_t)p->len - p->off;
+	if (n > (size_t)num - 1)
+		n = (size_t)num - 1;
+	memcpy(str, p->line + p->off, n);
+	str[n] = '\0';
+	p->off += n;
+	return str;
+}
+
+/* Copy a string value, or say why not. */
+static void cfg_string(struct cfg_parse *p, char *dst, size_t size, const char *name,
+		       const char *value, bool may_be_empty)
+{
+	if (!*value && !may_be_empty)
+		cfg_error(p, "%s: empty", name);
+	else if (strlen(value) >= size)
+		cfg_error(p, "%s: longer than %zu bytes", name, size - 1);
+	else
+		snprintf(dst, size, "%s", value);
+}
 
 static int cfg_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg_parse *p = user;
 	uint64_t v;
 
-	if (strcmp(section, "daemon")) {
-		if (!p->bad++)
-			snprintf(p->err, p->errlen, "%s: section [%s]: only [daemon] is known", p->path,
-				 section);
+	if (!*section) {
+		cfg_error(p, "key '%s' before any section: start the file with [daemon]", name);
 		return 1;
 	}
+	if (strcmp(section, "daemon"))
+		return 1;	/* said at its header */
 	if (!strcmp(name, "max_parallel") || !strcmp(name, "max_queue")) {
-		if (mt_parse_u64(value, &v) || v < 1 || v > 10000) {
-			if (!p->bad++)
-				snprintf(p->err, p->errlen, "%s: %s: '%s' is not an integer in 1..10000",
-					 p->path, name, value);
-			return 1;
-		}
-		*(name[4] == 'p' ? &p->cfg->max_parallel : &p->cfg->max_queue) = (unsigned int)v;
+		if (mt_parse_u64(value, &v) || v < 1 || v > 10000)
+			cfg_error(p, "%s: '%s' is not an integer in 1..10000", name, value);
+		else
+			*(name[4] == 'p' ? &p->cfg->max_parallel : &p->cfg->max_queue) = (unsigned int)v;
 	} else if (!strcmp(name, "client_timeout")) {
-		if (mt_parse_u64(value, &v) || v < 1 || v > 86400) {
-			if (!p->bad++)
-				snprintf(p->err, p->errlen, "%s: %s: '%s' is not a number of seconds in "
-					 "1..86400", p->path, name, value);
-			return 1;
-		}
-		p->cfg->client_timeout = (unsigned int)v;
+		if (mt_parse_u64(value, &v) || v < 1 || v > 86400)
+			cfg_error(p, "%s: '%s' is not a number of seconds in 1..86400", name, value);
+		else
+			p->cfg->client_timeout = (unsigned int)v;
 	} else if (!strcmp(name, "group")) {
-		snprintf(p->cfg->group, sizeof(p->cfg->group), "%s", value);
+		cfg_string(p, p->cfg->group, sizeof(p->cfg->group), name, value, false);
 	} else if (!strcmp(name, "socket_group")) {
-		snprintf(p->cfg->socket_group, sizeof(p->cfg->socket_group), "%s", value);
+		cfg_string(p, p->cfg->socket_group, sizeof(p->cfg->socket_group), name, value, false);
 	} else if (!strcmp(name, "textfile_dir")) {
-		snprintf(p->cfg->textfile_dir, sizeof(p->cfg->textfile_dir), "%s", value);
-	} else if (!p->bad++) {
-		snprintf(p->err, p->errlen, "%s: unknown key '%s' (max_parallel, max_queue, group, "
-			 "socket_group, textfile_dir, client_timeout)", p->path, name);
+		cfg_string(p, p->cfg->textfile_dir, sizeof(p->cfg->textfile_dir), name, value, true);
+	} else {
+		cfg_error(p, "unknown key '%s' (max_parallel, max_queue, group, socket_group, "
+			  "textfile_dir, client_timeout)", name);
 	}
 	return 1;
 }
 
-int daemon_load_config(struct dconfig *cfg, const char *path, char *err, size_t errlen)
+int daemon_load_config(struct dconfig *cfg, const char *path, bool must_exist,
+		       struct mt_errors *err)
 {
-	struct cfg_parse p = { cfg, err, errlen, path, 0 };
-	int rc;
+	struct cfg_parse p = { .cfg = cfg, .err = err, .path = path };
+	struct stat st;
+	int rc, nerr = err->n;
 
 	if (!path || !*path)
 		return 0;
-	rc = ini_parse(path, cfg_handler, &p);
-	if (rc == -1) {
-		if (errno == ENOENT)
-			return 0;	/* no config file: the defaults */
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	p.in = fopen(path, "r");
+	if (!p.in && errno == ENOENT && !must_exist)
+		return 0;	/* no config file where it is looked for by default: the defaults */
+	if (!p.in || fstat(fileno(p.in), &st)) {
+		int e = errno;
+
+		mt_errors_add(err, "%s: %s%s", path, strerror(e),
+			      e == ENOENT ? " (a config file named by --config must exist)" : "");
+		if (p.in)
+			fclose(p.in);
 		return -1;
 	}
-	if (rc > 0 && !p.bad) {
-		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+	if (S_ISDIR(st.st_mode)) {
+		mt_errors_add(err, "%s: is a directory, not a config file", path);
+		fclose(p.in);
 		return -1;
 	}
-	return p.bad ? -1 : 0;
+	ini_allow_multiline = false;	/* one line, one key: line numbers stay true */
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = CFG_MAX_LINE + 3;	/* the line, "\r\n", the NUL */
+	ini_stop_on_first_error = false;
+	rc = ini_parse_stream(cfg_reader, &p, cfg_handler, &p);
+	free(p.line);
+	fclose(p.in);
+	if (rc > 0 && err->n == nerr)	/* libinih's own, if the lines checked above missed it */
+		mt_errors_add(err, "%s:%d: syntax error", path, rc);
+	else if (rc < 0)
+		mt_errors_add(err, "%s: out of memory", path);
+	return err->n > nerr ? -1 : 1;
 }
 
-/* The configuration: the defaults, then the config file, then the command line. */
-static int config_build(struct dconfig *cfg, char *err, size_t errlen)
+/*
+ * The configuration: the defaults, then the config file, then the command
+ * line.  Return: 1 when the config file was read, 0 when there is none,
+ * -1 with @err filled.
+ */
+static int config_build(struct dconfig *cfg, struct mt_errors *err)
 {
+	int rc;
+
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_parallel = 1;
 	cfg->max_queue = 64;
 	cfg->client_timeout = MT_DAEMON_CLIENT_TIMEOUT;
 	snprintf(cfg->group, sizeof(cfg->group), "mmtorture");
-	if (daemon_load_config(cfg, D.config_path, err, errlen))
+	rc = daemon_load_config(cfg, D.config_path, D.config_explicit, err);
+	if (rc < 0)
 		return -1;
 	if (over_parallel)
 		cfg->max_parallel = over.max_parallel;
@@ -216,27 +332,68 @@ static int config_build(struct dconfig *cfg, char *err, size_t errlen)
 		snprintf(cfg->socket_group, sizeof(cfg->socket_group), "%s", cfg->group);
 	if (over.textfile_dir[0])
 		snprintf(cfg->textfile_dir, sizeof(cfg->textfile_dir), "%s", over.textfile_dir);
-	return 0;
+	return rc;
+}
+
+/* Log every error of @e, after @prefix. */
+static void log_errors(int prio, const char *prefix, const struct mt_errors *e)
+{
+	int shown = e->n < (int)ARRAY_SIZE(e->msg) ? e->n : (int)ARRAY_SIZE(e->msg);
+
+	for (int i = 0; i < shown; i++)
+		dlog(prio, "%s%s", prefix, e->msg[i]);
+	if (e->n > shown)
+		dlog(prio, "%s... and %d more", prefix, e->n - shown);
+}
+
+/* Who the daemon runs as, for messages: "user NAME (uid N)". */
+static const char *self_user(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	if (pw)
+		snprintf(buf, len, "user %s (uid %d)", pw->pw_name, (int)geteuid());
+	else
+		snprintf(buf, len, "uid %d", (int)geteuid());
+	return buf;
 }
 
 static void resolve_group(void)
 {
+	static char said[sizeof(D.cfg.group)];	/* the missing group last warned about */
 	struct group *g = getgrnam(D.cfg.group);
+	char who[96];
 
 	D.group_known = g != NULL;
 	D.group_gid = g ? g->gr_gid : (gid_t)-1;
-	if (!g)
-		dlog(LOG_WARNING, "group %s does not exist: only root and uid %d may submit",
-		     D.cfg.group, (int)geteuid());
+	if (g) {
+		said[0] = '\0';
+	} else if (strcmp(said, D.cfg.group)) {
+		if (geteuid() == 0)
+			dlog(LOG_WARNING, "group %s does not exist: only root may submit and cancel",
+			     D.cfg.group);
+		else
+			dlog(LOG_WARNING, "group %s does not exist: only root and %s, the daemon's "
+			     "own, may submit and cancel", D.cfg.group, self_user(who, sizeof(who)));
+		snprintf(said, sizeof(said), "%s", D.cfg.group);
+	}
 }
 
 void daemon_textfile_warn(const char *what, int err)
 {
-	dlog(LOG_WARNING, "textfile_dir: %s: %s: node_exporter will not see mmtorture.prom%s%s%s",
-	     what, strerror(err), err == EROFS ?
-	     " (under the shipped unit, ProtectSystem=strict keeps it read-only: add "
-	     "ReadWritePaths=" : "", err == EROFS ? D.cfg.textfile_dir : "",
-	     err == EROFS ? " in a drop-in, see README)" : "");
+	const char *dir = D.cfg.textfile_dir;
+	char hint[1536] = "", who[96];
+
+	if (err == EROFS)
+		snprintf(hint, sizeof(hint), " (under the shipped unit, ProtectSystem=strict keeps it "
+			 "read-only: add ReadWritePaths=%s in a drop-in, see README)", dir);
+	else if (err == EACCES || err == EPERM)
+		snprintf(hint, sizeof(hint), " (the daemon runs as %s: let it write there, e.g. "
+			 "chgrp %s %s && chmod g+ws %s; under the shipped unit also add "
+			 "ReadWritePaths=%s in a drop-in, see README)", self_user(who, sizeof(who)),
+			 D.cfg.group, dir, dir, dir);
+	dlog(LOG_WARNING, "textfile_dir: %s: %s: node_exporter will not see mmtorture.prom%s",
+	     what, strerror(err), hint);
 }
 
 /* Can the textfile collector's file be written?  Say so now, not at the first dump. */
@@ -248,18 +405,27 @@ static void check_textfile_dir(void)
 
 static void reload(void)
 {
+	struct mt_errors err = { 0 };
 	struct dconfig n;
-	char err[512];
 	struct timespec ts;
+	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 		   (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
-	if (config_build(&n, err, sizeof(err))) {
-		dlog(LOG_ERR, "reload: %s: keeping the running configuration", err);
+	rc = config_build(&n, &err);
+	if (rc < 0) {
+		if (err.n == 1) {
+			dlog(LOG_ERR, "reload: %s: keeping the running configuration", err.msg[0]);
+		} else {
+			log_errors(LOG_ERR, "reload: ", &err);
+			dlog(LOG_ERR, "reload: %d errors in %s: keeping the running configuration",
+			     err.n, D.config_path);
+		}
 	} else {
 		bool group_changed = strcmp(n.group, D.cfg.group) != 0;
 		bool sgroup_changed = strcmp(n.socket_group, D.cfg.socket_group) != 0;
+		char what[320];
 
 		D.cfg = n;
 		resolve_group();
@@ -268,8 +434,13 @@ static void reload(void)
 		if (sgroup_changed)
 			server_socket_group();
 		check_textfile_dir();
+		if (rc)
+			snprintf(what, sizeof(what), "%s", D.config_path);
+		else
+			snprintf(what, sizeof(what), "the defaults and the command line (no config "
+				 "file%s%s)", *D.config_path ? " " : "", D.config_path);
 		dlog(LOG_INFO, "reloaded %s: max_parallel=%u max_queue=%u group=%s%s "
-		     "client_timeout=%us textfile_dir=%s", D.config_path, D.cfg.max_parallel,
+		     "client_timeout=%us textfile_dir=%s", what, D.cfg.max_parallel,
 		     D.cfg.max_queue, D.cfg.group, group_changed ? " (changed: access checked again)" : "",
 		     D.cfg.client_timeout, D.cfg.textfile_dir[0] ? D.cfg.textfile_dir : "(none)");
 		jobs_schedule();
@@ -285,8 +456,9 @@ static void usage(FILE *f)
 		"usage: mmtortured [OPTIONS]\n"
 		"  --socket PATH        control socket (default %s; systemd may pass one)\n"
 		"  --state-dir DIR      jobs, queue and results ($STATE_DIRECTORY, else /var/lib/mmtorture)\n"
-		"  --config FILE        [daemon] max_parallel, max_queue, group, socket_group, textfile_dir\n"
-		"                       (default /etc/mmtorture/mmtortured.conf; reloaded on SIGHUP)\n"
+		"  --config FILE        [daemon] max_parallel, max_queue, group, socket_group, textfile_dir,\n"
+		"                       client_timeout; reloaded on SIGHUP.  A FILE named here must exist;\n"
+		"                       without --config, /etc/mmtorture/mmtortured.conf if it exists\n"
 		"  --max-parallel N     jobs run at once (default 1)\n"
 		"  --max-queue N        jobs waiting at most (default 64)\n"
 		"  --group NAME         members may submit and cancel (default mmtorture)\n"
@@ -312,12 +484,13 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct mt_errors cerr = { 0 };
 	char err[512];
 	sigset_t mask;
 	struct timespec ts;
 	const char *sd;
 	uint64_t v;
-	int c;
+	int c, rc;
 
 	D.journal = stderr_is_journal();
 	snprintf(D.config_path, sizeof(D.config_path), "/etc/mmtorture/mmtortured.conf");
@@ -337,6 +510,7 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			snprintf(D.config_path, sizeof(D.config_path), "%s", optarg);
+			D.config_explicit = true;	/* then it must exist */
 			break;
 		case 'p':
 		case 'q':
@@ -379,10 +553,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mmtortured: unexpected argument '%s'\n", argv[optind]);
 		return 1;
 	}
-	if (config_build(&D.cfg, err, sizeof(err))) {
-		dlog(LOG_ERR, "%s", err);
+	rc = config_build(&D.cfg, &cerr);
+	if (rc < 0) {
+		log_errors(LOG_ERR, "", &cerr);
+		if (cerr.n > 1)
+			dlog(LOG_ERR, "%d errors in %s: not started", cerr.n, D.config_path);
 		return 1;
 	}
+	if (!rc)
+		dlog(LOG_INFO, "no config file%s%s: the defaults and the command line",
+		     *D.config_path ? " " : " (--config '')", D.config_path);
 	resolve_group();
 	check_textfile_dir();
 
@@ -449,10 +629,7 @@ int main(int argc, char **argv)
 					reload();
 					break;
 				case SIGUSR2:
-					if (!jobs_write_dumps())
-						dlog(LOG_INFO, "metrics written to %s/metrics.prom and metrics.json%s%s",
-						     D.state_dir, D.cfg.textfile_dir[0] ? " and " : "",
-						     D.cfg.textfile_dir);
+					jobs_write_dumps();	/* it says what it wrote */
 					break;
 				case SIGCHLD:
 					jobs_reap();

@@ -125,6 +125,12 @@ in_ns systemctl status mmtortured.service --no-pager > "$T_TMP/systemctl-status"
 diag "$(sed -n '1,12p' "$T_TMP/systemctl-status")"
 in_ns $C wait 1 > "$T_TMP/wait.out" 2>&1; ok $? "the job finishes: $(sed -n 2p "$T_TMP/wait.out" | awk '{print $5}')"
 in_ns test -s /var/lib/mmtorture/results/1-service-job/metrics.json; ok $? "its results are in the StateDirectory"
+for _ in $(seq 30); do
+	in_ns systemctl show mmtortured.service -p StatusText | grep -q "StatusText=0 running, 0 queued, 1 finished, 0 cancelled" && break
+	sleep 0.1
+done
+in_ns systemctl show mmtortured.service -p StatusText | grep -q "StatusText=0 running, 0 queued, 1 finished, 0 cancelled"
+ok $? "STATUS= counts the finished job, and the cancelled apart"
 in_ns $C dump prom > "$T_TMP/svc.prom"; ok $? "mmtorture dump prom"
 if command -v promtool >/dev/null; then
 	[ -s "$T_TMP/svc.prom" ] && promtool check metrics < "$T_TMP/svc.prom" >/dev/null 2>&1

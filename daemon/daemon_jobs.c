@@ -95,7 +95,7 @@ static struct mt_result *error_result(const struct djob *j, const char *fmt, ...
 	snprintf(res->job, sizeof(res->job), "%s", j->name);
 	snprintf(res->workload, sizeof(res->workload), "%s", j->workload);
 	res->verdict = MT_V_ERROR;
-	res->detect_s = -1;
+	res->detect_s = res->first_detect_s = res->met_s = -1;
 	for (int c = 0; c < MT_NCOUNTERS; c++)
 		res->first_s[c] = -1;
 	va_start(ap, fmt);

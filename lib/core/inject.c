@@ -157,17 +157,13 @@ void mt_delay(enum mt_delay_mode mode, uint32_t max_ns)
 				       .tv_nsec = (long)(ns % 1000000000u) };
 		/*
 		 * Under qsbr a thread asleep while online holds up every grace
-		 * period; outside a read-side section it may go offline.
-		 * Inside one it must not: the sleep is then part of the
-		 * read-side critical section, as a reader delay should be.
+		 * period; inside a read-side section the sleep is part of it,
+		 * as a reader delay should be.
 		 */
-		bool off = !rcu_read_lock_held();
+		bool off = mt_block_begin();
 
-		if (off)
-			rcu_thread_offline();
 		nanosleep(&ts, NULL);
-		if (off)
-			rcu_thread_online();
+		mt_block_done(off);
 		break;
 	}
 	}

@@ -374,7 +374,7 @@ void __down_read(struct rw_semaphore *sem, const char *where)
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
 	if (pthread_rwlock_tryrdlock(&sem->rw)) {
-		bool off = mt_rcu_nesting > 0 ? false : mt_might_block(where);
+		bool off = mt_block_begin();
 
 		pthread_rwlock_rdlock(&sem->rw);
 		mt_block_done(off);
@@ -405,7 +405,7 @@ void __down_write(struct rw_semaphore *sem, const char *where)
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
 	if (pthread_rwlock_trywrlock(&sem->rw)) {
-		bool off = mt_rcu_nesting > 0 ? false : mt_might_block(where);
+		bool off = mt_block_begin();
 
 		pthread_rwlock_wrlock(&sem->rw);
 		mt_block_done(off);

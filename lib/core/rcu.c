@@ -75,15 +75,9 @@ void rcu_unregister_thread(void)
 	__atomic_fetch_sub(&registered_threads, 1, __ATOMIC_ACQ_REL);
 }
 
-bool mt_might_block(const char *where)
+bool mt_block_begin(void)
 {
-	if (unlikely(mt_rcu_nesting > 0)) {
-		mt_report(MT_LOCK_RULE, where,
-			  "blocking inside an RCU read-side critical section");
-		return false;
-	}
-	/* Not offline under a hidden read-side section: it still protects. */
-	if (mt_rcu_kind == MT_RCU_QSBR && mt_rcu_registered && !mt_rcu_hidden) {
+	if (mt_rcu_kind == MT_RCU_QSBR && mt_rcu_registered && !mt_rcu_nesting && !mt_rcu_hidden) {
 		mt_rcu->thread_offline();
 		return true;
 	}

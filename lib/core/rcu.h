@@ -128,11 +128,14 @@ static inline void rcu_thread_online(void)
 }
 
 /*
- * mt_might_block - about to block (sleep, wait for a lock).  Counts a
- * lock_rule if called inside an RCU read-side section, and returns
- * whether the thread went offline (pass it to mt_block_done()).
+ * mt_block_begin - about to block (sleep, wait for a lock): under qsbr, go
+ * offline so that grace periods need not wait for this thread -- unless it
+ * is inside a read-side section (one a window hook set aside included),
+ * which the wait is then part of.  Whether blocking there is allowed is
+ * the caller's rule to check.
+ * Return: whether the thread went offline (pass it to mt_block_done()).
  */
-bool mt_might_block(const char *where);
+bool mt_block_begin(void);
 void mt_block_done(bool went_offline);
 
 /**

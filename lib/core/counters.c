@@ -253,14 +253,12 @@ uint64_t mt_leaks_total(const struct mt_region *r)
 }
 
 /*
- * Slots are claimed with an atomic add and never given back within a job:
- * a cache destroyed and created again under the same name reuses its slot.
- */
-/*
  * Slots are claimed under slot_lock, and a slot's name is written before
  * the count that publishes it (release), so that a reader in this or
- * another process never sees a counted slot without its name.  Caches of
- * the same name share a slot: their metrics are reported by name.
+ * another process never sees a counted slot without its name.  They are
+ * never given back within a job: caches of the same name share a slot
+ * (their metrics are reported by name), and a cache destroyed and created
+ * again under its name reuses it.
  */
 static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -69,9 +69,7 @@ int mt_inject_configure(const struct mt_inject_conf *conf)
 	delay_mode = conf->delay_mode;
 	delay_max_ns = conf->delay_max_ns ? conf->delay_max_ns : 1;
 	mt_delay_threshold = mt_prob_threshold(conf->delay_prob);
-	mt_sync_delay_threshold = mt_prob_threshold(conf->sync_delay_prob < 0 ?
-						    conf->delay_prob / 10 :
-						    conf->sync_delay_prob);
+	mt_sync_delay_threshold = mt_prob_threshold(mt_inject_sync_prob(conf));
 	mt_inject_active = mt_delay_threshold || mt_sync_delay_threshold || mt_window_hook;
 	mt_alloc_fail_threshold = mt_prob_threshold(conf->alloc_fail_prob);
 	__atomic_store_n(&fail_nth_conf, conf->fail_nth, __ATOMIC_RELAXED);

@@ -4,15 +4,17 @@
  * allocation failures.
  *
  * race_window("mpol-lookup-to-get") marks the spot between two steps of a
- * protocol where another thread's action would matter.  lib/core adds
- * generic sync points of its own -- after every lock release
- * ("sync-unlock") and at the end of every RCU read-side section
- * ("sync-rcu-unlock") -- so that a gap nobody named (a reference taken
- * just after the lock that protected the lookup, a pointer used just
- * after the read side) is widened too; they have their own probability.  With the job's
+ * protocol where another thread's action would matter.  With the job's
  * probability, the thread spins, yields or sleeps there for a bounded
  * random time (as rcutorture's reader delays and KCSAN's udelay widen
  * windows).  Off, a window costs one load and a predicted branch.
+ *
+ * lib/core adds generic sync points of its own -- after every lock
+ * release ("sync-unlock") and at the end of every RCU read-side section
+ * ("sync-rcu-unlock") -- so that a gap nobody named (a reference taken
+ * just after the lock that protected the lookup, a pointer used just
+ * after the read side) is widened too; they have their own probability
+ * (mt_inject_sync_prob()).
  *
  * Allocation failures (like failslab and /proc/self/fail-nth): slab
  * allocations fail with a probability, or the calling thread's Nth next
@@ -38,7 +40,7 @@ enum mt_delay_mode {
 
 struct mt_inject_conf {
 	double delay_prob;		/* per pass of a named race window */
-	double sync_delay_prob;		/* per pass of a generic sync point; < 0: delay_prob / 10 */
+	double sync_delay_prob;		/* per pass of a generic sync point; < 0: see below */
 	enum mt_delay_mode delay_mode;
 	uint32_t delay_max_ns;		/* a delay lasts [0, max) ns */
 	const char *windows;		/* comma list of enabled windows; NULL = all */
@@ -70,6 +72,12 @@ extern __thread uint64_t mt_fail_nth;	/* countdown; 0 = off */
  */
 int mt_inject_configure(const struct mt_inject_conf *conf);
 void mt_inject_reset(void);
+
+/* The probability at the sync points: sync_delay_prob, or delay_prob / 10 when < 0. */
+static inline double mt_inject_sync_prob(const struct mt_inject_conf *conf)
+{
+	return conf->sync_delay_prob < 0 ? conf->delay_prob / 10 : conf->sync_delay_prob;
+}
 
 /**
  * mt_inject_thread_arm - arm the calling thread's fail-the-Nth countdown

@@ -93,7 +93,7 @@ static struct {
 	unsigned long nfree;
 	unsigned long ntotal;
 	unsigned long numa_chunks;
-	struct { char *base; bool numa; } chunks[MAX_CHUNKS];
+	char *chunks[MAX_CHUNKS];		/* each CHUNK_SIZE, for the release */
 	unsigned int nchunks;
 	uintptr_t frames[FRAME_TAB];		/* ATOMIC: chunk frame + 1, 0 = empty */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -203,8 +203,7 @@ static int pool_grow(int node)
 		numa_tonode_memory(base, CHUNK_SIZE, node);
 		numa = true;
 	}
-	pool.chunks[n].base = base;
-	pool.chunks[n].numa = numa;
+	pool.chunks[n] = base;
 	pool.numa_chunks += numa;
 	pool.nchunks = n + 1;
 	frame_insert((uintptr_t)base >> CHUNK_SHIFT);
@@ -271,7 +270,7 @@ void mt_pagepool_release(void)
 {
 	pthread_mutex_lock(&pool.lock);
 	for (unsigned int i = 0; i < pool.nchunks; i++)
-		munmap(pool.chunks[i].base, CHUNK_SIZE);
+		munmap(pool.chunks[i], CHUNK_SIZE);
 	memset(pool.free, 0, sizeof(pool.free));
 	memset(pool.frames, 0, sizeof(pool.frames));
 	pool.nchunks = 0;
@@ -718,10 +717,9 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 	if (c->flags & SLAB_TYPESAFE_BY_RCU)
 		rcu_barrier();
 
-	if (c->slot >= 0 && mt_cur_region) {
-		mt_cur_region->caches[c->slot].leaked += leaked;
+	kmem_cache_count_leaked(c, leaked);
+	if (c->slot >= 0 && mt_cur_region)
 		mt_cur_region->caches[c->slot].destroyed = 1;
-	}
 	if (leaked) {
 		mt_report(MT_LEAKED_OBJECTS, "kmem_cache_destroy",
 			  "%lu %s object(s) still live at destroy, first %p",

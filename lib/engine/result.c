@@ -70,8 +70,7 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 	res->threads = job->threads;
 	res->runtime_s = (double)job->runtime_ns / 1e9;
 	res->delay = job->inject.delay_prob;
-	res->sync_delay = job->inject.sync_delay_prob < 0 ? job->inject.delay_prob / 10 :
-			  job->inject.sync_delay_prob;
+	res->sync_delay = mt_inject_sync_prob(&job->inject);
 	snprintf(res->bugs, sizeof(res->bugs), "%s", job->bugs_spec);
 	res->expect_detect = job->expect == MT_JOB_EXPECT_DETECT;
 	snprintf(res->nodes, sizeof(res->nodes), "%s", job->nodes);

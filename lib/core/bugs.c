@@ -33,34 +33,35 @@ int mt_bug_lookup(const char *name)
 
 int mt_bugs_parse(const char *list, mt_bugset_t *set, char *bad, size_t badlen)
 {
-	char name[64];
 	const char *p = list;
 
 	*set = 0;
-	while (p && *p) {
-		size_t n = 0;
+	if (!*list)
+		return 0;
+	for (;;) {
+		size_t n = strcspn(p, ","), skip = 0;
+		char name[64];
 		int b;
 
-		while (*p == ',' || isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		while (p[n] && p[n] != ',' && !isspace((unsigned char)p[n]))
-			n++;
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, p, n);
-		name[n] = '\0';
-		p += n;
+		while (skip < n && isspace((unsigned char)p[skip]))
+			skip++;
+		while (n > skip && isspace((unsigned char)p[n - 1]))
+			n--;
+		snprintf(name, sizeof(name), "%.*s", (int)(n - skip), p + skip);
+		if (bad)
+			snprintf(bad, badlen, "%s", name);
+		if (n == skip)
+			return MT_BUGS_EMPTY;
 		b = mt_bug_lookup(name);
-		if (b < 0) {
-			if (bad)
-				snprintf(bad, badlen, "%s", name);
-			return -1;
-		}
+		if (b < 0)
+			return MT_BUGS_UNKNOWN;
+		if (*set & (1u << b))
+			return MT_BUGS_TWICE;
 		*set |= 1u << b;
+		p += strcspn(p, ",");
+		if (!*p++)
+			return 0;
 	}
-	return 0;
 }
 
 void mt_bug_fires_str(const struct mt_bug_desc *b, char *buf, size_t len)

@@ -133,9 +133,12 @@ static inline bool mt_bug(enum mt_bug_id b)
 /* Return: the bug of that name, or -1. */
 int mt_bug_lookup(const char *name);
 /*
- * mt_bugs_parse - parse a comma/space separated list of bug names
- * Return: 0, or -1 with the first unknown name copied to @bad.
+ * mt_bugs_parse - parse a list of bug names separated by commas (spaces
+ * around a name allowed), each named once; "" is no bug.
+ * Return: 0, or an MT_BUGS_* error with the name at fault copied to @bad
+ * (may be NULL).
  */
+enum { MT_BUGS_UNKNOWN = -1, MT_BUGS_TWICE = -2, MT_BUGS_EMPTY = -3 };
 int mt_bugs_parse(const char *list, mt_bugset_t *set, char *bad, size_t badlen);
 /*
  * Did counter @c fire (leaked_objects{@cache} when @cache is set)?  If so,

@@ -693,40 +693,23 @@ static bool is_job_key(const char *k)
 /* bugs=: catalogue names separated by commas, each once; empty: none. */
 static int set_bugs(struct parse *ps, const struct kv *kv, const char *v, mt_bugset_t *set)
 {
-	const char *p = v;
+	char name[64];
 
-	*set = 0;
-	if (!*v)
+	switch (mt_bugs_parse(v, set, name, sizeof(name))) {
+	case 0:
 		return 0;
-	for (;;) {
-		size_t n = strcspn(p, ","), skip = 0;
-		char name[64];
-		int b;
-
-		while (skip < n && isspace((unsigned char)p[skip]))
-			skip++;
-		while (n > skip && isspace((unsigned char)p[n - 1]))
-			n--;
-		if (n == skip) {
-			KEYERR("'%s' has an empty name: a comma too many?", v);
-			return -1;
-		}
-		snprintf(name, sizeof(name), "%.*s", (int)(n - skip), p + skip);
-		b = mt_bug_lookup(name);
-		if (b < 0) {
-			KEYERR("unknown bug '%s' (see `mmtorture bugs`%s)", name,
-			       strpbrk(name, " \t") ? "; names are separated by commas" : "");
-			return -1;
-		}
-		if (*set & (1u << b)) {
-			KEYERR("bug '%s' is named twice", name);
-			return -1;
-		}
-		*set |= 1u << b;
-		p += strcspn(p, ",");
-		if (!*p++)
-			return 0;
+	case MT_BUGS_EMPTY:
+		KEYERR("'%s' has an empty name: a comma too many?", v);
+		break;
+	case MT_BUGS_TWICE:
+		KEYERR("bug '%s' is named twice", name);
+		break;
+	default:
+		KEYERR("unknown bug '%s' (see `mmtorture bugs`%s)", name,
+		       strpbrk(name, " \t") ? "; names are separated by commas" : "");
+		break;
 	}
+	return -1;
 }
 
 /*

@@ -84,6 +84,10 @@ int main(void)
 	ok(mt_bugs_parse("", &set, bad, sizeof(bad)) == 0 && set == 0, "an empty list is no bug");
 	ok(mt_bugs_parse("rmap-no-recheck,no-such-bug", &set, bad, sizeof(bad)) == -1 &&
 	   !strcmp(bad, "no-such-bug"), "an unknown name is refused by name");
+	ok(mt_bugs_parse("rmap-no-recheck, rmap-no-recheck", &set, bad, sizeof(bad)) == MT_BUGS_TWICE &&
+	   !strcmp(bad, "rmap-no-recheck"), "a name given twice is refused by name");
+	ok(mt_bugs_parse("rmap-no-recheck,,vma-free-no-rcu", &set, bad, sizeof(bad)) == MT_BUGS_EMPTY,
+	   "an empty name (a comma too many) is refused");
 
 	mt_bugs_enabled = 1u << MT_BUG_KSM_UNLOCKED_DROP;
 	ok(mt_bug(MT_BUG_KSM_UNLOCKED_DROP) && !mt_bug(MT_BUG_RMAP_NO_RECHECK),

@@ -86,13 +86,15 @@ void mt_bug_fires_str(const struct mt_bug_desc *b, char *buf, size_t len)
 }
 
 int mt_bugs_expectation(mt_bugset_t set, bool all, mt_fired_fn fired, void *arg,
-			double *first_s)
+			double *first_s, double *met_s)
 {
 	bool expected = false, met = true;
-	double first = -1;
+	double first = -1, met_at = -1;
 
 	for (int b = 0; b < MT_NBUGS; b++) {
 		const struct mt_bug_desc *d = &mt_bug_table[b];
+		bool every = all && d->expect == MT_EXPECT_ALL;
+		double at = -1;
 		int hit = 0;
 
 		if (!(set & (1u << b)) || d->expect == MT_EXPECT_NONE)
@@ -104,13 +106,21 @@ int mt_bugs_expectation(mt_bugset_t set, bool all, mt_fired_fn fired, void *arg,
 			if (!fired(arg, d->fires[i], d->cache, &t))
 				continue;
 			hit++;
-			if (t >= 0 && (first < 0 || t < first))
+			if (t < 0)
+				continue;
+			if (first < 0 || t < first)
 				first = t;
+			if (at < 0 || (every ? t > at : t < at))
+				at = t;
 		}
-		if (all && d->expect == MT_EXPECT_ALL ? hit < d->nfires : !hit)
+		if (every ? hit < d->nfires : !hit)
 			met = false;
+		else if (at > met_at)
+			met_at = at;
 	}
 	if (first_s)
 		*first_s = first;
+	if (met_s)
+		*met_s = expected && met ? met_at : -1;
 	return expected ? met : -1;
 }

@@ -151,12 +151,15 @@ typedef bool (*mt_fired_fn)(void *arg, enum mt_counter c, const char *cache,
  * @all: true: every counter of an ALL bug, one of an ANY bug; false: any
  *       expected counter of each bug (enough to call it detected early)
  * @first_s: the earliest time an expected counter fired, -1 if none
+ * @met_s: when the expectation was met, as @all judges it: for each bug
+ *	the last first-firing of its counters (ALL) or the first (ANY), the
+ *	latest over the bugs; -1 if not met or no time is known.  May be NULL.
  *
  * Used by verdicts, never by a detector.
  * Return: -1 when no bug of @set expects anything, 1 when met, 0 if not.
  */
 int mt_bugs_expectation(mt_bugset_t set, bool all, mt_fired_fn fired, void *arg,
-			double *first_s);
+			double *first_s, double *met_s);
 
 /* "leaked_refs, leaked_objects{numa_policy}" or "a / b": what should fire. */
 void mt_bug_fires_str(const struct mt_bug_desc *b, char *buf, size_t len);

@@ -207,37 +207,7 @@ static bool region_fired(void *arg, enum mt_counter c, const char *cache, double
 bool mt_job_expectation_met(const struct mt_job *job, const struct mt_region *r,
 			    bool all)
 {
-	return mt_bugs_expectation(job->bugs, all, region_fired, (void *)r, NULL) == 1;
-}
-
-double mt_bugs_met_at(mt_bugset_t set, mt_fired_fn fired, void *arg)
-{
-	double met = -1;
-
-	for (int b = 0; b < MT_NBUGS; b++) {
-		const struct mt_bug_desc *d = &mt_bug_table[b];
-		double at = -1;
-		int hit = 0;
-
-		if (!(set & (1u << b)) || d->expect == MT_EXPECT_NONE)
-			continue;
-		for (int i = 0; i < d->nfires; i++) {
-			double t = -1;
-
-			if (!fired(arg, d->fires[i], d->cache, &t))
-				continue;
-			hit++;
-			if (t < 0)
-				continue;
-			if (at < 0 || (d->expect == MT_EXPECT_ALL ? t > at : t < at))
-				at = t;
-		}
-		if (d->expect == MT_EXPECT_ALL ? hit < d->nfires : !hit)
-			return -1;
-		if (at > met)
-			met = at;
-	}
-	return met;
+	return mt_bugs_expectation(job->bugs, all, region_fired, (void *)r, NULL, NULL) == 1;
 }
 
 /*
@@ -280,9 +250,8 @@ static void note_detection(const struct mt_job *job, struct mt_region *r)
 	uint64_t ns;
 
 	if (__atomic_load_n(&r->t_detect_ns, __ATOMIC_RELAXED) ||
-	    !mt_job_expectation_met(job, r, true))
+	    mt_bugs_expectation(job->bugs, true, region_fired, r, NULL, &at) != 1)
 		return;
-	at = mt_bugs_met_at(job->bugs, region_fired, r);
 	ns = at > 0 ? (uint64_t)(at * 1e9) : mt_now_ns() - eng.t0;
 	__atomic_store_n(&r->t_detect_ns, ns ? ns : 1, __ATOMIC_RELAXED);
 }

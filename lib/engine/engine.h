@@ -36,16 +36,4 @@ void mt_job_request_stop(void);
 bool mt_job_expectation_met(const struct mt_job *job, const struct mt_region *r,
 			    bool all);
 
-/**
- * mt_bugs_met_at - when the expectation of the bugs of @set was met
- * @fired: tells whether a counter fired, and when first (seconds)
- *
- * For each bug: the last first-firing of its counters (ALL) or the first
- * (ANY); the latest of the bugs.  The time as the verdict judges it, not
- * the first counter that fired.
- * Context: any.
- * Return: seconds since the start, or -1 if the expectation is not met.
- */
-double mt_bugs_met_at(mt_bugset_t set, mt_fired_fn fired, void *arg);
-
 #endif /* MT_ENGINE_H */

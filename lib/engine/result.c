@@ -236,12 +236,12 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 		return;
 	}
 	if (job->expect == MT_JOB_EXPECT_DETECT) {
-		int met = mt_bugs_expectation(job->bugs, true, res_fired, res, &first);
+		double met_at;
+		int met = mt_bugs_expectation(job->bugs, true, res_fired, res, &first, &met_at);
 
 		res->first_detect_s = first;
 		if (met == 1) {
-			res->detect_s = res->met_s >= 0 ? res->met_s :
-					mt_bugs_met_at(job->bugs, res_fired, res);
+			res->detect_s = res->met_s >= 0 ? res->met_s : met_at;
 			res->verdict = MT_V_DETECTED;
 			snprintf(res->why, sizeof(res->why), "detected in %.3fs (first counter at %.3fs): %s%s%s",
 				 res->detect_s, first, fired, end[0] ? "; then " : "", end);

@@ -23,6 +23,7 @@
  * The seed is printed; MT_TEST_SEED=<seed> repeats a run.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -394,8 +395,12 @@ static void stress_set_no_mmap_sem(uint64_t seed)
  * Rounds of two threads on one segment whose [0,16) has a policy P with
  * two references, its tree node's and its installer's.  The reader looks
  * P up and allocates by it (shmem_alloc_page(), with a delay in its
- * lookup-to-use window); the replacer, at a random moment, removes the
- * range (the node's reference) and drops the installer's.  Correct: the
+ * lookup-to-use window); the replacer, once the reader has entered that
+ * window (or after a bounded wait), lets a random short time pass and
+ * removes the range (the node's reference) and drops the installer's:
+ * how far into the window it lands is the race, not whether the reader
+ * got there before it at all, which would hang on the speed of the code
+ * before the window.  Correct: the
  * lookup's reference keeps P for the reader, who then holds the last one
  * (an overlap).  Without it, P is freed inside the reader's window, and
  * the use (get_vma_policy()'s check) sees it.  One bad event at most per
@@ -407,7 +412,17 @@ struct race_round {
 	pthread_barrier_t start, done;
 	uint64_t seed;
 	unsigned int rounds;
+	unsigned int in_window;		/* ATOMIC: the round (from 1) the reader is in the window of */
 };
+
+static struct race_round *race_now;
+
+/* At the reader's lookup-to-use window: say it is there (the delay follows). */
+static void race_window_hook(const char *window)
+{
+	if (race_now && !strcmp(window, "mpol-shared-lookup-to-use"))
+		__atomic_add_fetch(&race_now->in_window, 1, __ATOMIC_RELEASE);
+}
 
 static void *race_reader(void *arg)
 {
@@ -433,8 +448,12 @@ static void *race_replacer(void *arg)
 	for (unsigned int i = 0; i < rr->rounds; i++) {
 		unsigned int spin;
 
+		uint64_t until = mt_now_ns() + 50000000ull;	/* at most 50 ms */
+
 		pthread_barrier_wait(&rr->start);
-		spin = mt_random_below(20000);
+		while (__atomic_load_n(&rr->in_window, __ATOMIC_ACQUIRE) <= i && mt_now_ns() < until)
+			sched_yield();
+		spin = mt_random_below(2000);
 		for (volatile unsigned int k = 0; k < spin; k++)
 			;
 		mpol_set_shared_policy(&rr->S->policy, 0, 16, NULL);	/* the node's ref */
@@ -462,6 +481,8 @@ static void lookup_race(bool bug, uint64_t seed)
 		tap_bail("caches");
 	rr.S = shmem_create(16, MPOL_DEFAULT, NULL, false);
 	mt_inject_configure(&inj);
+	race_now = &rr;
+	mt_window_hook_set(race_window_hook);
 	mt_bugs_enabled = bug ? 1u << MT_BUG_MPOL_SHARED_LOOKUP_NO_REF : 0;
 	pthread_barrier_init(&rr.start, NULL, 3);
 	pthread_barrier_init(&rr.done, NULL, 3);
@@ -478,6 +499,8 @@ static void lookup_race(bool bug, uint64_t seed)
 	pthread_join(w, NULL);
 	pthread_barrier_destroy(&rr.start);
 	pthread_barrier_destroy(&rr.done);
+	mt_window_hook_set(NULL);
+	race_now = NULL;
 	mt_bugs_enabled = 0;
 	mt_inject_reset();
 	at_use = events_at(MT_USE_AFTER_FREE, "get_vma_policy");

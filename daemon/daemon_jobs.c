@@ -797,27 +797,6 @@ void jobs_shutdown(void)
 
 /* ---- JSON views ---- */
 
-/* A JSON string of @s, whose invalid UTF-8 bytes (a path, say) become '?'. */
-static json_t *jstring(const char *s)
-{
-	json_t *v = json_string(s);
-	char *t;
-
-	if (v)
-		return v;
-	t = strdup(s);
-	if (!t)
-		return json_string("?");
-	for (size_t i = 0, n = strlen(t), ok; i < n; i += ok + 1) {
-		ok = mt_utf8_valid_prefix(t + i, n - i);
-		if (i + ok < n)
-			t[i + ok] = '?';
-	}
-	v = json_string(t);
-	free(t);
-	return v;
-}
-
 /* The runner's phases (enum mt_phase), as its progress line names them. */
 static const char *phase_name(uint32_t phase)
 {
@@ -838,14 +817,14 @@ json_t *jobs_job_json(struct djob *j)
 	const struct mt_result *r = j->res;
 
 	json_object_set_new(o, "id", json_integer(j->id));
-	json_object_set_new(o, "name", jstring(j->name));
-	json_object_set_new(o, "section", jstring(j->section));
-	json_object_set_new(o, "workload", jstring(j->workload));
-	json_object_set_new(o, "filename", jstring(j->filename));
+	json_object_set_new(o, "name", mt_json_string(j->name));
+	json_object_set_new(o, "section", mt_json_string(j->section));
+	json_object_set_new(o, "workload", mt_json_string(j->workload));
+	json_object_set_new(o, "filename", mt_json_string(j->filename));
 	json_object_set_new(o, "state", json_string(state_names[j->state]));
 	json_object_set_new(o, "submitted", json_real(j->submitted));
 	json_object_set_new(o, "submitter", json_integer((json_int_t)j->submitter));
-	json_object_set_new(o, "results", jstring(j->results));
+	json_object_set_new(o, "results", mt_json_string(j->results));
 	if (j->state == JOB_RUNNING && j->region && j->job.wl) {
 		snap = calloc(1, sizeof(*snap));
 		if (snap) {
@@ -861,14 +840,14 @@ json_t *jobs_job_json(struct djob *j)
 
 		json_object_set_new(o, "seed", json_sprintf("%llu", (unsigned long long)
 					(r->seed ? r->seed : j->job.seed)));
-		json_object_set_new(o, "rcu", jstring(r->rcu));
+		json_object_set_new(o, "rcu", mt_json_string(r->rcu));
 		json_object_set_new(o, "threads", json_integer(r->threads));
-		json_object_set_new(o, "bugs", jstring(r->bugs));
+		json_object_set_new(o, "bugs", mt_json_string(r->bugs));
 		json_object_set_new(o, "elapsed_seconds", json_real(r->elapsed_s));
 		json_object_set_new(o, "runtime_seconds", json_real(r->runtime_s));
 		if (!snap) {
 			json_object_set_new(o, "verdict", json_string(mt_verdict_name(r->verdict)));
-			json_object_set_new(o, "why", jstring(r->why));
+			json_object_set_new(o, "why", mt_json_string(r->why));
 			json_object_set_new(o, "exit_category", json_integer(mt_verdict_exit(r->verdict)));
 			json_object_set_new(o, "time_to_detection_seconds",
 					    r->detect_s >= 0 ? json_real(r->detect_s) : json_null());
@@ -921,7 +900,7 @@ json_t *jobs_status_json(void)
 			 "max_parallel", (json_int_t)D.cfg.max_parallel,
 			 "max_queue", (json_int_t)D.cfg.max_queue,
 			 "clients", (json_int_t)server_ncfds(),
-			 "state_directory", jstring(D.state_dir), "socket", jstring(D.socket_path),
+			 "state_directory", mt_json_string(D.state_dir), "socket", mt_json_string(D.socket_path),
 			 "machine", D.topo.desc, "socket_activated", D.socket_activated,
 			 "verdicts", verdicts);
 }

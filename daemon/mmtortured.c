@@ -191,7 +191,6 @@ static void cfg_check_line(struct cfg_parse *p)
 static char *cfg_reader(char *str, int num, void *stream)
 {
 	struct cfg_parse *p = stream;
-	size_t n;
 
 	if (!p->line || p->off >= (size_t)p->len) {
 		errno = 0;
@@ -205,13 +204,7 @@ static char *cfg_reader(char *str, int num, void *stream)
 		p->lineno++;
 		cfg_check_line(p);
 	}
-	n = (size_t)p->len - p->off;
-	if (n > (size_t)num - 1)
-		n = (size_t)num - 1;
-	memcpy(str, p->line + p->off, n);
-	str[n] = '\0';
-	p->off += n;
-	return str;
+	return mt_ini_feed(str, num, p->line, (size_t)p->len, &p->off);
 }
 
 /* Copy a string value, or say why not. */

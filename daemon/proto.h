@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "lib/engine/options.h"	/* mt_utf8_valid_prefix() */
+
 #define MT_PROTO_VERSION	1
 #define MT_DEFAULT_SOCKET	"/run/mmtorture/control.sock"
 #define MT_MAX_MESSAGE		(1024 * 1024)	/* a request line, bytes */
@@ -27,15 +29,5 @@ int mt_proto_send(int fd, const json_t *msg);
  * Return: the object, or NULL with *err saying why.
  */
 json_t *mt_proto_recv(int fd, size_t max, char *err, size_t errlen);
-/*
- * mt_utf8_valid_prefix - how much of @s is valid UTF-8
- * @s: the bytes
- * @len: how many
- *
- * Return: the length of the longest prefix of @s made of whole, valid
- * UTF-8 sequences (no overlong forms, surrogates or code points past
- * U+10FFFF): @len if all of it is valid.
- */
-size_t mt_utf8_valid_prefix(const char *s, size_t len);
 
 #endif /* MT_PROTO_H */

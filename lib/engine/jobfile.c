@@ -374,7 +374,6 @@ refuse:
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse *ps = stream;
-	size_t n;
 
 	if (!ps->line || ps->off >= (size_t)ps->len) {
 		if (ps->stopped || !next_line(ps))
@@ -393,13 +392,7 @@ static char *reader(char *str, int num, void *stream)
 		if (ps->stopped)
 			return NULL;
 	}
-	n = (size_t)ps->len - ps->off;
-	if (n > (size_t)num - 1)
-		n = (size_t)num - 1;
-	memcpy(str, ps->line + ps->off, n);
-	str[n] = '\0';
-	ps->off += n;
-	return str;
+	return mt_ini_feed(str, num, ps->line, (size_t)ps->len, &ps->off);
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)

@@ -131,6 +131,27 @@ size_t mt_utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
+char *mt_ini_feed(char *str, int num, const char *line, size_t len, size_t *off)
+{
+	size_t n = len - *off;
+
+	if (n > (size_t)num - 1)
+		n = (size_t)num - 1;
+	memcpy(str, line + *off, n);
+	str[n] = '\0';
+	*off += n;
+	return str;
+}
+
+size_t mt_utf8_valid_prefix(const char *s, size_t len)
+{
+	size_t i = 0, k;
+
+	while (i < len && (k = mt_utf8_seq((const unsigned char *)s + i, len - i)))
+		i += k;
+	return i;
+}
+
 const struct wl_opt *wl_opt_lookup(const struct workload *wl, const char *name)
 {
 	for (const struct wl_opt *o = wl->opts; o && o->name; o++)

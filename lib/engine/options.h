@@ -21,6 +21,20 @@ int mt_parse_u64(const char *s, uint64_t *v);
  * Return: 1..4, or 0 if @s does not start with one.
  */
 size_t mt_utf8_seq(const unsigned char *s, size_t n);
+/*
+ * mt_utf8_valid_prefix - the length of the longest prefix of @s made of
+ * whole, valid UTF-8 sequences (as mt_utf8_seq() judges them): @len if
+ * all of it is valid.
+ */
+size_t mt_utf8_valid_prefix(const char *s, size_t len);
+/*
+ * mt_ini_feed - for a libinih reader of our own: copy the next piece of
+ * @line (@len bytes, read whole) that fits libinih's buffer @str of @num
+ * bytes, from *@off on, and advance *@off.  A line longer than the buffer
+ * goes in several pieces (libinih grows its buffer to take them).
+ * Return: @str.
+ */
+char *mt_ini_feed(char *str, int num, const char *line, size_t len, size_t *off);
 /* The shortest exact form: 30s, 5m, 1500ms. */
 void mt_format_time(uint64_t ns, char *buf, size_t len);
 

@@ -533,8 +533,7 @@ static void utf8_scrub(char *s)
 	}
 }
 
-/* A JSON string, never NULL: jansson refuses text that is not UTF-8. */
-static json_t *jstring(const char *s)
+json_t *mt_json_string(const char *s)
 {
 	json_t *j = json_string(s);
 	char *c;
@@ -558,33 +557,33 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	json_object_set_new(j, "format_version", json_integer(MT_RESULT_FORMAT_VERSION));
 	json_object_set_new(j, "tool", json_string("mmtorture"));
 	json_object_set_new(j, "version", json_string(MT_VERSION));
-	json_object_set_new(job, "name", jstring(res->job));
-	json_object_set_new(job, "workload", jstring(res->workload));
-	json_object_set_new(job, "file", jstring(res->file));
+	json_object_set_new(job, "name", mt_json_string(res->job));
+	json_object_set_new(job, "workload", mt_json_string(res->workload));
+	json_object_set_new(job, "file", mt_json_string(res->file));
 	json_object_set_new(job, "line", json_integer(res->line));
 	json_object_set_new(job, "threads", json_integer(res->threads));
 	json_object_set_new(job, "rcu", json_string(res->rcu));
 	json_object_set_new(job, "runtime_seconds", json_real(res->runtime_s));
 	json_object_set_new(job, "delay", json_real(res->delay));
 	json_object_set_new(job, "sync_delay", json_real(res->sync_delay));
-	json_object_set_new(job, "bugs", jstring(res->bugs));
+	json_object_set_new(job, "bugs", mt_json_string(res->bugs));
 	json_object_set_new(job, "expect", json_string(res->expect_detect ? "detect" : "clean"));
-	json_object_set_new(job, "nodes", jstring(res->nodes));
-	json_object_set_new(job, "mix", jstring(res->mix));
+	json_object_set_new(job, "nodes", mt_json_string(res->nodes));
+	json_object_set_new(job, "mix", mt_json_string(res->mix));
 	json_object_set_new(j, "job", job);
 
 	/* a string: 64-bit seeds do not survive JSON readers that use doubles */
 	json_object_set_new(j, "seed", json_sprintf("%llu", (unsigned long long)res->seed));
-	json_object_set_new(j, "started", jstring(res->started));
+	json_object_set_new(j, "started", mt_json_string(res->started));
 	json_object_set_new(j, "verdict", json_string(mt_verdict_name(res->verdict)));
-	json_object_set_new(j, "why", jstring(res->why));
+	json_object_set_new(j, "why", mt_json_string(res->why));
 	json_object_set_new(j, "exit_category", json_integer(mt_verdict_exit(res->verdict)));
 	json_object_set_new(j, "crash_signal", res->term_signal ?
 			    json_integer(res->term_signal) : json_null());
 	json_object_set_new(j, "hung", json_boolean(res->hung));
-	json_object_set_new(j, "hang", res->hung ? jstring(res->hang) : json_null());
+	json_object_set_new(j, "hang", res->hung ? mt_json_string(res->hang) : json_null());
 	json_object_set_new(j, "cancelled", json_boolean(res->cancelled));
-	json_object_set_new(j, "error", res->error[0] ? jstring(res->error) : json_null());
+	json_object_set_new(j, "error", res->error[0] ? mt_json_string(res->error) : json_null());
 	json_object_set_new(j, "elapsed_seconds", json_real(res->elapsed_s));
 	json_object_set_new(j, "time_to_detection_seconds",
 			    res->detect_s >= 0 ? json_real(res->detect_s) : json_null());
@@ -593,7 +592,7 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	first_s = first_problem(res, NULL);
 	json_object_set_new(j, "first_race_or_leak_seconds",
 			    first_s >= 0 ? json_real(first_s) : json_null());
-	json_object_set_new(j, "placement", jstring(res->placement));
+	json_object_set_new(j, "placement", mt_json_string(res->placement));
 
 	for (int c = 0; c < MT_NCOUNTERS; c++) {
 		json_t *dst = mt_counter_class(c) == MT_CLASS_RACE ? races :
@@ -637,8 +636,8 @@ json_t *mt_result_to_json(const struct mt_result *res)
 		const struct mt_result_event *e = &res->events[i];
 
 		json_array_append_new(events, json_pack("{s:f, s:s, s:o, s:o, s:i}",
-			"t_seconds", e->t_s, "kind", e->kind, "where", jstring(e->where),
-			"what", jstring(e->what), "thread", e->thread));
+			"t_seconds", e->t_s, "kind", e->kind, "where", mt_json_string(e->where),
+			"what", mt_json_string(e->what), "thread", e->thread));
 	}
 	json_object_set_new(j, "events", events);
 	json_object_set_new(j, "events_total", json_integer((json_int_t)res->nevents_total));

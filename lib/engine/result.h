@@ -132,6 +132,12 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job);
 int mt_result_write_dir(struct mt_result *res, const char *dir);
 void mt_result_summary(const struct mt_result *res, FILE *f);
 json_t *mt_result_to_json(const struct mt_result *res);
+/*
+ * mt_json_string - a JSON string of @s, its bytes that are not UTF-8 (a
+ * path, a text cut short) made '?': jansson refuses them.  NULL only when
+ * out of memory.
+ */
+json_t *mt_json_string(const char *s);
 /* Return: 0, or -1 if the JSON is not a metrics.json of this format. */
 int mt_result_from_json(const json_t *j, struct mt_result *res);
 

@@ -144,6 +144,7 @@ struct cfg_parse {
 	size_t linecap, off;	/* how much of it libinih has had */
 	ssize_t len;
 	int lineno;
+	bool eof;		/* the file is over: NULL from now on */
 };
 
 #define cfg_error(p, fmt, ...) \
@@ -193,13 +194,20 @@ static char *cfg_reader(char *str, int num, void *stream)
 	struct cfg_parse *p = stream;
 
 	if (!p->line || p->off >= (size_t)p->len) {
+		ssize_t n;
+
+		/* libinih may ask again after a NULL: the last line is not handed out twice */
+		if (p->eof)
+			return NULL;
 		errno = 0;
-		p->len = getline(&p->line, &p->linecap, p->in);
-		if (p->len < 0) {
+		n = getline(&p->line, &p->linecap, p->in);
+		if (n < 0) {
 			if (ferror(p->in))
 				mt_errors_add(p->err, "%s: %s", p->path, strerror(errno ?: EIO));
+			p->eof = true;
 			return NULL;
 		}
+		p->len = n;
 		p->off = 0;
 		p->lineno++;
 		cfg_check_line(p);

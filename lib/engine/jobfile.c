@@ -111,6 +111,7 @@ struct parse {
 	ssize_t len;
 	int lineno;		/* the line being handed out */
 	bool stopped;		/* too big: the rest is not read */
+	bool eof;		/* the input is over: the reader returns NULL from now on */
 	int read_errno;		/* reading the file failed: why */
 	struct badline *bad;	/* lines reported while reading, in order */
 	int nbad, capbad;
@@ -266,17 +267,34 @@ static void note_section(struct parse *ps, const char *line)
 				      ps->file, ps->lineno, s->name, ps->sec[i].line);
 }
 
+/*
+ * The next line, whole, in ps->line.  At the end of the input, false, and
+ * false again at every call after it: libinih may ask once more after a
+ * NULL (a last line that filled its buffer exactly), and the line it had
+ * last must not be handed out again.
+ */
 static bool next_line(struct parse *ps)
 {
-	if (ps->in) {
-		errno = 0;
-		ps->len = getline(&ps->line, &ps->linecap, ps->in);
-		if (ps->len < 0 && ferror(ps->in))
-			ps->read_errno = errno ? errno : EIO;
-		return ps->len >= 0;
-	}
-	if (!*ps->text)
+	if (ps->eof)
 		return false;
+	if (ps->in) {
+		ssize_t n;
+
+		errno = 0;
+		n = getline(&ps->line, &ps->linecap, ps->in);
+		if (n < 0) {
+			if (ferror(ps->in))
+				ps->read_errno = errno ? errno : EIO;
+			ps->eof = true;
+			return false;
+		}
+		ps->len = n;
+		return true;
+	}
+	if (!*ps->text) {
+		ps->eof = true;
+		return false;
+	}
 	{
 		const char *nl = strchr(ps->text, '\n');
 		size_t n = nl ? (size_t)(nl - ps->text + 1) : strlen(ps->text);

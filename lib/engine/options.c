@@ -133,8 +133,10 @@ size_t mt_utf8_seq(const unsigned char *s, size_t n)
 
 char *mt_ini_feed(char *str, int num, const char *line, size_t len, size_t *off)
 {
-	size_t n = len - *off;
+	size_t n = *off < len ? len - *off : 0;
 
+	if (num < 1)
+		return NULL;
 	if (n > (size_t)num - 1)
 		n = (size_t)num - 1;
 	memcpy(str, line + *off, n);

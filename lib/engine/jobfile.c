@@ -485,13 +485,20 @@ static int expand(const char *in, char *out, size_t len, const struct mt_topolog
 	return *in ? -2 : 0;
 }
 
-/* Integer expressions: + - * / and parentheses over unsigned numbers. */
+/*
+ * Integer expressions: + - * / and parentheses over unsigned numbers, in
+ * signed 64-bit arithmetic where every step is checked: a value that
+ * leaves the range is an overflow, never a wrapped result.
+ */
 struct expr {
 	const char *p;
-	bool bad;
+	int err;		/* 0, -EINVAL (syntax, division by zero), -ERANGE */
+	int depth;
 };
 
-static long long expr_sum(struct expr *e);
+#define EXPR_MAX_DEPTH	64	/* nested parentheses */
+
+static int64_t expr_sum(struct expr *e);
 
 static void expr_ws(struct expr *e)
 {
@@ -499,83 +506,97 @@ static void expr_ws(struct expr *e)
 		e->p++;
 }
 
-static long long expr_atom(struct expr *e)
+static void expr_fail(struct expr *e, int err)
 {
-	long long v = 0;
+	if (!e->err)
+		e->err = err;
+}
+
+static int64_t expr_atom(struct expr *e)
+{
+	int64_t v = 0;
 
 	expr_ws(e);
 	if (*e->p == '(') {
+		if (++e->depth > EXPR_MAX_DEPTH) {
+			expr_fail(e, -EINVAL);
+			return 0;
+		}
 		e->p++;
 		v = expr_sum(e);
 		expr_ws(e);
-		if (*e->p++ != ')')
-			e->bad = true;
+		if (*e->p != ')')
+			expr_fail(e, -EINVAL);
+		else
+			e->p++;
+		e->depth--;
 		return v;
 	}
 	if (!isdigit((unsigned char)*e->p)) {
-		e->bad = true;
+		expr_fail(e, -EINVAL);
 		return 0;
 	}
-	while (isdigit((unsigned char)*e->p)) {
-		v = v * 10 + (*e->p++ - '0');
-		if (v > (1ll << 53))
-			e->bad = true;
+	for (; isdigit((unsigned char)*e->p); e->p++)
+		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *e->p - '0', &v))
+			expr_fail(e, -ERANGE);
+	return v;
+}
+
+static int64_t expr_prod(struct expr *e)
+{
+	int64_t v = expr_atom(e);
+
+	while (!e->err) {
+		int64_t r;
+		char op;
+
+		expr_ws(e);
+		op = *e->p;
+		if (op != '*' && op != '/')
+			break;
+		e->p++;
+		r = expr_atom(e);
+		if (op == '*' && __builtin_mul_overflow(v, r, &v))
+			expr_fail(e, -ERANGE);
+		else if (op == '/' && !r)
+			expr_fail(e, -EINVAL);
+		else if (op == '/')
+			v /= r;		/* |v| < INT64_MAX: no INT64_MIN / -1 */
 	}
 	return v;
 }
 
-static long long expr_prod(struct expr *e)
+static int64_t expr_sum(struct expr *e)
 {
-	long long v = expr_atom(e);
+	int64_t v = expr_prod(e);
 
-	for (;;) {
+	while (!e->err) {
+		int64_t r;
+		char op;
+
 		expr_ws(e);
-		if (*e->p == '*') {
-			e->p++;
-			v *= expr_atom(e);
-		} else if (*e->p == '/') {
-			long long d;
-
-			e->p++;
-			d = expr_atom(e);
-			if (!d)
-				e->bad = true;
-			else
-				v /= d;
-		} else {
-			return v;
-		}
-		if (v > (1ll << 53) || v < -(1ll << 53))
-			e->bad = true;
+		op = *e->p;
+		if (op != '+' && op != '-')
+			break;
+		e->p++;
+		r = expr_prod(e);
+		if (op == '+' ? __builtin_add_overflow(v, r, &v) : __builtin_sub_overflow(v, r, &v))
+			expr_fail(e, -ERANGE);
 	}
+	return v;
 }
 
-static long long expr_sum(struct expr *e)
-{
-	long long v = expr_prod(e);
-
-	for (;;) {
-		expr_ws(e);
-		if (*e->p == '+') {
-			e->p++;
-			v += expr_prod(e);
-		} else if (*e->p == '-') {
-			e->p++;
-			v -= expr_prod(e);
-		} else {
-			return v;
-		}
-	}
-}
-
+/* Return: 0, -EINVAL (not an expression, or negative), -ERANGE (overflows 64 bits). */
 static int parse_uint_expr(const char *s, uint64_t *out)
 {
-	struct expr e = { s, false };
-	long long v = expr_sum(&e);
+	struct expr e = { s, 0, 0 };
+	int64_t v = expr_sum(&e);
 
 	expr_ws(&e);
-	if (e.bad || *e.p || v < 0)
-		return -1;
+	if (!e.err && (*e.p || v < 0))
+		e.err = -EINVAL;
+	if (e.err)
+		return e.err;
 	*out = (uint64_t)v;
 	return 0;
 }
@@ -681,8 +702,14 @@ static int set_wl_opt(const struct wl_opt *o, void *opts, char *v, size_t len,
 		      char *err, size_t errlen)
 {
 	uint64_t u;
+	int rc;
 
-	if (o->type == WL_OPT_UINT && !parse_uint_expr(v, &u))
+	if (o->type == WL_OPT_UINT && (rc = parse_uint_expr(v, &u)) == -ERANGE) {
+		snprintf(err, errlen, "'%s' overflows 64 bits: an integer in %.0f..%.0f", v,
+			 o->min, o->max);
+		return -1;
+	}
+	if (o->type == WL_OPT_UINT && !rc)
 		snprintf(v, len, "%llu", (unsigned long long)u);
 	return wl_opt_set(o, opts, v, err, errlen);
 }
@@ -742,8 +769,9 @@ static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, 
 	if (!strcmp(kv->key, "workload"))
 		return 0;	/* resolved before the other keys */
 	if (!strcmp(kv->key, "threads")) {
-		if (parse_uint_expr(v, &u) || u < 1 || u > MT_MAX_THREADS) {
-			KEYERR("'%s' is not a thread count in 1..%d", kv->value, MT_MAX_THREADS);
+		if ((x = parse_uint_expr(v, &u)) || u < 1 || u > MT_MAX_THREADS) {
+			KEYERR("'%s' %s a thread count in 1..%d", kv->value,
+			       x == -ERANGE ? "overflows 64 bits:" : "is not", MT_MAX_THREADS);
 			return -1;
 		}
 		job->threads = (unsigned int)u;
@@ -786,8 +814,9 @@ static int apply_key(struct parse *ps, struct mt_job *job, const struct kv *kv, 
 	} else if (!strcmp(kv->key, "alloc_fail")) {
 		return set_prob(ps, kv, v, &job->inject.alloc_fail_prob);
 	} else if (!strcmp(kv->key, "fail_nth")) {
-		if (parse_uint_expr(v, &job->inject.fail_nth)) {
-			KEYERR("'%s' is not an unsigned integer", v);
+		if ((x = parse_uint_expr(v, &job->inject.fail_nth))) {
+			KEYERR("'%s' %s", v, x == -ERANGE ? "overflows 64 bits" :
+			       "is not an unsigned integer");
 			return -1;
 		}
 	} else if (!strcmp(kv->key, "audit_interval")) {

@@ -32,6 +32,29 @@ for n in 199 399 799; do
 	[ $rc = 0 ]; ok $? "a last key=value line of $n characters is read once, whole (exit $rc)"
 done
 
+# ---- integer expressions: checked arithmetic, no wrap ----
+overflow() {	# overflow VALUE: refused at threads= and at a workload's integer option
+	local f="$T_TMP/o.ini" o rc
+	printf '[j]\nworkload=null\nthreads=%s\nobjects=%s\nfail_nth=%s\n' "$1" "$1" "$1" > "$f"
+	o=$("$MMT" check "$f" 2>&1); rc=$?
+	[ $rc = 1 ] &&
+	printf '%s\n' "$o" | grep -qF "o.ini:3: key 'threads': '$1' overflows 64 bits: a thread count in 1..255" &&
+	printf '%s\n' "$o" | grep -qF "o.ini:4: key 'objects': '$1' overflows 64 bits: an integer in 1..65536" &&
+	printf '%s\n' "$o" | grep -qF "o.ini:5: key 'fail_nth': '$1' overflows 64 bits"
+	ok $? "'$1' is refused as an overflow, at file:line:key with the bound"
+	[ $? = 0 ] || diag "exit $rc:" "$o"
+}
+overflow '4294967296*4294967296+2'
+overflow 99999999999999999999999
+overflow '9223372036854775807+1'
+overflow '(3037000500*3037000500)'
+overflow '0-9223372036854775807-2'
+printf '[j]\nworkload=null\nthreads=(1+1)*(8/4)-2+$ncpus-$ncpus\n' > "$T_TMP/e.ini"
+"$MMT" check "$T_TMP/e.ini" | grep -q "threads=2 "; ok $? "an expression within the range is still computed: (1+1)*(8/4)-2 = 2"
+printf '[j]\nworkload=null\nthreads=%s1%s\n' "$(printf '(%.0s' $(seq 100))" "$(printf ')%.0s' $(seq 100))" > "$T_TMP/e.ini"
+o=$("$MMT" check "$T_TMP/e.ini" 2>&1); [ $? = 1 ] && printf '%s' "$o" | grep -q "e.ini:3: key 'threads'"
+ok $? "parentheses nested 100 deep are refused, not recursed into without bound"
+
 # ---- the daemon's config reader ----
 S="$T_TMP/d.sock"
 start_check() {	# start_check CONF: start, then stop, the daemon; its exit status

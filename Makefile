@@ -61,12 +61,16 @@ LDLIBS := $(PKG_LIBS) -lm
 # LIB_EXCLUDE= leaves files out of the library (a model being written);
 # TESTS= limits the unit tests built and run (names: t_slab t_mm ...).
 LIB_EXCLUDE ?=
-LIB_SRCS := $(filter-out $(LIB_EXCLUDE),$(wildcard lib/core/*.c lib/mm/*.c lib/engine/*.c workloads/*.c))
+LIB_SRCS := $(filter-out $(LIB_EXCLUDE),$(wildcard lib/core/*.c lib/mm/*.c lib/engine/*.c lib/proto/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB := $(B)/libmmtorture.a
+# Workloads register themselves (constructors): linked whole into every
+# program, never left in the archive where nothing would pull them out.
+WL_SRCS := $(filter-out $(LIB_EXCLUDE),$(wildcard workloads/*.c))
+WL_OBJS := $(WL_SRCS:%.c=$(B)/obj/%.o)
 
-CLI_SRCS := $(wildcard daemon/cli*.c daemon/client.c daemon/proto.c)
-DAEMON_SRCS := $(wildcard daemon/mmtortured.c daemon/daemon*.c daemon/proto.c)
+CLI_SRCS := $(wildcard cli/*.c)
+DAEMON_SRCS := $(wildcard daemon/*.c)
 CLI := $(B)/bin/mmtorture
 DAEMON := $(B)/bin/mmtortured
 BINS := $(CLI) $(DAEMON)
@@ -114,7 +118,7 @@ REVSTAMP := $(B)/revision.stamp
 ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 $(shell mkdir -p $(B) && { echo '$(VERSION) $(GIT_REV)' | cmp -s - $(REVSTAMP) || echo '$(VERSION) $(GIT_REV)' > $(REVSTAMP); })
 endif
-REV_USERS := $(shell grep -l 'MT_GIT_REV\|MT_VERSION' daemon/*.c lib/engine/*.c 2>/dev/null)
+REV_USERS := $(shell grep -l 'MT_GIT_REV\|MT_VERSION' cli/*.c daemon/*.c lib/engine/*.c 2>/dev/null)
 $(REV_USERS:%.c=$(B)/obj/%.o): $(REVSTAMP)
 
 $(LIB): $(LIB_OBJS) $(OBJLIST)
@@ -123,22 +127,22 @@ $(LIB): $(LIB_OBJS) $(OBJLIST)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $(LIB_OBJS)
 
-$(CLI): $(CLI_SRCS:%.c=$(B)/obj/%.o) $(LIB)
+$(CLI): $(CLI_SRCS:%.c=$(B)/obj/%.o) $(WL_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(DAEMON): $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(LIB)
+$(DAEMON): $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(WL_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(LIB)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(WL_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/bench/%: $(B)/obj/tests/bench/%.o $(LIB)
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(WL_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -175,7 +179,7 @@ install: all
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mmtorture
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/mmtortured
 	install -m 0644 configs/*.ini $(DESTDIR)$(DATADIR)/configs/
-	install -m 0644 README.md daemon/PROTOCOL.md $(DESTDIR)$(DATADIR)/
+	install -m 0644 README.md docs/PROTOCOL.md $(DESTDIR)$(DATADIR)/
 	for f in daemon/systemd/mmtortured.service daemon/systemd/mmtortured.socket; do \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 		    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' "$$f" > $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); \

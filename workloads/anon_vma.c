@@ -51,7 +51,7 @@
 #include "lib/mm/mm.h"
 #include "lib/mm/rmap.h"
 #include "lib/mm/vmscan.h"
-#include "workloads/workload.h"
+#include "lib/engine/workload.h"
 
 struct av_opts {
 	unsigned int procs;
@@ -62,18 +62,18 @@ struct av_opts {
 	unsigned int max_chain;
 };
 
-static const struct wl_opt av_opts_table[] = {
-	WL_OPT(struct av_opts, procs, WL_OPT_UINT, 2, 1024, "12",
+static const struct mt_opt av_opts_table[] = {
+	MT_OPT(struct av_opts, procs, MT_OPT_UINT, 2, 1024, "12",
 	       "most processes at once"),
-	WL_OPT(struct av_opts, init_procs, WL_OPT_UINT, 1, 1024, "4",
+	MT_OPT(struct av_opts, init_procs, MT_OPT_UINT, 1, 1024, "4",
 	       "processes created at start (at most procs)"),
-	WL_OPT(struct av_opts, vmas, WL_OPT_UINT, 1, 256, "4",
+	MT_OPT(struct av_opts, vmas, MT_OPT_UINT, 1, 256, "4",
 	       "most anonymous VMAs in a process"),
-	WL_OPT(struct av_opts, pages, WL_OPT_UINT, 1, MT_PGTABLE_MAX, "8",
+	MT_OPT(struct av_opts, pages, MT_OPT_UINT, 1, MT_PGTABLE_MAX, "8",
 	       "pages in a VMA"),
-	WL_OPT(struct av_opts, ksm_items, WL_OPT_UINT, 1, 65536, "64",
+	MT_OPT(struct av_opts, ksm_items, MT_OPT_UINT, 1, 65536, "64",
 	       "most KSM rmap_items (anon_vma references) at once"),
-	WL_OPT(struct av_opts, max_chain, WL_OPT_UINT, 2, 256, "8",
+	MT_OPT(struct av_opts, max_chain, MT_OPT_UINT, 2, 256, "8",
 	       "a VMA linked to this many anon_vmas is not copied at fork"),
 	{ .name = NULL },
 };
@@ -603,3 +603,4 @@ const struct workload wl_anon_vma = {
 	.audit = av_audit,
 	.teardown = av_teardown,
 };
+MT_WORKLOAD(wl_anon_vma);

@@ -51,7 +51,7 @@
 #include "lib/mm/mempolicy.h"
 #include "lib/mm/mm.h"
 #include "lib/mm/shmem.h"
-#include "workloads/workload.h"
+#include "lib/engine/workload.h"
 
 struct mpol_opts {
 	unsigned int tasks;
@@ -66,26 +66,26 @@ struct mpol_opts {
 	unsigned int readahead;
 };
 
-static const struct wl_opt mpol_opts_table[] = {
-	WL_OPT(struct mpol_opts, tasks, WL_OPT_UINT, 1, 256, "8",
+static const struct mt_opt mpol_opts_table[] = {
+	MT_OPT(struct mpol_opts, tasks, MT_OPT_UINT, 1, 256, "8",
 	       "tasks, each with its own mm (at least one per thread)"),
-	WL_OPT(struct mpol_opts, shm_segments, WL_OPT_UINT, 1, 64, "4",
+	MT_OPT(struct mpol_opts, shm_segments, MT_OPT_UINT, 1, 64, "4",
 	       "shm segments in the id table, each with a shared-policy tree"),
-	WL_OPT(struct mpol_opts, anon_vmas, WL_OPT_UINT, 1, 16, "3",
+	MT_OPT(struct mpol_opts, anon_vmas, MT_OPT_UINT, 1, 16, "3",
 	       "anonymous VMAs per task (the first is VM_HUGETLB)"),
-	WL_OPT(struct mpol_opts, shm_maps, WL_OPT_UINT, 0, 16, "2",
+	MT_OPT(struct mpol_opts, shm_maps, MT_OPT_UINT, 0, 16, "2",
 	       "segment mappings per task at start"),
-	WL_OPT(struct mpol_opts, shm_maps_max, WL_OPT_UINT, 1, 32, "4",
+	MT_OPT(struct mpol_opts, shm_maps_max, MT_OPT_UINT, 1, 32, "4",
 	       "segment mappings per task at most (shm_churn)"),
-	WL_OPT(struct mpol_opts, seg_pages, WL_OPT_UINT, 1, 4096, "64",
+	MT_OPT(struct mpol_opts, seg_pages, MT_OPT_UINT, 1, 4096, "64",
 	       "pages per segment: the range shared policies split"),
-	WL_OPT(struct mpol_opts, vma_pages, WL_OPT_UINT, 1, MT_PGTABLE_MAX, "64",
+	MT_OPT(struct mpol_opts, vma_pages, MT_OPT_UINT, 1, MT_PGTABLE_MAX, "64",
 	       "pages per anonymous VMA"),
-	WL_OPT_NAMED("policy_nodes", struct mpol_opts, nodes, WL_OPT_UINT, 1, MAX_NUMNODES, "4",
+	MT_OPT_NAMED("policy_nodes", struct mpol_opts, nodes, MT_OPT_UINT, 1, MAX_NUMNODES, "4",
 	       "logical NUMA nodes the policies name"),
-	WL_OPT(struct mpol_opts, stash, WL_OPT_UINT, 0, 4096, "32",
+	MT_OPT(struct mpol_opts, stash, MT_OPT_UINT, 0, 4096, "32",
 	       "pages each worker keeps mapped (migrate moves them)"),
-	WL_OPT(struct mpol_opts, readahead, WL_OPT_UINT, 1, 32, "4",
+	MT_OPT(struct mpol_opts, readahead, MT_OPT_UINT, 1, 32, "4",
 	       "pages shmem_swapin()'s readahead allocates from one lookup"),
 	{ .name = NULL },
 };
@@ -735,3 +735,4 @@ const struct workload wl_mempolicy = {
 	.audit = mpw_audit,
 	.teardown = mpw_teardown,
 };
+MT_WORKLOAD(wl_mempolicy);

@@ -25,7 +25,7 @@
 #include "core/rcu.h"
 #include "core/refcount.h"
 #include "core/slab.h"
-#include "workloads/workload.h"
+#include "lib/engine/workload.h"
 
 struct null_opts {
 	unsigned int objects;
@@ -39,14 +39,14 @@ static const int null_crash_sig[] = { 0, SIGSEGV, SIGABRT, SIGBUS };
 _Static_assert(ARRAY_SIZE(null_crash_sig) == ARRAY_SIZE(null_crashes) - 1,
 	       "a signal for each crash choice");
 
-static const struct wl_opt null_opts_table[] = {
-	WL_OPT(struct null_opts, objects, WL_OPT_UINT, 1, 65536, "64",
+static const struct mt_opt null_opts_table[] = {
+	MT_OPT(struct null_opts, objects, MT_OPT_UINT, 1, 65536, "64",
 	       "slots, each owning one refcounted object"),
-	WL_OPT_CHOICE(struct null_opts, crash, null_crashes, "none",
+	MT_OPT_CHOICE(struct null_opts, crash, null_crashes, "none",
 		      "kill the job process with that signal (none: do not)"),
-	WL_OPT(struct null_opts, crash_after, WL_OPT_TIME, 0, 86400e9, "0s",
+	MT_OPT(struct null_opts, crash_after, MT_OPT_TIME, 0, 86400e9, "0s",
 	       "when to crash, after the start"),
-	WL_OPT(struct null_opts, hang, WL_OPT_BOOL, 0, 1, "0",
+	MT_OPT(struct null_opts, hang, MT_OPT_BOOL, 0, 1, "0",
 	       "one worker stops reaching quiesce points (for the watchdog)"),
 	{ .name = NULL },
 };
@@ -250,3 +250,4 @@ const struct workload wl_null = {
 	.audit = null_audit,
 	.teardown = null_teardown,
 };
+MT_WORKLOAD(wl_null);

@@ -47,7 +47,7 @@
 #include "lib/engine/job.h"
 #include "lib/mm/mempolicy.h"
 #include "lib/mm/mm.h"
-#include "workloads/workload.h"
+#include "lib/engine/workload.h"
 
 struct spf_opts {
 	unsigned int mms;
@@ -58,13 +58,13 @@ struct spf_opts {
 	unsigned int pages;
 };
 
-static const struct wl_opt spf_opts_table[] = {
-	WL_OPT(struct spf_opts, mms, WL_OPT_UINT, 1, 64, "4", "address spaces"),
-	WL_OPT(struct spf_opts, vmas, WL_OPT_UINT, 1, 1024, "24", "most VMAs in an address space"),
-	WL_OPT(struct spf_opts, files, WL_OPT_UINT, 1, 256, "8", "open files VMAs may map"),
-	WL_OPT(struct spf_opts, file_pct, WL_OPT_UINT, 0, 100, "60", "percent of new VMAs that map a file"),
-	WL_OPT(struct spf_opts, policy_pct, WL_OPT_UINT, 0, 100, "80", "percent of new VMAs with their own policy"),
-	WL_OPT(struct spf_opts, pages, WL_OPT_UINT, 1, 512, "8", "pages in a VMA"),
+static const struct mt_opt spf_opts_table[] = {
+	MT_OPT(struct spf_opts, mms, MT_OPT_UINT, 1, 64, "4", "address spaces"),
+	MT_OPT(struct spf_opts, vmas, MT_OPT_UINT, 1, 1024, "24", "most VMAs in an address space"),
+	MT_OPT(struct spf_opts, files, MT_OPT_UINT, 1, 256, "8", "open files VMAs may map"),
+	MT_OPT(struct spf_opts, file_pct, MT_OPT_UINT, 0, 100, "60", "percent of new VMAs that map a file"),
+	MT_OPT(struct spf_opts, policy_pct, MT_OPT_UINT, 0, 100, "80", "percent of new VMAs with their own policy"),
+	MT_OPT(struct spf_opts, pages, MT_OPT_UINT, 1, 512, "8", "pages in a VMA"),
 	{ .name = NULL },
 };
 
@@ -435,3 +435,4 @@ const struct workload wl_vma_spf = {
 	.audit = spf_audit,
 	.teardown = spf_teardown,
 };
+MT_WORKLOAD(wl_vma_spf);

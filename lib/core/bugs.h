@@ -146,20 +146,27 @@ int mt_bugs_parse(const char *list, mt_bugset_t *set, char *bad, size_t badlen);
  */
 typedef bool (*mt_fired_fn)(void *arg, enum mt_counter c, const char *cache,
 			    double *first_s);
+enum mt_expect_mode {
+	MT_EXPECT_EVERY,	/* every counter of an ALL bug, one of an ANY bug */
+	MT_EXPECT_SO_FAR,	/* the same while the job runs: leaked_objects, counted at
+				 * teardown, is pending; an ALL bug needs its other counters */
+	MT_EXPECT_SOME,		/* any expected counter of each bug */
+};
+
 /**
  * mt_bugs_expectation - have the counters the bugs of @set expect fired?
- * @all: true: every counter of an ALL bug, one of an ANY bug; false: any
- *       expected counter of each bug (enough to call it detected early)
+ * @mode: how much of each bug's expectation must have fired
  * @first_s: the earliest time an expected counter fired, -1 if none
- * @met_s: when the expectation was met, as @all judges it: for each bug
+ * @met_s: when the expectation was met, as @mode judges it: for each bug
  *	the last first-firing of its counters (ALL) or the first (ANY), the
  *	latest over the bugs; -1 if not met or no time is known.  May be NULL.
  *
- * Used by verdicts, never by a detector.
+ * The one judge of an expectation: the verdict, and a detect job's early
+ * stop.  Never used by a detector.
  * Return: -1 when no bug of @set expects anything, 1 when met, 0 if not.
  */
-int mt_bugs_expectation(mt_bugset_t set, bool all, mt_fired_fn fired, void *arg,
-			double *first_s, double *met_s);
+int mt_bugs_expectation(mt_bugset_t set, enum mt_expect_mode mode, mt_fired_fn fired,
+			void *arg, double *first_s, double *met_s);
 
 /* "leaked_refs, leaked_objects{numa_policy}" or "a / b": what should fire. */
 void mt_bug_fires_str(const struct mt_bug_desc *b, char *buf, size_t len);

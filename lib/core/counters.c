@@ -33,6 +33,18 @@ static const struct {
 #undef X
 };
 
+const char *mt_phase_name(uint32_t phase)
+{
+	static const char *const names[] = {
+		[MT_PHASE_NONE] = "start", [MT_PHASE_INIT] = "init",
+		[MT_PHASE_RUNNING] = "running", [MT_PHASE_AUDIT] = "audit",
+		[MT_PHASE_TEARDOWN] = "teardown", [MT_PHASE_DONE] = "done",
+		[MT_PHASE_ERROR] = "error",
+	};
+
+	return phase < ARRAY_SIZE(names) && names[phase] ? names[phase] : "unknown";
+}
+
 uint64_t mt_now_ns(void)
 {
 	struct timespec ts;

@@ -123,6 +123,9 @@ enum mt_phase {
 	MT_PHASE_ERROR,			/* harness error: see error[] */
 };
 
+/* "start", "init", "running", "audit", "teardown", "done", "error" */
+const char *mt_phase_name(uint32_t phase);
+
 struct mt_region {
 	uint32_t magic;
 	uint32_t version;
@@ -132,7 +135,6 @@ struct mt_region {
 	uint32_t nthreads;
 	uint64_t seed;			/* the job seed actually used */
 	uint64_t t_end_ns;		/* ATOMIC: since start, when workers stopped */
-	uint64_t t_detect_ns;		/* ATOMIC: since start, when the expectation was met */
 	char error[192];		/* harness error, when phase is ERROR */
 	uint64_t first_ns[MT_NCOUNTERS];/* ATOMIC: first increment, since start; 0 = never */
 	uint32_t ncaches;		/* ATOMIC */

@@ -28,22 +28,23 @@ static char *enabled_windows;		/* ",a,b," or NULL for all */
 static unsigned int inject_gen = 1;	/* ATOMIC: bumped by configure */
 static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *const mode_names[] = {
+const char *const mt_delay_mode_names[] = {
 	[MT_DELAY_SPIN] = "spin",
 	[MT_DELAY_YIELD] = "yield",
 	[MT_DELAY_SLEEP] = "sleep",
 	[MT_DELAY_MIX] = "mix",
+	NULL,
 };
 
 const char *mt_delay_mode_name(enum mt_delay_mode m)
 {
-	return (unsigned int)m < ARRAY_SIZE(mode_names) ? mode_names[m] : "?";
+	return (unsigned int)m <= MT_DELAY_MIX ? mt_delay_mode_names[m] : "?";
 }
 
 int mt_delay_mode_lookup(const char *name)
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(mode_names); i++)
-		if (!strcmp(mode_names[i], name))
+	for (unsigned int i = 0; mt_delay_mode_names[i]; i++)
+		if (!strcmp(mt_delay_mode_names[i], name))
 			return (int)i;
 	return -1;
 }
@@ -52,7 +53,7 @@ int mt_inject_configure(const struct mt_inject_conf *conf)
 {
 	char *list = NULL;
 
-	if (conf->windows && *conf->windows) {
+	if (conf->windows[0]) {
 		size_t n = strlen(conf->windows);
 
 		list = malloc(n + 3);

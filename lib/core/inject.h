@@ -43,7 +43,7 @@ struct mt_inject_conf {
 	double sync_delay_prob;		/* per pass of a generic sync point; < 0: see below */
 	enum mt_delay_mode delay_mode;
 	uint32_t delay_max_ns;		/* a delay lasts [0, max) ns */
-	const char *windows;		/* comma list of enabled windows; NULL = all */
+	char windows[256];		/* comma list of enabled windows; "" = all */
 	double alloc_fail_prob;
 	uint64_t fail_nth;		/* arm each worker's Nth allocation; 0 = off */
 };
@@ -116,6 +116,8 @@ static inline bool mt_should_fail_alloc(void)
 }
 
 const char *mt_delay_mode_name(enum mt_delay_mode m);
+/* The modes' names, by enum mt_delay_mode, NULL-terminated (a job file's choices). */
+extern const char *const mt_delay_mode_names[];
 int mt_delay_mode_lookup(const char *name);
 
 #endif /* MT_INJECT_H */

@@ -26,6 +26,10 @@ static const struct {
 	[MT_RCU_BP]   = { "bp",   &urcu_bp_flavor },
 };
 
+const char *const mt_rcu_flavor_names[MT_RCU_NFLAVORS + 1] = {
+	[MT_RCU_MEMB] = "memb", [MT_RCU_QSBR] = "qsbr", [MT_RCU_MB] = "mb", [MT_RCU_BP] = "bp",
+};
+
 const struct rcu_flavor_struct *mt_rcu = &urcu_memb_flavor;
 enum mt_rcu_flavor mt_rcu_kind = MT_RCU_MEMB;
 __thread int mt_rcu_nesting;

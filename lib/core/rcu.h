@@ -66,6 +66,8 @@ extern __thread int mt_rcu_registered;
  */
 int mt_rcu_set_flavor(enum mt_rcu_flavor f);
 const char *mt_rcu_flavor_name(enum mt_rcu_flavor f);
+/* The flavors' names, by enum mt_rcu_flavor, NULL-terminated (a job file's choices). */
+extern const char *const mt_rcu_flavor_names[MT_RCU_NFLAVORS + 1];
 /* Return: the flavor of that name, or -1. */
 int mt_rcu_flavor_lookup(const char *name);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * engine.c - one job, in this process: see engine.h and workloads/workload.h.
+ * engine.c - one job, in this process: see engine.h and workload.h.
  *
  * Threads: the calling thread becomes the control thread (shard
  * nthreads+1); workers get shards 1..nthreads.  Quiesce points: the
@@ -10,6 +10,16 @@
  * landed, then audits, then releases the workers.
  *
  * Lock ordering: eng.lock only; nothing is taken under it.
+ *
+ * The two flags the workers poll between operations:
+ *   park_req  set (release) by quiesce() before it waits on eng.lock,
+ *             cleared by resume() under eng.lock; wl_continue() reads it
+ *             without the lock (acquire), park() again under the lock
+ *             before every wait, so a clear and its broadcast are never
+ *             missed.
+ *   stop      set (release) by finish() and by a start that failed; read
+ *             (acquire) by wl_continue().  Nothing else is published with
+ *             it: the joins that follow order the rest.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,8 +40,8 @@
 #define PARK_TIMEOUT_S	20
 
 static struct {
-	int stop;			/* ATOMIC: workers leave their loops */
-	int park_req;			/* ATOMIC: workers park at wl_continue() */
+	int stop;			/* ATOMIC: workers leave their loops; pairs above */
+	int park_req;			/* ATOMIC: workers park at wl_continue(); pairs above */
 	unsigned int parked;		/* protected by lock */
 	unsigned int running;		/* protected by lock */
 	pthread_mutex_t lock;
@@ -204,56 +214,17 @@ static bool region_fired(void *arg, enum mt_counter c, const char *cache, double
 	return mt_counter_read(r, c) > 0;
 }
 
-bool mt_job_expectation_met(const struct mt_job *job, const struct mt_region *r,
-			    bool all)
+bool mt_job_expectation_met(const struct mt_job *job, const struct mt_region *r, bool all)
 {
-	return mt_bugs_expectation(job->bugs, all, region_fired, (void *)r, NULL, NULL) == 1;
+	return mt_bugs_expectation(job->bugs, all ? MT_EXPECT_EVERY : MT_EXPECT_SOME, region_fired,
+				   (void *)r, NULL, NULL) == 1;
 }
 
-/*
- * Can a detect job stop: will the verdict find its expectation met?
- * leaked_objects is counted when a cache is destroyed, at teardown, so
- * while the workers run it is pending: an ALL bug is met once its other
- * counters fired (teardown tells the rest), an ANY bug needs one that
- * fired.  A bug that only teardown can show runs its whole runtime.
- */
-static bool expectation_met_running(const struct mt_job *job, const struct mt_region *r)
+/* Can a detect job stop now: will its verdict find the expectation met? */
+static bool detected_so_far(const struct mt_job *job, const struct mt_region *r)
 {
-	bool expected = false;
-
-	for (int b = 0; b < MT_NBUGS; b++) {
-		const struct mt_bug_desc *d = &mt_bug_table[b];
-		int hit = 0, need = 0;
-
-		if (!(job->bugs & (1u << b)) || d->expect == MT_EXPECT_NONE)
-			continue;
-		expected = true;
-		for (int i = 0; i < d->nfires; i++) {
-			double t;
-			bool f = region_fired((void *)r, d->fires[i], d->cache, &t);
-
-			if (d->fires[i] == MT_LEAKED_OBJECTS && !f)
-				continue;	/* pending until teardown */
-			need++;
-			hit += f;
-		}
-		if (d->expect == MT_EXPECT_ALL ? !need || hit < need : !hit)
-			return false;
-	}
-	return expected;
-}
-
-/* The expectation is met: when, from the counters' first increments. */
-static void note_detection(const struct mt_job *job, struct mt_region *r)
-{
-	double at;
-	uint64_t ns;
-
-	if (__atomic_load_n(&r->t_detect_ns, __ATOMIC_RELAXED) ||
-	    mt_bugs_expectation(job->bugs, true, region_fired, r, NULL, &at) != 1)
-		return;
-	ns = at > 0 ? (uint64_t)(at * 1e9) : mt_now_ns() - eng.t0;
-	__atomic_store_n(&r->t_detect_ns, ns ? ns : 1, __ATOMIC_RELAXED);
+	return mt_bugs_expectation(job->bugs, MT_EXPECT_SO_FAR, region_fired, (void *)r, NULL,
+				   NULL) == 1;
 }
 
 static void sleep_ns(uint64_t ns)
@@ -264,66 +235,10 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
-int mt_job_execute(struct mt_job *job, struct mt_region *r)
+/* Start @n workers placed by the job's plan.  Return: how many started. */
+static unsigned int start_workers(struct mt_job *job, struct worker_arg *w, unsigned int n,
+				  uint64_t seed)
 {
-	struct worker_arg *w;
-	uint64_t next_audit, next_stutter, now, seed;
-	unsigned int n = job->threads;
-	int rc = 0, err;
-
-	pthread_once(&clock_once, use_monotonic_clock);
-	mt_region_reset(r);
-	mt_region_use(r);
-	set_phase(r, MT_PHASE_INIT);
-	seed = job->seed ? job->seed : mt_seed_random();
-	r->seed = seed;
-	r->nthreads = n;
-	/* stop_requested is not reset here: a stop asked before the start is kept */
-	mt_region_set_op_names(r, job->wl->roles, wl_nroles(job->wl));
-
-	if (n < 1 || n > MT_MAX_THREADS)
-		return harness_error(r, "threads=%u out of range 1..%d", n, MT_MAX_THREADS);
-	if ((err = mt_rcu_set_flavor(job->rcu)))
-		return harness_error(r, "cannot switch to RCU flavor %s: %s",
-				     mt_rcu_flavor_name(job->rcu), strerror(-err));
-	mt_bugs_enabled = job->bugs;
-
-	memset(&eng.ctx, 0, sizeof(eng.ctx));
-	eng.ctx.wl = job->wl;
-	eng.ctx.job = job;
-	eng.ctx.opts = job->wl_opts;
-	eng.ctx.mix = &job->mix;
-	eng.ctx.nthreads = n;
-	eng.ctx.seed = seed;
-	eng.stop = 0;
-	eng.park_req = 0;
-	eng.parked = 0;
-
-	mt_thread_enter(n + 1, job->plan.nnodes ? job->plan.nodes[0] : 0, seed);
-	r->t_start_ns = mt_now_ns();
-	eng.t0 = r->t_start_ns;
-	if (job->wl->init && (err = job->wl->init(&eng.ctx))) {
-		if (eng.ctx.priv && job->wl->teardown)
-			job->wl->teardown(&eng.ctx);
-		mt_thread_leave();
-		return harness_error(r, "workload %s: init failed: %s", job->wl->name,
-				     strerror(err < 0 ? -err : err));
-	}
-	/*
-	 * Injection starts with the torture, not before: the world init
-	 * builds is set-up, and a failure there would end the job as an
-	 * ERROR before any protocol ran.  Workers arm fail_nth as they enter.
-	 */
-	job->inject.windows = job->windows[0] ? job->windows : NULL;
-	mt_inject_configure(&job->inject);
-
-	w = calloc(n, sizeof(*w));
-	if (!w) {
-		mt_inject_reset();
-		mt_thread_leave();
-		return harness_error(r, "out of memory");
-	}
-	eng.running = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		w[i].t.ctx = &eng.ctx;
 		w[i].t.idx = i;
@@ -337,73 +252,147 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 			pthread_mutex_lock(&eng.lock);
 			eng.running--;
 			pthread_mutex_unlock(&eng.lock);
-			__atomic_store_n(&eng.stop, 1, __ATOMIC_RELEASE);
-			n = i;
-			rc = harness_error(r, "cannot start worker %u", i);
-			break;
+			return i;
 		}
 	}
-	set_phase(r, rc ? MT_PHASE_ERROR : MT_PHASE_RUNNING);
+	return n;
+}
 
-	now = mt_now_ns() - eng.t0;
-	next_audit = job->audit_interval_ns ? now + job->audit_interval_ns : UINT64_MAX;
-	next_stutter = job->stutter_ns ? now + job->stutter_ns : UINT64_MAX;
-	while (!rc) {
+/*
+ * The control thread while the workers run: the runtime, a detect job's
+ * early stop, audits and stutter at quiesce points.  Return: 0 at the end
+ * of the run, -1 on a hang (a harness error, said in @r).
+ */
+static int control_loop(const struct mt_job *job, struct mt_region *r)
+{
+	uint64_t now = mt_now_ns() - eng.t0;
+	uint64_t next_audit = job->audit_interval_ns ? now + job->audit_interval_ns : UINT64_MAX;
+	uint64_t next_stutter = job->stutter_ns ? now + job->stutter_ns : UINT64_MAX;
+
+	for (;;) {
 		rcu_quiescent_state();
 		now = mt_now_ns() - eng.t0;
 		if (stop_requested || (job->runtime_ns && now >= job->runtime_ns))
-			break;
-		if (job->expect == MT_JOB_EXPECT_DETECT) {
-			note_detection(job, r);
-			if (job->stop_on_detect && expectation_met_running(job, r))
-				break;
-		}
-		if (now >= next_audit || now >= next_stutter) {
-			if (quiesce()) {
-				rc = harness_error(r, "a worker did not reach a quiesce point in %ds (hang)",
-						   PARK_TIMEOUT_S);
-				resume();
-				break;
-			}
-			mt_count(MT_STUTTERS);
-			if (now >= next_audit) {
-				audit(r);
-				next_audit = mt_now_ns() - eng.t0 + job->audit_interval_ns;
-			}
-			if (now >= next_stutter) {
-				/* stutter: hold the workers a moment, then release them together */
-				rcu_thread_offline();
-				sleep_ns(TICK_NS);
-				rcu_thread_online();
-				next_stutter = mt_now_ns() - eng.t0 + job->stutter_ns;
-			}
-			resume();
+			return 0;
+		if (job->expect == MT_JOB_EXPECT_DETECT && job->stop_on_detect &&
+		    detected_so_far(job, r))
+			return 0;
+		if (now < next_audit && now < next_stutter) {
+			rcu_thread_offline();
+			sleep_ns(TICK_NS);
+			rcu_thread_online();
 			continue;
 		}
-		rcu_thread_offline();
-		sleep_ns(TICK_NS);
-		rcu_thread_online();
+		if (quiesce()) {
+			resume();
+			return harness_error(r, "a worker did not reach a quiesce point in %ds (hang)",
+					     PARK_TIMEOUT_S);
+		}
+		mt_count(MT_STUTTERS);
+		if (now >= next_audit) {
+			audit(r);
+			next_audit = mt_now_ns() - eng.t0 + job->audit_interval_ns;
+		}
+		if (now >= next_stutter) {
+			/* stutter: hold the workers a moment, then release them together */
+			rcu_thread_offline();
+			sleep_ns(TICK_NS);
+			rcu_thread_online();
+			next_stutter = mt_now_ns() - eng.t0 + job->stutter_ns;
+		}
+		resume();
 	}
+}
 
+/* The workers leave their loops; the final audit and teardown count the leaks. */
+static void finish(const struct mt_job *job, struct mt_region *r, struct worker_arg *w,
+		   unsigned int n, bool audit_last)
+{
 	__atomic_store_n(&eng.stop, 1, __ATOMIC_RELEASE);
 	resume();
 	rcu_thread_offline();
 	for (unsigned int i = 0; i < n; i++)
 		pthread_join(w[i].tid, NULL);
 	rcu_thread_online();
-	free(w);
 	__atomic_store_n(&r->t_end_ns, mt_now_ns() - eng.t0, __ATOMIC_RELEASE);
-
-	/* the final audit, then teardown: leaks are counted here */
-	if (!rc)
+	if (audit_last)
 		audit(r);
 	set_phase(r, MT_PHASE_TEARDOWN);
 	rcu_barrier();
 	if (job->wl->teardown)
 		job->wl->teardown(&eng.ctx);
 	rcu_barrier();
-	if (job->expect == MT_JOB_EXPECT_DETECT)
-		note_detection(job, r);
+}
+
+/* The world is built: the job's own settings for the engine's context. */
+static void context_init(struct mt_job *job, uint64_t seed)
+{
+	memset(&eng.ctx, 0, sizeof(eng.ctx));
+	eng.ctx.wl = job->wl;
+	eng.ctx.job = job;
+	eng.ctx.opts = job->wl_opts;
+	eng.ctx.mix = &job->mix;
+	eng.ctx.nthreads = job->threads;
+	eng.ctx.seed = seed;
+	eng.stop = 0;
+	eng.park_req = 0;
+	eng.parked = 0;
+	eng.running = 0;
+}
+
+int mt_job_execute(struct mt_job *job, struct mt_region *r)
+{
+	unsigned int n = job->threads, started;
+	struct worker_arg *w;
+	uint64_t seed;
+	int rc = 0, err;
+
+	pthread_once(&clock_once, use_monotonic_clock);
+	mt_region_reset(r);
+	mt_region_use(r);
+	set_phase(r, MT_PHASE_INIT);
+	seed = mt_job_seed(job);
+	r->seed = seed;
+	r->nthreads = n;
+	/* stop_requested is not reset here: a stop asked before the start is kept */
+	mt_region_set_op_names(r, job->wl->roles, wl_nroles(job->wl));
+	if (n < 1 || n > MT_MAX_THREADS)
+		return harness_error(r, "threads=%u out of range 1..%d", n, MT_MAX_THREADS);
+	if ((err = mt_rcu_set_flavor(job->rcu)))
+		return harness_error(r, "cannot switch to RCU flavor %s: %s",
+				     mt_rcu_flavor_name(job->rcu), strerror(-err));
+	mt_bugs_enabled = job->bugs;
+	context_init(job, seed);
+
+	mt_thread_enter(n + 1, job->plan.nnodes ? job->plan.nodes[0] : 0, seed);
+	r->t_start_ns = mt_now_ns();
+	eng.t0 = r->t_start_ns;
+	if (job->wl->init && (err = job->wl->init(&eng.ctx))) {
+		if (eng.ctx.priv && job->wl->teardown)
+			job->wl->teardown(&eng.ctx);
+		mt_thread_leave();
+		mt_bugs_enabled = 0;
+		return harness_error(r, "workload %s: init failed: %s", job->wl->name,
+				     strerror(err < 0 ? -err : err));
+	}
+	/*
+	 * Injection starts with the torture, not before: the world init
+	 * builds is set-up, and a failure there would end the job as an
+	 * ERROR before any protocol ran.  Workers arm fail_nth as they enter.
+	 */
+	mt_inject_configure(&job->inject);
+	w = calloc(n, sizeof(*w));
+	started = w ? start_workers(job, w, n, seed) : 0;
+	if (started < n) {
+		__atomic_store_n(&eng.stop, 1, __ATOMIC_RELEASE);
+		rc = w ? harness_error(r, "cannot start worker %u", started) :
+			 harness_error(r, "out of memory");
+	} else {
+		set_phase(r, MT_PHASE_RUNNING);
+		rc = control_loop(job, r);
+	}
+	finish(job, r, w, started, !rc);
+	free(w);
 	mt_thread_leave();
 	mt_inject_reset();
 	mt_bugs_enabled = 0;

@@ -4,7 +4,11 @@
  * placement, the RCU flavor, the injection settings, the bugs turned on
  * and what is expected of the run.  Built by the job-file parser
  * (jobfile.c) or by a test, executed by engine.c in the calling process,
- * or by runner.c in a child process.
+ * or by runner.c in a child process.  A job holds no pointer into itself
+ * or into the file it came from: it may be copied by value.
+ *
+ * The job keys are one option table (mt_job_opts), as the workloads'
+ * options are.
  */
 #ifndef MT_JOB_H
 #define MT_JOB_H
@@ -15,7 +19,8 @@
 #include "core/bugs.h"
 #include "core/inject.h"
 #include "core/rcu.h"
-#include "workloads/workload.h"
+#include "lib/engine/opt.h"
+#include "lib/engine/workload.h"
 
 #define MT_JOB_NAME_LEN		64
 #define MT_MAX_THREADS		(MT_MAX_SHARDS - 2)	/* one shard for the control thread */
@@ -48,9 +53,8 @@ struct mt_job {
 	unsigned int threads;
 	uint64_t runtime_ns;		/* 0: until cancelled */
 	enum mt_rcu_flavor rcu;
-	uint64_t seed;			/* 0: drawn at start, then printed */
+	uint64_t seed;			/* 0: drawn by mt_job_seed(), then printed */
 	struct mt_inject_conf inject;
-	char windows[256];
 	uint64_t audit_interval_ns;	/* 0: audit only at the end */
 	uint64_t stutter_ns;		/* park all workers this often; 0 = off */
 	mt_bugset_t bugs;
@@ -63,10 +67,22 @@ struct mt_job {
 	uint64_t hang_grace_ns;		/* hang_timeout: see runner.c; 0 = no watchdog */
 };
 
-/* Defaults of DESIGN.md: runtime 30s, memb, seed 0, delay 0.001, ... */
+/* The job keys: a job file's keys besides the workload's options. */
+#define MT_JOB_MAX_OPTS	32
+extern const struct mt_opt mt_job_opts[];
+
+/* The defaults of every job key (runtime 30s, memb, seed 0, delay 0.001, ...). */
 void mt_job_defaults(struct mt_job *job, const struct workload *wl);
 /* Set the workload, resetting its options and mix to their defaults. */
 int mt_job_set_workload(struct mt_job *job, const struct workload *wl,
 			char *err, size_t errlen);
+/*
+ * mt_job_seed - the job's seed: the one it was given, or one drawn now
+ * and kept, so that it is printed before the run and repeats it.  The one
+ * place a seed is drawn.
+ */
+uint64_t mt_job_seed(struct mt_job *job);
+/* "clean" or "detect" */
+const char *mt_job_expect_name(const struct mt_job *job);
 
 #endif /* MT_JOB_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * jobfile.h - fio-style INI job files, parsed with libinih.
+ * jobfile.h - fio-style INI job files.
  *
  *	[global]
  *	runtime=30s          ; 0 = until cancelled; ns us ms s m h d
@@ -19,12 +19,12 @@
  *
  * [global] sections give defaults to the jobs that follow them (a
  * [global] with keys and no job after it is an error); every other
- * section is a job.  Files are UTF-8 text.  Keys are the job keys below and the options
+ * section is a job.  Keys are the job keys (mt_job_opts) and the options
  * of the job's workload; $ncpus and $nodes expand to the PUs and NUMA
- * nodes of the machine, and integer values may be simple expressions
- * ($ncpus*2, $nodes+1).  An unknown key, a bad value, an unknown bug or
- * a key given twice in one section is an error naming the file, the line
- * and the key; all errors of a file are reported, not only the first.
+ * nodes of the machine, and integers may be expressions ($ncpus*2).  An
+ * unknown key, a bad value, an unknown bug or a key given twice in one
+ * section is an error naming the file, the line and the key; every error
+ * of a file is reported, not only the first.
  */
 #ifndef MT_JOBFILE_H
 #define MT_JOBFILE_H
@@ -32,23 +32,22 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "lib/engine/ini.h"
 #include "lib/engine/job.h"
 
 #define MT_MAX_JOBS		256	/* job sections in a file; as many [global]s */
 #define MT_JOBFILE_MAX_KEYS	16384	/* key=value lines in a file */
 #define MT_JOBFILE_MAX_LINE	65533	/* characters in a line, without its "\r\n" */
 
-struct mt_errors {
-	int n;
-	char msg[32][256];
-};
-
-void mt_errors_add(struct mt_errors *e, const char *fmt, ...) __printf(2, 3);
-void mt_errors_print(const struct mt_errors *e, FILE *f);
-
 struct mt_jobset {
 	int njobs;
 	struct mt_job *jobs;
+	/*
+	 * Each job as a file of its own: one section with every key that
+	 * made it, its [global]s' folded in, values as they were expanded.
+	 * What the daemon keeps of a submitted file.
+	 */
+	char **src;
 	char path[256];
 };
 
@@ -65,12 +64,5 @@ int mt_jobfile_load(const char *path, struct mt_topology *topo,
 int mt_jobfile_load_string(const char *text, const char *name, struct mt_topology *topo,
 			   struct mt_jobset *set, struct mt_errors *err);
 void mt_jobset_free(struct mt_jobset *set);
-
-/* The job keys, with a line of help each (for `mmtorture check --keys`). */
-struct mt_job_key {
-	const char *name;
-	const char *help;
-};
-extern const struct mt_job_key mt_job_keys[];
 
 #endif /* MT_JOBFILE_H */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * result.h - what a job left behind: a snapshot of its counters, the
- * verdict against its expectation, and the three files a user reads
- * (summary.txt, metrics.json, metrics.prom).
+ * result.h - what a job left behind: a snapshot of its counters and the
+ * verdict against its expectation (verdict.c), metrics.json
+ * (result_json.c), and the three files a user reads (result_files.c:
+ * summary.txt, metrics.json, metrics.prom).
  *
  * Verdicts (DESIGN.md): PASS (clean job, no race or leak, coverage
  * reached), DETECTED (the injected bugs' counters fired), MISSED (they
@@ -77,6 +78,7 @@ struct mt_result {
 	char hang[128];			/* why: "no progress for 60s" */
 	bool cancelled;			/* cancelled before its runtime ended: partial */
 	char error[256];
+	char files_error[320];		/* the result files could not be written: why */
 
 	uint64_t seed;
 	char rcu[8];
@@ -98,7 +100,6 @@ struct mt_result {
 	 */
 	double detect_s;
 	double first_detect_s;		/* a detect job's first expected counter, -1 if none */
-	double met_s;			/* the engine's time of the expectation met, -1 */
 
 	uint64_t counters[MT_NCOUNTERS];
 	double first_s[MT_NCOUNTERS];	/* -1: never fired */
@@ -122,38 +123,34 @@ const char *mt_verdict_name(enum mt_verdict v);
 int mt_verdict_lookup(const char *name);
 int mt_verdict_exit(enum mt_verdict v);
 
-/* Fill @res from the job and its region (live, or after the job ended). */
+/**
+ * mt_result_snapshot - fill @res from @job and its region @r
+ *
+ * Context: any process that maps @r; live (while the job runs) or after
+ * it ended.
+ */
 void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 			const struct mt_region *r);
-/* The verdict, from the snapshot and the job's expectation. */
+/**
+ * mt_result_judge - the verdict of @res against @job's expectation, its
+ * time to detection and why, in one sentence
+ *
+ * Context: after the run (or with its partial counters, when cancelled).
+ */
 void mt_result_judge(struct mt_result *res, const struct mt_job *job);
+/* The time of the first race or leak, -1 if none; its counter in @which (may be NULL). */
+double mt_result_first_problem(const struct mt_result *res, int *which);
 
-/* Files.  Each is written to a temporary name and renamed into place. */
+/*
+ * mt_result_write_dir - summary.txt, metrics.json and metrics.prom of @res
+ * in @dir (made if missing), each written aside and renamed into place;
+ * @res->dir says where they went.
+ * Return: 0, or -errno of the first that could not be written.
+ */
 int mt_result_write_dir(struct mt_result *res, const char *dir);
 void mt_result_summary(const struct mt_result *res, FILE *f);
 json_t *mt_result_to_json(const struct mt_result *res);
-/*
- * mt_json_string - a JSON string of @s, its bytes that are not UTF-8 (a
- * path, a text cut short) made '?': jansson refuses them.  NULL only when
- * out of memory.
- */
-json_t *mt_json_string(const char *s);
 /* Return: 0, or -1 if the JSON is not a metrics.json of this format. */
 int mt_result_from_json(const json_t *j, struct mt_result *res);
-
-/*
- * mt_prom_write - Prometheus text for @n results, one family at a time
- * (results with the same job name are summed, so that labels stay
- * bounded by the job names).
- */
-void mt_prom_write(FILE *f, const struct mt_result *const *res, int n);
-
-/*
- * mt_write_atomic - write @data to @path atomically and durably: a
- * temporary file of this process and call (removed on any error), fsync,
- * rename, fsync of the directory.
- * Return: 0, or -errno.
- */
-int mt_write_atomic(const char *path, const char *data, size_t len);
 
 #endif /* MT_RESULT_H */

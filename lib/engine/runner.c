@@ -28,7 +28,8 @@
 
 #include "core/prng.h"
 #include "lib/engine/engine.h"
-#include "lib/engine/options.h"
+#include "lib/engine/fileio.h"
+#include "lib/engine/values.h"
 #include "lib/engine/placement.h"
 #include "lib/engine/runner.h"
 
@@ -66,34 +67,6 @@ static __noreturn void child_main(struct mt_job *job, struct mt_region *r)
 	_exit(rc ? 3 : 0);
 }
 
-int mt_results_mkdir(const char *root, const char *job, time_t started, char *buf, size_t len)
-{
-	char stamp[32], name[MT_JOB_NAME_LEN];
-	struct tm tm;
-
-	gmtime_r(&started, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H-%M-%SZ", &tm);
-	snprintf(name, sizeof(name), "%s", job);
-	for (char *c = name; *c; c++)
-		if (*c == '/' || *c == ' ' || *c == '\\' || (unsigned char)*c < 0x20)
-			*c = '_';
-	if (mkdir(root, 0755) && errno != EEXIST)
-		return -errno;
-	for (int i = 1; i < 1000; i++) {
-		int n = i == 1 ? snprintf(buf, len, "%s/%s-%s", root, stamp, name) :
-				 snprintf(buf, len, "%s/%s-%s-%d", root, stamp, name, i);
-
-		if (n < 0 || (size_t)n >= len)
-			return -ENAMETOOLONG;
-		/* mkdir is the test: a name another run took in between fails here */
-		if (!mkdir(buf, 0755))
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -EEXIST;
-}
-
 /* "30s", "1500ms", "until cancelled" */
 static void runtime_str(const struct mt_job *job, char *buf, size_t len)
 {
@@ -116,8 +89,6 @@ static void progress(const struct mt_run_opts *o, const struct mt_job *job,
 	double el = final && end ? (double)end / 1e9 :
 		    r->t_start_ns && r->phase >= MT_PHASE_RUNNING ?
 		    (double)(mt_now_ns() - r->t_start_ns) / 1e9 : 0;
-	static const char *const phases[] = { "start", "init", "running", "audit",
-					      "teardown", "done", "error" };
 	char rt[32] = "inf";
 
 	if (job->runtime_ns)
@@ -127,7 +98,7 @@ static void progress(const struct mt_run_opts *o, const struct mt_job *job,
 	fprintf(o->out, "%s[%s] %6.1fs/%s  %9.0f ops/s%s  races %llu  leaks %llu  %s%s",
 		o->tty ? "\r" : "", job->name, el, rt, ops_rate, final ? " mean" : "",
 		(unsigned long long)mt_races_total(r), (unsigned long long)mt_leaks_total(r),
-		r->phase < ARRAY_SIZE(phases) ? phases[r->phase] : "?",
+		mt_phase_name(r->phase),
 		o->tty ? (final ? "\033[K\n" : "\033[K") : "\n");
 	fflush(o->out);
 }
@@ -140,6 +111,20 @@ static void harness_message(const struct mt_run_opts *o, const struct mt_job *jo
 	/* and in the log or pipe the job's lines go to; a terminal has it already */
 	if (o->out && o->out != stderr && !o->tty)
 		fprintf(o->out, "[%s] %s\n", job->name, msg);
+}
+
+/* The files of the run in @dir.  Return: @rc, or MT_EXIT_HARNESS when they could not be written. */
+static int write_results(const struct mt_run_opts *o, const struct mt_job *job,
+			 struct mt_result *res, const char *dir, int rc)
+{
+	int err = mt_result_write_dir(res, dir);
+
+	if (!err)
+		return rc;
+	snprintf(res->files_error, sizeof(res->files_error), "cannot write the results to %.200s: %s",
+		 dir, strerror(-err));
+	harness_message(o, job, res->files_error);
+	return MT_EXIT_HARNESS;
 }
 
 /* What the watchdog sees move while a job is alive. */
@@ -161,59 +146,36 @@ static bool moved(struct progress_mark *m, const struct mt_region *r)
 	return changed;
 }
 
-int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
-	       struct mt_result *res)
+/* The job's first lines: what runs, and where (also kept in the result). */
+static void announce(struct mt_job *job, const struct mt_run_opts *o, struct mt_result *res)
 {
-	const uint64_t hang = job->hang_grace_ns;	/* 0: no watchdog */
-	uint64_t t0, last_ops = 0, last_t, next_line, last_move, end_by = UINT64_MAX;
-	uint64_t stop_by = UINT64_MAX;
-	struct progress_mark mark = { 0 };
-	sigset_t stops, mask;
-	bool cancel_sent = false;
-	int status = 0, rc;
-	pid_t pid;
-	time_t now = time(NULL);
-	struct tm tm;
-	FILE *pf;
-	char *ptext = NULL, dir[PATH_MAX] = "", rt[32];
+	char *ptext = NULL, rt[32];
 	size_t plen = 0;
+	FILE *pf = open_memstream(&ptext, &plen);
 
-	memset(res, 0, sizeof(*res));
-	gmtime_r(&now, &tm);
-	strftime(res->started, sizeof(res->started), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!job->seed)
-		job->seed = mt_seed_random();
-	mt_region_reset(r);
-
-	pf = open_memstream(&ptext, &plen);
 	if (pf) {
 		mt_placement_print(&job->plan, job->threads, pf);
 		fclose(pf);
 		snprintf(res->placement, sizeof(res->placement), "%s", ptext ? ptext : "");
 		free(ptext);
 	}
+	if (!o->out)
+		return;
 	runtime_str(job, rt, sizeof(rt));
-	if (o->out) {
-		fprintf(o->out, "job %s: workload %s, %u thread%s, rcu %s, runtime %s, seed %llu, expect %s%s%s\n",
-			job->name, job->wl->name, job->threads, job->threads == 1 ? "" : "s",
-			mt_rcu_flavor_name(job->rcu), rt, (unsigned long long)job->seed,
-			job->expect == MT_JOB_EXPECT_DETECT ? "detect" : "clean",
-			job->bugs_spec[0] ? ", bugs " : "", job->bugs_spec);
-		fputs(res->placement, o->out);
-		fflush(o->out);
-	}
+	fprintf(o->out, "job %s: workload %s, %u thread%s, rcu %s, runtime %s, seed %llu, expect %s%s%s\n",
+		job->name, job->wl->name, job->threads, job->threads == 1 ? "" : "s",
+		mt_rcu_flavor_name(job->rcu), rt, (unsigned long long)job->seed,
+		mt_job_expect_name(job), job->bugs_spec[0] ? ", bugs " : "", job->bugs_spec);
+	fputs(res->placement, o->out);
+	fflush(o->out);
+}
 
-	/* the results directory first, named by the start: no run whose results are lost */
-	if (o->results_dir) {
-		snprintf(dir, sizeof(dir), "%s", o->results_dir);
-	} else if (o->results_root &&
-		   (rc = mt_results_mkdir(o->results_root, job->name, now, dir, sizeof(dir)))) {
-		snprintf(res->error, sizeof(res->error), "cannot create a results directory in %s: %s",
-			 o->results_root, strerror(-rc));
-		harness_message(o, job, res->error);
-		dir[0] = '\0';
-		goto judge;
-	}
+/* Fork the job process.  Return: its pid, or -1 with the reason in @res. */
+static pid_t start_child(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
+			 struct mt_result *res)
+{
+	sigset_t stops, mask;
+	pid_t pid;
 
 	if (o->out)
 		fflush(o->out);
@@ -228,76 +190,101 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 	if (pid == 0)
 		child_main(job, r);	/* unblocks every signal once its handlers are set */
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
-	if (pid < 0) {
+	if (pid < 0)
 		snprintf(res->error, sizeof(res->error), "fork: %s", strerror(errno));
-		goto judge;
-	}
+	return pid;
+}
 
-	t0 = last_t = last_move = mt_now_ns();
-	next_line = t0 + o->progress_ns;
-	if (job->runtime_ns && hang)
-		end_by = t0 + job->runtime_ns + hang;
+/* The watchdog's clock (see the top of the file). */
+struct watch {
+	uint64_t hang;			/* hang_timeout; 0: no watchdog */
+	uint64_t last_move, end_by, stop_by;
+	struct progress_mark mark;
+	bool cancel_sent;
+};
+
+/* One poll of the job process: cancel, progress, the watchdog. */
+static void watch_tick(struct watch *w, const struct mt_job *job, struct mt_region *r,
+		       const struct mt_run_opts *o, struct mt_result *res, pid_t pid, uint64_t now)
+{
+	char h[32], rt[32];
+
+	if (o->cancel && *o->cancel && !w->cancel_sent) {
+		/* partial only if the workers had not reached the end of the runtime
+		 * (read before the signal: the child may stop at once) */
+		res->cancelled = !__atomic_load_n(&r->t_end_ns, __ATOMIC_ACQUIRE);
+		kill(pid, SIGTERM);
+		w->cancel_sent = true;
+		if (w->hang)
+			w->stop_by = now + w->hang;
+	}
+	if (moved(&w->mark, r))
+		w->last_move = now;
+	if (res->hung || !w->hang)
+		return;
+	mt_format_time(w->hang, h, sizeof(h));
+	runtime_str(job, rt, sizeof(rt));
+	if (now - w->last_move >= w->hang)
+		snprintf(res->hang, sizeof(res->hang), "no progress for %s", h);
+	else if (now >= w->end_by)
+		snprintf(res->hang, sizeof(res->hang), "still running %s after its runtime of %s", h, rt);
+	else if (now >= w->stop_by)
+		snprintf(res->hang, sizeof(res->hang), "not stopped %s after the cancel", h);
+	if (res->hang[0]) {
+		res->hung = true;
+		kill(pid, SIGKILL);
+	}
+}
+
+/* Poll the job process until it is gone.  Return: its wait status. */
+static int supervise(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
+		     struct mt_result *res, pid_t pid)
+{
+	uint64_t t0 = mt_now_ns(), last_ops = 0, last_t = t0, next_line = t0 + o->progress_ns;
+	struct watch w = { .hang = job->hang_grace_ns, .last_move = t0, .end_by = UINT64_MAX,
+			   .stop_by = UINT64_MAX };
+	int status = 0;
+
+	if (job->runtime_ns && w.hang)
+		w.end_by = t0 + job->runtime_ns + w.hang;
 	for (;;) {
 		struct timespec ts = { 0, (long)POLL_NS };
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		uint64_t now_ns;
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		uint64_t now;
 
-		if (w == pid)
+		if (got == pid)
 			break;
-		if (w < 0 && errno != EINTR) {
+		if (got < 0 && errno != EINTR) {
 			snprintf(res->error, sizeof(res->error), "waitpid: %s", strerror(errno));
 			break;
 		}
 		nanosleep(&ts, NULL);
-		now_ns = mt_now_ns();
+		now = mt_now_ns();
 		if (o->tick)
 			o->tick(o->tick_arg, r, pid);
-		if (o->cancel && *o->cancel && !cancel_sent) {
-			/* partial only if the workers had not reached the end of the runtime
-			 * (read before the signal: the child may stop at once) */
-			res->cancelled = !__atomic_load_n(&r->t_end_ns, __ATOMIC_ACQUIRE);
-			kill(pid, SIGTERM);
-			cancel_sent = true;
-			if (hang)
-				stop_by = now_ns + hang;
-		}
-		if (moved(&mark, r))
-			last_move = now_ns;
-		if (!res->hung && hang) {
-			char h[32];
-
-			mt_format_time(hang, h, sizeof(h));
-			if (now_ns - last_move >= hang)
-				snprintf(res->hang, sizeof(res->hang), "no progress for %s", h);
-			else if (now_ns >= end_by)
-				snprintf(res->hang, sizeof(res->hang), "still running %s after its runtime of %s",
-					 h, rt);
-			else if (now_ns >= stop_by)
-				snprintf(res->hang, sizeof(res->hang), "not stopped %s after the cancel", h);
-			if (res->hang[0]) {
-				res->hung = true;
-				kill(pid, SIGKILL);
-			}
-		}
-		if (o->out && (o->tty || (o->progress_ns && now_ns >= next_line))) {
+		watch_tick(&w, job, r, o, res, pid, now);
+		if (o->out && (o->tty ? now - last_t >= 500000000ull :
+			       o->progress_ns && now >= next_line)) {
 			uint64_t ops = mt_ops_total(r);
-			double dt = (double)(now_ns - last_t) / 1e9;
+			double dt = (double)(now - last_t) / 1e9;
 
-			if (o->tty && now_ns - last_t < 500000000ull)
-				continue;
 			progress(o, job, r, dt > 0 ? (double)(ops - last_ops) / dt : 0, false);
 			last_ops = ops;
-			last_t = now_ns;
-			next_line = now_ns + o->progress_ns;
+			last_t = now;
+			next_line = now + o->progress_ns;
 		}
 	}
 	if (o->out && o->tty)
 		progress(o, job, r, 0, true);
+	return status;
+}
 
+/* How the job process ended: a crash is recorded here, since the child cannot. */
+static void record_end(struct mt_region *r, struct mt_result *res, int status, uint64_t t0)
+{
 	if (WIFSIGNALED(status)) {
 		res->term_signal = WTERMSIG(status);
 		if (!res->hung) {
-			/* the parent records the crash: the child cannot */
 			mt_region_use(r);
 			mt_report(MT_CRASH, "runner", "the job process died of signal %d (%s)",
 				  res->term_signal, strsignal(res->term_signal));
@@ -309,24 +296,44 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 		snprintf(res->error, sizeof(res->error), "%s",
 			 r->error[0] ? r->error : "the job process failed");
 	}
-judge:
+}
+
+int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
+	       struct mt_result *res)
+{
+	time_t now = time(NULL);
+	char dir[PATH_MAX] = "";
+	struct tm tm;
+	pid_t pid;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	gmtime_r(&now, &tm);
+	strftime(res->started, sizeof(res->started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	mt_job_seed(job);
+	mt_region_reset(r);
+	announce(job, o, res);
+
+	/* the results directory first, named by the start: no run whose results are lost */
+	if (o->results_dir) {
+		snprintf(dir, sizeof(dir), "%s", o->results_dir);
+	} else if (o->results_root &&
+		   (rc = mt_results_mkdir(o->results_root, job->name, now, dir, sizeof(dir)))) {
+		snprintf(res->error, sizeof(res->error), "cannot create a results directory in %s: %s",
+			 o->results_root, strerror(-rc));
+		harness_message(o, job, res->error);
+		dir[0] = '\0';
+	}
+	if (!res->error[0] && (pid = start_child(job, r, o, res)) > 0) {
+		uint64_t t0 = mt_now_ns();
+
+		record_end(r, res, supervise(job, r, o, res, pid), t0);
+	}
 	mt_result_snapshot(res, job, r);
 	mt_result_judge(res, job);
 	rc = mt_verdict_exit(res->verdict);
-
-	if (dir[0]) {
-		int err = mt_result_write_dir(res, dir);
-
-		if (err) {
-			char msg[PATH_MAX + 64];
-
-			snprintf(msg, sizeof(msg), "cannot write the results to %s: %s", dir,
-				 strerror(-err));
-			harness_message(o, job, msg);
-			res->dir[0] = '\0';
-			rc = MT_EXIT_HARNESS;
-		}
-	}
+	if (dir[0] && (rc = write_results(o, job, res, dir, rc)) == MT_EXIT_HARNESS)
+		res->dir[0] = '\0';
 	if (o->out) {
 		fprintf(o->out, "[%s] %s: %s\n", job->name, mt_verdict_name(res->verdict), res->why);
 		if (res->dir[0])

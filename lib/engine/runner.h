@@ -31,14 +31,18 @@ struct mt_run_opts {
 	void *tick_arg;
 };
 
-/*
+/**
  * mt_run_job - run @job in a child process and judge it
  * @r: a shared region (mt_region_create(true)); reused job after job
+ * @res: the result, whatever happened (also when its files are lost)
  *
  * The seed is drawn here when the job has none, so that it is printed
  * before the run.  The results directory is made before the job starts:
  * when it cannot be, the job does not run (verdict ERROR).  Messages
- * about results that cannot be kept go to stderr, whatever @o->out.
+ * about results that cannot be kept go to stderr, whatever @o->out, and
+ * to @res->files_error.
+ *
+ * Context: a process with no RCU thread registered, SIGCHLD not ignored.
  * Return: the exit category of the verdict (result.h), or MT_EXIT_HARNESS
  * when the results could not be written.
  */
@@ -53,13 +57,5 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
  * parent dies, so that no job outlives the daemon or the runner.
  */
 void mt_runner_child_signals(void (*on_stop)(int), int pdeathsig);
-
-/*
- * mt_results_mkdir - create the results directory of a job started at
- * @started: <root>/<date>-<job>, or -2, -3 ... after it when taken.  The
- * mkdir() that succeeds is the test, so two runs never share one.
- * Return: 0 with the path in @buf, or -errno.
- */
-int mt_results_mkdir(const char *root, const char *job, time_t started, char *buf, size_t len);
 
 #endif /* MT_RUNNER_H */

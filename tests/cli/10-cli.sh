@@ -136,7 +136,7 @@ expect_error "threads= is 1..255, as its help says" "bad.ini:3: key 'threads': '
 workload=null
 threads=256
 EOF
-"$MMT" workloads | grep -Eq '^  threads +worker threads, 1\.\.255 '; ok $? "the help of threads= in mmtorture workloads says 1..255"
+"$MMT" workloads | grep -Eq '^  threads +default 4 +worker threads .*\(1\.\.255\)$'; ok $? "the help of threads= in mmtorture workloads says 1..255"
 o=$("$MMT" check "$T_TMP" 2>&1); rc=$?
 [ $rc = 1 ] && [ "$o" = "$T_TMP: is a directory, not a job file" ]; ok $? "a directory is said to be one (exit $rc): $o"
 printf '[j]\nwork\0load=null\n' > "$T_TMP/nul.ini"

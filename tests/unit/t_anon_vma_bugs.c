@@ -75,9 +75,9 @@ static void test_bug(int b)
 
 	run_bug_job(&job, b, 4, 5.0, want, sizeof(want), got, sizeof(got));
 	ok(mt_job_expectation_met(&job, R, true),
-	   "%s: detected (%s expected: %s) in %.3fs", d->name,
+	   "%s: detected (%s expected: %s), stopped at %.3fs", d->name,
 	   d->expect == MT_EXPECT_ALL ? "all of" : "one of", want,
-	   (double)R->t_detect_ns / 1e9);
+	   (double)R->t_end_ns / 1e9);
 	diag("%s fired: %s", d->name, got);
 	if (b == MT_BUG_ANON_VMA_ROOT_UNPINNED)
 		ok(mt_counter_read(R, MT_REFCOUNT_UNDERFLOW) == 0,

@@ -353,8 +353,8 @@ static void stress_detect(enum mt_bug_id b, uint64_t seed)
 	rc = mt_job_execute(&job, R);
 	fires_str(b, fires, sizeof(fires));
 	ok(rc == 0 && mt_job_expectation_met(&job, R, true),
-	   "%s, 4 threads, delay 0.02: %s detected in %.3f s (%llu ops)", mt_bug_table[b].name,
-	   fires, R->t_detect_ns / 1e9, (unsigned long long)mt_ops_total(R));
+	   "%s, 4 threads, delay 0.02: %s detected, stopped at %.3f s (%llu ops)", mt_bug_table[b].name,
+	   fires, R->t_end_ns / 1e9, (unsigned long long)mt_ops_total(R));
 	if (rc)
 		diag("harness error: %s", R->error);
 }
@@ -550,7 +550,7 @@ static void roles_that_cannot_run(uint64_t seed)
 	job_setup(&job, seed, 0.3);
 	job.threads = 1;
 	for (unsigned int i = 0; i < ARRAY_SIZE(opts); i++)
-		if (wl_opt_set(wl_opt_lookup(&wl_mempolicy, opts[i][0]), job.wl_opts, opts[i][1],
+		if (mt_opt_set(mt_opt_find(wl_mempolicy.opts, opts[i][0]), job.wl_opts, opts[i][1],
 			       err, sizeof(err)))
 			tap_bail(err);
 	if (wl_mix_parse(&wl_mempolicy, "migrate:1,swapin:1,numa_maps:1", &job.mix, err, sizeof(err)))

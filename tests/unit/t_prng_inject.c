@@ -5,6 +5,7 @@
  * injected at about the rate asked and counted.
  */
 #include <pthread.h>
+#include <stdio.h>
 
 #include "core/counters.h"
 #include "core/inject.h"
@@ -178,7 +179,7 @@ int main(void)
 		}
 		ok(mt_now_ns() - t0 < 1000000000ull, "spin delays stay bounded");
 
-		conf.windows = "other-window";
+		snprintf(conf.windows, sizeof(conf.windows), "other-window");
 		mt_inject_configure(&conf);
 		mt_region_reset(R);
 		for (int i = 0; i < 2000; i++) {
@@ -188,7 +189,7 @@ int main(void)
 		ok(mt_counter_read(R, MT_DELAYS_INJECTED) > 0 && R->nwindows == 1 &&
 		   !strcmp(R->windows[0].name, "other-window"),
 		   "windows= restricts delays to the named windows");
-		conf.windows = NULL;
+		conf.windows[0] = '\0';
 		conf.delay_mode = MT_DELAY_MIX;
 		conf.delay_prob = 1.0;
 		mt_inject_configure(&conf);

@@ -183,8 +183,8 @@ static void test_roles_count_work(uint64_t seed)
 	job.runtime_ns = 300000000ull;
 	job.inject.delay_prob = 0;
 	snprintf(job.mix_spec, sizeof(job.mix_spec), "munmap:1");
-	ok(wl_opt_set(wl_opt_lookup(&wl_vma_spf, "mms"), job.wl_opts, "2", err, sizeof(err)) == 0 &&
-	   wl_opt_set(wl_opt_lookup(&wl_vma_spf, "vmas"), job.wl_opts, "6", err, sizeof(err)) == 0 &&
+	ok(mt_opt_set(mt_opt_find(wl_vma_spf.opts, "mms"), job.wl_opts, "2", err, sizeof(err)) == 0 &&
+	   mt_opt_set(mt_opt_find(wl_vma_spf.opts, "vmas"), job.wl_opts, "6", err, sizeof(err)) == 0 &&
 	   wl_mix_parse(&wl_vma_spf, job.mix_spec, &job.mix, err, sizeof(err)) == 0 &&
 	   mt_job_execute(&job, R) == 0 && R->phase == MT_PHASE_DONE,
 	   "mms=2 vmas=6 mix=%s: the job ran to its end", job.mix_spec);

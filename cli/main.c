@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * cli.c - `mmtorture`: run job files in the foreground, check them, list
- * the bug catalogue and the workloads, and talk to the daemon (client.c).
+ * main.c - `mmtorture`: run job files in the foreground, check them, list
+ * the bug catalogue and the workloads (this file: the engine in this
+ * process), and talk to the daemon (client.c).
  *
  * Exit codes: 0 every expectation met; 1 usage or configuration error;
  * 2 an expectation failed (FAIL, MISSED, INCONCLUSIVE, a crash); 3 harness
@@ -17,13 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/client.h"
 #include "core/bugs.h"
-#include "daemon/client.h"
 #include "lib/engine/jobfile.h"
-#include "lib/engine/options.h"
+#include "lib/engine/json.h"
 #include "lib/engine/placement.h"
 #include "lib/engine/result.h"
 #include "lib/engine/runner.h"
+#include "lib/engine/values.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -110,8 +112,8 @@ static int cmd_check(int argc, char **argv)
 				mt_format_time(j->runtime_ns, rt, sizeof(rt));
 				printf("  %-28s workload=%s threads=%u runtime=%s rcu=%s expect=%s%s%s\n",
 				       j->name, j->wl->name, j->threads, rt, mt_rcu_flavor_name(j->rcu),
-				       j->expect == MT_JOB_EXPECT_DETECT ? "detect" : "clean",
-				       j->bugs_spec[0] ? " bugs=" : "", j->bugs_spec);
+				       mt_job_expect_name(j), j->bugs_spec[0] ? " bugs=" : "",
+				       j->bugs_spec);
 			}
 		}
 	}
@@ -278,19 +280,9 @@ static int cmd_bugs(int argc, char **argv)
 	}
 
 	if (json) {
-		json_t *a = json_array();
-		char *s;
+		json_t *a = mt_bugs_json();
+		char *s = json_dumps(a, JSON_INDENT(2));
 
-		for (int b = 0; b < MT_NBUGS; b++) {
-			const struct mt_bug_desc *d = &mt_bug_table[b];
-
-			mt_bug_fires_str(d, fires, sizeof(fires));
-			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-				"name", d->name, "model", d->model, "seed", d->seed,
-				"description", d->desc, "fires", fires,
-				"expect", d->expect == MT_EXPECT_NONE ? "clean" : "detect"));
-		}
-		s = json_dumps(a, JSON_INDENT(2));
 		puts(s);
 		free(s);
 		json_decref(a);
@@ -309,26 +301,19 @@ static int cmd_bugs(int argc, char **argv)
 
 static int cmd_workloads(void)
 {
-	for (const struct workload *const *w = mt_workloads; *w; w++) {
-		const struct workload *wl = *w;
+	for (unsigned int i = 0; wl_nth(i); i++) {
+		const struct workload *wl = wl_nth(i);
 
 		printf("%s - %s\n  roles:", wl->name, wl->desc);
-		for (unsigned int i = 0; wl->roles[i]; i++)
-			printf(" %s", wl->roles[i]);
+		for (unsigned int r = 0; wl->roles[r]; r++)
+			printf(" %s", wl->roles[r]);
 		printf("\n  default mix: %s\n  models: %s\n", wl->default_mix ? wl->default_mix : "(equal)",
 		       wl->models && *wl->models ? wl->models : "(none)");
-		for (const struct wl_opt *o = wl->opts; o && o->name; o++) {
-			char ch[160];
-
-			printf("  %-18s default %-8s %s", o->name, o->def ? o->def : "", o->help);
-			wl_opt_choices_str(o, ch, sizeof(ch));
-			printf(ch[0] ? " (one of: %s)\n" : "\n", ch);
-		}
+		mt_opt_print(wl->opts, MT_OPT_STYLE_KEYS, stdout);
 		printf("\n");
 	}
 	printf("job keys:\n");
-	for (const struct mt_job_key *k = mt_job_keys; k->name; k++)
-		printf("  %-18s %s\n", k->name, k->help);
+	mt_opt_print(mt_job_opts, MT_OPT_STYLE_KEYS, stdout);
 	return 0;
 }
 

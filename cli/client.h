@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "daemon/proto.h"
+#include "lib/proto/proto.h"
 
 bool mt_client_is_command(const char *cmd);
 /* argv[0] is the command.  Return: the exit code. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * workload.h - what a workload is: one file in workloads/, ending in one
- * descriptor (name, options table with types and bounds, thread roles,
- * init/run/audit/teardown), listed in workloads/registry.c.
+ * workload.h - the plug-in contract: what a workload is, and the engine's
+ * calls it may make.  A workload is one file in workloads/, ending in one
+ * descriptor (name, option table with types and bounds, thread roles,
+ * init/run/audit/teardown) and the line that registers it:
  *
  *	const struct workload wl_null = {
  *		.name = "null",
@@ -11,6 +12,11 @@
  *		.init = null_init, .run = null_run,
  *		.audit = null_audit, .teardown = null_teardown,
  *	};
+ *	MT_WORKLOAD(wl_null);
+ *
+ * The engine knows no workload by name: each registers itself when the
+ * program starts (a constructor, as fio's engines do), so the arrows run
+ * from the plug-ins to the engine only.
  *
  * Roles are the kinds of operation a worker performs ("fault",
  * "numa_maps", "fork" ...).  The job's mix= weights them; each worker
@@ -51,43 +57,14 @@
 
 #include "core/compiler.h"
 #include "core/counters.h"
-
-enum wl_opt_type {
-	WL_OPT_UINT,		/* unsigned int, bounds inclusive */
-	WL_OPT_DOUBLE,		/* double, bounds inclusive */
-	WL_OPT_BOOL,		/* 0/1, yes/no, true/false */
-	WL_OPT_TIME,		/* uint64_t ns; job files write 10ms, 2s, 1m */
-	WL_OPT_STRING,		/* char[WL_OPT_STRLEN] */
-	WL_OPT_ENUM,		/* unsigned int: the index of the value in choices */
-};
-
-#define WL_OPT_STRLEN 64
-
-struct wl_opt {
-	const char *name;
-	enum wl_opt_type type;
-	size_t off;		/* offset in the workload's options struct */
-	double min, max;	/* bounds for numbers and times (ns) */
-	const char *def;	/* default, as a job file would write it */
-	const char *help;
-	const char *const *choices;	/* WL_OPT_ENUM: the values, NULL-terminated */
-};
+#include "lib/engine/opt.h"
 
 /*
- * Option names share the job file with the job keys (jobfile.h): an
- * option may not be named like one (`nodes`, `runtime` ...), or the job
- * key would always take the value.  WL_OPT_NAMED gives an option another
- * name than its field.
+ * Option names share the job file with the job keys (job.h): an option
+ * may not be named like one (`nodes`, `runtime` ...), or the job key
+ * would always take the value; MT_OPT_NAMED gives an option another name
+ * than its field.  t_engine checks that no workload breaks the rule.
  */
-#define WL_OPT_NAMED(nm, st, field, typ, lo, hi, dflt, hlp) \
-	{ .name = (nm), .type = (typ), .off = offsetof(st, field), \
-	  .min = (lo), .max = (hi), .def = (dflt), .help = (hlp) }
-#define WL_OPT(st, field, typ, lo, hi, dflt, hlp) \
-	WL_OPT_NAMED(#field, st, field, typ, lo, hi, dflt, hlp)
-/* One value of a fixed set, checked when the job file is read. */
-#define WL_OPT_CHOICE(st, field, chs, dflt, hlp) \
-	{ .name = #field, .type = WL_OPT_ENUM, .off = offsetof(st, field), \
-	  .def = (dflt), .help = (hlp), .choices = (chs) }
 
 struct wl_mix {
 	uint32_t weight[MT_MAX_OPS];
@@ -119,7 +96,7 @@ struct wl_thread {
 struct workload {
 	const char *name;
 	const char *desc;
-	const struct wl_opt *opts;	/* terminated by { NULL } */
+	const struct mt_opt *opts;	/* terminated by { NULL } */
 	size_t opts_size;
 	const char *const *roles;	/* terminated by NULL; <= MT_MAX_OPS */
 	const char *default_mix;	/* "fault:60,numa_maps:10,..." */
@@ -139,9 +116,21 @@ struct workload {
 	void (*teardown)(struct wl_ctx *ctx);
 };
 
-/* The registry (workloads/registry.c). */
-extern const struct workload *const mt_workloads[];
+/* ---- the registry (lib/engine/registry.c) ---- */
+
+#define MT_MAX_WORKLOADS	32
+
+/* Add @wl to the registry.  Context: before main(), from MT_WORKLOAD(). */
+void mt_workload_register(const struct workload *wl);
+#define MT_WORKLOAD(wl)							\
+	static void __attribute__((constructor)) mt_register_##wl(void)	\
+	{								\
+		mt_workload_register(&wl);				\
+	}
+/* The workload named @name, or NULL. */
 const struct workload *wl_lookup(const char *name);
+/* The registered workloads, by name; NULL after the last. */
+const struct workload *wl_nth(unsigned int i);
 
 /* ---- for workers (lib/engine/engine.c) ---- */
 
@@ -156,14 +145,6 @@ unsigned int wl_pick_role(struct wl_thread *t);
 /* Nanoseconds since the job started. */
 uint64_t wl_elapsed_ns(const struct wl_ctx *ctx);
 
-/* Options: look up, apply a value, fill the defaults (lib/engine/options.c). */
-const struct wl_opt *wl_opt_lookup(const struct workload *wl, const char *name);
-/* Return: 0, or -1 with a message in err. */
-int wl_opt_set(const struct wl_opt *o, void *opts, const char *value,
-	       char *err, size_t errlen);
-int wl_opts_defaults(const struct workload *wl, void *opts, char *err, size_t errlen);
-/* "none, segv, abort, bus": the choices of an enum option, for messages. */
-void wl_opt_choices_str(const struct wl_opt *o, char *buf, size_t len);
 /* Parse "name:weight,..." against the roles.  Return: 0, or -1 with err. */
 int wl_mix_parse(const struct workload *wl, const char *spec, struct wl_mix *mix,
 		 char *err, size_t errlen);

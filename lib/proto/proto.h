@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * proto.h - the control protocol of mmtortured, version 1 (PROTOCOL.md).
+ * proto.h - the control protocol of mmtortured, version 1
+ * (docs/PROTOCOL.md), shared by the daemon and the client.
  *
  * A Unix stream socket.  A request is one JSON object on one line; the
  * reply is one JSON object on one line.  A connection may carry several
@@ -13,7 +14,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "lib/engine/options.h"	/* mt_utf8_valid_prefix() */
+#include "lib/engine/values.h"	/* mt_utf8_valid_prefix() */
 
 #define MT_PROTO_VERSION	1
 #define MT_DEFAULT_SOCKET	"/run/mmtorture/control.sock"

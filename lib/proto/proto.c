@@ -10,7 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/proto.h"
+#include "lib/engine/fileio.h"
+#include "lib/proto/proto.h"
 
 int mt_proto_connect(const char *path)
 {
@@ -39,25 +40,13 @@ int mt_proto_send(int fd, const json_t *msg)
 {
 	char *s = json_dumps(msg, JSON_COMPACT);
 	size_t len;
-	const char *p;
-	int rc = 0;
+	int rc;
 
 	if (!s)
 		return -ENOMEM;
 	len = strlen(s);
 	s[len++] = '\n';	/* json_dumps leaves room: it wrote a NUL there */
-	for (p = s; len;) {
-		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	rc = mt_write_full(fd, s, len);
 	free(s);
 	return rc;
 }

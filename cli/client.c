@@ -13,9 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/client.h"
 #include "core/counters.h"
-#include "daemon/client.h"
+#include "lib/engine/json.h"
 #include "lib/engine/result.h"
+#include "lib/engine/values.h"
 
 static const char *const commands[] = {
 	"submit", "list", "status", "cancel", "wait", "dump", NULL
@@ -160,14 +162,12 @@ static int wait_exit(const json_t *job)
 
 static const char *js(const json_t *o, const char *k)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "-";
+	return mt_json_str(o, k, "-");
 }
 
 static double jnum(const json_t *o, const char *k)
 {
-	return json_number_value(json_object_get(o, k));
+	return mt_json_num(o, k, 0);
 }
 
 static void print_job_line(const json_t *j)

@@ -1,30 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * daemon_server.c - the control socket of mmtortured: connections,
- * requests (PROTOCOL.md), and who may do what.
+ * server.c - the control socket of mmtortured: connections, their input
+ * and output, and who may do what; the requests themselves are
+ * requests.c's.
  *
  * Access: the socket is 0660; whoever can connect may read (list, status,
  * dump, bugs, version, wait).  Submitting and cancelling need the peer
  * (SO_PEERCRED, SO_PEERGROUPS) to be root, the daemon's own user, or a
- * member of the configured group.  Read-only peers may hold at most half
- * of the MT_DAEMON_MAX_CLIENTS connections: the rest stay free for those
- * who may submit.
+ * member of the configured group.
+ *
+ * Connections: at most MAX_CLIENTS; peers that may only read hold at most
+ * MAX_READERS of them; no uid but root's and the daemon's holds more than
+ * MAX_PER_UID; and the last ROOT_RESERVE are kept for root and the
+ * daemon's own user, so that no one else can lock them out.
  *
  * No client can hold the daemon up.  Every socket is non-blocking.  A
  * connection is served in turns: each poll round handles at most
- * REQS_PER_ROUND of its requests, and the round stops handling requests
- * once it has used ROUND_BUDGET_NS (what is left waits for the next round,
- * which then polls without sleeping).  A peer is not read from, and its
- * requests are not handled, while it has a reply it has not read yet
- * (backpressure) or a `wait` pending: what it sends meanwhile stays in the
- * socket.  Input is taken at most 64 KiB at a time into one buffer per
- * connection (offsets, no copy per request) of at most one request line,
- * MT_MAX_MESSAGE bytes: a longer line is refused and the connection
- * closed.  Replies not yet read by their clients take at most
- * MAX_OUT_TOTAL bytes in all; a request whose reply does not fit is
- * refused as busy.  A connection that makes no progress (no byte in or
- * out, no request handled) for client_timeout seconds, and has no `wait`
- * pending, is dropped.
+ * REQS_PER_ROUND of its requests, and stops handling requests once it has
+ * used ROUND_BUDGET_NS (what is left waits for the next round, which then
+ * polls without sleeping).  A peer is not read from, and its requests are
+ * not handled, while it has a reply it has not read yet (backpressure) or
+ * a `wait` pending: what it sends meanwhile stays in the socket.  Input is
+ * taken at most 64 KiB at a time into one buffer per connection (offsets,
+ * no copy per request) of at most one request line, MT_MAX_MESSAGE bytes:
+ * a longer line is refused and the connection closed.  Replies not yet
+ * read by their clients take at most MAX_OUT_TOTAL bytes in all; a request
+ * whose reply does not fit is refused as busy.
+ *
+ * Time: a client has client_timeout seconds to send a request whole, from
+ * its first byte, and as long to read a reply whole, from when it was
+ * queued; a connection with nothing under way (no part of a request, no
+ * reply, no `wait` pending) is dropped after client_timeout too.  A byte
+ * now and then buys nothing: only a request completed or a reply read
+ * whole starts the clock again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,9 +48,17 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
-#include "core/bugs.h"
-#include "daemon/daemon.h"
+#include "daemon/config.h"
+#include "daemon/jobs.h"
+#include "daemon/log.h"
+#include "daemon/requests.h"
+#include "daemon/server.h"
+#include "lib/proto/proto.h"
 
+#define MAX_CLIENTS	MT_DAEMON_MAX_CLIENTS
+#define MAX_READERS	(MAX_CLIENTS / 2)	/* peers that may only read */
+#define MAX_PER_UID	8		/* connections of one uid, but root's and ours */
+#define ROOT_RESERVE	4		/* the last connections: root's and ours only */
 #define REQS_PER_ROUND	4		/* requests of one connection per poll round */
 #define ROUND_BUDGET_NS	50000000ull	/* then the round stops handling requests */
 #define READ_CHUNK	65536		/* bytes taken from a peer at a time */
@@ -54,24 +70,37 @@ struct conn {
 	uid_t uid;
 	gid_t gid;
 	bool privileged;
+	bool owner;			/* root or the daemon's own user */
 	char *in;			/* [inoff, inlen): received, not handled yet */
 	size_t inoff, inlen, incap;
 	size_t scan;			/* no newline in [inoff, scan) */
 	char *out;			/* [outoff, outlen): replies not sent yet */
 	size_t outoff, outlen;
-	uint64_t last_ns;		/* the last progress: bytes in or out, a request */
+	uint64_t last_ns;		/* the last request completed or reply read whole */
+	uint64_t req_ns;		/* the first byte of the request under way, 0 if none */
+	uint64_t reply_ns;		/* when the reply not read yet was queued, 0 if none */
 	long long waiting_for;		/* a job id for `wait`, 0 if none */
 	bool eof;			/* the peer sends nothing more */
 	bool closing;			/* close once the output is flushed */
 };
 
-static struct conn conns[MT_DAEMON_MAX_CLIENTS];
+static struct conn conns[MAX_CLIENTS];
 static int nconns, next_turn;
+static int listen_fd = -1;
+static bool socket_activated;
 static size_t out_total;		/* bytes of replies not sent yet, all clients */
 
-int server_ncfds(void)
+static gid_t group_gid;
+static bool group_known;
+
+int server_nconns(void)
 {
 	return nconns;
+}
+
+bool server_socket_activated(void)
+{
+	return socket_activated;
 }
 
 /* ---- the socket ---- */
@@ -83,11 +112,11 @@ static int make_socket(char *err, size_t errlen)
 	struct stat st;
 	int fd;
 
-	if (strlen(D.socket_path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path %s is too long", D.socket_path);
+	if (strlen(dcfg.socket_path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path %s is too long", dcfg.socket_path);
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s", D.socket_path);
+	snprintf(dir, sizeof(dir), "%s", dcfg.socket_path);
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
@@ -97,32 +126,32 @@ static int make_socket(char *err, size_t errlen)
 		}
 	}
 	/* a socket file left by a daemon that died: remove it if nobody answers */
-	if (!lstat(D.socket_path, &st)) {
+	if (!lstat(dcfg.socket_path, &st)) {
 		int probe;
 
 		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "%s exists and is not a socket", D.socket_path);
+			snprintf(err, errlen, "%s exists and is not a socket", dcfg.socket_path);
 			return -1;
 		}
-		probe = mt_proto_connect(D.socket_path);
+		probe = mt_proto_connect(dcfg.socket_path);
 		if (probe >= 0) {
 			close(probe);
-			snprintf(err, errlen, "%s: another daemon is listening there", D.socket_path);
+			snprintf(err, errlen, "%s: another daemon is listening there", dcfg.socket_path);
 			return -1;
 		}
-		unlink(D.socket_path);
+		unlink(dcfg.socket_path);
 	}
-	strcpy(sa.sun_path, D.socket_path);
+	strcpy(sa.sun_path, dcfg.socket_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
-		snprintf(err, errlen, "cannot listen on %s: %s", D.socket_path, strerror(errno));
+		snprintf(err, errlen, "cannot listen on %s: %s", dcfg.socket_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	if (chmod(D.socket_path, 0660))
-		dlog(LOG_WARNING, "chmod 0660 %s: %s", D.socket_path, strerror(errno));
-	D.listen_fd = fd;
+	if (chmod(dcfg.socket_path, 0660))
+		dlog(LOG_WARNING, "chmod 0660 %s: %s", dcfg.socket_path, strerror(errno));
+	listen_fd = fd;
 	server_socket_group();
 	return fd;
 }
@@ -131,21 +160,25 @@ void server_socket_group(void)
 {
 	struct group *g;
 
-	if (D.socket_activated || D.listen_fd < 0 || !D.cfg.socket_group[0])
+	if (socket_activated || listen_fd < 0 || !dcfg.socket_group[0])
 		return;		/* systemd's socket unit says who owns it */
-	g = getgrnam(D.cfg.socket_group);
+	g = getgrnam(dcfg.socket_group);
 	if (!g)
 		dlog(LOG_WARNING, "socket_group %s does not exist: %s stays in group %d",
-		     D.cfg.socket_group, D.socket_path, (int)getegid());
-	else if (chown(D.socket_path, (uid_t)-1, g->gr_gid))
-		dlog(LOG_WARNING, "chown :%s %s: %s", D.cfg.socket_group, D.socket_path,
+		     dcfg.socket_group, dcfg.socket_path, (int)getegid());
+	else if (chown(dcfg.socket_path, (uid_t)-1, g->gr_gid))
+		dlog(LOG_WARNING, "chown :%s %s: %s", dcfg.socket_group, dcfg.socket_path,
 		     strerror(errno));
 }
+
+static void job_ended(struct djob *j);
 
 int server_init(char *err, size_t errlen)
 {
 	int n = sd_listen_fds(1);
 
+	jobs_on_end(job_ended);
+	group_known = config_group_gid(&group_gid);
 	if (n > 1) {
 		snprintf(err, errlen, "systemd passed %d sockets; expected one", n);
 		return -1;
@@ -155,11 +188,11 @@ int server_init(char *err, size_t errlen)
 			snprintf(err, errlen, "the socket systemd passed is not a listening Unix stream socket");
 			return -1;
 		}
-		D.listen_fd = SD_LISTEN_FDS_START;
-		D.socket_activated = true;
+		listen_fd = SD_LISTEN_FDS_START;
+		socket_activated = true;
 		/* systemd hands it over blocking: the accept loop must not block */
-		if (fcntl(D.listen_fd, F_SETFL, fcntl(D.listen_fd, F_GETFL) | O_NONBLOCK) ||
-		    fcntl(D.listen_fd, F_SETFD, FD_CLOEXEC)) {
+		if (fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK) ||
+		    fcntl(listen_fd, F_SETFD, FD_CLOEXEC)) {
 			snprintf(err, errlen, "the socket systemd passed: %s", strerror(errno));
 			return -1;
 		}
@@ -167,14 +200,14 @@ int server_init(char *err, size_t errlen)
 			struct sockaddr_un sa;
 			socklen_t len = sizeof(sa);
 
-			if (!getsockname(D.listen_fd, (struct sockaddr *)&sa, &len) &&
+			if (!getsockname(listen_fd, (struct sockaddr *)&sa, &len) &&
 			    sa.sun_path[0])
-				snprintf(D.socket_path, sizeof(D.socket_path), "%s", sa.sun_path);
+				snprintf(dcfg.socket_path, sizeof(dcfg.socket_path), "%s", sa.sun_path);
 		}
 		return 0;
 	}
-	D.listen_fd = make_socket(err, errlen);
-	return D.listen_fd < 0 ? -1 : 0;
+	listen_fd = make_socket(err, errlen);
+	return listen_fd < 0 ? -1 : 0;
 }
 
 static void conn_free(struct conn *c)
@@ -190,9 +223,9 @@ void server_close_all(void)
 	for (int i = 0; i < nconns; i++)
 		conn_free(&conns[i]);
 	nconns = 0;
-	if (D.listen_fd >= 0)
-		close(D.listen_fd);
-	D.listen_fd = -1;
+	if (listen_fd >= 0)
+		close(listen_fd);
+	listen_fd = -1;
 }
 
 /* ---- output ---- */
@@ -227,24 +260,21 @@ static void conn_flush(struct conn *c)
 		}
 		c->outoff += (size_t)w;
 		out_total -= (size_t)w;
-		c->last_ns = mt_now_ns();
 	}
 	free(c->out);
 	c->out = NULL;
 	c->outoff = c->outlen = 0;
+	c->reply_ns = 0;		/* read whole: the clock starts again */
+	c->last_ns = mt_now_ns();
 }
 
-static json_t *refusal(const char *code, const char *fmt, ...) __printf(2, 3);
-static json_t *refusal(const char *code, const char *fmt, ...)
+/* json_dumps() of a reply made here, taken. */
+static char *dump_taken(json_t *reply)
 {
-	char msg[512];
-	va_list ap;
+	char *s = json_dumps(reply, JSON_COMPACT);
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	msg[mt_utf8_valid_prefix(msg, strlen(msg))] = '\0';	/* cut on a whole character */
-	return json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "error", msg);
+	json_decref(reply);
+	return s;
 }
 
 /* Queue @reply (taken) as one line, and send what the socket takes now. */
@@ -254,20 +284,19 @@ static void conn_send(struct conn *c, json_t *reply)
 	size_t n;
 
 	if (!reply)	/* a reply that could not be made: say so rather than nothing */
-		reply = refusal("internal", "the reply could not be made (out of memory)");
-	s = json_dumps(reply, JSON_COMPACT);
+		reply = requests_refusal("internal", "the reply could not be made (out of memory)");
+	s = dump_taken(reply);
 	n = s ? strlen(s) : 0;
-	json_decref(reply);
 	if (s && n + 1 > MT_MAX_REPLY) {
 		free(s);
-		s = json_dumps(refusal("too_large", "the reply would be %zu MiB, more than the %u MiB "
-				       "a client reads", n >> 20, MT_MAX_REPLY >> 20), JSON_COMPACT);
+		s = dump_taken(requests_refusal("too_large", "the reply would be %zu MiB, more than "
+						"the %u MiB a client reads", n >> 20, MT_MAX_REPLY >> 20));
 	} else if (s && out_total + n + 1 > MAX_OUT_TOTAL) {
 		free(s);
 		dlog(LOG_WARNING, "clients have %zu MiB of replies not read yet: a reply of %zu KiB "
 		     "to uid %d refused as busy", out_total >> 20, n >> 10, (int)c->uid);
-		s = json_dumps(refusal("busy", "the daemon holds too many replies that clients have "
-				       "not read yet: try again later"), JSON_COMPACT);
+		s = dump_taken(requests_refusal("busy", "the daemon holds too many replies that "
+						"clients have not read yet: try again later"));
 	}
 	n = s ? strlen(s) : 0;
 	nb = s ? realloc(c->out, c->outlen + n + 1) : NULL;
@@ -278,6 +307,8 @@ static void conn_send(struct conn *c, json_t *reply)
 		return;
 	}
 	c->out = nb;
+	if (!c->reply_ns)
+		c->reply_ns = mt_now_ns();
 	memcpy(c->out + c->outlen, s, n);
 	c->out[c->outlen + n] = '\n';
 	c->outlen += n + 1;
@@ -297,9 +328,9 @@ static bool peer_privileged(int fd, uid_t uid, gid_t gid)
 
 	if (uid == 0 || uid == geteuid())
 		return true;
-	if (!D.group_known)
+	if (!group_known)
 		return false;
-	if (gid == D.group_gid)
+	if (gid == group_gid)
 		return true;
 	/* the peer's supplementary groups, as they were when it connected */
 	rc = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
@@ -308,204 +339,48 @@ static bool peer_privileged(int fd, uid_t uid, gid_t gid)
 		rc = groups ? getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) : -1;
 	}
 	for (size_t i = 0; !rc && i < len / sizeof(gid_t); i++)
-		member |= groups[i] == D.group_gid;
+		member |= groups[i] == group_gid;
 	if (groups != some)
 		free(groups);
 	return member;
 }
 
-static json_t *bugs_json(void)
-{
-	json_t *a = json_array();
-	char fires[128];
-
-	for (int b = 0; b < MT_NBUGS; b++) {
-		const struct mt_bug_desc *d = &mt_bug_table[b];
-
-		mt_bug_fires_str(d, fires, sizeof(fires));
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", d->name,
-						   "model", d->model, "seed", d->seed,
-						   "description", d->desc, "fires", fires));
-	}
-	return a;
-}
-
-static bool want_id(const json_t *req, long long *id, json_t **reply)
-{
-	const json_t *v = json_object_get(req, "id");
-
-	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-		*reply = refusal("bad_request", "\"id\" must be a positive integer job id");
-		return false;
-	}
-	*id = json_integer_value(v);
-	return true;
-}
-
-static bool has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
-static json_t *job_reply(struct djob *j)
-{
-	return json_pack("{s:b, s:o}", "ok", 1, "job", jobs_job_json(j));
-}
-
-static json_t *cancel_reply(long long id)
-{
-	struct djob *j = jobs_find(id);
-	bool again;
-
-	if (!j)
-		return refusal("not_found", "no job %lld", id);
-	again = j->cancel_requested;
-	if (jobs_cancel(j) != -EALREADY)
-		return json_pack("{s:b, s:s}", "ok", 1, "message",
-				 j->state == JOB_CANCELLED ? "cancelled before it ran" :
-				 again ? "already being cancelled: partial results will be written" :
-				 "cancelling: partial results will be written");
-	if (j->state == JOB_CANCELLED)
-		return refusal("cancelled", "job %lld was already cancelled %s", id,
-			       j->res ? "while it ran" : "before it ran");
-	return refusal("finished", "job %lld has already finished", id);
-}
-
+/* Answer the request line @line of @c; a `wait` not answered yet stays pending. */
 static void handle_request(struct conn *c, const char *line, size_t len)
 {
-	json_error_t je;
-	const char *nul = memchr(line, '\0', len);
-	json_t *req = nul ? NULL : json_loadb(line, len, 0, &je), *reply = NULL;
-	const char *cmd;
-	const json_t *v;
-	long long id;
-	struct djob *j;
+	struct req_ctx ctx = { .uid = c->uid, .privileged = c->privileged, .nclients = nconns,
+			       .socket_activated = socket_activated };
+	json_t *reply = requests_handle(&ctx, line, len);
 
-	if (nul) {
-		conn_send(c, refusal("bad_json", "a request may not contain NUL bytes (one at byte %zu)",
-				     (size_t)(nul - line) + 1));
-		return;
-	}
-	if (!req && json_error_code(&je) == json_error_null_character) {
-		conn_send(c, refusal("bad_json", "a request may not contain NUL characters (\\u0000, "
-				     "column %d)", je.column));
-		return;
-	}
-	if (!req) {
-		conn_send(c, refusal("bad_json", "the request is not JSON: %s (column %d)", je.text,
-				     je.column));
-		return;
-	}
-	cmd = json_string_value(json_object_get(req, "cmd"));
-	v = json_object_get(req, "v");
-	if (!json_is_object(req) || !cmd) {
-		reply = refusal("bad_request", "a request is a JSON object with a \"cmd\" string");
-	} else if (v && (!json_is_integer(v) || json_integer_value(v) != MT_PROTO_VERSION)) {
-		reply = refusal("bad_version", "this daemon speaks protocol version %d",
-				MT_PROTO_VERSION);
-	} else if (!strcmp(cmd, "version")) {
-		reply = json_pack("{s:b, s:s, s:s, s:i}", "ok", 1, "version", MT_VERSION,
-				  "revision", MT_GIT_REV, "protocol", MT_PROTO_VERSION);
-	} else if (!strcmp(cmd, "bugs")) {
-		reply = json_pack("{s:b, s:o}", "ok", 1, "bugs", bugs_json());
-	} else if (!strcmp(cmd, "list")) {
-		reply = json_pack("{s:b, s:o}", "ok", 1, "jobs", jobs_list_json());
-	} else if (!strcmp(cmd, "status")) {
-		if (!json_object_get(req, "id"))
-			reply = json_pack("{s:b, s:o}", "ok", 1, "daemon", jobs_status_json());
-		else if (want_id(req, &id, &reply))
-			reply = (j = jobs_find(id)) ? job_reply(j) :
-				refusal("not_found", "no job %lld", id);
-	} else if (!strcmp(cmd, "dump")) {
-		const char *fmt = json_string_value(json_object_get(req, "format"));
-
-		if (!fmt || !strcmp(fmt, "prom")) {
-			char *text = jobs_dump_prom();
-
-			reply = text ? json_pack("{s:b, s:s, s:s}", "ok", 1, "format", "prom", "text", text) :
-				refusal("internal", "out of memory");
-			free(text);
-		} else if (!strcmp(fmt, "json")) {
-			reply = json_pack("{s:b, s:s, s:o}", "ok", 1, "format", "json", "metrics",
-					  jobs_dump_json());
-		} else {
-			reply = refusal("bad_request", "dump format '%s': json or prom", fmt);
-		}
-	} else if (!strcmp(cmd, "wait")) {
-		if (want_id(req, &id, &reply)) {
-			if (!(j = jobs_find(id)))
-				reply = refusal("not_found", "no job %lld", id);
-			else if (j->state >= JOB_FINISHED)
-				reply = job_reply(j);
-			else
-				c->waiting_for = id;	/* answered by server_job_finished() */
-		}
-	} else if (!strcmp(cmd, "submit") || !strcmp(cmd, "cancel")) {
-		if (!c->privileged) {
-			reply = refusal("permission_denied",
-					"uid %d may only read: %s needs root or group %s",
-					(int)c->uid, cmd, D.cfg.group);
-		} else if (D.stopping) {
-			reply = refusal("stopping", "the daemon is stopping");
-		} else if (!strcmp(cmd, "cancel")) {
-			if (want_id(req, &id, &reply))
-				reply = cancel_reply(id);
-		} else {
-			const char *text = json_string_value(json_object_get(req, "jobfile"));
-			const char *fname = json_string_value(json_object_get(req, "filename"));
-			char fn[128];
-			const char *name = json_string_value(json_object_get(req, "name"));
-
-			if (!text)
-				reply = refusal("bad_request", "submit needs \"jobfile\": the job file's text");
-			else if (json_object_get(req, "name") && !name)
-				reply = refusal("bad_request", "\"name\" must be a string");
-			else if (name && (!*name || strlen(name) >= MT_JOB_NAME_LEN))
-				reply = refusal("bad_request", "\"name\" must be 1 to %d bytes",
-						MT_JOB_NAME_LEN - 1);
-			else if (name && has_control(name))
-				reply = refusal("bad_request", "\"name\" has a control character");
-			else {
-				/* it names the file in messages and logs: one line, whole characters */
-				dstrcpy(fn, sizeof(fn), fname && *fname ? fname : "(submitted)");
-				reply = json_object();
-				jobs_submit(text, fn, name, c->uid, reply);
-			}
-		}
-	} else {
-		reply = refusal("unknown_command", "unknown command '%s' (submit, list, status, "
-				"cancel, wait, dump, bugs, version)", cmd);
-	}
-	json_decref(req);
 	if (reply)
 		conn_send(c, reply);
+	else
+		c->waiting_for = ctx.waiting_for;
 }
 
-void server_job_finished(struct djob *j)
+/* A job ended: answer whoever waits for it. */
+static void job_ended(struct djob *j)
 {
 	for (int i = 0; i < nconns; i++)
 		if (conns[i].waiting_for == j->id) {
 			conns[i].waiting_for = 0;	/* requests after it: next rounds */
 			conns[i].last_ns = mt_now_ns();
-			conn_send(&conns[i], job_reply(j));
+			conn_send(&conns[i], requests_job_reply(j));
 		}
 }
 
 void server_stopping(void)
 {
-	if (D.listen_fd >= 0)
-		close(D.listen_fd);	/* new clients are refused at once */
-	D.listen_fd = -1;
+	if (listen_fd >= 0)
+		close(listen_fd);	/* new clients are refused at once */
+	listen_fd = -1;
 	for (int i = 0; i < nconns; i++) {
 		struct conn *c = &conns[i];
 
 		if (c->waiting_for) {
 			struct djob *j = jobs_find(c->waiting_for);
 
-			conn_send(c, refusal("stopping", "the daemon is stopping: job %lld is %s and "
+			conn_send(c, requests_refusal("stopping", "the daemon is stopping: job %lld is %s and "
 					     "resumes when the daemon starts again", c->waiting_for,
 					     j && j->state == JOB_QUEUED ? "queued" : "not finished"));
 			c->waiting_for = 0;
@@ -517,6 +392,7 @@ void server_stopping(void)
 
 void server_access_changed(void)
 {
+	group_known = config_group_gid(&group_gid);
 	for (int i = 0; i < nconns; i++)
 		conns[i].privileged = peer_privileged(conns[i].fd, conns[i].uid, conns[i].gid);
 }
@@ -529,6 +405,34 @@ static void conn_close(int i)
 	conns[i] = conns[--nconns];
 }
 
+/*
+ * Why a connection from @uid cannot be taken now (the busy refusal's
+ * text), or NULL when it can.
+ */
+static const char *no_room(uid_t uid, bool priv, bool owner, char *why, size_t len)
+{
+	int readers = 0, same = 0;
+
+	for (int i = 0; i < nconns; i++) {
+		readers += !conns[i].privileged;
+		same += conns[i].uid == uid;
+	}
+	if (nconns >= MAX_CLIENTS)
+		snprintf(why, len, "too many clients (%d): try again later", nconns);
+	else if (!owner && nconns >= MAX_CLIENTS - ROOT_RESERVE)
+		snprintf(why, len, "too many clients (%d; the last %d connections are kept for root): "
+			 "try again later", nconns, ROOT_RESERVE);
+	else if (!priv && readers >= MAX_READERS)
+		snprintf(why, len, "too many read-only clients (%d; the other %d connections are kept "
+			 "for those who may submit): try again later", readers, MAX_CLIENTS - readers);
+	else if (!owner && same >= MAX_PER_UID)
+		snprintf(why, len, "uid %d has %d connections open, the most one user may: close one",
+			 (int)uid, same);
+	else
+		return NULL;
+	return why;
+}
+
 /* Accept one connection.  Return: false when there is none to accept. */
 static bool accept_one(void)
 {
@@ -536,9 +440,9 @@ static bool accept_one(void)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct conn *c;
-	int fd = accept4(D.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	int readers = 0;
-	bool priv;
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	char why[192];
+	bool priv, owner;
 
 	if (fd < 0)
 		return errno == EINTR || errno == ECONNABORTED;
@@ -547,24 +451,21 @@ static bool accept_one(void)
 		return true;
 	}
 	priv = peer_privileged(fd, cred.uid, cred.gid);
-	for (int i = 0; i < nconns; i++)
-		readers += !conns[i].privileged;
-	if (nconns >= MT_DAEMON_MAX_CLIENTS || (!priv && readers >= MT_DAEMON_MAX_CLIENTS / 2)) {
-		char busy[256];
-		int n = nconns >= MT_DAEMON_MAX_CLIENTS ?
-			snprintf(busy, sizeof(busy), "{\"ok\":false,\"code\":\"busy\",\"error\":"
-				 "\"too many clients (%d): try again later\"}\n", nconns) :
-			snprintf(busy, sizeof(busy), "{\"ok\":false,\"code\":\"busy\",\"error\":"
-				 "\"too many read-only clients (%d; the other %d connections are kept "
-				 "for those who may submit): try again later\"}\n", readers,
-				 MT_DAEMON_MAX_CLIENTS - readers);
+	owner = cred.uid == 0 || cred.uid == geteuid();
+	if (no_room(cred.uid, priv, owner, why, sizeof(why))) {
+		char *busy = dump_taken(requests_refusal("busy", "%s", why));
 		uint64_t now = mt_now_ns();
 
-		(void)!send(fd, busy, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (busy) {
+			size_t n = strlen(busy);
+
+			busy[n] = '\n';	/* json_dumps left room: its NUL */
+			(void)!send(fd, busy, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			free(busy);
+		}
 		close(fd);
 		if (now - last_busy_log > 10000000000ull) {
-			dlog(LOG_WARNING, "refused a client (uid %d): %d connections open, %d read-only",
-			     (int)cred.uid, nconns, readers);
+			dlog(LOG_WARNING, "refused a client (uid %d): %s", (int)cred.uid, why);
 			last_busy_log = now;
 		}
 		return true;
@@ -575,6 +476,7 @@ static bool accept_one(void)
 	c->uid = cred.uid;
 	c->gid = cred.gid;
 	c->privileged = priv;
+	c->owner = owner;
 	c->last_ns = mt_now_ns();
 	return true;
 }
@@ -643,18 +545,19 @@ static void conn_read(struct conn *c)
 		return;
 	}
 	c->inlen += (size_t)r;
-	c->last_ns = mt_now_ns();
+	if (!c->req_ns)
+		c->req_ns = mt_now_ns();	/* a request is under way: its clock starts */
 }
 
-/* Handle up to REQS_PER_ROUND buffered requests, in order. */
-static void conn_process(struct conn *c)
+/* Handle up to REQS_PER_ROUND buffered requests, in order, until @end. */
+static void conn_process(struct conn *c, uint64_t end)
 {
-	for (int k = 0; k < REQS_PER_ROUND && conn_may_handle(c); k++) {
+	for (int k = 0; k < REQS_PER_ROUND && conn_may_handle(c) && mt_now_ns() <= end; k++) {
 		char *nl = conn_line(c), *line;
 		size_t n = (nl ? (size_t)(nl - c->in) : c->inlen) - c->inoff;
 
 		if (n > MT_MAX_MESSAGE) {
-			conn_send(c, refusal("too_large", "a request is one line of at most %d bytes",
+			conn_send(c, requests_refusal("too_large", "a request is one line of at most %d bytes",
 					     MT_MAX_MESSAGE));
 			c->inoff = c->inlen = c->scan = 0;
 			c->closing = true;
@@ -666,6 +569,8 @@ static void conn_process(struct conn *c)
 		line = c->in + c->inoff;
 		c->inoff += n + (nl != NULL);
 		c->last_ns = mt_now_ns();
+		/* what follows it is the next request, under way from now */
+		c->req_ns = c->inoff < c->inlen ? c->last_ns : 0;
 		if (n)
 			handle_request(c, line, n);
 	}
@@ -688,8 +593,8 @@ bool server_pending(void)
 
 void server_fds(struct pollfd *pfd, int *n, int max)
 {
-	if (D.listen_fd >= 0 && !D.stopping && *n < max)
-		pfd[(*n)++] = (struct pollfd){ .fd = D.listen_fd, .events = POLLIN };
+	if (listen_fd >= 0 && !jobs_stopping() && *n < max)
+		pfd[(*n)++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
 	for (int i = 0; i < nconns && *n < max; i++) {
 		struct conn *c = &conns[i];
 		short ev = 0;
@@ -707,19 +612,22 @@ void server_fds(struct pollfd *pfd, int *n, int max)
 	}
 }
 
-static const char *idle_what(const struct conn *c)
+/* Is @c over its time (see the top of the file)?  Return: what it did not do, or NULL. */
+static const char *overdue(const struct conn *c, uint64_t now, uint64_t timeout)
 {
+	if (c->waiting_for)
+		return NULL;
 	if (out_pending(c))
-		return "did not read its reply";
+		return c->reply_ns && now - c->reply_ns > timeout ? "did not read its reply for" : NULL;
 	if (c->inoff < c->inlen)
-		return "sent part of a request and went quiet";
-	return "sent nothing";
+		return c->req_ns && now - c->req_ns > timeout ? "did not send its request whole in" : NULL;
+	return now > c->last_ns && now - c->last_ns > timeout ? "sent nothing for" : NULL;
 }
 
 void server_handle(struct pollfd *pfd, int n)
 {
 	uint64_t now = mt_now_ns(), end = now + ROUND_BUDGET_NS;
-	uint64_t timeout = (uint64_t)D.cfg.client_timeout * 1000000000ull;
+	uint64_t timeout = (uint64_t)dcfg.client_timeout * 1000000000ull;
 	int i, k;
 
 	for (k = 0; k < n; k++) {
@@ -727,7 +635,7 @@ void server_handle(struct pollfd *pfd, int n)
 
 		if (!pfd[k].revents)
 			continue;
-		if (pfd[k].fd == D.listen_fd) {
+		if (pfd[k].fd == listen_fd) {
 			for (int a = 0; a < 16 && accept_one(); a++)
 				;
 			continue;
@@ -748,7 +656,7 @@ void server_handle(struct pollfd *pfd, int n)
 	/* requests: a few per connection, in turns, within the round's budget */
 	for (k = 0; k < nconns; k++) {
 		i = (next_turn + k) % nconns;
-		conn_process(&conns[i]);
+		conn_process(&conns[i], end);
 		if (mt_now_ns() > end)
 			break;
 	}
@@ -758,11 +666,12 @@ void server_handle(struct pollfd *pfd, int n)
 	now = mt_now_ns();
 	for (i = nconns - 1; i >= 0; i--) {
 		struct conn *c = &conns[i];
+		const char *what = overdue(c, now, timeout);
 
-		if (!c->waiting_for && now > c->last_ns && now - c->last_ns > timeout) {
+		if (what) {
 			if (!c->closing || out_pending(c))
-				dlog(LOG_NOTICE, "client uid %d %s for %us: dropped", (int)c->uid,
-				     idle_what(c), D.cfg.client_timeout);
+				dlog(LOG_NOTICE, "client uid %d %s %us: dropped", (int)c->uid, what,
+				     dcfg.client_timeout);
 			conn_drop(c);
 		}
 		if (c->closing && !out_pending(c))

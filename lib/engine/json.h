@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * json.h - the JSON helpers every JSON writer and reader of mmtorture
+ * uses (jansson): strings that are never refused, getters with defaults,
+ * and the bug catalogue as JSON.
+ */
+#ifndef MT_JSON_H
+#define MT_JSON_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+/*
+ * mt_json_string - a JSON string of @s, its bytes that are not UTF-8 (a
+ * path, a text cut short) made '?': jansson refuses them.  NULL only when
+ * out of memory.
+ */
+json_t *mt_json_string(const char *s);
+/* The string member @k of @o, or @def when there is none. */
+const char *mt_json_str(const json_t *o, const char *k, const char *def);
+/* The same, copied into @dst of @len bytes ("" when there is none). */
+void mt_json_copy(const json_t *o, const char *k, char *dst, size_t len);
+/* The number member @k of @o (integer or real), or @def. */
+double mt_json_num(const json_t *o, const char *k, double def);
+
+/* The catalogue of injectable bugs: [{name, model, seed, description, fires, expect}]. */
+json_t *mt_bugs_json(void);
+
+#endif /* MT_JSON_H */

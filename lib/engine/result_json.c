@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * result_json.c - metrics.json: a run's result as JSON, and back (the
+ * daemon reads the results of earlier runs at start).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/engine/json.h"
+#include "lib/engine/result.h"
+
+json_t *mt_result_to_json(const struct mt_result *res)
+{
+	json_t *j = json_object(), *job = json_object(), *races = json_object();
+	json_t *leaks = json_object(), *info = json_object(), *first = json_object();
+	json_t *ops = json_object(), *mix = json_object(), *nodes = json_object();
+	json_t *caches = json_array(), *windows = json_object(), *events = json_array();
+	double first_s;
+
+	json_object_set_new(j, "format_version", json_integer(MT_RESULT_FORMAT_VERSION));
+	json_object_set_new(j, "tool", json_string("mmtorture"));
+	json_object_set_new(j, "version", json_string(MT_VERSION));
+	json_object_set_new(job, "name", mt_json_string(res->job));
+	json_object_set_new(job, "workload", mt_json_string(res->workload));
+	json_object_set_new(job, "file", mt_json_string(res->file));
+	json_object_set_new(job, "line", json_integer(res->line));
+	json_object_set_new(job, "threads", json_integer(res->threads));
+	json_object_set_new(job, "rcu", json_string(res->rcu));
+	json_object_set_new(job, "runtime_seconds", json_real(res->runtime_s));
+	json_object_set_new(job, "delay", json_real(res->delay));
+	json_object_set_new(job, "sync_delay", json_real(res->sync_delay));
+	json_object_set_new(job, "bugs", mt_json_string(res->bugs));
+	json_object_set_new(job, "expect", json_string(res->expect_detect ? "detect" : "clean"));
+	json_object_set_new(job, "nodes", mt_json_string(res->nodes));
+	json_object_set_new(job, "mix", mt_json_string(res->mix));
+	json_object_set_new(j, "job", job);
+
+	/* a string: 64-bit seeds do not survive JSON readers that use doubles */
+	json_object_set_new(j, "seed", json_sprintf("%llu", (unsigned long long)res->seed));
+	json_object_set_new(j, "started", mt_json_string(res->started));
+	json_object_set_new(j, "verdict", json_string(mt_verdict_name(res->verdict)));
+	json_object_set_new(j, "why", mt_json_string(res->why));
+	json_object_set_new(j, "exit_category", json_integer(mt_verdict_exit(res->verdict)));
+	json_object_set_new(j, "crash_signal", res->term_signal ?
+			    json_integer(res->term_signal) : json_null());
+	json_object_set_new(j, "hung", json_boolean(res->hung));
+	json_object_set_new(j, "hang", res->hung ? mt_json_string(res->hang) : json_null());
+	json_object_set_new(j, "cancelled", json_boolean(res->cancelled));
+	json_object_set_new(j, "error", res->error[0] ? mt_json_string(res->error) : json_null());
+	json_object_set_new(j, "elapsed_seconds", json_real(res->elapsed_s));
+	json_object_set_new(j, "time_to_detection_seconds",
+			    res->detect_s >= 0 ? json_real(res->detect_s) : json_null());
+	json_object_set_new(j, "first_detection_seconds",
+			    res->first_detect_s >= 0 ? json_real(res->first_detect_s) : json_null());
+	first_s = mt_result_first_problem(res, NULL);
+	json_object_set_new(j, "first_race_or_leak_seconds",
+			    first_s >= 0 ? json_real(first_s) : json_null());
+	json_object_set_new(j, "placement", mt_json_string(res->placement));
+
+	for (int c = 0; c < MT_NCOUNTERS; c++) {
+		json_t *dst = mt_counter_class(c) == MT_CLASS_RACE ? races :
+			      mt_counter_class(c) == MT_CLASS_LEAK ? leaks : info;
+
+		json_object_set_new(dst, mt_counter_name(c), json_integer((json_int_t)res->counters[c]));
+		if (res->first_s[c] >= 0)
+			json_object_set_new(first, mt_counter_name(c), json_real(res->first_s[c]));
+	}
+	json_object_set_new(j, "races", races);
+	json_object_set_new(j, "leaks", leaks);
+	json_object_set_new(j, "info", info);
+	json_object_set_new(j, "first_seconds", first);
+	for (unsigned int i = 0; i < res->nroles; i++) {
+		json_object_set_new(ops, res->roles[i], json_integer((json_int_t)res->ops[i]));
+		json_object_set_new(mix, res->roles[i], json_integer(res->weight[i]));
+	}
+	json_object_set_new(j, "ops", ops);
+	json_object_set_new(j, "mix_weights", mix);
+	for (int k = 0; k < res->nnodes; k++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%d", res->node_id[k]);
+		json_object_set_new(nodes, id, json_integer((json_int_t)res->node_ops[k]));
+	}
+	json_object_set_new(j, "ops_by_node", nodes);
+	for (unsigned int i = 0; i < res->ncaches; i++) {
+		const struct mt_result_cache *c = &res->caches[i];
+
+		json_array_append_new(caches, json_pack("{s:s, s:b, s:I, s:I, s:I, s:I}",
+			"name", c->name, "typesafe", c->typesafe, "live", (json_int_t)c->live,
+			"allocs", (json_int_t)c->allocs, "remote_frees", (json_int_t)c->remote_frees,
+			"leaked", (json_int_t)c->leaked));
+	}
+	json_object_set_new(j, "caches", caches);
+	for (unsigned int i = 0; i < res->nwindows; i++)
+		json_object_set_new(windows, res->windows[i].name,
+				    json_integer((json_int_t)res->windows[i].hits));
+	json_object_set_new(j, "race_windows", windows);
+	for (unsigned int i = 0; i < res->nevents; i++) {
+		const struct mt_result_event *e = &res->events[i];
+
+		json_array_append_new(events, json_pack("{s:f, s:s, s:o, s:o, s:i}",
+			"t_seconds", e->t_s, "kind", e->kind, "where", mt_json_string(e->where),
+			"what", mt_json_string(e->what), "thread", e->thread));
+	}
+	json_object_set_new(j, "events", events);
+	json_object_set_new(j, "events_total", json_integer((json_int_t)res->nevents_total));
+	return j;
+}
+
+int mt_result_from_json(const json_t *j, struct mt_result *res)
+{
+	const json_t *job = json_object_get(j, "job"), *v;
+	const char *key;
+	int verdict;
+	char vs[16];
+
+	memset(res, 0, sizeof(*res));
+	if (!json_is_object(j) || json_integer_value(json_object_get(j, "format_version")) !=
+	    MT_RESULT_FORMAT_VERSION || !json_is_object(job))
+		return -1;
+	mt_json_copy(job, "name", res->job, sizeof(res->job));
+	mt_json_copy(job, "workload", res->workload, sizeof(res->workload));
+	mt_json_copy(job, "file", res->file, sizeof(res->file));
+	res->line = (int)mt_json_num(job, "line", 0);
+	res->threads = (unsigned int)mt_json_num(job, "threads", 0);
+	mt_json_copy(job, "rcu", res->rcu, sizeof(res->rcu));
+	res->runtime_s = mt_json_num(job, "runtime_seconds", 0);
+	res->delay = mt_json_num(job, "delay", 0);
+	res->sync_delay = mt_json_num(job, "sync_delay", 0);
+	mt_json_copy(job, "bugs", res->bugs, sizeof(res->bugs));
+	mt_json_copy(job, "nodes", res->nodes, sizeof(res->nodes));
+	mt_json_copy(job, "mix", res->mix, sizeof(res->mix));
+	{
+		char e[8];
+
+		mt_json_copy(job, "expect", e, sizeof(e));
+		res->expect_detect = !strcmp(e, "detect");
+	}
+	{
+		char s[32];
+
+		mt_json_copy(j, "seed", s, sizeof(s));
+		res->seed = strtoull(s, NULL, 10);
+	}
+	mt_json_copy(j, "started", res->started, sizeof(res->started));
+	mt_json_copy(j, "verdict", vs, sizeof(vs));
+	verdict = mt_verdict_lookup(vs);
+	if (verdict < 0)
+		return -1;
+	res->verdict = (enum mt_verdict)verdict;
+	mt_json_copy(j, "why", res->why, sizeof(res->why));
+	res->term_signal = (int)mt_json_num(j, "crash_signal", 0);
+	res->hung = json_is_true(json_object_get(j, "hung"));
+	mt_json_copy(j, "hang", res->hang, sizeof(res->hang));
+	res->cancelled = json_is_true(json_object_get(j, "cancelled"));
+	mt_json_copy(j, "error", res->error, sizeof(res->error));
+	res->elapsed_s = mt_json_num(j, "elapsed_seconds", 0);
+	res->detect_s = mt_json_num(j, "time_to_detection_seconds", -1);
+	res->first_detect_s = mt_json_num(j, "first_detection_seconds", -1);
+	mt_json_copy(j, "placement", res->placement, sizeof(res->placement));
+	for (int c = 0; c < MT_NCOUNTERS; c++) {
+		const char *cls = mt_counter_class(c) == MT_CLASS_RACE ? "races" :
+				  mt_counter_class(c) == MT_CLASS_LEAK ? "leaks" : "info";
+
+		res->counters[c] = (uint64_t)mt_json_num(json_object_get(j, cls), mt_counter_name(c), 0);
+		res->first_s[c] = mt_json_num(json_object_get(j, "first_seconds"), mt_counter_name(c), -1);
+	}
+	json_object_foreach((json_t *)json_object_get(j, "ops"), key, v) {
+		if (res->nroles >= MT_MAX_OPS)
+			break;
+		snprintf(res->roles[res->nroles], MT_NAME_LEN, "%s", key);
+		res->ops[res->nroles] = (uint64_t)json_number_value(v);
+		res->weight[res->nroles] =
+			(uint32_t)mt_json_num(json_object_get(j, "mix_weights"), key, 0);
+		res->nroles++;
+	}
+	json_object_foreach((json_t *)json_object_get(j, "ops_by_node"), key, v) {
+		if (res->nnodes >= MT_MAX_NODES)
+			break;
+		res->node_id[res->nnodes] = atoi(key);
+		res->node_ops[res->nnodes++] = (uint64_t)json_number_value(v);
+	}
+	{
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(json_object_get(j, "caches"), i, c) {
+			struct mt_result_cache *rc;
+
+			if (res->ncaches >= MT_MAX_CACHES)
+				break;
+			rc = &res->caches[res->ncaches++];
+			mt_json_copy(c, "name", rc->name, sizeof(rc->name));
+			rc->typesafe = json_is_true(json_object_get(c, "typesafe"));
+			rc->live = (int64_t)mt_json_num(c, "live", 0);
+			rc->allocs = (uint64_t)mt_json_num(c, "allocs", 0);
+			rc->remote_frees = (uint64_t)mt_json_num(c, "remote_frees", 0);
+			rc->leaked = (uint64_t)mt_json_num(c, "leaked", 0);
+		}
+		json_array_foreach(json_object_get(j, "events"), i, c) {
+			struct mt_result_event *e;
+
+			if (res->nevents >= MT_MAX_EVENTS)
+				break;
+			e = &res->events[res->nevents++];
+			e->t_s = mt_json_num(c, "t_seconds", 0);
+			mt_json_copy(c, "kind", e->kind, sizeof(e->kind));
+			mt_json_copy(c, "where", e->where, sizeof(e->where));
+			mt_json_copy(c, "what", e->what, sizeof(e->what));
+			e->thread = (int)mt_json_num(c, "thread", 0);
+		}
+	}
+	json_object_foreach((json_t *)json_object_get(j, "race_windows"), key, v) {
+		if (res->nwindows >= MT_MAX_WINDOWS)
+			break;
+		snprintf(res->windows[res->nwindows].name, sizeof(res->windows[0].name), "%s", key);
+		res->windows[res->nwindows++].hits = (uint64_t)json_number_value(v);
+	}
+	res->nevents_total = (uint64_t)mt_json_num(j, "events_total", res->nevents);
+	return 0;
+}
+

@@ -81,15 +81,28 @@ else
 TEST_SRCS := $(wildcard tests/unit/t_*.c)
 endif
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
-SHELL_TESTS := $(sort $(wildcard tests/cli/*.sh) $(wildcard tests/service/*.sh))
+SHELL_TESTS := $(sort $(wildcard tests/cli/*.sh) $(wildcard tests/service/*.sh) $(wildcard tests/fuzz/*.sh))
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
+
+# Fuzz targets (libFuzzer): the library, workloads and the daemon's
+# modules built with clang under ASan and UBSan, one program per target.
+FUZZ_CC ?= clang
+FUZZ_B := $(BUILD)/fuzz
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TIME ?= 600
+FUZZ_SRCS := $(LIB_SRCS) $(WL_SRCS) $(filter-out daemon/mmtortured.c,$(wildcard daemon/*.c)) tests/fuzz/fuzz.c
+FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(FUZZ_B)/obj/%.o)
+FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c))))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/bin/%)
+HAVE_FUZZ := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo yes)
 
 PROVE ?= prove
 PROVE_FLAGS ?=
 
 .SECONDARY:
-.PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak
+.PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak \
+	fuzz fuzz-build
 
 all: $(LIB) $(BINS) $(TEST_BINS)
 
@@ -147,12 +160,41 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(WL_OBJS) $(LIB)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(FUZZ_B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(E) "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -std=gnu11 $(WARNFLAGS) -pthread -O1 -g $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_B)/bin/%: $(FUZZ_B)/obj/tests/fuzz/%.o $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(E) "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) -pthread $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target for FUZZ_TIME seconds (default 600), from its seed corpus,
+# new inputs kept under build/fuzz/corpus; crashes go to build/fuzz/crash-*.
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_B)/corpus/$$t; \
+		echo "== $$t, $(FUZZ_TIME) s"; \
+		$(FUZZ_B)/bin/$$t -max_total_time=$(FUZZ_TIME) -max_len=131072 -timeout=10 \
+			-artifact_prefix=$(FUZZ_B)/ -print_final_stats=1 \
+			$(FUZZ_B)/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
+
 # Shell tests find the binaries through these.
 export MT_BUILD := $(abspath $(B))
 export MT_BIN := $(abspath $(B))/bin
 export MT_SRC := $(CURDIR)
+export MT_FUZZ_BIN := $(abspath $(FUZZ_B))/bin
 
-check: all
+# The fuzz targets are built for the check where clang is there; the
+# test that runs them says SKIP where it is not.
+CHECK_FUZZ := $(if $(HAVE_FUZZ),$(FUZZ_BINS))
+
+check: all $(CHECK_FUZZ)
 	$(PROVE) $(PROVE_FLAGS) $(TEST_BINS) $(SHELL_TESTS)
 
 check-unit: all
@@ -168,7 +210,7 @@ bench: $(LIB) $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
 
 soak: all
-	$(CLI) run configs/soak.ini
+	MT_BIN=$(MT_BIN) tools/soak.sh configs/soak.ini
 
 deps:
 	sh tools/deps.sh
@@ -205,4 +247,4 @@ distclean: clean
 help:
 	@sed -n '1,14p' Makefile
 
--include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d $(FUZZ_B)/obj/*/*.d $(FUZZ_B)/obj/*/*/*.d)

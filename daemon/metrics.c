@@ -120,7 +120,8 @@ char *metrics_prom(void)
 		collect_free(res, owned, nowned);
 		return NULL;
 	}
-	memcpy(t, carried, (size_t)ncarried * sizeof(*t));
+	if (ncarried)
+		memcpy(t, carried, (size_t)ncarried * sizeof(*t));
 	nt = ncarried;
 	for (int i = 0; i < n; i++) {
 		struct mt_totals *one = mt_totals_find(t, &nt, ncarried + n, res[i]->job,

@@ -61,7 +61,7 @@ LDLIBS := $(PKG_LIBS) -lm
 # LIB_EXCLUDE= leaves files out of the library (a model being written);
 # TESTS= limits the unit tests built and run (names: t_slab t_mm ...).
 LIB_EXCLUDE ?=
-LIB_SRCS := $(filter-out $(LIB_EXCLUDE),$(wildcard lib/core/*.c lib/mm/*.c lib/engine/*.c workloads/*.c))
+LIB_SRCS := $(filter-out $(LIB_EXCLUDE),$(wildcard lib/core/*.c lib/kernel/*.c lib/mm/*.c lib/engine/*.c workloads/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB := $(B)/libmmtorture.a
 

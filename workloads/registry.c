@@ -11,12 +11,18 @@ extern const struct workload wl_null;
 extern const struct workload wl_mempolicy;
 extern const struct workload wl_anon_vma;
 extern const struct workload wl_vma_spf;
+extern const struct workload wl_kernel_mempolicy;
+extern const struct workload wl_kernel_anon_vma;
+extern const struct workload wl_kernel_vma;
 
 const struct workload *const mt_workloads[] = {
 	&wl_null,
 	&wl_mempolicy,
 	&wl_anon_vma,
 	&wl_vma_spf,
+	&wl_kernel_mempolicy,
+	&wl_kernel_anon_vma,
+	&wl_kernel_vma,
 	NULL,
 };
 

@@ -303,11 +303,14 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	r->t_start_ns = mt_now_ns();
 	eng.t0 = r->t_start_ns;
 	if (job->wl->init && (err = job->wl->init(&eng.ctx))) {
+		char why[sizeof(r->error)];
+
+		/* the workload's own words (mt_region_set_error()), or the errno */
+		snprintf(why, sizeof(why), "%s", r->error[0] ? r->error : strerror(err < 0 ? -err : err));
 		if (eng.ctx.priv && job->wl->teardown)
 			job->wl->teardown(&eng.ctx);
 		mt_thread_leave();
-		return harness_error(r, "workload %s: init failed: %s", job->wl->name,
-				     strerror(err < 0 ? -err : err));
+		return harness_error(r, "workload %s: init failed: %s", job->wl->name, why);
 	}
 	/*
 	 * Injection starts with the torture, not before: the world init

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kslab.c - slab object counts of the running kernel; see kslab.h for
+ * what is read, why every read shrinks first, and the noise band.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/counters.h"
+#include "kernel/kslab.h"
+#include "kernel/kutil.h"
+
+int64_t ks_median(const int64_t *v, unsigned int n)
+{
+	int64_t tmp[KS_MAX_SERIES];
+
+	if (n > KS_MAX_SERIES)
+		n = KS_MAX_SERIES;
+	memcpy(tmp, v, n * sizeof(*v));
+	for (unsigned int i = 1; i < n; i++)	/* insertion sort: n is small */
+		for (unsigned int j = i; j && tmp[j - 1] > tmp[j]; j--) {
+			int64_t t = tmp[j];
+
+			tmp[j] = tmp[j - 1];
+			tmp[j - 1] = t;
+		}
+	return tmp[n / 2];
+}
+
+int ks_parse_slabinfo(const char *text, const char *name, int64_t *objects)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		long long active;
+
+		if (strncmp(l, name, n) || (l[n] != ' ' && l[n] != '\t'))
+			continue;
+		if (sscanf(l + n, "%lld", &active) != 1)
+			return -EINVAL;
+		*objects = active;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int64_t ks_self_vmas(void)
+{
+	char buf[65536];
+	int64_t lines = 0;
+	ssize_t got;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < got; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return got < 0 ? -1 : lines;
+}
+
+/* The other names of the merged cache @target under @root: "a, b, c". */
+static void merged_names(const char *root, const char *self, const char *target,
+			 char *buf, size_t len)
+{
+	DIR *d = opendir(root);
+	struct dirent *e;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char p[512], t[64];
+		ssize_t n;
+
+		if (e->d_name[0] == '.' || e->d_name[0] == ':' || !strcmp(e->d_name, self))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", root, e->d_name);
+		n = readlink(p, t, sizeof(t) - 1);
+		if (n <= 0)
+			continue;
+		t[n] = '\0';
+		if (strcmp(kt_basename(t), target) || off >= len)
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", e->d_name);
+	}
+	closedir(d);
+}
+
+int ks_init(struct ks_set *s, const char *root, const char *slabinfo,
+	    const char *const *names, unsigned int n, char *err, size_t errlen)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->root, sizeof(s->root), "%s", root ? root : "/sys/kernel/slab");
+	snprintf(s->slabinfo, sizeof(s->slabinfo), "%s", slabinfo ? slabinfo : "/proc/slabinfo");
+	s->sysfs = !stat(s->root, &st) && S_ISDIR(st.st_mode);
+	if (n > KS_MAX_CACHES)
+		n = KS_MAX_CACHES;
+	for (unsigned int i = 0; i < n; i++) {
+		struct ks_cache *c = &s->c[i];
+		char p[512], t[64];
+		ssize_t len;
+
+		snprintf(c->name, sizeof(c->name), "%s", names[i]);
+		c->self_vmas = !strcmp(c->name, "vm_area_struct");
+		if (!s->sysfs)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", s->root, c->name);
+		if (lstat(p, &st))
+			continue;
+		c->present = true;
+		len = readlink(p, t, sizeof(t) - 1);
+		if (len > 0) {
+			t[len] = '\0';
+			snprintf(c->target, sizeof(c->target), "%s", kt_basename(t));
+			merged_names(s->root, c->name, c->target, c->merged_with,
+				     sizeof(c->merged_with));
+			c->merged = c->merged_with[0] != '\0';
+		}
+	}
+	s->n = n;
+	{
+		int64_t v[KS_MAX_CACHES];
+		int rc = ks_read(s, v);
+
+		if (rc) {
+			snprintf(err, errlen, "cannot read the slab counts (%s/*/objects or %s): %s",
+				 s->root, s->slabinfo, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int ks_read(struct ks_set *s, int64_t *out)
+{
+	char *info = NULL;
+	int rc = 0;
+
+	if (!s->sysfs) {
+		static char text[1 << 20];
+		ssize_t got = kt_read_file(s->slabinfo, text, sizeof(text));
+
+		if (got < 0)
+			return (int)got;
+		info = text;
+	}
+	for (unsigned int i = 0; i < s->n; i++) {
+		struct ks_cache *c = &s->c[i];
+		char p[512], buf[256];
+		long long v;
+
+		out[i] = 0;
+		if (info) {
+			c->present = !ks_parse_slabinfo(info, c->name, &out[i]);
+		} else if (c->present) {
+			snprintf(p, sizeof(p), "%s/%s/shrink", s->root, c->name);
+			kt_write_file(p, "1");	/* best effort: the count is still a count */
+			snprintf(p, sizeof(p), "%s/%s/objects", s->root, c->name);
+			if ((rc = (int)kt_read_file(p, buf, sizeof(buf))) < 0)
+				return rc;
+			if (sscanf(buf, "%lld", &v) != 1)
+				return -EINVAL;
+			out[i] = v;
+		}
+		if (c->present && c->self_vmas) {
+			int64_t own = ks_self_vmas();
+
+			if (own > 0)
+				out[i] -= own;
+		}
+	}
+	return 0;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+
+	nanosleep(&ts, NULL);
+}
+
+/* @samples reads into v[sample][cache]; the spread of each cache widens its band. */
+static int window(struct ks_set *s, unsigned int samples, uint64_t gap_ns, int64_t *med)
+{
+	int64_t v[KS_MAX_SERIES][KS_MAX_CACHES];
+	int rc;
+
+	if (samples < 1)
+		samples = 1;
+	if (samples > KS_MAX_SERIES)
+		samples = KS_MAX_SERIES;
+	for (unsigned int k = 0; k < samples; k++) {
+		if (k)
+			sleep_ns(gap_ns);
+		if ((rc = ks_read(s, v[k])))
+			return rc;
+	}
+	for (unsigned int i = 0; i < s->n; i++) {
+		int64_t col[KS_MAX_SERIES], lo = v[0][i], hi = v[0][i];
+
+		for (unsigned int k = 0; k < samples; k++) {
+			col[k] = v[k][i];
+			lo = col[k] < lo ? col[k] : lo;
+			hi = col[k] > hi ? col[k] : hi;
+		}
+		if (hi - lo > s->c[i].spread)
+			s->c[i].spread = hi - lo;
+		med[i] = ks_median(col, samples);
+	}
+	return 0;
+}
+
+int ks_baseline(struct ks_set *s, unsigned int samples, uint64_t gap_ns)
+{
+	int64_t med[KS_MAX_CACHES];
+	int rc = window(s, samples, gap_ns, med);
+
+	for (unsigned int i = 0; !rc && i < s->n; i++) {
+		s->c[i].base = med[i];
+		s->c[i].n = 0;
+	}
+	return rc;
+}
+
+int ks_measure(struct ks_set *s, uint64_t settle_ns, unsigned int samples,
+	       uint64_t gap_ns, bool *settled)
+{
+	int64_t prev[KS_MAX_CACHES], cur[KS_MAX_CACHES], med[KS_MAX_CACHES];
+	uint64_t until = mt_now_ns() + settle_ns;
+	unsigned int calm = 0;
+	int rc;
+
+	*settled = false;
+	if ((rc = ks_read(s, prev)))
+		return rc;
+	/* deferred frees (RCU, task work, workqueues) land: three calm polls in a row */
+	while (mt_now_ns() < until) {
+		bool moved = false;
+
+		sleep_ns(gap_ns);
+		if ((rc = ks_read(s, cur)))
+			return rc;
+		for (unsigned int i = 0; i < s->n; i++) {
+			int64_t d = cur[i] - prev[i];
+
+			moved |= (d < 0 ? -d : d) > s->c[i].spread;
+			prev[i] = cur[i];
+		}
+		calm = moved ? 0 : calm + 1;
+		if (calm >= 3) {
+			*settled = true;
+			break;
+		}
+	}
+	if ((rc = window(s, samples, gap_ns, med)))
+		return rc;
+	for (unsigned int i = 0; i < s->n; i++) {
+		struct ks_cache *c = &s->c[i];
+
+		if (c->n < KS_MAX_SERIES) {
+			c->m[c->n] = med[i];
+			c->settled[c->n] = *settled;
+			c->n++;
+		} else {	/* keep the first and the latest */
+			c->m[KS_MAX_SERIES - 1] = med[i];
+		}
+	}
+	return 0;
+}
+
+void ks_judge(const struct ks_cache *c, unsigned int min_n, struct ks_verdict *v)
+{
+	bool monotone = true;
+
+	memset(v, 0, sizeof(*v));
+	v->band = 2 * c->spread + 1;
+	if (!c->present || !c->n)
+		return;
+	v->excess = c->m[c->n - 1 < KS_MAX_SERIES ? c->n - 1 : KS_MAX_SERIES - 1] - c->base;
+	v->enough = c->n >= min_n;
+	if (!v->enough)
+		return;
+	for (unsigned int i = 1; i < c->n && i < KS_MAX_SERIES; i++)
+		monotone &= c->m[i] >= c->m[i - 1] - v->band;
+	/* beyond the band at the end, and grown beyond it since the first cycle */
+	if (!monotone || v->excess <= v->band ||
+	    c->m[(c->n < KS_MAX_SERIES ? c->n : KS_MAX_SERIES) - 1] - c->m[0] <= v->band)
+		return;
+	if (c->merged)
+		v->unattributed = true;
+	else
+		v->leak = true;
+}

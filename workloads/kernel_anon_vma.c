@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,6 +98,7 @@ static void child_loop(void *arg)
 			pid_t g = fork();
 
 			if (g == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);	/* no orphan outlives its parent */
 				for (int k = 0; k < 16; k++)
 					w->anon[mt_random_below((uint32_t)pages) * PAGE] ^= 2;
 				_exit(0);
@@ -154,6 +156,7 @@ static void world_down(struct kav_world *w)
 			munmap(w->own[t].region, 2 * w->len);
 		w->own[t].region = MAP_FAILED;
 	}
+	kw_reap_all();
 	if (w->merged)
 		madvise(w->ksm, w->len, MADV_UNMERGEABLE);
 	munmap(w->anon, w->len);

@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/bugs.h"
@@ -42,6 +43,8 @@ int kw_begin(struct kw_job *kj, struct wl_ctx *ctx, const struct kd_opts *o, uns
 	for (int i = 0; i < n; i++)
 		nodes[i] = pl->nodes[i];
 	kw_touch_init();
+	/* orphans of the job (a grandchild whose parent was killed) come back here to be reaped */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	return kd_begin(&kj->kd, o, kd_default_caches, kd_ndefault_caches, counters, ncounters,
 			nodes, n, pl->synthetic, mem_bytes);
 }
@@ -175,6 +178,23 @@ void kw_reap(pid_t *pids, unsigned int n)
 				;
 			pids[i] = 0;
 		}
+}
+
+void kw_reap_all(void)
+{
+	uint64_t until = mt_now_ns() + 2000000000ull;
+	struct timespec ts = { 0, 1000000 };
+
+	/* what is left is dying (SIGKILL from its parent's death): wait for it, bounded */
+	while (mt_now_ns() < until) {
+		pid_t p = waitpid(-1, NULL, WNOHANG);
+
+		if (p < 0 && errno == ECHILD)
+			return;
+		if (p <= 0)
+			nanosleep(&ts, NULL);
+	}
+	mt_region_add_note("some processes of the job were still alive 2s after their kill");
 }
 
 static __thread sigjmp_buf touch_env;

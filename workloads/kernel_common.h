@@ -85,6 +85,12 @@ pid_t kw_fork(struct kw_job *kj, void (*fn)(void *arg), void *arg, int cpu, bool
 
 /* SIGKILL and reap @n processes (0 entries skipped); each entry zeroed. */
 void kw_reap(pid_t *pids, unsigned int n);
+/*
+ * kw_reap_all - reap every child left, orphans of the job included (the
+ * job process is their subreaper), waiting at most 2 s.
+ * Context: no other thread of the job process waits for a child meanwhile.
+ */
+void kw_reap_all(void);
 
 /*
  * kw_touch - read or write one byte at @p, surviving a SIGSEGV or SIGBUS

@@ -224,6 +224,7 @@ static void world_down(struct kmp_world *w)
 		return;
 	__atomic_store_n(&w->sh->stop, 1, __ATOMIC_RELEASE);
 	kw_reap(w->peer, w->npeers);
+	kw_reap_all();
 	for (unsigned int i = 0; i < w->nseg; i++)
 		seg_del(w, i);
 	for (int f = 0; f < KMP_NMEMFD; f++) {

@@ -95,8 +95,8 @@
 	  "remove_vma() puts the VMA's policy at once, not in __free_vma() after the grace period", \
 	  MT_USE_AFTER_FREE)							\
 	X(KERNEL_SHM_POLICY_LEAK, "kernel-shm-policy-leak", "kernel",		\
-	  "001_37705b9bdf8018ef.txt", ALL, "numa_policy",			\
-	  "self-test: each cycle leaves SysV shm segments with a shared policy behind (the kernel keeps their numa_policy objects)", \
+	  "001_37705b9bdf8018ef.txt", ALL, "shmem_inode_cache",		\
+	  "self-test: each cycle leaves SysV shm segments with a shared policy behind (their shmem inode, numa_policy and shared_policy_node objects stay)", \
 	  MT_LEAKED_OBJECTS)							\
 	X(KERNEL_KMSG_WARNING, "kernel-kmsg-warning", "kernel",		\
 	  "-", ANY, NULL,							\

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/prng.h"
+#include "kernel/kjournal.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/options.h"
 #include "lib/engine/placement.h"
@@ -224,6 +225,8 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 	sigaddset(&stops, SIGTERM);
 	sigaddset(&stops, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stops, &mask);
+	/* knobs and segments of kernel jobs whose process died before this runner saw it */
+	kj_recover_stale(stderr);
 	pid = fork();
 	if (pid == 0)
 		child_main(job, r);	/* unblocks every signal once its handlers are set */
@@ -293,6 +296,8 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 	}
 	if (o->out && o->tty)
 		progress(o, job, r, 0, true);
+	/* a kernel job that died: its knobs restored, its segments removed, from its journal */
+	kj_recover(pid, stderr);
 
 	if (WIFSIGNALED(status)) {
 		res->term_signal = WTERMSIG(status);

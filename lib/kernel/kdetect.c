@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kdetect.c - a kernel job's detectors, from baseline to judgement; see
- * kdetect.h.  The numbers of samples are chosen here: ten samples 20 ms
- * apart for the baseline (its noise), five for each measurement's window.
+ * kdetect.h.  The numbers of samples are chosen here: three samples 10 ms
+ * apart per window, pairs of windows for the baseline and each measurement (kslab.c).
  */
 #include <errno.h>
 #include <numa.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,9 +16,9 @@
 #include "kernel/kjournal.h"
 #include "kernel/kutil.h"
 
-#define BASE_SAMPLES	10
-#define WIN_SAMPLES	5
-#define GAP_NS		(20 * 1000 * 1000ull)
+#define BASE_SAMPLES	3
+#define WIN_SAMPLES	3
+#define GAP_NS		(10 * 1000 * 1000ull)
 
 const char *const kd_default_caches[] = {
 	"numa_policy", "shared_policy_node", "anon_vma", "anon_vma_chain",
@@ -176,6 +177,14 @@ void kd_end(struct kd_state *d, const struct kd_opts *o, const struct kd_cover *
 		if (!c->present)
 			continue;
 		ks_judge(c, o->min_cycles, &v);
+		if (getenv("MMTORTURE_KSLAB_TRACE")) {	/* the series, for whoever tunes the band */
+			fprintf(stderr, "kslab %s: base %lld spread %lld band %lld:", c->name,
+				(long long)c->base, (long long)c->spread, (long long)v.band);
+			for (unsigned int k = 0; k < c->n && k < KS_MAX_SERIES; k++)
+				fprintf(stderr, " %+lld%s", (long long)(c->m[k] - c->base),
+					c->settled[k] ? "" : "?");
+			fprintf(stderr, "\n");
+		}
 		if (c->merged)
 			mt_region_add_note("not attributable: %s (merged with %.80s)%s", c->name,
 					   c->merged_with, v.unattributed ? ", grew as a leak would" : "");

@@ -191,47 +191,66 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
-/* @samples reads into v[sample][cache]; the spread of each cache widens its band. */
-static int window(struct ks_set *s, unsigned int samples, uint64_t gap_ns, int64_t *med)
+/*
+ * A window: @samples reads @gap_ns apart, each after a shrink; the least
+ * of them is the count.  A read only ever counts too much: an allocation
+ * on another CPU between the shrink and the read takes a slab as its CPU
+ * slab again, and every free object of that slab counts as in use until
+ * the next flush.  Nothing makes a read count too little.
+ */
+static int window(struct ks_set *s, unsigned int samples, uint64_t gap_ns, int64_t *least)
 {
-	int64_t v[KS_MAX_SERIES][KS_MAX_CACHES];
+	int64_t v[KS_MAX_CACHES];
 	int rc;
 
-	if (samples < 1)
-		samples = 1;
-	if (samples > KS_MAX_SERIES)
-		samples = KS_MAX_SERIES;
-	for (unsigned int k = 0; k < samples; k++) {
+	for (unsigned int k = 0; k < (samples ? samples : 1); k++) {
 		if (k)
 			sleep_ns(gap_ns);
-		if ((rc = ks_read(s, v[k])))
+		if ((rc = ks_read(s, v)))
 			return rc;
+		for (unsigned int i = 0; i < s->n; i++)
+			if (!k || v[i] < least[i])
+				least[i] = v[i];
 	}
-	for (unsigned int i = 0; i < s->n; i++) {
-		int64_t col[KS_MAX_SERIES], lo = v[0][i], hi = v[0][i];
+	return 0;
+}
 
-		for (unsigned int k = 0; k < samples; k++) {
-			col[k] = v[k][i];
-			lo = col[k] < lo ? col[k] : lo;
-			hi = col[k] > hi ? col[k] : hi;
-		}
-		if (hi - lo > s->c[i].spread)
-			s->c[i].spread = hi - lo;
-		med[i] = ks_median(col, samples);
+/* Two windows: their least is the count, their difference is noise measured. */
+static int window_pair(struct ks_set *s, unsigned int samples, uint64_t gap_ns, int64_t *out)
+{
+	int64_t a[KS_MAX_CACHES], b[KS_MAX_CACHES];
+	int rc;
+
+	if ((rc = window(s, samples, gap_ns, a)) || (rc = window(s, samples, gap_ns, b)))
+		return rc;
+	for (unsigned int i = 0; i < s->n; i++) {
+		int64_t d = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+
+		if (d > s->c[i].spread)
+			s->c[i].spread = d;
+		out[i] = a[i] < b[i] ? a[i] : b[i];
 	}
 	return 0;
 }
 
 int ks_baseline(struct ks_set *s, unsigned int samples, uint64_t gap_ns)
 {
-	int64_t med[KS_MAX_CACHES];
-	int rc = window(s, samples, gap_ns, med);
+	int64_t first[KS_MAX_CACHES], second[KS_MAX_CACHES];
+	int rc;
 
-	for (unsigned int i = 0; !rc && i < s->n; i++) {
-		s->c[i].base = med[i];
+	/* two pairs: the noise of the machine before the job, then the baseline */
+	if ((rc = window_pair(s, samples, gap_ns, first)) ||
+	    (rc = window_pair(s, samples, gap_ns, second)))
+		return rc;
+	for (unsigned int i = 0; i < s->n; i++) {
+		int64_t d = first[i] > second[i] ? first[i] - second[i] : second[i] - first[i];
+
+		if (d > s->c[i].spread)
+			s->c[i].spread = d;
+		s->c[i].base = first[i] < second[i] ? first[i] : second[i];
 		s->c[i].n = 0;
 	}
-	return rc;
+	return 0;
 }
 
 int ks_measure(struct ks_set *s, uint64_t settle_ns, unsigned int samples,
@@ -243,19 +262,18 @@ int ks_measure(struct ks_set *s, uint64_t settle_ns, unsigned int samples,
 	int rc;
 
 	*settled = false;
-	if ((rc = ks_read(s, prev)))
+	if ((rc = window(s, samples, gap_ns, prev)))
 		return rc;
-	/* deferred frees (RCU, task work, workqueues) land: three calm polls in a row */
+	/* deferred frees (RCU, task work, workqueues) land: three calm windows in a row */
 	while (mt_now_ns() < until) {
 		bool moved = false;
 
-		sleep_ns(gap_ns);
-		if ((rc = ks_read(s, cur)))
+		if ((rc = window(s, samples, gap_ns, cur)))
 			return rc;
 		for (unsigned int i = 0; i < s->n; i++) {
 			int64_t d = cur[i] - prev[i];
 
-			moved |= (d < 0 ? -d : d) > s->c[i].spread;
+			moved |= (d < 0 ? -d : d) > 2 * s->c[i].spread + 1;
 			prev[i] = cur[i];
 		}
 		calm = moved ? 0 : calm + 1;
@@ -264,7 +282,7 @@ int ks_measure(struct ks_set *s, uint64_t settle_ns, unsigned int samples,
 			break;
 		}
 	}
-	if ((rc = window(s, samples, gap_ns, med)))
+	if ((rc = window_pair(s, samples, gap_ns, med)))
 		return rc;
 	for (unsigned int i = 0; i < s->n; i++) {
 		struct ks_cache *c = &s->c[i];
@@ -282,21 +300,25 @@ int ks_measure(struct ks_set *s, uint64_t settle_ns, unsigned int samples,
 
 void ks_judge(const struct ks_cache *c, unsigned int min_n, struct ks_verdict *v)
 {
-	bool monotone = true;
+	unsigned int n = c->n < KS_MAX_SERIES ? c->n : KS_MAX_SERIES;
+	bool grows = true;
 
 	memset(v, 0, sizeof(*v));
 	v->band = 2 * c->spread + 1;
-	if (!c->present || !c->n)
+	if (!c->present || !n)
 		return;
-	v->excess = c->m[c->n - 1 < KS_MAX_SERIES ? c->n - 1 : KS_MAX_SERIES - 1] - c->base;
-	v->enough = c->n >= min_n;
+	v->excess = c->m[n - 1] - c->base;
+	v->enough = n >= min_n;
 	if (!v->enough)
 		return;
-	for (unsigned int i = 1; i < c->n && i < KS_MAX_SERIES; i++)
-		monotone &= c->m[i] >= c->m[i - 1] - v->band;
-	/* beyond the band at the end, and grown beyond it since the first cycle */
-	if (!monotone || v->excess <= v->band ||
-	    c->m[(c->n < KS_MAX_SERIES ? c->n : KS_MAX_SERIES) - 1] - c->m[0] <= v->band)
+	/*
+	 * A leak grows with the cycles: up at every measurement, by more than
+	 * the band on the whole.  A process of the machine that starts (a step)
+	 * or comes and goes (noise) does not.
+	 */
+	for (unsigned int i = 1; i < n; i++)
+		grows &= c->m[i] > c->m[i - 1];
+	if (!grows || v->excess <= v->band || c->m[n - 1] - c->m[0] <= (int64_t)(n - 1) * v->band)
 		return;
 	if (c->merged)
 		v->unattributed = true;

@@ -19,9 +19,12 @@
  *
  * Noise band: the spread (max - min) of repeated samples, before the job
  * and in the window of each measurement; band = 2 * spread + 1 (the
- * stated margin).  A leak is an excess over the baseline beyond the band
- * that grows with the cycles of the job and never falls by more than the
- * band: noise does not grow with cycles, a leak does.
+ * stated margin).  Each read is the least of a window of reads: a read
+ * only over-counts (kslab.c).  A leak is an excess over the baseline
+ * beyond the band that grows at every measurement (one per cycle of the
+ * job), by more than the band per cycle on the whole: noise does not grow
+ * with cycles, and a process of the machine that starts is one step, not
+ * a growth at every cycle.
  *
  * Context: process context of the job process; not thread-safe (one
  * struct ks_set is used by one thread at a time).

@@ -160,8 +160,11 @@ check-shell: all
 run: all
 	$(CLI) run configs/default.ini
 
-bench: $(LIB) $(BENCH_BINS)
+bench: $(LIB) $(BENCH_BINS) $(BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+	@# kernel mode beside stress-ng (root; skips and says why otherwise)
+	@echo "== tests/bench/bench_kernel.sh"; MT_BIN=$(MT_BIN) sh -c 'bash tests/bench/bench_kernel.sh'
+
 
 soak: all
 	$(CLI) run configs/soak.ini

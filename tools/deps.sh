@@ -13,9 +13,9 @@ BUILD_PKGS="gcc make pkg-config liburcu-dev libhwloc-dev libnuma-dev libinih-dev
 libjansson-dev libsystemd-dev"
 # Tests: prove (perl), promtool (prometheus), jq for reading JSON in shell
 # tests, socat for raw socket messages, setpriv (util-linux), pgrep
-# (procps), lstopo (hwloc), numactl,
-# and systemd for the service test.
-TEST_PKGS="perl prometheus jq socat util-linux procps hwloc numactl systemd"
+# (procps), lstopo (hwloc), numactl, stress-ng (kernel mode's benchmark
+# beside it), and systemd for the service test.
+TEST_PKGS="perl prometheus jq socat util-linux procps hwloc numactl stress-ng systemd"
 
 missing() {
 	for p in $BUILD_PKGS $TEST_PKGS; do

@@ -30,7 +30,7 @@
 		     "memory the job maps at most, MiB (refused above 25% of MemAvailable)"), \
 	WL_OPT_NAMED("kmsg_user", st, kd.kmsg_user, WL_OPT_BOOL, 0, 1, "0",	\
 		     "also count kernel-format lines that user space wrote to /dev/kmsg"), \
-	WL_OPT_NAMED("min_cycles", st, kd.min_cycles, WL_OPT_UINT, 2, 64, "3",	\
+	WL_OPT_NAMED("min_cycles", st, kd.min_cycles, WL_OPT_UINT, 2, 64, "5",	\
 		     "slab measurements (one per audit, one at teardown) needed to judge growth"), \
 	WL_OPT_NAMED("settle", st, kd.settle_ns, WL_OPT_TIME, 0, 60e9, "2s",	\
 		     "how long slab counts may take to settle after a teardown"), \

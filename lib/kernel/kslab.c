@@ -316,9 +316,18 @@ void ks_judge(const struct ks_cache *c, unsigned int min_n, struct ks_verdict *v
 	 * the band on the whole.  A process of the machine that starts (a step)
 	 * or comes and goes (noise) does not.
 	 */
-	for (unsigned int i = 1; i < n; i++)
-		grows &= c->m[i] > c->m[i - 1];
-	if (!grows || v->excess <= v->band || c->m[n - 1] - c->m[0] <= (int64_t)(n - 1) * v->band)
+	int64_t dmin = INT64_MAX, dmax = 0;
+
+	for (unsigned int i = 1; i < n; i++) {
+		int64_t d = c->m[i] - c->m[i - 1];
+
+		grows &= d > 0;
+		dmin = d < dmin ? d : dmin;
+		dmax = d > dmax ? d : dmax;
+	}
+	/* and steadily: what a cycle leaks, it leaks again; noise that happens to rise does not */
+	if (!grows || dmax - dmin > v->band + dmin / 2 || v->excess <= v->band ||
+	    c->m[n - 1] - c->m[0] <= (int64_t)(n - 1) * v->band)
 		return;
 	if (c->merged)
 		v->unattributed = true;

@@ -22,7 +22,9 @@
  * stated margin).  Each read is the least of a window of reads: a read
  * only over-counts (kslab.c).  A leak is an excess over the baseline
  * beyond the band that grows at every measurement (one per cycle of the
- * job), by more than the band per cycle on the whole: noise does not grow
+ * job), steadily (the growths of the cycles differ by no more than the
+ * band and half the least of them), by more than the band per cycle on
+ * the whole: noise does not grow
  * with cycles, and a process of the machine that starts is one step, not
  * a growth at every cycle.
  *

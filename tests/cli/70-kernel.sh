@@ -27,7 +27,7 @@ cat > "$f" <<'INI'
 [global]
 threads=2
 runtime=2s
-audit_interval=500ms
+audit_interval=300ms
 [clean-vma]
 workload=kernel_vma
 [leak]

@@ -146,6 +146,12 @@ static void test_judge(void)
 	ok(!v.leak && v.enough, "flat: no leak");
 	judge(leak, 4, 0, true, &v);
 	ok(!v.leak && v.unattributed, "a merged cache that grows: not attributable, not a leak");
+	{
+		const int64_t rising[] = { 10, 60, 75, 160 };
+
+		judge(rising, 4, 0, false, &v);
+		ok(!v.leak, "noise that rises at every cycle, unsteadily: no leak");
+	}
 	judge(leak, 2, 0, false, &v);
 	ok(!v.leak && !v.enough, "two measurements: not enough to judge");
 }

@@ -61,7 +61,7 @@ LDLIBS := $(PKG_LIBS) -lm
 # LIB_EXCLUDE= leaves files out of the library (a model being written);
 # TESTS= limits the unit tests built and run (names: t_slab t_mm ...).
 LIB_EXCLUDE ?=
-LIB_SRCS := $(filter-out $(LIB_EXCLUDE),$(wildcard lib/core/*.c lib/mm/*.c lib/engine/*.c lib/proto/*.c))
+LIB_SRCS := $(filter-out $(LIB_EXCLUDE),$(wildcard lib/core/*.c lib/kernel/*.c lib/mm/*.c lib/engine/*.c lib/proto/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 LIB := $(B)/libmmtorture.a
 # Workloads register themselves (constructors): linked whole into every
@@ -206,8 +206,11 @@ check-shell: all
 run: all
 	$(CLI) run configs/default.ini
 
-bench: $(LIB) $(BENCH_BINS)
+bench: $(LIB) $(BENCH_BINS) $(BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+	@# kernel mode beside stress-ng (root; skips and says why otherwise)
+	@echo "== tests/bench/bench_kernel.sh"; MT_BIN=$(MT_BIN) sh -c 'bash tests/bench/bench_kernel.sh'
+
 
 soak: all
 	MT_BIN=$(MT_BIN) tools/soak.sh configs/soak.ini

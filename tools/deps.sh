@@ -13,9 +13,12 @@ BUILD_PKGS="gcc make pkg-config liburcu-dev libhwloc-dev libnuma-dev libinih-dev
 libjansson-dev libsystemd-dev"
 # Tests: prove (perl), promtool (prometheus), jq for reading JSON in shell
 # tests, socat for raw socket messages, setpriv (util-linux), pgrep
-# (procps), lstopo (hwloc), numactl, systemd for the service test, and
-# clang with libFuzzer for the fuzz targets.
-TEST_PKGS="perl prometheus jq socat util-linux procps hwloc numactl systemd clang libclang-rt-14-dev"
+# Tests: prove (perl), promtool (prometheus), jq for reading JSON in shell
+# tests, socat for raw socket messages, setpriv (util-linux), pgrep
+# (procps), lstopo (hwloc), numactl, stress-ng (kernel mode's benchmark
+# beside it), systemd for the service test, and clang with libFuzzer for
+# the fuzz targets.
+TEST_PKGS="perl prometheus jq socat util-linux procps hwloc numactl stress-ng systemd clang libclang-rt-14-dev"
 
 missing() {
 	for p in $BUILD_PKGS $TEST_PKGS; do

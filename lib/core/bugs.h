@@ -93,7 +93,15 @@
 	X(VMA_POLICY_PUT_EARLY, "vma-policy-put-early", "vma",			\
 	  "003_cf6d31174e8c4947.txt", ALL, NULL,				\
 	  "remove_vma() puts the VMA's policy at once, not in __free_vma() after the grace period", \
-	  MT_USE_AFTER_FREE)
+	  MT_USE_AFTER_FREE)							\
+	X(KERNEL_SHM_POLICY_LEAK, "kernel-shm-policy-leak", "kernel",		\
+	  "001_37705b9bdf8018ef.txt", ALL, "shmem_inode_cache",		\
+	  "self-test: each cycle leaves SysV shm segments with a shared policy behind (their shmem inode, numa_policy and shared_policy_node objects stay)", \
+	  MT_LEAKED_OBJECTS)							\
+	X(KERNEL_KMSG_WARNING, "kernel-kmsg-warning", "kernel",		\
+	  "-", ANY, NULL,							\
+	  "self-test: a WARNING: line in the kernel's format is written to /dev/kmsg (counted with kmsg_user=1)", \
+	  MT_KERNEL_WARNING)
 
 enum mt_bug_id {
 #define X(id, ...) MT_BUG_##id,

@@ -302,6 +302,46 @@ out:
 	return slot;
 }
 
+void mt_region_set_unmet(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!mt_cur_region || mt_cur_region->unmet[0])
+		return;	/* the first reason stands */
+	va_start(ap, fmt);
+	vsnprintf(mt_cur_region->unmet, sizeof(mt_cur_region->unmet), fmt, ap);
+	va_end(ap);
+}
+
+void mt_region_add_note(const char *fmt, ...)
+{
+	struct mt_region *r = mt_cur_region;
+	size_t off;
+	va_list ap;
+
+	if (!r)
+		return;
+	off = strlen(r->note);
+	if (off && off + 2 < sizeof(r->note))
+		off += (size_t)snprintf(r->note + off, sizeof(r->note) - off, "; ");
+	if (off >= sizeof(r->note) - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->note + off, sizeof(r->note) - off, fmt, ap);
+	va_end(ap);
+}
+
+void mt_region_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!mt_cur_region)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(mt_cur_region->error, sizeof(mt_cur_region->error), fmt, ap);
+	va_end(ap);
+}
+
 int mt_region_window_slot(const char *name)
 {
 	struct mt_region *r = mt_cur_region;

@@ -34,7 +34,23 @@
 	X(STALE_OBJECT,		"stale_object",		"a typesafe object was reused for another identity and used without a recheck") \
 	X(DOUBLE_FREE,		"double_free",		"a free of an object that is not live") \
 	X(LOCK_RULE,		"lock_rule",		"a path ran without the lock its rules require") \
-	X(CRASH,		"crash",		"the job process died of a signal")
+	X(CRASH,		"crash",		"the job process died of a signal") \
+	MT_KERNEL_KINDS(X)
+
+/* Race kinds from the running kernel's log (lib/kernel/kmsg.h has the formats). */
+#define MT_KERNEL_KINDS(X)							\
+	X(KERNEL_BUG,		"kernel_bug",		"the kernel logged BUG: or kernel BUG at (a report of no other kind)") \
+	X(KERNEL_WARNING,	"kernel_warning",	"the kernel logged WARNING: CPU: (a WARN_ON)") \
+	X(KERNEL_REFCOUNT,	"kernel_refcount",	"the kernel logged refcount_t: (underflow, addition on 0, saturation)") \
+	X(KERNEL_KASAN,		"kernel_kasan",		"the kernel logged BUG: KASAN:") \
+	X(KERNEL_KFENCE,	"kernel_kfence",	"the kernel logged BUG: KFENCE:") \
+	X(KERNEL_GPF,		"kernel_gpf",		"the kernel logged a general protection fault") \
+	X(KERNEL_BAD_PAGE,	"kernel_bad_page",	"the kernel logged BUG: Bad page state or Bad page map") \
+	X(KERNEL_BAD_RSS,	"kernel_bad_rss",	"the kernel logged BUG: Bad rss-counter state") \
+	X(KERNEL_LIST_CORRUPTION, "kernel_list_corruption", "the kernel logged list_add or list_del corruption") \
+	X(KERNEL_RCU_STALL,	"kernel_rcu_stall",	"the kernel logged an RCU stall") \
+	X(KERNEL_LOCKUP,	"kernel_lockup",	"the kernel logged a soft or hard lockup") \
+	X(KERNEL_HUNG_TASK,	"kernel_hung_task",	"the kernel logged a task blocked for too long")
 
 /* Leak kinds: any non-zero value fails a clean job. */
 #define MT_LEAK_KINDS(X)							\
@@ -58,7 +74,11 @@
 	X(SLAB_PAGES_FREED,	"slab_pages_freed",	"empty slab pages given back to the pool at once") \
 	X(SLAB_PAGES_RCU_FREED,	"slab_pages_rcu_freed",	"empty typesafe slab pages given back after a grace period") \
 	X(STUTTERS,		"stutters",		"times all workers parked together") \
-	X(RECHECK_REUSED,	"recheck_reused",	"rechecks that caught a typesafe object reused for another identity")
+	X(RECHECK_REUSED,	"recheck_reused",	"rechecks that caught a typesafe object reused for another identity") \
+	X(KMSG_RECORDS,		"kmsg_records",		"kernel log records read during the job") \
+	X(KMSG_LOST,		"kmsg_lost",		"times kernel log records were overwritten before they were read") \
+	X(KMSG_USER_IGNORED,	"kmsg_user_ignored",	"records in a kernel format written by user space, not counted (kmsg_user=0)") \
+	X(SLAB_UNATTRIBUTED,	"slab_unattributed",	"objects a merged kernel cache grew by, not attributable to the job")
 
 enum mt_counter {
 #define X(id, name, desc) MT_##id,
@@ -136,6 +156,13 @@ struct mt_region {
 	uint64_t seed;			/* the job seed actually used */
 	uint64_t t_end_ns;		/* ATOMIC: since start, when workers stopped */
 	char error[192];		/* harness error, when phase is ERROR */
+	/*
+	 * What the workload says of its run, for the verdict: coverage it
+	 * did not reach (a clean job is INCONCLUSIVE with it), and a note
+	 * the verdict carries (mt_region_set_unmet(), mt_region_add_note()).
+	 */
+	char unmet[192];
+	char note[384];
 	uint64_t first_ns[MT_NCOUNTERS];/* ATOMIC: first increment, since start; 0 = never */
 	uint32_t ncaches;		/* ATOMIC */
 	uint32_t nwindows;		/* ATOMIC */
@@ -240,6 +267,15 @@ uint64_t mt_cache_allocs(const struct mt_region *r, unsigned int slot);
 uint64_t mt_cache_remote_frees(const struct mt_region *r, unsigned int slot);
 uint64_t mt_races_total(const struct mt_region *r);
 uint64_t mt_leaks_total(const struct mt_region *r);
+
+/*
+ * The running workload's word on its run (see mt_region.unmet, .note),
+ * and the text of a harness error it ran into (init), which the engine
+ * reports instead of a bare errno.  Context: the job process.
+ */
+void mt_region_set_unmet(const char *fmt, ...) __printf(1, 2);
+void mt_region_add_note(const char *fmt, ...) __printf(1, 2);
+void mt_region_set_error(const char *fmt, ...) __printf(1, 2);
 
 /* Registration of named things, shown in reports. */
 int mt_region_cache_slot(const char *name, bool typesafe);

@@ -272,7 +272,9 @@ static int control_loop(const struct mt_job *job, struct mt_region *r)
 	for (;;) {
 		rcu_quiescent_state();
 		now = mt_now_ns() - eng.t0;
-		if (stop_requested || (job->runtime_ns && now >= job->runtime_ns))
+		/* the final audit, after the loop, is one of min_audits */
+		if (stop_requested || (job->runtime_ns && now >= job->runtime_ns &&
+				       mt_counter_read(r, MT_AUDITS) + 1 >= job->min_audits))
 			return 0;
 		if (job->expect == MT_JOB_EXPECT_DETECT && job->stop_on_detect &&
 		    detected_so_far(job, r))
@@ -368,12 +370,15 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	r->t_start_ns = mt_now_ns();
 	eng.t0 = r->t_start_ns;
 	if (job->wl->init && (err = job->wl->init(&eng.ctx))) {
+		char why[sizeof(r->error)];
+
+		/* the workload's own words (mt_region_set_error()), or the errno */
+		snprintf(why, sizeof(why), "%s", r->error[0] ? r->error : strerror(err < 0 ? -err : err));
 		if (eng.ctx.priv && job->wl->teardown)
 			job->wl->teardown(&eng.ctx);
 		mt_thread_leave();
 		mt_bugs_enabled = 0;
-		return harness_error(r, "workload %s: init failed: %s", job->wl->name,
-				     strerror(err < 0 ? -err : err));
+		return harness_error(r, "workload %s: init failed: %s", job->wl->name, why);
 	}
 	/*
 	 * Injection starts with the torture, not before: the world init

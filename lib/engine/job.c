@@ -140,6 +140,10 @@ const struct mt_opt mt_job_opts[] = {
 	  .noun = "an unsigned integer", .help = "each worker's Nth slab allocation fails, once; 0 = off" },
 	{ "audit_interval", MT_OPT_TIME, JOB(audit_interval_ns), .max = DAY_NS, .def = "5s",
 	  .help = "refcount audit at a quiesce point this often; 0 = at the end only" },
+	{ "min_audits", MT_OPT_UINT, JOB(min_audits), .max = 1000000, .def = "0",
+	  .help = "the run lasts at least this many audits, the last one after the workers stop, "
+		  "past its runtime if need be (a kernel workload measures the kernel's slab "
+		  "counts at each)" },
 	{ "stutter", MT_OPT_TIME, JOB(stutter_ns), .max = DAY_NS, .def = "0",
 	  .help = "park and restart all workers together this often; 0 = off" },
 	{ "nodes", MT_OPT_STRING, JOB(nodes), .def = "all",

@@ -56,6 +56,7 @@ struct mt_job {
 	uint64_t seed;			/* 0: drawn by mt_job_seed(), then printed */
 	struct mt_inject_conf inject;
 	uint64_t audit_interval_ns;	/* 0: audit only at the end */
+	unsigned int min_audits;	/* the run lasts this many audits at least */
 	uint64_t stutter_ns;		/* park all workers this often; 0 = off */
 	mt_bugset_t bugs;
 	char bugs_spec[512];

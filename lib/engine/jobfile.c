@@ -365,6 +365,10 @@ static void check_across(struct parse *ps, const struct mt_ini_sec *s, struct mt
 			cross_error(ps, s, expect, "expect=detect needs a detection bug in bugs= (%s)",
 				    job->bugs ? "the bugs named expect a clean run" : "none named");
 	}
+	if (job->min_audits > 1 && !job->audit_interval_ns && !src_of(js, "min_audits")->bad)
+		cross_error(ps, s, src_of(js, "min_audits"),
+			    "min_audits=%u needs audits while the job runs: give audit_interval=",
+			    job->min_audits);
 	if (ps->topo && !place[0]->bad && !place[1]->bad && !place[2]->bad &&
 	    mt_placement_plan(ps->topo, job->nodes, job->cpus, job->threads, &job->plan, &bad_key,
 			      err, sizeof(err)))

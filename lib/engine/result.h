@@ -114,6 +114,8 @@ struct mt_result {
 	struct mt_result_cache caches[MT_MAX_CACHES];
 	unsigned int nwindows;
 	struct { char name[MT_NAME_LEN + 8]; uint64_t hits; } windows[MT_MAX_WINDOWS];
+	char unmet[192];		/* coverage the workload did not reach, "" if none */
+	char note[384];			/* what the workload adds to the verdict */
 	uint64_t nevents_total;
 	unsigned int nevents;
 	struct mt_result_event events[MT_MAX_EVENTS];

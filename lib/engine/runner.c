@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/prng.h"
+#include "kernel/kjournal.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/fileio.h"
 #include "lib/engine/values.h"
@@ -186,6 +187,8 @@ static pid_t start_child(struct mt_job *job, struct mt_region *r, const struct m
 	sigaddset(&stops, SIGTERM);
 	sigaddset(&stops, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stops, &mask);
+	/* knobs and segments of kernel jobs whose process died before this runner saw it */
+	kj_recover_stale(stderr);
 	pid = fork();
 	if (pid == 0)
 		child_main(job, r);	/* unblocks every signal once its handlers are set */
@@ -327,7 +330,11 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 	if (!res->error[0] && (pid = start_child(job, r, o, res)) > 0) {
 		uint64_t t0 = mt_now_ns();
 
-		record_end(r, res, supervise(job, r, o, res, pid), t0);
+		int status = supervise(job, r, o, res, pid);
+
+		/* a kernel job that died: its knobs restored, its segments removed, from its journal */
+		kj_recover(pid, stderr);
+		record_end(r, res, status, t0);
 	}
 	mt_result_snapshot(res, job, r);
 	mt_result_judge(res, job);

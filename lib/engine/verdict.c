@@ -127,6 +127,8 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 		snprintf(e->what, sizeof(e->what), "%s", ev->what);
 		e->thread = ev->thread;
 	}
+	snprintf(res->unmet, sizeof(res->unmet), "%s", r->unmet);
+	snprintf(res->note, sizeof(res->note), "%s", r->note);
 	if (r->phase == MT_PHASE_ERROR && !res->error[0])
 		snprintf(res->error, sizeof(res->error), "%s", r->error);
 }
@@ -205,6 +207,15 @@ static void abnormal_end(const struct mt_result *res, char *buf, size_t len)
 			 strsignal(res->term_signal));
 }
 
+/* The workload's note, after the verdict's sentence. */
+static void add_note(struct mt_result *res)
+{
+	size_t off = strlen(res->why);
+
+	if (res->note[0] && off + 3 < sizeof(res->why))
+		snprintf(res->why + off, sizeof(res->why) - off, "; %s", res->note);
+}
+
 void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 {
 	char fired[200], end[272], cancel[96];
@@ -235,6 +246,7 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 			res->verdict = MT_V_DETECTED;
 			snprintf(res->why, sizeof(res->why), "detected in %.3fs (first counter at %.3fs): %s%s%s",
 				 res->detect_s, first, fired, end[0] ? "; then " : "", end);
+			add_note(res);
 		} else if (partial && !end[0]) {
 			res->verdict = MT_V_INCONCLUSIVE;
 			snprintf(res->why, sizeof(res->why), "%s; the expectation was not met yet%s%s",
@@ -257,6 +269,7 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 			snprintf(res->why, sizeof(res->why), "%s%s%s", end, fired[0] ? "; " : "", fired);
 		else
 			snprintf(res->why, sizeof(res->why), "races or leaks in a clean job: %s", fired);
+		add_note(res);
 		return;
 	}
 	if (partial) {
@@ -276,6 +289,12 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 			 "no lookup ever overlapped a replace or free (overlaps=0)");
 		return;
 	}
+	if (res->unmet[0]) {
+		res->verdict = MT_V_INCONCLUSIVE;
+		snprintf(res->why, sizeof(res->why), "coverage not reached: %s", res->unmet);
+		add_note(res);
+		return;
+	}
 	res->verdict = MT_V_PASS;
 	{
 		uint64_t ops = 0;
@@ -290,5 +309,6 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 			 PLURAL(res->counters[MT_OVERLAPS]),
 			 res->cancelled ? " (until cancelled)" : "");
 	}
+	add_note(res);
 }
 

@@ -14,7 +14,7 @@ for b in mpol-numa-maps-leak mpol-migrate-leak mpol-hugetlb-interleave-put mpol-
 	grep -q "^$b " "$T_TMP/bugs.txt" && n=$((n + 1))
 done
 [ "$n" = 16 ]; ok $? "the catalogue lists all 16 names of BUGS.md with model, seed and what fires"
-"$MMT" bugs --json | jq -e 'length == 16 and all(.[]; .name and .model and .seed and .fires)' >/dev/null
+"$MMT" bugs --json | jq -e 'length == 18 and all(.[]; .name and .model and .seed and .fires)' >/dev/null
 ok $? "mmtorture bugs --json"
 "$MMT" workloads | grep -q '^vma_spf - '; ok $? "mmtorture workloads lists the workloads and their options"
 "$MMT" workloads | grep -q "crash .*(one of: none, segv, abort, bus)"; ok $? "mmtorture workloads prints the choices of an enum option"
@@ -366,4 +366,14 @@ seed=$(jq -r .seed "$d/metrics.json")
 grep -q "seed $seed" "$T_TMP/run.out"; ok $? "the seed is printed at the start of the job"
 printf '[again]\nworkload=null\nthreads=1\nruntime=300ms\nseed=%s\n' "$seed" > "$T_TMP/again.ini"
 "$MMT" run --no-results "$T_TMP/again.ini" | grep -q "seed $seed"; ok $? "seed= repeats a run's seed"
+# min_audits: the run lasts that many audits, past its runtime if need be
+printf '[a]\nworkload=null\nthreads=2\nruntime=50ms\naudit_interval=100ms\nmin_audits=4\n' > "$T_TMP/ma.ini"
+"$MMT" run --quiet --results "$T_TMP/ma" "$T_TMP/ma.ini"
+jq -e '.info.audits >= 4' "$T_TMP"/ma/*-a/metrics.json >/dev/null
+ok $? "min_audits=4 with runtime=50ms: $(jq .info.audits "$T_TMP"/ma/*-a/metrics.json) audits"
+printf '[a]\nworkload=null\nmin_audits=3\naudit_interval=0\n' > "$T_TMP/ma.ini"
+o=$("$MMT" check "$T_TMP/ma.ini" 2>&1)
+printf '%s' "$o" | grep -q "ma.ini:3: job 'a': min_audits=3 needs audits while the job runs"
+ok $? "min_audits without audit_interval is refused at its line"
+
 done_testing

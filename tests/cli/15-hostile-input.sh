@@ -41,8 +41,9 @@ overflow() {	# overflow VALUE: refused at threads= and at a workload's integer o
 	printf '%s\n' "$o" | grep -qF "o.ini:3: key 'threads': '$1' overflows 64 bits: a thread count in 1..255" &&
 	printf '%s\n' "$o" | grep -qF "o.ini:4: key 'objects': '$1' overflows 64 bits: an integer in 1..65536" &&
 	printf '%s\n' "$o" | grep -qF "o.ini:5: key 'fail_nth': '$1' overflows 64 bits"
-	ok $? "'$1' is refused as an overflow, at file:line:key with the bound"
-	[ $? = 0 ] || diag "exit $rc:" "$o"
+	r=$?
+	ok $r "'$1' is refused as an overflow, at file:line:key with the bound"
+	[ $r = 0 ] || diag "exit $rc:" "$o"
 }
 overflow '4294967296*4294967296+2'
 overflow 99999999999999999999999

@@ -19,8 +19,9 @@ for src in "$MT_SRC"/tests/fuzz/fuzz_*.c; do
 	mkdir -p "$work"
 	"$bin" -runs=0 -timeout=10 -artifact_prefix="$work/" "$MT_SRC/tests/fuzz/corpus/$t" \
 		> "$work/seed.log" 2>&1
-	ok $? "$t: every input of its seed corpus ($(ls "$MT_SRC/tests/fuzz/corpus/$t" | wc -l))"
-	[ $? = 0 ] || diag "$(tail -20 "$work/seed.log")"
+	r=$?
+	ok $r "$t: every input of its seed corpus ($(ls "$MT_SRC/tests/fuzz/corpus/$t" | wc -l))"
+	[ $r = 0 ] || diag "$(tail -20 "$work/seed.log")"
 	"$bin" -max_total_time="$SECS" -max_len=65536 -timeout=10 -print_final_stats=1 -artifact_prefix="$work/" \
 		"$work" "$MT_SRC/tests/fuzz/corpus/$t" > "$work/run.log" 2>&1
 	rc=$?

@@ -30,6 +30,9 @@ static const struct {
 	{ "vma-get-plain-inc", "vma", "003", "refcount_inc_on_zero" },
 	{ "vma-file-after-fput", "vma", "003", "use_after_free / refcount_underflow" },
 	{ "vma-policy-put-early", "vma", "003", "use_after_free" },
+	/* kernel mode's self-tests (docs/KERNEL.md), not in BUGS.md: not historical bugs */
+	{ "kernel-shm-policy-leak", "kernel", "001", "leaked_objects{shmem_inode_cache}" },
+	{ "kernel-kmsg-warning", "kernel", "-", "kernel_warning" },
 };
 
 int main(void)
@@ -74,7 +77,7 @@ int main(void)
 	}
 	ok(complete, "every BUGS.md entry is in the table with its model, seed, description, "
 	   "and what should fire (all or any) as BUGS.md says");
-	is_u64(detect, 15, "15 detection bugs, one performance entry");
+	is_u64(detect, 17, "17 detection bugs (two of them kernel self-tests), one performance entry");
 	ok(mt_bug_table[MT_BUG_MPOL_UNCONDITIONAL_REFS].expect == MT_EXPECT_NONE,
 	   "mpol-unconditional-refs expects a clean run");
 

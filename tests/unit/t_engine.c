@@ -446,7 +446,7 @@ static void jobfiles(const char *tmp)
 		"t.ini:6: key 'bugs': unknown bug 'x' (see `mmtorture bugs`)\n",
 		"checks that read a refused key are skipped (placement, expect=detect)");
 	refused(&topo, "[a]\nworkload=nul\nrcu=srcu\nobjects=0\n",
-		"t.ini:2: key 'workload': unknown workload 'nul' (known: anon_vma, mempolicy, null, vma_spf)\n"
+		"t.ini:2: key 'workload': unknown workload 'nul' (known: anon_vma, kernel_anon_vma, kernel_mempolicy, kernel_vma, mempolicy, null, vma_spf)\n"
 		"t.ini:3: key 'rcu': 'srcu' is not an RCU flavor (memb, qsbr, mb, bp)\n",
 		"an unknown workload: the job keys are still checked, its options are not");
 

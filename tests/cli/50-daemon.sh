@@ -92,7 +92,7 @@ o=$(timeout 5 "$MMTD" --socket "$T_TMP/x.sock" --state-dir "$T_TMP/x" --config "
 
 mkdir -p "$T_TMP/textfile"
 start_daemon; ok $? "the daemon starts and answers on $S"
-sleep 0.5
+for _ in $(seq 50); do [ "$(grep -o WATCHDOG=1 "$T_TMP/notify.log" | wc -l)" -ge 2 ] && break; sleep 0.1; done
 grep -q "READY=1" "$T_TMP/notify.log"; ok $? "READY=1 on NOTIFY_SOCKET once the socket is ready"
 grep -q "STATUS=0 running, 0 queued, 0 finished" "$T_TMP/notify.log"; ok $? "STATUS= says what runs and waits"
 [ "$(grep -o WATCHDOG=1 "$T_TMP/notify.log" | wc -l)" -ge 2 ]; ok $? "WATCHDOG=1 at half of WATCHDOG_USEC"
@@ -206,7 +206,7 @@ wait_clients 1
 coproc HALF { socat - "UNIX-CONNECT:$S" 2>/dev/null; }
 HPID=$HALF_PID HIN=${HALF[0]} HOUT=${HALF[1]}
 printf '{"cmd":"vers' >&"$HOUT"
-sleep 0.2
+wait_clients 2	# the half-sent one, and this status
 "$MMT" status >/dev/null; ok $? "a half-sent request holds nobody up"
 printf 'ion"}\n' >&"$HOUT"
 l=; read -r -t 5 l <&"$HIN"; printf '%s' "$l" | jqt '.protocol == 1'
@@ -237,9 +237,8 @@ else
 	skip "the 33rd read-only client is refused: needs root"
 	skip "root still gets a slot: needs root"
 fi
-silent 1
-sleep 0.3
-o=$("$MMT" status 2>&1); rc=$?
+silent 1	# the 64th
+for _ in $(seq 50); do o=$("$MMT" status 2>&1); rc=$?; [ $rc = 3 ] && break; sleep 0.1; done
 [ $rc = 3 ] && printf '%s' "$o" | grep -q "busy: too many clients"; ok $? "the 65th: busy (exit 3), and sees why"
 wait_clients 1; ok $? "silent clients are dropped after client_timeout"
 grep -q "sent nothing for 4s: dropped" "$LOG"; ok $? "the log says so"
@@ -381,7 +380,7 @@ conf max_parallel=2 max_queue=8 group=mmtorture-test-none
 hup
 "$MMT" status | grep -q "max_parallel 2"; ok $? "SIGHUP reloads the config (max_parallel 2)"
 [ "$(grep -c "group mmtorture-test-none does not exist" "$LOG")" = "$warned" ]; ok $? "a reload does not warn again of the same missing group"
-sleep 0.2
+for _ in $(seq 50); do notify_since "$pos" | grep -q 'READY=1' && break; sleep 0.1; done
 [ "$(notify_since "$pos" | grep -o 'RELOADING=1\|READY=1' | tr '\n' ' ')" = "RELOADING=1 READY=1 " ]
 ok $? "RELOADING=1, then READY=1, for this reload"
 "$MMT" status --json | jqt '.daemon.max_queue == 7'; ok $? "the command line still wins after a reload"
@@ -406,10 +405,11 @@ printf '[global]\nworkload=null\nthreads=2\n[t-long]\nruntime=60s\n[t-next]\nrun
 "$MMT" submit "$T_TMP/term.ini" >/dev/null
 TL=$("$MMT" list --json | jq '[.jobs[] | select(.name == "t-long")][0].id')
 TN=$("$MMT" list --json | jq '[.jobs[] | select(.name == "t-next")][0].id')
-wait_state "$TL" running; sleep 1
+wait_state "$TL" running
+for _ in $(seq 100); do "$MMT" status --json "$TL" | jqt '.job.ops_total > 0' && break; sleep 0.1; done
 "$MMT" wait "$TN" > "$T_TMP/waitq" 2>&1 &
 WQ=$!
-sleep 0.3
+wait_clients 2	# the wait, and this status
 kill -TERM $DPID
 for _ in $(seq 100); do kill -0 $DPID 2>/dev/null || break; sleep 0.1; done
 ! kill -0 $DPID 2>/dev/null; ok $? "SIGTERM stops the daemon"

@@ -165,6 +165,7 @@ struct destroy_arg {
 	struct kmem_cache *c;
 	struct thing *obj;
 	int phase;		/* ATOMIC: 1 reader in, 2 destroy started, 3 done */
+	bool destroying;	/* destroy had queued the page's RCU free when it looked */
 	enum obj_status seen;
 };
 
@@ -173,11 +174,20 @@ static void *destroy_reader(void *p)
 	struct destroy_arg *d = p;
 
 	mt_thread_enter(4, 0, seed);
+	uint64_t queued = cnt(MT_CALL_RCU), until;
+
 	rcu_read_lock();
 	__atomic_store_n(&d->phase, 1, __ATOMIC_RELEASE);
 	while (__atomic_load_n(&d->phase, __ATOMIC_ACQUIRE) < 2)
 		usleep(1000);
-	usleep(100000);		/* destroy is running now */
+	/*
+	 * Destroy is under way once it has handed the cache's typesafe page
+	 * to call_rcu(): from then on it waits in rcu_barrier() for this
+	 * read side, which holds the object.
+	 */
+	for (until = mt_now_ns() + 10000000000ull; cnt(MT_CALL_RCU) == queued && mt_now_ns() < until;)
+		usleep(1000);
+	d->destroying = cnt(MT_CALL_RCU) > queued;
 	d->seen = obj_check(d->obj, d->c);
 	rcu_read_unlock();
 	mt_thread_leave();
@@ -331,9 +341,9 @@ int main(void)
 			}
 		}
 		pthread_join(t, NULL);
-		ok(d.seen == OBJ_FREE_TYPESAFE && mt_races_total(R) == 0,
+		ok(d.destroying && d.seen == OBJ_FREE_TYPESAFE && mt_races_total(R) == 0,
 		   "a reader inside rcu_read_lock() across kmem_cache_destroy() still finds its "
-		   "typesafe object (no type_confusion)");
+		   "typesafe object (no type_confusion), destroy waiting for it meanwhile");
 		ok(taken, "after destroy the page went back to the pool for another cache");
 		while (n--)
 			kmem_cache_free(junk, fill[n]);

@@ -25,12 +25,13 @@
  */
 int mt_job_execute(struct mt_job *job, struct mt_region *r);
 
-/* Ask the running job to stop at its next control tick.  Async-signal-safe. */
+/* Ask the running job to stop at its next control tick.  Context: async-signal-safe. */
 void mt_job_request_stop(void);
 
 /*
  * mt_job_expectation_met - have the counters the enabled bugs expect
  * fired?  @all: every counter of an ALL bug (true), or any one (false).
+ * Context: any process that maps @r.
  * Return: false when no enabled bug expects anything.
  */
 bool mt_job_expectation_met(const struct mt_job *job, const struct mt_region *r,

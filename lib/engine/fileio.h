@@ -21,6 +21,7 @@ int mt_write_full(int fd, const void *data, size_t len);
  * mt_write_atomic - write @data to @path atomically and durably: a
  * temporary file of this process and call (removed on any error), fsync,
  * rename, fsync of the directory.
+ * Context: any thread (the temporary names differ by call).
  * Return: 0, or -errno.
  */
 int mt_write_atomic(const char *path, const char *data, size_t len);

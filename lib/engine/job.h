@@ -72,7 +72,10 @@ struct mt_job {
 #define MT_JOB_MAX_OPTS	32
 extern const struct mt_opt mt_job_opts[];
 
-/* The defaults of every job key (runtime 30s, memb, seed 0, delay 0.001, ...). */
+/*
+ * The defaults of every job key (runtime 30s, memb, seed 0, delay 0.001, ...).
+ * Context (here and below): any thread; a job is a value, owned by its caller.
+ */
 void mt_job_defaults(struct mt_job *job, const struct workload *wl);
 /* Set the workload, resetting its options and mix to their defaults. */
 int mt_job_set_workload(struct mt_job *job, const struct workload *wl,

@@ -53,9 +53,12 @@ struct mt_jobset {
 
 struct mt_topology;
 
-/*
- * mt_jobfile_load - parse @path into @set.
+/**
+ * mt_jobfile_load - parse @path into @set
  * @topo: the machine, for $ncpus, $nodes and placement plans
+ *
+ * Context: one parse at a time (the INI front end sets libinih's globals);
+ * work linear in the file, which its limits bound.
  * Return: 0, or -1 with every problem in @err ("file:line: key 'x': ...").
  */
 int mt_jobfile_load(const char *path, struct mt_topology *topo,

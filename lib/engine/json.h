@@ -3,6 +3,8 @@
  * json.h - the JSON helpers every JSON writer and reader of mmtorture
  * uses (jansson): strings that are never refused, getters with defaults,
  * and the bug catalogue as JSON.
+ *
+ * Context: any thread (jansson objects are the caller's).
  */
 #ifndef MT_JSON_H
 #define MT_JSON_H

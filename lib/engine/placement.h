@@ -31,6 +31,7 @@ struct mt_topology {
  * mt_topology_load - read the machine's topology, or the one that
  * HWLOC_SYNTHETIC or HWLOC_XMLFILE describe (in hwloc's order: the
  * first of them that is set).
+ * Context: any thread; the topology is read-only after it.
  * Return: 0, or -1 with a message in @err: a variable hwloc refuses is
  * an error naming it, with hwloc's complaint, not a silent fallback to
  * the real machine.
@@ -42,6 +43,7 @@ void mt_topology_fini(struct mt_topology *t);
  * mt_placement_plan - spread @threads over the nodes of @nodes and the
  * PUs of @cpus: thread i goes to node i mod N, and within its node to
  * the next allowed PU, round-robin.
+ * Context: any thread; reads @t only.
  * @key: on an error, the job key at fault: "nodes", "cpus" (also when
  *	 the PUs of @cpus leave none on the nodes of @nodes) or "threads"
  * Return: 0, or -1 with a message naming what is wrong in @err.

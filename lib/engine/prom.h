@@ -50,7 +50,10 @@ void mt_totals_merge(struct mt_totals *dst, const struct mt_totals *src);
 struct mt_totals *mt_totals_find(struct mt_totals *t, int *n, int max, const char *job,
 				 const char *workload);
 
-/* The metric families of @n totals (one per job name), as Prometheus text. */
+/*
+ * The metric families of @n totals (one per job name), as Prometheus text.
+ * Context: any; reads @t only.
+ */
 void mt_prom_write(FILE *f, const struct mt_totals *t, int n);
 
 #endif /* MT_PROM_H */

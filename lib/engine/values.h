@@ -7,6 +7,8 @@
  * Each parser takes the whole string (trailing blanks allowed) and returns
  * 0, or a negative errno: -EINVAL when it is not such a value, -ERANGE
  * when it is one but does not fit.
+ *
+ * Context: every function here is pure, and may be called from any thread.
  */
 #ifndef MT_VALUES_H
 #define MT_VALUES_H

@@ -134,18 +134,22 @@ const struct workload *wl_nth(unsigned int i);
 
 /* ---- for workers (lib/engine/engine.c) ---- */
 
-/*
+/**
  * wl_continue - between two operations: park if the control thread asks
  * (stutter, audit), announce a quiescent state, check that no lock is
- * held.  Return: false when the job is over.
+ * held.
+ *
+ * Context: a worker, holding no lock and no transient reference, outside
+ * any RCU read side.
+ * Return: false when the job is over.
  */
 bool wl_continue(struct wl_thread *t);
-/* Draw the next role by the job's mix weights. */
+/* Draw the next role by the job's mix weights.  Context: a worker. */
 unsigned int wl_pick_role(struct wl_thread *t);
-/* Nanoseconds since the job started. */
+/* Nanoseconds since the job started.  Context: any thread of the job. */
 uint64_t wl_elapsed_ns(const struct wl_ctx *ctx);
 
-/* Parse "name:weight,..." against the roles.  Return: 0, or -1 with err. */
+/* Parse "name:weight,..." against the roles.  Context: any.  Return: 0, or -1 with err. */
 int wl_mix_parse(const struct workload *wl, const char *spec, struct wl_mix *mix,
 		 char *err, size_t errlen);
 unsigned int wl_nroles(const struct workload *wl);

@@ -24,7 +24,7 @@ void carry_result(const struct mt_result *res)
 	if (!t) {
 		if (!said_other) {
 			dlog(LOG_NOTICE, "more than %d job names: the counters of older jobs of other "
-			     "names are kept under job=\"_other\"", MT_DAEMON_CARRY_JOBS);
+			     "names are kept under job_name=\"_other\"", MT_DAEMON_CARRY_JOBS);
 			said_other = true;
 		}
 		t = mt_totals_find(carried, &ncarried, MT_DAEMON_CARRY_JOBS + 1, "_other", "_other");

@@ -9,7 +9,7 @@
  * sums, and Prometheus would read the drop as a counter reset.  So a job
  * let go is first added, as numbers, to carried totals, and every dump
  * adds them back.  The first MT_DAEMON_CARRY_JOBS job names keep their own
- * totals; jobs of any other name are folded into job="_other".  Gauges
+ * totals; jobs of any other name are folded into job_name="_other".  Gauges
  * are a last value, not a sum: they are not carried.
  */
 #ifndef MT_DAEMON_CARRY_H

@@ -2,7 +2,10 @@
 /*
  * prom.c - totals of runs by job name, and Prometheus text from them; see
  * prom.h.  Base units, _total on counters, labels bounded by the job
- * names (a daemon folds names beyond its bound into one).
+ * names (a daemon folds names beyond its bound into one).  The job's
+ * label is job_name, not job: Prometheus sets job and instance on every
+ * sample it scrapes (its target labels) and would rename ours
+ * exported_job.
  */
 #include <stdio.h>
 #include <string.h>
@@ -159,10 +162,10 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* "name{job="..."" : the sample's start, its other labels and value to follow. */
+/* "name{job_name="..."": the sample's start, its other labels and value to follow. */
 static void sample(FILE *f, const char *name, const struct mt_totals *t)
 {
-	fprintf(f, "%s{job=\"", name);
+	fprintf(f, "%s{job_name=\"", name);
 	label_value(f, t->job);
 	fputc('"', f);
 }

@@ -279,7 +279,7 @@ ok $? "a clean job has no time to detection (table: -); its first race or leak i
 ok $? "summary.txt: the (race) and (leak) tags line up, with a first time or without"
 p=$(grep -m1 '^\[first\] ' "$T_TMP/run.out")
 printf '%s\n' "$p" | grep -Eq '^\[first\] +[0-9.]+s/1\.5s +[0-9]+ ops/s'; ok $? "the progress line has one unit: $p"
-grep -q '^mmtorture_races_total{job="crasher",kind="crash"} 1$' "$c/metrics.prom"; ok $? "and in metrics.prom"
+grep -q '^mmtorture_races_total{job_name="crasher",kind="crash"} 1$' "$c/metrics.prom"; ok $? "and in metrics.prom"
 if command -v promtool >/dev/null; then
 	bad=0
 	for f in "$T_TMP"/res/*/metrics.prom; do

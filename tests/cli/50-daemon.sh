@@ -349,7 +349,7 @@ jqt '.cancelled == true and .elapsed_seconds < 30' "$d/metrics.json"; ok $? "wit
 "$MMT" dump prom > "$T_TMP/dump.prom"; ok $? "dump prom"
 grep -q '^mmtorture_build_info{version=' "$T_TMP/dump.prom" && grep -q '^mmtorture_jobs{state="finished"}' "$T_TMP/dump.prom" &&
 	grep -q '^mmtorture_verdicts_total{verdict="FAIL"} 1$' "$T_TMP/dump.prom" &&
-	grep -q '^mmtorture_races_total{job="crasher",kind="crash"} 1$' "$T_TMP/dump.prom"
+	grep -q '^mmtorture_races_total{job_name="crasher",kind="crash"} 1$' "$T_TMP/dump.prom"
 ok $? "it has build_info, jobs by state, verdict counts and the jobs' counters"
 grep -q '^mmtorture_verdicts_total{verdict="CANCELLED"} 7$' "$T_TMP/dump.prom" &&
 	"$MMT" status --json | jqt '.daemon.verdicts.CANCELLED == 7'
@@ -529,7 +529,7 @@ NEW=$("$MMT" submit --json "$T_TMP/new.ini" | jq '.ids[0]')
 "$MMT" wait "$NEW" >/dev/null; ok $? "a new job runs"
 "$MMT" dump prom > "$T_TMP/p2.prom"
 [ "$("$MMT" dump --json json | jq '.metrics.results | length')" = 1000 ]; ok $? "1000 finished jobs are kept in memory"
-grep -q '^mmtorture_job_runs_total{job="old",verdict="PASS"} 1000$' "$T_TMP/p2.prom"; ok $? "the runs of a job let go are still counted"
+grep -q '^mmtorture_job_runs_total{job_name="old",verdict="PASS"} 1000$' "$T_TMP/p2.prom"; ok $? "the runs of a job let go are still counted"
 awk 'FNR == NR { if ($1 ~ /_total[{]/) v[$1] = $2; next }
      $1 in v { seen++; if ($2 + 0 < v[$1] + 0) { print "down: " $1 " " v[$1] " -> " $2; bad = 1 } }
      END { exit bad || seen == 0 }' "$T_TMP/p1.prom" "$T_TMP/p2.prom"

@@ -163,7 +163,7 @@ in_ns $C list > "$T_TMP/list.out" 2>&1; ok $? "the socket starts it again on dem
 grep -q "service-job" "$T_TMP/list.out"; ok $? "and the finished job is still known (StateDirectory)"
 in_ns systemctl kill -s USR2 mmtortured.service
 for _ in $(seq 30); do in_ns test -s $PREFIX/textfile/mmtorture.prom && break; sleep 0.1; done
-in_ns grep -q '^mmtorture_job_runs_total{job="service-job",verdict="PASS"} 1$' $PREFIX/textfile/mmtorture.prom
+in_ns grep -q '^mmtorture_job_runs_total{job_name="service-job",verdict="PASS"} 1$' $PREFIX/textfile/mmtorture.prom
 ok $? "with the ReadWritePaths= drop-in, SIGUSR2 writes textfile_dir/mmtorture.prom"
 
 in_ns systemctl poweroff >/dev/null 2>&1

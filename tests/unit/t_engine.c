@@ -558,18 +558,18 @@ static void prometheus(void)
 			bad++;
 	}
 	ok(helps == types && helps >= 10 && !bad, "every family has HELP and TYPE once (%d), every sample labels", helps);
-	ok(strstr(t, "mmtorture_ops_total{job=\"soak\",workload=\"null\",op=\"get_put\"} 1005\n") != NULL,
+	ok(strstr(t, "mmtorture_ops_total{job_name=\"soak\",workload=\"null\",op=\"get_put\"} 1005\n") != NULL,
 	   "runs of one job are summed (ops 1000 + 5)");
-	ok(strstr(t, "mmtorture_races_total{job=\"soak\",kind=\"use_after_free\"} 2\n") &&
-	   strstr(t, "mmtorture_job_runs_total{job=\"soak\",verdict=\"FAIL\"} 1\n") &&
-	   strstr(t, "mmtorture_job_runs_total{job=\"soak\",verdict=\"PASS\"} 1\n"),
+	ok(strstr(t, "mmtorture_races_total{job_name=\"soak\",kind=\"use_after_free\"} 2\n") &&
+	   strstr(t, "mmtorture_job_runs_total{job_name=\"soak\",verdict=\"FAIL\"} 1\n") &&
+	   strstr(t, "mmtorture_job_runs_total{job_name=\"soak\",verdict=\"PASS\"} 1\n"),
 	   "races summed, runs counted by verdict");
-	ok(strstr(t, "mmtorture_job_duration_seconds{job=\"soak\"} 20.000000\n") != NULL,
+	ok(strstr(t, "mmtorture_job_duration_seconds{job_name=\"soak\"} 20.000000\n") != NULL,
 	   "the duration is the last run's");
-	ok(strstr(t, "{job=\"a \\\"quoted\\\\\\\" job\\nname\"") != NULL,
+	ok(strstr(t, "{job_name=\"a \\\"quoted\\\\\\\" job\\nname\"") != NULL,
 	   "quotes, backslashes and newlines in a job name are escaped");
-	ok(strstr(t, "mmtorture_time_to_detection_seconds{job=\"a") &&
-	   !strstr(t, "mmtorture_time_to_detection_seconds{job=\"soak\""),
+	ok(strstr(t, "mmtorture_time_to_detection_seconds{job_name=\"a") &&
+	   !strstr(t, "mmtorture_time_to_detection_seconds{job_name=\"soak\""),
 	   "time to detection only where there is one");
 	free(t);
 }

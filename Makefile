@@ -1,12 +1,14 @@
 # mmtorture - a torture tester for the refcount and RCU-reclamation
 # protocols of Linux memory management.
 #
-#   make            build (installs missing Debian packages when root)
-#   make check      build and run every test with prove
-#   make run        run configs/default.ini in the foreground
+#   make            build (says which Debian packages are missing, if any)
+#   make check      build and run every test with prove (installs the
+#                   missing build and test packages when root)
+#   make run        run configs/default.ini in the foreground (installs
+#                   the missing build packages when root)
 #   make bench      microbenchmarks (not tests)
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make deps       install the missing Debian packages (root)
+#   make deps       install the missing build and test packages (root)
 #   make SANITIZE=address,undefined check   the same tests, sanitized
 #   make CC=clang   build with clang
 
@@ -35,15 +37,27 @@ endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-PKGS := liburcu-memb liburcu-qsbr liburcu-mb liburcu-bp hwloc numa inih jansson libsystemd
+PKGS := liburcu-memb liburcu-qsbr liburcu-mb liburcu-bp hwloc numa inih jansson libsystemd \
+	libmicrohttpd
 
-# Dependencies are checked (and installed, as root) before anything that
-# needs them is built.  Goals that only clean or list need nothing.
+# Dependencies: `make run` installs (as root) what building and running
+# need, `make check` and `make deps` also what the tests need; every other
+# goal only checks and, when something is missing, says how to install it
+# and stops: plain `make` never calls apt-get.  Goals that only clean or
+# list need nothing.
 NODEPS_GOALS := clean distclean help deps
-ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
-DEPS_RC := $(shell sh tools/deps.sh >&2; echo $$?)
+GOALS := $(or $(MAKECMDGOALS),all)
+ifneq ($(filter check check-unit check-shell,$(GOALS)),)
+DEPS_ARGS := test
+else ifneq ($(filter run,$(GOALS)),)
+DEPS_ARGS := build
+else
+DEPS_ARGS := --check build
+endif
+ifneq ($(filter-out $(NODEPS_GOALS),$(GOALS)),)
+DEPS_RC := $(shell sh tools/deps.sh $(DEPS_ARGS) >&2; echo $$?)
 ifneq ($(DEPS_RC),0)
-$(error missing packages: see the apt-get line above)
+$(error Debian packages are missing: see the "deps:" lines above)
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
@@ -216,7 +230,7 @@ soak: all
 	MT_BIN=$(MT_BIN) tools/soak.sh configs/soak.ini
 
 deps:
-	sh tools/deps.sh
+	sh tools/deps.sh test
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/configs \
@@ -248,6 +262,6 @@ distclean: clean
 	rm -rf results/*/
 
 help:
-	@sed -n '1,14p' Makefile
+	@sed -n '1,/^$$/p' Makefile
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d $(FUZZ_B)/obj/*/*.d $(FUZZ_B)/obj/*/*/*.d)

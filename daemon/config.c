@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,66 @@
 #include "lib/proto/proto.h"
 
 struct dconfig dcfg;
+
+int config_parse_listen(const char *v, struct sockaddr_storage *ss, socklen_t *len, char *err,
+			size_t errlen)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	char host[64], *port;
+	const char *colon = strrchr(v, ':');
+	size_t hl;
+	int rc;
+
+	if (!colon || colon == v || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) > 5 || atoi(colon + 1) > 65535) {
+		snprintf(err, errlen, "'%s' is not ADDR:PORT (127.0.0.1:9863, [::1]:9863)", v);
+		return -1;
+	}
+	hl = (size_t)(colon - v);
+	if (v[0] == '[' && hl > 2 && v[hl - 1] == ']') {
+		v++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host)) {
+		snprintf(err, errlen, "'%s': the address is too long", v);
+		return -1;
+	}
+	memcpy(host, v, hl);
+	host[hl] = '\0';
+	port = (char *)colon + 1;
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc || !ai || ai->ai_addrlen > sizeof(*ss)) {
+		snprintf(err, errlen, "'%s' is not a numeric IPv4 or [IPv6] address: %s", host,
+			 rc ? gai_strerror(rc) : "no address");
+		if (ai)
+			freeaddrinfo(ai);
+		return -1;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+/* metrics_listen=: empty (off), or an address config_parse_listen() takes. */
+static int set_listen(const struct mt_opt *o, void *base, const char *v, char *err, size_t errlen)
+{
+	struct dconfig *cfg = base;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (strlen(v) >= sizeof(cfg->metrics_listen)) {
+		snprintf(err, errlen, "'%.24s...' is longer than %zu characters", v,
+			 sizeof(cfg->metrics_listen) - 1);
+		return -1;
+	}
+	if (*v && config_parse_listen(v, &ss, &len, err, errlen))
+		return -1;
+	snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "%s", v);
+	return 0;
+}
 
 #define DCFG(field) .off = offsetof(struct dconfig, field), .size = sizeof(((struct dconfig *)0)->field)
 
@@ -37,6 +98,13 @@ const struct mt_opt dconfig_opts[] = {
 	  .help = "group of the socket the daemon creates (default: group)" },
 	{ "textfile_dir", MT_OPT_STRING, DCFG(textfile_dir), .arg = "textfile-dir", .metavar = "DIR",
 	  .help = "also write mmtorture.prom there for node_exporter's textfile collector" },
+	{ "textfile_interval", MT_OPT_UINT, DCFG(textfile_interval), .min = 1, .max = 3600,
+	  .def = "15", .noun = "a number of seconds", .arg = "textfile-interval", .metavar = "S",
+	  .help = "while a job runs, rewrite mmtorture.prom this often (it is also rewritten "
+		  "when a job ends)" },
+	{ "metrics_listen", MT_OPT_CUSTOM, DCFG(metrics_listen), .parse = set_listen,
+	  .range = "ADDR:PORT, or empty", .arg = "metrics-listen", .metavar = "ADDR:PORT", .help = "serve Prometheus' /metrics over HTTP at this address "
+	  "(127.0.0.1:9863, [::1]:9863; port 0: any free port, logged); empty: no endpoint" },
 	{ "client_timeout", MT_OPT_UINT, DCFG(client_timeout), .min = 1, .max = 86400, .def = "60",
 	  .noun = "a number of seconds", .arg = "client-timeout", .metavar = "S",
 	  .help = "drop a client that takes longer to send a request or to read its reply, or "
@@ -77,6 +145,21 @@ static void usage(FILE *f)
 	mt_opt_print(dconfig_opts, MT_OPT_STYLE_KEYS, f);
 }
 
+/* "max_parallel, max_queue, ...": the keys a config file may have. */
+static const char *file_keys(void)
+{
+	static char keys[512];
+	size_t off = 0;
+
+	if (keys[0])
+		return keys;
+	for (const struct mt_opt *o = dconfig_opts; o->name && off < sizeof(keys); o++)
+		if (!(o->flags & MT_OPT_CLI_ONLY))
+			off += (size_t)snprintf(keys + off, sizeof(keys) - off, "%s%s", off ? ", " : "",
+						o->name);
+	return keys;
+}
+
 /* The keys of the file's [daemon] section into @cfg.  Return: 1 read, 0 none, -1 errors. */
 static int load_file(struct dconfig *cfg, const char *path, bool must_exist, struct mt_errors *err)
 {
@@ -112,8 +195,7 @@ static int load_file(struct dconfig *cfg, const char *path, bool must_exist, str
 			const struct mt_opt *o = mt_opt_find(dconfig_opts, kv->key);
 
 			if (!o || (o->flags & MT_OPT_CLI_ONLY))
-				mt_ini_key_error(&ini, kv, err, "unknown key (max_parallel, max_queue, group, "
-						 "socket_group, textfile_dir, client_timeout)");
+				mt_ini_key_error(&ini, kv, err, "unknown key (%s)", file_keys());
 			else if (mt_opt_set(o, cfg, kv->value, e, sizeof(e)))
 				mt_ini_key_error(&ini, kv, err, "%s", e);
 		}

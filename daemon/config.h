@@ -10,6 +10,7 @@
 #define MT_DAEMON_CONFIG_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "lib/engine/ini.h"
@@ -25,6 +26,8 @@ struct dconfig {
 	char group[64];			/* may submit and cancel */
 	char socket_group[64];		/* owns the socket we create (not under systemd) */
 	char textfile_dir[256];		/* node_exporter textfile collector, or "" */
+	unsigned int textfile_interval;	/* s between rewrites of it while a job runs */
+	char metrics_listen[80];	/* ADDR:PORT of the /metrics endpoint, or "": off */
 	/* the command line only */
 	char socket_path[256];
 	char state_dir[256];
@@ -54,6 +57,13 @@ int config_build(struct dconfig *cfg, struct mt_errors *err);
  * Return: false (said once in the log) when the group does not exist.
  */
 bool config_group_gid(gid_t *gid);
+/*
+ * config_parse_listen - "127.0.0.1:9863" or "[::1]:9863" (numeric only:
+ * no name is looked up) into @ss, @len
+ * Return: 0, or -1 with why in @err.
+ */
+int config_parse_listen(const char *v, struct sockaddr_storage *ss, socklen_t *len, char *err,
+			size_t errlen);
 /* Say now, not at the first dump, when textfile_dir cannot be written. */
 void config_check_textfile(void);
 /* Warn that mmtorture.prom cannot be written (@what failed with @err), with the fix. */

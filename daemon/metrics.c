@@ -71,6 +71,11 @@ void metrics_init(double started_at)
 	started = started_at;
 }
 
+double metrics_started(void)
+{
+	return started;
+}
+
 /* The daemon's own families. */
 static void daemon_families(FILE *f)
 {
@@ -174,6 +179,7 @@ static int write_textfile(const char *prom)
 	return r;
 }
 
+/* Also called with NULL by metrics_tick(), while a job runs. */
 void metrics_job_ended(struct djob *j)
 {
 	char *prom;
@@ -185,6 +191,28 @@ void metrics_job_ended(struct djob *j)
 	if (prom)
 		write_textfile(prom);
 	free(prom);
+}
+
+void metrics_tick(void)
+{
+	static uint64_t next;	/* the next rewrite; 0: none due (no job running) */
+	struct jobs_counts c;
+	uint64_t now;
+
+	if (!dcfg.textfile_dir[0])
+		return;
+	jobs_count(&c);
+	if (!c.running) {
+		next = 0;
+		return;
+	}
+	now = mt_now_ns();
+	if (!next)
+		next = now + (uint64_t)dcfg.textfile_interval * 1000000000ull;
+	if (now < next)
+		return;
+	next = now + (uint64_t)dcfg.textfile_interval * 1000000000ull;
+	metrics_job_ended(NULL);
 }
 
 int metrics_write_dumps(json_t *status)

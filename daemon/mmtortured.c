@@ -14,6 +14,7 @@
  *   carry.c     the counters of jobs let go from memory
  *   jobs.c      the jobs' lifecycle: submit, run (a supervisor each), end
  *   metrics.c   Prometheus text and JSON dumps, their files
+ *   http.c      GET /metrics over HTTP (libmicrohttpd, polled here)
  *   requests.c  the protocol's requests, one table
  *   server.c    the socket, its connections, who may do what
  *   mmtortured.c  main: signals, the event loop, systemd
@@ -23,7 +24,8 @@
  *
  * Signals: SIGTERM/SIGINT stop gracefully (running jobs cancelled with
  * partial results written, the queue kept for the next start); SIGHUP
- * reloads the config file; SIGUSR2 writes metrics dumps.
+ * reloads the config file (the metrics endpoint moves if its address
+ * changed); SIGUSR2 writes metrics dumps.
  *
  * systemd: socket activation (sd_listen_fds), Type=notify (READY=1,
  * STATUS=, RELOADING=1, STOPPING=1), the watchdog (WATCHDOG=1 at half of
@@ -42,6 +44,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/config.h"
+#include "daemon/http.h"
 #include "daemon/jobs.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
@@ -101,24 +104,38 @@ static void reload(void)
 		dlog(LOG_ERR, "reload: %d errors in %s: keeping the running configuration", err.n,
 		     dcfg.config_path);
 	} else {
+		char herr[320];
+		char was[sizeof(dcfg.metrics_listen)];
+
 		group_changed = strcmp(n.group, dcfg.group) != 0;
 		sgroup_changed = strcmp(n.socket_group, dcfg.socket_group) != 0;
 		snprintf(n.socket_path, sizeof(n.socket_path), "%s", dcfg.socket_path);	/* as bound */
+		snprintf(was, sizeof(was), "%s", http_bound()[0] ? dcfg.metrics_listen : "");
 		dcfg = n;
 		/* peers connected before keep their connection, with the new rule */
 		server_access_changed();
 		if (sgroup_changed)
 			server_socket_group();
 		config_check_textfile();
+		if (http_start(dcfg.metrics_listen, herr, sizeof(herr))) {
+			dlog(LOG_ERR, "reload: %s: %s", herr, *was ? "serving the old address again" :
+			     "no metrics endpoint");
+			snprintf(dcfg.metrics_listen, sizeof(dcfg.metrics_listen), "%s", was);
+			if (*was && http_start(was, herr, sizeof(herr))) {
+				dlog(LOG_ERR, "reload: %s", herr);
+				dcfg.metrics_listen[0] = '\0';
+			}
+		}
 		if (rc)
 			snprintf(what, sizeof(what), "%s", dcfg.config_path);
 		else
 			snprintf(what, sizeof(what), "the defaults and the command line (no config "
 				 "file%s%s)", *dcfg.config_path ? " " : "", dcfg.config_path);
 		dlog(LOG_INFO, "reloaded %s: max_parallel=%u max_queue=%u group=%s%s "
-		     "client_timeout=%us textfile_dir=%s", what, dcfg.max_parallel, dcfg.max_queue,
-		     dcfg.group, group_changed ? " (changed: access checked again)" : "",
-		     dcfg.client_timeout, dcfg.textfile_dir[0] ? dcfg.textfile_dir : "(none)");
+		     "client_timeout=%us textfile_dir=%s metrics_listen=%s", what, dcfg.max_parallel,
+		     dcfg.max_queue, dcfg.group, group_changed ? " (changed: access checked again)" : "",
+		     dcfg.client_timeout, dcfg.textfile_dir[0] ? dcfg.textfile_dir : "(none)",
+		     http_bound()[0] ? http_bound() : "(none)");
 		jobs_schedule();
 	}
 	sd_notify(0, "READY=1");
@@ -129,6 +146,7 @@ static void reload(void)
 static void close_daemon_fds(void)
 {
 	server_close_all();
+	http_forget();
 	close(signal_fd);
 }
 
@@ -180,23 +198,30 @@ static void event_loop(void)
 	if (sd_watchdog_enabled(0, &watchdog_usec) <= 0)
 		watchdog_usec = 0;
 	while (!stop) {
-		struct pollfd pfd[MT_DAEMON_MAX_CLIENTS + 2];
+		struct pollfd pfd[MT_DAEMON_MAX_CLIENTS + 3];
 		struct signalfd_siginfo si;
-		int n = 0;
+		int n = 0, timeout = 100, ht = http_timeout_ms();
 		uint64_t now;
 
 		pfd[n++] = (struct pollfd){ .fd = signal_fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = http_fd(), .events = POLLIN };	/* -1: ignored */
 		server_fds(pfd, &n, (int)ARRAY_SIZE(pfd));
 		/* requests left from the last round: look at the fds, do not sleep */
-		if (poll(pfd, (nfds_t)n, server_pending() ? 0 : 100) < 0 && errno != EINTR) {
+		if (server_pending())
+			timeout = 0;
+		else if (ht >= 0 && ht < timeout)
+			timeout = ht;
+		if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			dlog(LOG_ERR, "poll: %s", strerror(errno));
 			break;
 		}
 		if (pfd[0].revents & POLLIN)
 			while (read(signal_fd, &si, sizeof(si)) == sizeof(si))
 				on_signal(&si);
-		server_handle(pfd + 1, n - 1);
+		http_run();	/* never blocks; also times out idle connections */
+		server_handle(pfd + 2, n - 2);
 		jobs_tick();
+		metrics_tick();
 		notify_status();
 		now = mt_now_ns();
 		if (watchdog_usec && now >= next_watchdog) {
@@ -226,6 +251,7 @@ static void shut_down(void)
 		server_handle(pfd, n);
 	}
 	server_close_all();
+	http_stop();
 	if (!server_socket_activated())
 		unlink(dcfg.socket_path);
 	jobs_count(&c);
@@ -267,6 +293,10 @@ int main(int argc, char **argv)
 	}
 	requests_init(started, topo.desc);
 	metrics_init(started);
+	if (http_start(dcfg.metrics_listen, err, sizeof(err))) {
+		dlog(LOG_ERR, "%s: not started", err);
+		return 1;
+	}
 	jobs_on_end(metrics_job_ended);
 	jobs_set_close_fds(close_daemon_fds);
 	if (setup_signals() || jobs_init(&topo, err, sizeof(err)) || server_init(err, sizeof(err))) {

@@ -18,7 +18,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 bad=0
-DAEMON_ORDER="log config djob store carry jobs metrics requests server mmtortured"
+DAEMON_ORDER="log config djob store carry jobs metrics http requests server mmtortured"
 
 # rank FILE: the place of a daemon file in DAEMON_ORDER, or 99
 rank() {

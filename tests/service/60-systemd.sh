@@ -3,9 +3,11 @@
 # mount namespace (SYSTEMD-TESTING: private /tmp and /var/tmp, a small
 # boot to basic.target).  The units are the installed ones: the daemon
 # is started through its socket unit, READY and STATUS are seen, a job is
-# submitted and finishes, the service reloads and stops, and its logs are
-# in the journal.  Also: systemd-analyze verify prints nothing, and the
-# hardening's exposure score.  Not root, or no systemd: SKIP, saying why.
+# submitted and finishes, /metrics answers on loopback with its live
+# counters, the service reloads and stops, and its logs are in the
+# journal.  Also: systemd-analyze verify prints nothing, and the
+# hardening's exposure score.  Not root, no systemd, or a systemd that
+# cannot boot here (a chroot): one SKIP, saying why.
 . "$(dirname "$0")/../lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -49,6 +51,14 @@ grep -q '^SystemCallFilter=@system-service' "$UNITS/mmtortured.service" &&
 ok $? "the syscall filter keeps mbind, set_mempolicy, move_pages, sched_setaffinity (@resources)"
 
 # ---- boot ----
+# Where systemd cannot boot (a chroot, a container without the mounts it
+# needs), the service cannot be tested here: one SKIP, with the boot log.
+cannot_boot() {
+	skip "systemd could not boot in a namespace here: $1"
+	diag "the boot log's tail:" "$(tail -n 15 "$T_TMP/boot.log" 2>/dev/null)"
+	done_testing
+	exit
+}
 unshare --fork --pid --mount --mount-proc --uts --propagation private \
 	bash -c 'mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /var/tmp &&
 		 mkdir -p /var/log/journal /var/lib/mmtorture &&
@@ -56,17 +66,35 @@ unshare --fork --pid --mount --mount-proc --uts --propagation private \
 		 exec /lib/systemd/systemd --system --unit=basic.target' > "$T_TMP/boot.log" 2>&1 &
 UPID=$!
 SDPID=
-for _ in $(seq 100); do SDPID=$(pgrep -P $UPID -x systemd) && break; sleep 0.1; done
-in_ns() { nsenter -t "$SDPID" -m -p "$@"; }
-T_CLEANUP="[ -n \"$SDPID\" ] && nsenter -t $SDPID -m -p systemctl poweroff -ff >/dev/null 2>&1; sleep 1; kill -9 $UPID 2>/dev/null;"
-[ -n "$SDPID" ]; ok $? "systemd boots as PID 1 of a new namespace (pid $SDPID)"
+for _ in $(seq 100); do
+	SDPID=$(pgrep -P $UPID -x systemd) && break
+	kill -0 $UPID 2>/dev/null || break
+	sleep 0.1
+done
+# -r: the namespace's root as well as its mounts.  Entering the mounts
+# alone puts a command at the root of the mount tree, which in a chroot
+# is the host's: its units would land in the host's /run.
+in_ns() { nsenter -t "$SDPID" -m -p -r "$@"; }
+T_CLEANUP="[ -n \"$SDPID\" ] && nsenter -t $SDPID -m -p -r systemctl poweroff -ff >/dev/null 2>&1; sleep 1; kill -9 $UPID 2>/dev/null;"
+if [ -z "$SDPID" ]; then
+	kill -0 $UPID 2>/dev/null && kill -9 $UPID 2>/dev/null
+	wait $UPID 2>/dev/null
+	T_CLEANUP=""
+	cannot_boot "no systemd became PID 1 of the namespace in 10 s"
+fi
 st=
 for _ in $(seq 150); do
 	st=$(in_ns systemctl is-system-running 2>/dev/null)
 	case $st in running|degraded) break ;; esac
+	kill -0 $UPID 2>/dev/null || break
 	sleep 0.2
 done
-case $st in running|degraded) ok 0 "the system is up ($st)" ;; *) ok 1 "the system is up ($st)" ;; esac
+case $st in
+running|degraded)
+	ok 0 "systemd boots as PID 1 of a new namespace (pid $SDPID)"
+	ok 0 "the system is up ($st)" ;;
+*)	cannot_boot "it did not come up in 30 s (is-system-running: ${st:-no answer})" ;;
+esac
 
 # ---- install, as make install would, inside the namespace ----
 mkdir -p "$SHARE/sbin" "$SHARE/bin" "$SHARE/etc/mmtorture"
@@ -74,7 +102,8 @@ cp "$MMTD" "$SHARE/sbin/mmtortured"
 cp "$MMT" "$SHARE/bin/mmtorture"
 # node_exporter's textfile directory: outside the state directory, so the
 # unit's ProtectSystem=strict makes it read-only until a drop-in allows it
-sed 's|^#textfile_dir = .*|textfile_dir = '"$PREFIX"'/textfile|' \
+sed -e 's|^#textfile_dir = .*|textfile_dir = '"$PREFIX"'/textfile|' \
+    -e 's|^metrics_listen = .*|metrics_listen = 127.0.0.1:0|' \
 	"$MT_SRC/daemon/systemd/mmtortured.conf" > "$SHARE/etc/mmtorture/mmtortured.conf"
 mkdir -p "$SHARE/textfile"
 # the sysusers.d user and group, without touching the host's files
@@ -83,7 +112,7 @@ cp /etc/group "$SHARE/group"
 grep -q '^mmtorture:' "$SHARE/passwd" ||
 	echo 'mmtorture:x:988:988:mmtorture daemon:/var/lib/mmtorture:/usr/sbin/nologin' >> "$SHARE/passwd"
 grep -q '^mmtorture:' "$SHARE/group" || echo 'mmtorture:x:988:' >> "$SHARE/group"
-printf '[global]\nworkload=null\nthreads=2\nruntime=2s\n[service-job]\n' > "$SHARE/svc.ini"
+printf '[global]\nworkload=null\nthreads=2\nruntime=3s\n[service-job]\n' > "$SHARE/svc.ini"
 in_ns mount -t tmpfs -o mode=755 tmpfs /opt
 in_ns mkdir -p $PREFIX /run/systemd/system
 tar -C "$SHARE" -cf - . | in_ns tar -C $PREFIX -xf -
@@ -119,6 +148,17 @@ ok $? "textfile_dir without a drop-in: the daemon says it is read-only, and the 
 
 in_ns $C submit $PREFIX/svc.ini > "$T_TMP/submit.out" 2>&1; ok $? "mmtorture submit"
 sleep 1
+# the endpoint: the unit lets the daemon serve loopback (the network is the host's here)
+port=$(in_ns journalctl -u mmtortured.service --no-pager 2>/dev/null |
+	sed -n 's|.*metrics endpoint: http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' | tail -n 1)
+if [ -n "$port" ] && command -v curl >/dev/null; then
+	curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" > "$T_TMP/live.prom"
+	grep -Eq '^mmtorture_ops_total\{job_name="service-job",workload="null",op="get_put"\} [1-9]' "$T_TMP/live.prom" &&
+		grep -q '^mmtorture_jobs{state="running"} 1$' "$T_TMP/live.prom"
+	ok $? "GET /metrics on loopback, under the unit: the running job's live counters"
+else
+	ok 1 "GET /metrics on loopback, under the unit (port '${port}' from the journal; curl: $(command -v curl))"
+fi
 in_ns systemctl show mmtortured.service -p StatusText | grep -q "StatusText=1 running (service-job), 0 queued"
 ok $? "STATUS= names the running job"
 in_ns systemctl status mmtortured.service --no-pager > "$T_TMP/systemctl-status" 2>&1

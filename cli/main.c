@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli/client.h"
+#include "cli/plot.h"
 #include "core/bugs.h"
 #include "lib/engine/jobfile.h"
 #include "lib/engine/json.h"
@@ -49,6 +50,9 @@ static void usage(FILE *f)
 		"  check FILE...       parse job files and print the jobs, run nothing\n"
 		"  bugs [--json]       the catalogue of injectable bugs\n"
 		"  workloads           the workloads, their roles and options\n"
+		"  plot [-o FILE.png|FILE.svg] RESULTS_DIR\n"
+		"                      draw a run's timeline.csv (ops/s, races and leaks, audits,\n"
+		"                      the first detection) with gnuplot\n"
 		"  version\n"
 		"\n"
 		"With the daemon (--socket PATH, or MMTORTURE_SOCKET, default %s;\n"
@@ -389,6 +393,8 @@ int main(int argc, char **argv)
 		}
 		return cmd_workloads();
 	}
+	if (!strcmp(cmd, "plot"))
+		return mt_plot_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("mmtorture %s (%s)\n", MT_VERSION, MT_GIT_REV);
 		return 0;

@@ -162,6 +162,9 @@ const struct mt_opt mt_job_opts[] = {
 	{ "hang_timeout", MT_OPT_TIME, JOB(hang_grace_ns), .max = DAY_NS, .def = "60s",
 	  .help = "a job without progress this long, or running this long past its runtime or "
 		  "its cancel, is killed as hung; 0 = never" },
+	{ "timeline_interval", MT_OPT_TIME, JOB(timeline_ns), .max = DAY_NS, .def = "1s",
+	  .help = "a row of timeline.csv in the results this often (time, phase, ops by role, "
+		  "races and leaks by kind, audits; the runner looks every 100ms); 0 = none" },
 	{ .name = NULL },
 };
 _Static_assert(ARRAY_SIZE(mt_job_opts) <= MT_JOB_MAX_OPTS + 1, "MT_JOB_MAX_OPTS holds every job key");

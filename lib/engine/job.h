@@ -66,6 +66,7 @@ struct mt_job {
 	char cpus[128];			/* "" = every PU of the nodes */
 	struct mt_placement plan;
 	uint64_t hang_grace_ns;		/* hang_timeout: see runner.c; 0 = no watchdog */
+	uint64_t timeline_ns;		/* a row of timeline.csv this often; 0 = none */
 };
 
 /* The job keys: a job file's keys besides the workload's options. */

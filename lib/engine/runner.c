@@ -33,6 +33,7 @@
 #include "lib/engine/values.h"
 #include "lib/engine/placement.h"
 #include "lib/engine/runner.h"
+#include "lib/engine/timeline.h"
 
 #define POLL_NS		(100 * 1000 * 1000ull)
 
@@ -241,7 +242,7 @@ static void watch_tick(struct watch *w, const struct mt_job *job, struct mt_regi
 
 /* Poll the job process until it is gone.  Return: its wait status. */
 static int supervise(struct mt_job *job, struct mt_region *r, const struct mt_run_opts *o,
-		     struct mt_result *res, pid_t pid)
+		     struct mt_result *res, pid_t pid, struct mt_timeline *tl)
 {
 	uint64_t t0 = mt_now_ns(), last_ops = 0, last_t = t0, next_line = t0 + o->progress_ns;
 	struct watch w = { .hang = job->hang_grace_ns, .last_move = t0, .end_by = UINT64_MAX,
@@ -266,6 +267,8 @@ static int supervise(struct mt_job *job, struct mt_region *r, const struct mt_ru
 		if (o->tick)
 			o->tick(o->tick_arg, r, pid);
 		watch_tick(&w, job, r, o, res, pid, now);
+		if (mt_timeline_tick(tl, r, now))
+			harness_message(o, job, "cannot write " MT_TIMELINE_FILE ": no more rows");
 		if (o->out && (o->tty ? now - last_t >= 500000000ull :
 			       o->progress_ns && now >= next_line)) {
 			uint64_t ops = mt_ops_total(r);
@@ -306,6 +309,7 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 {
 	time_t now = time(NULL);
 	char dir[PATH_MAX] = "";
+	struct mt_timeline tl = { .f = NULL };
 	struct tm tm;
 	pid_t pid;
 	int rc;
@@ -327,15 +331,18 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 		harness_message(o, job, res->error);
 		dir[0] = '\0';
 	}
+	if (!res->error[0] && mt_timeline_open(&tl, dir, job))
+		harness_message(o, job, "cannot create " MT_TIMELINE_FILE ": the run has no timeline");
 	if (!res->error[0] && (pid = start_child(job, r, o, res)) > 0) {
 		uint64_t t0 = mt_now_ns();
 
-		int status = supervise(job, r, o, res, pid);
+		int status = supervise(job, r, o, res, pid, &tl);
 
 		/* a kernel job that died: its knobs restored, its segments removed, from its journal */
 		kj_recover(pid, stderr);
 		record_end(r, res, status, t0);
 	}
+	mt_timeline_close(&tl, r);
 	mt_result_snapshot(res, job, r);
 	mt_result_judge(res, job);
 	rc = mt_verdict_exit(res->verdict);

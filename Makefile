@@ -18,6 +18,7 @@ SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share/mmtorture
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
@@ -89,6 +90,13 @@ CLI := $(B)/bin/mmtorture
 DAEMON := $(B)/bin/mmtortured
 BINS := $(CLI) $(DAEMON)
 
+# Man pages: templates in docs/man/, their option sections printed by the
+# programs from their option tables (tools/man.sh), so that they cannot
+# say other than the programs do.
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null || date -u +%F)
+MAN_SRCS := $(wildcard docs/man/*.in)
+MAN_PAGES := $(MAN_SRCS:docs/man/%.in=$(B)/man/%)
+
 ifneq ($(TESTS),)
 TEST_SRCS := $(TESTS:%=tests/unit/%.c)
 else
@@ -118,7 +126,7 @@ PROVE_FLAGS ?=
 .PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak \
 	fuzz fuzz-build
 
-all: $(LIB) $(BINS) $(TEST_BINS)
+all: $(LIB) $(BINS) $(TEST_BINS) $(MAN_PAGES)
 
 V ?= 0
 ifeq ($(V),0)
@@ -164,6 +172,11 @@ $(DAEMON): $(DAEMON_SRCS:%.c=$(B)/obj/%.o) $(WL_OBJS) $(LIB)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/man/%: docs/man/%.in tools/man.sh $(BINS)
+	@mkdir -p $(dir $@)
+	$(E) "  MAN     $@"
+	$(Q)sh tools/man.sh $(B)/bin $(VERSION) $(MAN_DATE) $< > $@.tmp && mv $@.tmp $@
+
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(WL_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(E) "  LD      $@"
@@ -203,6 +216,8 @@ export MT_BUILD := $(abspath $(B))
 export MT_BIN := $(abspath $(B))/bin
 export MT_SRC := $(CURDIR)
 export MT_FUZZ_BIN := $(abspath $(FUZZ_B))/bin
+# ... and make itself, with the same build (the install test)
+export MT_MAKE_ARGS := CC=$(CC) SANITIZE=$(SANITIZE) BUILD=$(BUILD)
 
 # The fuzz targets are built for the check where clang is there; the
 # test that runs them says SKIP where it is not.
@@ -234,11 +249,16 @@ deps:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/configs \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/mmtorture $(DESTDIR)$(SYSUSERSDIR)
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/mmtorture $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/mmtorture
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/mmtortured
 	install -m 0644 configs/*.ini $(DESTDIR)$(DATADIR)/configs/
 	install -m 0644 README.md docs/PROTOCOL.md $(DESTDIR)$(DATADIR)/
+	install -m 0644 contrib/grafana-dashboard.json $(DESTDIR)$(DATADIR)/
+	for m in $(MAN_PAGES); do \
+		install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man$${m##*.}/; \
+	done
 	for f in daemon/systemd/mmtortured.service daemon/systemd/mmtortured.socket; do \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
 		    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' "$$f" > $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); \
@@ -253,6 +273,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mmtorture $(DESTDIR)$(SBINDIR)/mmtortured
 	rm -f $(DESTDIR)$(UNITDIR)/mmtortured.service $(DESTDIR)$(UNITDIR)/mmtortured.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/mmtorture.conf
+	rm -f $(DESTDIR)$(MANDIR)/man1/mmtorture.1 $(DESTDIR)$(MANDIR)/man5/mmtorture.jobfile.5 \
+		$(DESTDIR)$(MANDIR)/man8/mmtortured.8
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

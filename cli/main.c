@@ -322,6 +322,52 @@ static int cmd_workloads(void)
 }
 
 /*
+ * `mmtorture man-keys jobs|workloads`: the rows of mmtorture.jobfile(5),
+ * in roff, from the same tables as `mmtorture workloads`.  Used by the
+ * build to make the man page; not listed in the usage.
+ */
+static int cmd_man_keys(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "jobs")) {
+		mt_opt_print(mt_job_opts, MT_OPT_STYLE_MAN, stdout);
+		return 0;
+	}
+	if (argc != 2 || strcmp(argv[1], "workloads")) {
+		fprintf(stderr, "usage: mmtorture man-keys jobs|workloads\n");
+		return MT_EXIT_USAGE;
+	}
+	for (unsigned int i = 0; wl_nth(i); i++) {
+		const struct workload *wl = wl_nth(i);
+		char text[1024];
+		size_t off;
+
+		printf(".SS %s\n", wl->name);
+		snprintf(text, sizeof(text), "%s.", wl->desc);
+		mt_opt_roff(stdout, text);
+		fputs("\n.br\nRoles:\n", stdout);
+		off = 0;
+		for (unsigned int r = 0; wl->roles[r] && off < sizeof(text); r++)
+			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s", r ? ", " : "",
+						wl->roles[r]);
+		mt_opt_roff(stdout, text);
+		/* the mix with blanks after its commas, so that it can be wrapped */
+		fputs(".\n.br\nDefault mix:\n", stdout);
+		off = 0;
+		for (const char *m = wl->default_mix ? wl->default_mix : "every role equally";
+		     *m && off + 2 < sizeof(text); m++) {
+			text[off++] = *m;
+			if (*m == ',')
+				text[off++] = ' ';
+		}
+		text[off] = '\0';
+		mt_opt_roff(stdout, text);
+		fputs(".\n", stdout);
+		mt_opt_print(wl->opts, MT_OPT_STYLE_MAN, stdout);
+	}
+	return 0;
+}
+
+/*
  * The options that may come before the command: --socket PATH (-s) and
  * --json (-j), as the command's own options parse them.  Return: how many
  * arguments they take (argv[1]...), or -1 after saying what is wrong.
@@ -395,6 +441,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "plot"))
 		return mt_plot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "man-keys"))
+		return cmd_man_keys(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("mmtorture %s (%s)\n", MT_VERSION, MT_GIT_REV);
 		return 0;

@@ -160,6 +160,21 @@ static const char *file_keys(void)
 	return keys;
 }
 
+/* --help-man options|keys: roff rows of mmtortured(8).  Return: as config_init(). */
+static int help_man(const char *what)
+{
+	if (!strcmp(what, "options")) {
+		mt_opt_print(dconfig_opts, MT_OPT_STYLE_MAN_ARGS, stdout);
+		return 1;
+	}
+	if (!strcmp(what, "keys")) {
+		mt_opt_print(dconfig_opts, MT_OPT_STYLE_MAN, stdout);
+		return 1;
+	}
+	fprintf(stderr, "mmtortured: --help-man options|keys\n");
+	return -1;
+}
+
 /* The keys of the file's [daemon] section into @cfg.  Return: 1 read, 0 none, -1 errors. */
 static int load_file(struct dconfig *cfg, const char *path, bool must_exist, struct mt_errors *err)
 {
@@ -235,7 +250,7 @@ int config_build(struct dconfig *cfg, struct mt_errors *err)
 
 int config_init(int argc, char **argv)
 {
-	struct option longopts[ARRAY_SIZE(given) + 2];
+	struct option longopts[ARRAY_SIZE(given) + 3];
 	struct dconfig scratch;
 	char e[256];
 	int n = 0, c;
@@ -244,6 +259,7 @@ int config_init(int argc, char **argv)
 		if (o->arg)
 			longopts[n++] = (struct option){ o->arg, required_argument, NULL, 0 };
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[n++] = (struct option){ "help-man", required_argument, NULL, 'm' };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
 	for (;;) {
 		int idx = -1;
@@ -256,6 +272,8 @@ int config_init(int argc, char **argv)
 			usage(stdout);
 			return 1;
 		}
+		if (c == 'm')	/* the build makes mmtortured(8) from these rows */
+			return help_man(optarg);
 		if (c != 0 || idx < 0) {
 			usage(stderr);
 			return -1;

@@ -213,19 +213,99 @@ int mt_opt_defaults(const struct mt_opt *table, void *base, char *err, size_t er
 	return 0;
 }
 
-/* A man page's text: roff escapes for the backslash and a leading dot or quote. */
+/*
+ * A man page's text: roff escapes for the backslash, the minus and the
+ * double quote, and for a leading dot or quote, which roff would read as
+ * a request.  @n: at most this many bytes of @s.  Return: the bytes written.
+ */
+static size_t roff_n(FILE *f, const char *s, size_t n)
+{
+	size_t out = 0;
+
+	if (n && (*s == '.' || *s == '\''))
+		out += (size_t)fprintf(f, "\\&");
+	for (size_t i = 0; i < n && s[i]; i++) {
+		if (s[i] == '\\')
+			out += (size_t)fprintf(f, "\\e");
+		else if (s[i] == '-')
+			out += (size_t)fprintf(f, "\\-");
+		else if (s[i] == '"')
+			out += (size_t)fprintf(f, "\\(dq");
+		else
+			out += fputc(s[i], f) != EOF;
+	}
+	return out;
+}
+
 static void roff(FILE *f, const char *s)
 {
-	if (*s == '.' || *s == '\'')
-		fputs("\\&", f);
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\e", f);
-		else if (*s == '-')
-			fputs("\\-", f);
-		else
-			fputc(*s, f);
+	roff_n(f, s, strlen(s));
+}
+
+void mt_opt_roff(FILE *f, const char *text)
+{
+	size_t col = 0;
+
+	for (const char *p = text; *p;) {
+		size_t w;
+
+		while (*p == ' ')
+			p++;
+		w = strcspn(p, " ");
+		if (!w)
+			break;
+		if (col && col + 1 + w > 72) {
+			fputc('\n', f);
+			col = 0;
+		} else if (col) {
+			fputc(' ', f);
+			col++;
+		}
+		col += roff_n(f, p, w);
+		p += w;
 	}
+}
+
+/* .TP, then the tag line .BI "BOLD" "ITALIC", then the help and the default. */
+static void man_row(FILE *f, const char *bold, const char *italic, const struct mt_opt *o,
+		    const char *range)
+{
+	char text[1024];
+
+	fputs(".TP\n.BI \"", f);
+	roff(f, bold);
+	fputs("\" \"", f);
+	roff(f, italic);
+	fputs("\"\n", f);
+	if (o->type == MT_OPT_ENUM)
+		snprintf(text, sizeof(text), "%s: one of %s.", o->help, range);
+	else if (range[0] && o->type != MT_OPT_STRING && strcmp(range, italic))
+		snprintf(text, sizeof(text), "%s (%s).", o->help, range);
+	else
+		snprintf(text, sizeof(text), "%s.", o->help);
+	mt_opt_roff(f, text);
+	if (o->def && *o->def) {
+		fputs("\nDefault: \\fB", f);
+		roff(f, o->def);
+		fputs("\\fR.", f);
+	}
+	fputc('\n', f);
+}
+
+/* What a man page shows a key to take: the metavar, or by type. */
+static const char *man_value(const struct mt_opt *o, const char *range)
+{
+	switch (o->type) {
+	case MT_OPT_UINT: return "N";
+	case MT_OPT_U64: return "N";
+	case MT_OPT_DOUBLE: return "X";
+	case MT_OPT_BOOL: return "0|1";
+	case MT_OPT_TIME: return "TIME";
+	case MT_OPT_STRING: return o->metavar ? o->metavar : "TEXT";
+	case MT_OPT_ENUM: return "NAME";
+	case MT_OPT_CUSTOM: return range[0] ? range : "VALUE";
+	}
+	return "VALUE";
 }
 
 void mt_opt_print(const struct mt_opt *table, enum mt_opt_style style, FILE *f)
@@ -257,18 +337,14 @@ void mt_opt_print(const struct mt_opt *table, enum mt_opt_style style, FILE *f)
 		case MT_OPT_STYLE_MAN:
 			if (o->flags & MT_OPT_CLI_ONLY)
 				continue;
-			fputs(".TP\n\\fB", f);
-			roff(f, o->name);
-			fputs("\\fR=\\fI", f);
-			roff(f, range[0] ? range : "value");
-			fputs("\\fR\n", f);
-			roff(f, o->help);
-			if (o->def && *o->def) {
-				fputs(" Default: ", f);
-				roff(f, o->def);
-				fputc('.', f);
-			}
-			fputc('\n', f);
+			snprintf(left, sizeof(left), "%s=", o->name);
+			man_row(f, left, man_value(o, range), o, range);
+			break;
+		case MT_OPT_STYLE_MAN_ARGS:
+			if (!o->arg)
+				continue;
+			snprintf(left, sizeof(left), "--%s ", o->arg);
+			man_row(f, left, o->metavar ? o->metavar : "VALUE", o, range);
 			break;
 		}
 	}

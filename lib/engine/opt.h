@@ -101,9 +101,17 @@ void mt_opt_choices(const struct mt_opt *o, char *buf, size_t len);
 enum mt_opt_style {
 	MT_OPT_STYLE_KEYS,	/* "  name       default  help (range)" */
 	MT_OPT_STYLE_ARGS,	/* "  --arg N    help (default)", command-line rows only */
-	MT_OPT_STYLE_MAN,	/* roff: .TP, \fBname\fR=..., help */
+	MT_OPT_STYLE_MAN,	/* roff: .TP, name=range in bold and italics, help, default */
+	MT_OPT_STYLE_MAN_ARGS,	/* roff: .TP, --arg METAVAR, help, default; command-line rows */
 };
-/* Print @table in @style: the rows of a --help, `mmtorture workloads` or a man page. */
+/*
+ * Print @table in @style: the rows of a --help, `mmtorture workloads` or a
+ * man page (the man pages' option sections are made from these rows at
+ * build time, so that they say what the program does).
+ */
 void mt_opt_print(const struct mt_opt *table, enum mt_opt_style style, FILE *f);
+
+/* @text as man page text: escaped for roff, in lines of at most about 72 bytes. */
+void mt_opt_roff(FILE *f, const char *text);
 
 #endif /* MT_OPT_H */

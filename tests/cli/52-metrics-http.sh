@@ -159,10 +159,45 @@ EOF
 	[ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -gt "$t1" ] &&
 		[ "$("$MMT" status --json 1 | jq -r .job.state)" = running ]
 	ok $? "textfile_dir/mmtorture.prom is rewritten while the job runs: $t1, then $t2"
-	"$MMT" cancel 1 > /dev/null
+	# contrib/'s dashboard: every expression, its variables given values, is
+	# one Prometheus runs; those of the ops panels find the job's series
+	dash="$MT_SRC/contrib/grafana-dashboard.json"
+	bad=
+	while IFS= read -r e; do
+		x=$(printf '%s' "$e" | sed -e 's/\$__rate_interval/2s/g; s/\$__range/1m/g' \
+			-e 's/\$job_name/.*/g; s/\$job/mmtortured/g')
+		r=$(curl -sf --max-time 3 "$API/query" --data-urlencode "query=$x" | jq -r .status)
+		[ "$r" = success ] || bad="$bad [$e: ${r:-no answer}]"
+		case $e in *mmtorture_ops_total*)
+			[ "$(curl -sf --max-time 3 "$API/query" --data-urlencode "query=$x" |
+				jq '.data.result | length')" -gt 0 ] || bad="$bad [$e: no series]" ;;
+		esac
+	done < <(jq -r '.. | .expr? // empty' "$dash")
+	[ -z "$bad" ]; ok $? "the dashboard's expressions run in Prometheus; its ops panels find the job"
+	[ -z "$bad" ] || diag "$bad"
+	"$MMT" cancel 1 > /dev/null 2>&1	# it may have ended
 	kill $PPID_; wait $PPID_ 2>/dev/null; PPID_=
 	cleanup_set
 fi
+
+# ---- contrib/grafana-dashboard.json names only metrics the daemon exports ----
+dash="$MT_SRC/contrib/grafana-dashboard.json"
+jq -e '.panels | length > 0 and all(.[]; (.targets | length) > 0)' "$dash" >/dev/null
+ok $? "the dashboard is JSON with panels, each with a query"
+curl -s --max-time 5 "$M/metrics" | sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' | sort -u > "$T_TMP/exported"
+# the names in the expressions: strings, matchers and ranges taken out, then
+# PromQL's own words and Grafana's variables left out
+jq -r '.. | .expr? // empty' "$dash" |
+	sed -e 's/"[^"]*"//g' -e 's/{[^}]*}//g' -e 's/\[[^]]*\]//g' -E -e 's/(by|on|ignoring|without|group_left|group_right) *\([^)]*\)//g' |
+	grep -oE '[A-Za-z_:][A-Za-z0-9_:]*' | sort -u |
+	grep -vxE 'sum|min|max|avg|count|rate|irate|increase|topk|bottomk|and|or|unless|bool|offset' \
+	> "$T_TMP/named"
+missing=$(comm -23 "$T_TMP/named" "$T_TMP/exported" | tr '\n' ' ')
+[ -s "$T_TMP/named" ] && [ -z "$missing" ]
+ok $? "every metric its expressions name is exported ($(wc -l < "$T_TMP/named") names)${missing:+; not exported: $missing}"
+jq -r '.. | .expr? // empty' "$dash" | grep -q 'mmtorture_ops_total' &&
+	! jq -r '.. | .expr? // empty' "$dash" | grep -q 'exported_job'
+ok $? "it selects mmtorture's jobs by job_name, Prometheus' scrape job by job"
 
 # ---- a reload moves the endpoint; a bad address keeps it ----
 printf '[daemon]\nmetrics_listen = 127.0.0.1:0\n' > "$T_TMP/none.conf"

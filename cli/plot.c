@@ -198,7 +198,7 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 {
 	int ops = col(t, "ops"), races = col(t, "races"), audits = col(t, "audits");
 	int nroles = races - ops - 1, fired = 0;
-	double tmax = at(t, t->nrows - 1, 0), teardown = -1;
+	double tmax = at(t, t->nrows - 1, 0), teardown = -1, most = 0;
 	/* data file columns (1-based): 1 t, 2 ops/s, 3.. roles, then races.. as in the table */
 	int dcol_races = 3 + nroles;
 
@@ -209,18 +209,18 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 		if (at(t, r, 1) >= 2)	/* teardown or done */
 			teardown = at(t, r, 0);
 	if (p->svg)
-		fputs("set terminal svg size 1000,820 dynamic font 'sans,11' noenhanced\n", f);
+		fputs("set terminal svg size 900,720 dynamic font 'sans,11' noenhanced\n", f);
 	else
-		fputs("set terminal pngcairo size 1000,820 font 'sans,10' noenhanced\n", f);
+		fputs("set terminal pngcairo size 900,720 font 'sans,10' noenhanced\n", f);
 	fputs("set output ", f);
 	gp_string(f, p->out);
 	fputs("\nset datafile separator whitespace\nset grid lc rgb '#dddddd'\n"
-	      "set key outside right top vertical font ',9'\n"
-	      "set lmargin at screen 0.09\nset rmargin at screen 0.83\n", f);
-	fprintf(f, "set xrange [0:%.3f]\n", tmax > 0 ? tmax : 1);
+	      "set key outside right top vertical samplen 2 font ',9'\n"
+	      "set lmargin at screen 0.09\nset rmargin at screen 0.79\n", f);
+	fprintf(f, "set xrange [0:%.3f]\n", tmax > 0 ? tmax * 1.02 : 1);
 	if (teardown >= 0 && teardown < tmax)
-		fprintf(f, "set object 1 rect from %.3f, graph 0 to %.3f, graph 1 fc rgb '#eeeeee' "
-			   "fs solid 1.0 noborder behind\n", teardown, tmax);
+		fprintf(f, "set object 1 rect from %.3f, graph 0 to graph 1, graph 1 fc rgb '#eeeeee' "
+			   "fs solid 1.0 noborder behind\n", teardown);
 	if (p->mark >= 0) {
 		fprintf(f, "set arrow 1 from %.3f, graph 0 to %.3f, graph 1 nohead lc rgb '#cc0000' "
 			   "lw 2 dt 2 front\n", p->mark, p->mark);
@@ -242,10 +242,14 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 	if (p->mark >= 0) {
 		char what[96];
 
-		snprintf(what, sizeof(what), " %s at %.3f s", p->mark_what, p->mark);
+		bool late = p->mark > 0.6 * tmax;	/* then the text goes left of the line */
+
+		snprintf(what, sizeof(what), late ? "%s at %.3f s " : " %s at %.3f s", p->mark_what,
+			 p->mark);
 		fprintf(f, "set label 1 ");
 		gp_string(f, what);
-		fprintf(f, " at %.3f, graph 0.92 tc rgb '#cc0000' front\n", p->mark);
+		fprintf(f, " at %.3f, graph 0.92 %s tc rgb '#cc0000' front\n", p->mark,
+			late ? "right" : "left");
 	}
 	if (teardown >= 0 && teardown < tmax)
 		fprintf(f, "set label 2 'teardown ' at %.3f, graph 0.08 right tc rgb '#777777'\n",
@@ -261,10 +265,14 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 	fputs("\nunset label 1\nunset label 2\n", f);
 
 	/* 2: the race and leak counters that fired */
-	for (int c = races + 2; c < audits; c++)
+	for (int c = races + 2; c < audits; c++) {
 		fired += at(t, t->nrows - 1, c) > 0;
-	fprintf(f, "set ylabel 'races, leaks'\nset format y '%%g'\nset yrange [0:%s]\nplot ",
-		fired ? "*" : "1");
+		if (at(t, t->nrows - 1, c) > most)
+			most = at(t, t->nrows - 1, c);
+	}
+	/* 1.5k, 2.0M for large counts; small ones as they are */
+	fprintf(f, "set ylabel 'races, leaks'\nset format y '%s'\nset yrange [0:%s]\nplot ",
+		most >= 10000 ? "%.1s%c" : "%g", fired ? "*" : "1");
 	fired = 0;
 	for (int c = races + 2; c < audits; c++) {
 		if (at(t, t->nrows - 1, c) <= 0)
@@ -280,7 +288,7 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 
 	/* 3: the audits */
 	fprintf(f, "set ylabel 'audits'\nset xlabel 'seconds since the job started'\n"
-		   "set yrange [0:%s]\nplot ", at(t, t->nrows - 1, audits) > 0 ? "*" : "1");
+		   "set format y '%%g'\nset yrange [0:%s]\nplot ", at(t, t->nrows - 1, audits) > 0 ? "*" : "1");
 	gp_string(f, data);
 	fprintf(f, " using 1:%d with steps lw 2 lc rgb '#6a3d9a' title 'audits run'\n",
 		dcol_races + (audits - races));

@@ -115,10 +115,10 @@ fi
 [ -z "$services" ] && exit 0
 
 # The service packages: installed with every start denied, then disabled.
-POLICY=/usr/sbin/policy-rc.d
+POLICY=${DEPS_POLICY_RC_D:-/usr/sbin/policy-rc.d}	# another path: the test's
 SAVED=
 if [ -e "$POLICY" ]; then
-	SAVED=$(mktemp /usr/sbin/.policy-rc.d.XXXXXX)
+	SAVED=$(mktemp "$(dirname "$POLICY")/.policy-rc.d.XXXXXX")
 	cp -p "$POLICY" "$SAVED"
 fi
 restore_policy() {

@@ -127,8 +127,8 @@ EOF
 		curl -sf --max-time 2 "$API/query" --data-urlencode "query=$1" |
 			jq -r '.data.result[0].value[1] // empty' 2>/dev/null
 	}
-	printf '[scraped]\nworkload=null\nthreads=2\nruntime=8s\n' > "$T_TMP/scraped.ini"
-	"$MMT" submit "$T_TMP/scraped.ini" > /dev/null; ok $? "a job of 8 s is submitted"
+	printf '[scraped]\nworkload=null\nthreads=2\nruntime=60s\n' > "$T_TMP/scraped.ini"
+	"$MMT" submit "$T_TMP/scraped.ini" > /dev/null; ok $? "a job of 60 s is submitted (cancelled when done with)"
 	sel='mmtorture_ops_total{job="mmtortured",job_name="scraped",op="get_put"}'
 	v1=
 	for _ in $(seq 60); do v1=$(q "$sel"); [ -n "$v1" ] && [ "$v1" != 0 ] && break; sleep 0.1; done
@@ -148,17 +148,22 @@ EOF
 	ok $? "up is 1; the job's label is job_name, no series has exported_job"
 	[ -n "$(q 'process_resident_memory_bytes{job="mmtortured"}')" ]; ok $? "process_* scraped too"
 	# the textfile, rewritten every second while the job runs
-	t1=$(grep -s '^mmtorture_ops_total{job_name="scraped",workload="null",op="get_put"}' \
-		"$T_TMP/textfile/mmtorture.prom" | awk '{ print $2 }')
+	tf() {
+		grep -s '^mmtorture_ops_total{job_name="scraped",workload="null",op="get_put"}' \
+			"$T_TMP/textfile/mmtorture.prom" | awk '{ print $2 }'
+	}
+	t1=
+	for _ in $(seq 30); do t1=$(tf); [ -n "$t1" ] && break; sleep 0.1; done
+	t2=
 	for _ in $(seq 30); do
-		t2=$(grep -s '^mmtorture_ops_total{job_name="scraped",workload="null",op="get_put"}' \
-			"$T_TMP/textfile/mmtorture.prom" | awk '{ print $2 }')
+		t2=$(tf)
 		[ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -gt "$t1" ] && break
 		sleep 0.1
 	done
 	[ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -gt "$t1" ] &&
 		[ "$("$MMT" status --json 1 | jq -r .job.state)" = running ]
 	ok $? "textfile_dir/mmtorture.prom is rewritten while the job runs: $t1, then $t2"
+	[ -n "$t2" ] && [ "$t2" -gt "${t1:-0}" ] || diag "$(tail -n 8 "$LOG")"
 	# contrib/'s dashboard: every expression, its variables given values, is
 	# one Prometheus runs; those of the ops panels find the job's series
 	dash="$MT_SRC/contrib/grafana-dashboard.json"

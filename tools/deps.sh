@@ -30,9 +30,9 @@ libjansson-dev libsystemd-dev libmicrohttpd-dev"
 # stress-ng (kernel mode's benchmark beside it), systemd for the service
 # test, clang with libFuzzer for the fuzz targets, gnuplot for
 # `mmtorture plot`, mandoc and man-db for the man pages' lint, python3
-# (python3-minimal) for the hostile inputs some tests make.
+# for the hostile inputs some tests make.
 TEST_PKGS="perl prometheus jq socat curl util-linux procps hwloc numactl stress-ng systemd clang
-libclang-rt-14-dev gnuplot-nox mandoc man-db python3-minimal"
+libclang-rt-14-dev gnuplot-nox mandoc man-db python3"
 
 # The one package whose installation would start a service.
 SERVICE_PKGS="prometheus"

@@ -10,9 +10,11 @@
  * detect job) or the first race or leak (any other) is a red line
  * across all three, and the teardown is shaded.  The rates are computed
  * here, from the differences of the cumulative rows, so that the script
- * gnuplot runs is plain.
+ * gnuplot runs is plain; the data goes inline (a datablock) and the
+ * script into gnuplot's standard input: no file is left anywhere.
  */
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,7 +196,7 @@ static void write_data(FILE *f, const struct table *t, int ops, int nroles, doub
 	}
 }
 
-static void write_script(FILE *f, const struct table *t, const char *data, const struct picture *p)
+static void write_script(FILE *f, const struct table *t, const struct picture *p)
 {
 	int ops = col(t, "ops"), races = col(t, "races"), audits = col(t, "audits");
 	int nroles = races - ops - 1, fired = 0;
@@ -212,7 +214,10 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 		fputs("set terminal svg size 900,720 dynamic font 'sans,11' noenhanced\n", f);
 	else
 		fputs("set terminal pngcairo size 900,720 font 'sans,10' noenhanced\n", f);
-	fputs("set output ", f);
+	/* the data inline, as a datablock: the script is whole, no file beside it */
+	fputs("$data << EOD\n", f);
+	write_data(f, t, 2, nroles, p->res ? p->res->elapsed_s : -1);
+	fputs("EOD\nset output ", f);
 	gp_string(f, p->out);
 	fputs("\nset datafile separator whitespace\nset grid lc rgb '#dddddd'\n"
 	      "set key outside right top vertical samplen 2 font ',9'\n"
@@ -254,11 +259,9 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 	if (teardown >= 0 && teardown < tmax)
 		fprintf(f, "set label 2 'teardown ' at %.3f, graph 0.08 right tc rgb '#777777'\n",
 			teardown);
-	fputs("plot ", f);
-	gp_string(f, data);
-	fputs(" using 1:2 with lines lw 2.5 lc rgb '#1f4e9c' title 'all roles'", f);
+	fputs("plot $data using 1:2 with lines lw 2.5 lc rgb '#1f4e9c' title 'all roles'", f);
 	for (int i = 0; i < nroles; i++) {
-		fputs(", '' using 1:", f);
+		fputs(", $data using 1:", f);
 		fprintf(f, "%d with lines lw 1.2 title ", 3 + i);
 		gp_string(f, t->name[ops + 1 + i] + 4);		/* "ops_" */
 	}
@@ -277,9 +280,8 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 	for (int c = races + 2; c < audits; c++) {
 		if (at(t, t->nrows - 1, c) <= 0)
 			continue;
-		fprintf(f, "%s", fired++ ? ", " : "");
-		gp_string(f, data);
-		fprintf(f, " using 1:%d with steps lw 2 title ", dcol_races + (c - races));
+		fprintf(f, "%s$data using 1:%d with steps lw 2 title ", fired++ ? ", " : "",
+			dcol_races + (c - races));
 		gp_string(f, t->name[c]);
 	}
 	if (!fired)
@@ -288,8 +290,7 @@ static void write_script(FILE *f, const struct table *t, const char *data, const
 
 	/* 3: the audits */
 	fprintf(f, "set ylabel 'audits'\nset xlabel 'seconds since the job started'\n"
-		   "set format y '%%g'\nset yrange [0:%s]\nplot ", at(t, t->nrows - 1, audits) > 0 ? "*" : "1");
-	gp_string(f, data);
+		   "set format y '%%g'\nset yrange [0:%s]\nplot $data", at(t, t->nrows - 1, audits) > 0 ? "*" : "1");
 	fprintf(f, " using 1:%d with steps lw 2 lc rgb '#6a3d9a' title 'audits run'\n",
 		dcol_races + (audits - races));
 	fputs("unset multiplot\n", f);
@@ -299,19 +300,26 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mmtorture plot [-o FILE.png|FILE.svg] [--script] RESULTS_DIR\n"
 		   "  draws RESULTS_DIR/timeline.csv (default: RESULTS_DIR/timeline.png) with gnuplot;\n"
-		   "  --script prints the gnuplot script and its data's path, and draws nothing\n");
+		   "  --script prints the gnuplot script, its data inline, and draws nothing\n");
 }
 
-/* Run gnuplot on @script.  Return: 0, or -1 (said why). */
-static int run_gnuplot(const char *script)
+/* Run gnuplot with @script on its standard input.  Return: 0, or -1 (said why). */
+static int run_gnuplot(const char *script, size_t len)
 {
-	int status;
+	int status, fd[2];
 	pid_t pid;
 
 	fflush(NULL);
+	if (pipe(fd)) {
+		fprintf(stderr, "mmtorture plot: pipe: %s\n", strerror(errno));
+		return -1;
+	}
 	pid = fork();
 	if (pid == 0) {
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		dup2(fd[0], STDIN_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		execlp("gnuplot", "gnuplot", (char *)NULL);
 		if (errno == ENOENT)
 			fprintf(stderr, "mmtorture plot: gnuplot is not installed (Debian: "
 				"apt-get install gnuplot-nox)\n");
@@ -319,8 +327,26 @@ static int run_gnuplot(const char *script)
 			fprintf(stderr, "mmtorture plot: gnuplot: %s\n", strerror(errno));
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+	close(fd[0]);
+	if (pid < 0) {
+		close(fd[1]);
 		fprintf(stderr, "mmtorture plot: cannot run gnuplot: %s\n", strerror(errno));
+		return -1;
+	}
+	/* a gnuplot that fails early closes its end: EPIPE, not SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd[1], script + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd[1]);
+	if (waitpid(pid, &status, 0) != pid) {
+		fprintf(stderr, "mmtorture plot: gnuplot: %s\n", strerror(errno));
 		return -1;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -333,8 +359,8 @@ static int run_gnuplot(const char *script)
 
 int mt_plot_main(int argc, char **argv)
 {
-	char path[PATH_MAX], out[PATH_MAX], tmp[] = "/tmp/mmtorture-plot.XXXXXX";
-	char data[PATH_MAX + 16], script[PATH_MAX + 16], err[PATH_MAX + 128];
+	char path[PATH_MAX], out[PATH_MAX], err[PATH_MAX + 128], *script = NULL;
+	size_t len = 0;
 	const char *dir = NULL, *o = NULL;
 	struct mt_result res;
 	struct picture p = { .mark = -1 };
@@ -394,36 +420,19 @@ int mt_plot_main(int argc, char **argv)
 		snprintf(out, sizeof(out), "%s/timeline.png", dir);
 	p.out = out;
 	p.svg = strlen(out) > 4 && !strcmp(out + strlen(out) - 4, ".svg");
-	if (!mkdtemp(tmp)) {
-		fprintf(stderr, "mmtorture plot: %s: %s\n", tmp, strerror(errno));
+	if (!(f = open_memstream(&script, &len))) {
+		fprintf(stderr, "mmtorture plot: out of memory\n");
 		goto out;
 	}
-	snprintf(data, sizeof(data), "%s/data", tmp);
-	snprintf(script, sizeof(script), "%s/plot.gp", tmp);
-	if (!(f = fopen(data, "we"))) {
-		fprintf(stderr, "mmtorture plot: %s: %s\n", data, strerror(errno));
-		goto rm;
+	write_script(f, &t, &p);
+	if (fclose(f)) {
+		fprintf(stderr, "mmtorture plot: out of memory\n");
+		goto out;
 	}
-	write_data(f, &t, 2, col(&t, "races") - 3, p.res ? p.res->elapsed_s : -1);
-	fclose(f);
-	if (!(f = fopen(script, "we"))) {
-		fprintf(stderr, "mmtorture plot: %s: %s\n", script, strerror(errno));
-		goto rm;
-	}
-	write_script(f, &t, data, &p);
-	fclose(f);
 	if (only_script) {
-		/* the files stay for the reader */
-		printf("# gnuplot %s  (data: %s)\n", script, data);
-		f = fopen(script, "re");
-		for (int c; f && (c = fgetc(f)) != EOF;)
-			putchar(c);
-		if (f)
-			fclose(f);
-		table_free(&t);
-		return 0;
-	}
-	if (!run_gnuplot(script)) {
+		fwrite(script, 1, len, stdout);
+		rc = 0;
+	} else if (!run_gnuplot(script, len)) {
 		printf("%s: %d rows, %.1f s%s%s", out, t.nrows, at(&t, t.nrows - 1, 0),
 		       p.mark >= 0 ? "; " : "", p.mark >= 0 ? p.mark_what : "");
 		if (p.mark >= 0)
@@ -431,11 +440,8 @@ int mt_plot_main(int argc, char **argv)
 		putchar('\n');
 		rc = 0;
 	}
-rm:
-	unlink(data);
-	unlink(script);
-	rmdir(tmp);
 out:
+	free(script);
 	table_free(&t);
 	return rc;
 }

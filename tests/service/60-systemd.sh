@@ -77,10 +77,12 @@ done
 in_ns() { nsenter -t "$SDPID" -m -p -r "$@"; }
 T_CLEANUP="[ -n \"$SDPID\" ] && nsenter -t $SDPID -m -p -r systemctl poweroff -ff >/dev/null 2>&1; sleep 1; kill -9 $UPID 2>/dev/null;"
 if [ -z "$SDPID" ]; then
-	kill -0 $UPID 2>/dev/null && kill -9 $UPID 2>/dev/null
+	why="no systemd became PID 1 of the namespace in 10 s"
+	kill -0 $UPID 2>/dev/null || why="the namespace ended at once, before systemd ran"
+	kill -9 $UPID 2>/dev/null
 	wait $UPID 2>/dev/null
 	T_CLEANUP=""
-	cannot_boot "no systemd became PID 1 of the namespace in 10 s"
+	cannot_boot "$why"
 fi
 st=
 for _ in $(seq 150); do

@@ -154,9 +154,13 @@ sleep 1
 port=$(in_ns journalctl -u mmtortured.service --no-pager 2>/dev/null |
 	sed -n 's|.*metrics endpoint: http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' | tail -n 1)
 if [ -n "$port" ] && command -v curl >/dev/null; then
-	curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" > "$T_TMP/live.prom"
-	grep -Eq '^mmtorture_ops_total\{job_name="service-job",workload="null",op="get_put"\} [1-9]' "$T_TMP/live.prom" &&
-		grep -q '^mmtorture_jobs{state="running"} 1$' "$T_TMP/live.prom"
+	live() {
+		curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" > "$T_TMP/live.prom" &&
+		grep -Eq '^mmtorture_ops_total\{job_name="service-job",workload="null",op="get_put"\} [1-9]' "$T_TMP/live.prom" &&
+			grep -q '^mmtorture_jobs{state="running"} 1$' "$T_TMP/live.prom"
+	}
+	for _ in $(seq 20); do live && break; sleep 0.1; done
+	live
 	ok $? "GET /metrics on loopback, under the unit: the running job's live counters"
 else
 	ok 1 "GET /metrics on loopback, under the unit (port '${port}' from the journal; curl: $(command -v curl))"

@@ -27,6 +27,7 @@
 #include "daemon/jobs.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "kernel/kjournal.h"
 #include "lib/engine/jobfile.h"
 #include "lib/engine/runner.h"
 #include "lib/engine/values.h"
@@ -208,6 +209,8 @@ int jobs_init(struct mt_topology *t, char *err, size_t errlen)
 	topo = t;
 	if (store_init(err, errlen))
 		return -1;
+	/* knobs and segments of kernel jobs that died with an earlier daemon */
+	kj_recover_stale(stderr);
 	next_id = store_load(topo, loaded);
 	retry_records();	/* jobs whose queue entries no longer parse */
 	trim_finished(false);	/* a restart starts the counters again */

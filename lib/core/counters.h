@@ -110,6 +110,7 @@ struct mt_shard {
 /* One detector firing, kept for the report (the first MT_MAX_EVENTS). */
 struct mt_event {
 	uint64_t t_ns;			/* since mt_region.t_start_ns */
+	uint64_t step;			/* the controlled scheduler's step; 0 when free */
 	uint32_t kind;			/* enum mt_counter */
 	int32_t thread;			/* shard index, 0 if none */
 	uint32_t ready;			/* ATOMIC: 1 once the text is written */
@@ -254,6 +255,10 @@ static inline void mt_ops_inc(unsigned int op)
  */
 void mt_report(enum mt_counter c, const char *where, const char *fmt, ...)
 	__printf(3, 4);
+/* Races and leaks reported in this process (ATOMIC): the scheduler watches it. */
+extern uint64_t mt_problem_reports;
+/* The controlled scheduler's step (ATOMIC), kept with each event; 0 when free-running. */
+extern uint64_t mt_step_now;
 void mt_vreport(enum mt_counter c, const char *where, const char *fmt,
 		va_list ap);
 

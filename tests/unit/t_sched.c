@@ -16,6 +16,8 @@
 
 #include "core/counters.h"
 #include "core/prng.h"
+#include "core/rcu.h"
+#include "core/rcu_sched.h"
 #include "core/sched.h"
 #include "tests/tap.h"
 
@@ -175,6 +177,119 @@ static void deadlock(void)
 	   (unsigned long long)mt_counter_read(R, MT_LOCK_RULE));
 }
 
+/* ---- RCU under the scheduler ---- */
+
+struct obj {
+	bool dead;
+	struct rcu_head rcu;
+};
+
+static struct obj *gp;			/* RCU-protected */
+static struct obj objs[200];
+static int nobj, violations;
+static bool free_at_once;		/* the broken updater: no grace period */
+
+static void mark_dead(struct rcu_head *h)
+{
+	container_of(h, struct obj, rcu)->dead = true;
+}
+
+static void *rcu_reader(void *p)
+{
+	mt_sched_enter(0);
+	rcu_register_thread();
+	for (int i = 0; i < 30; i++) {
+		struct obj *o;
+
+		rcu_read_lock();
+		o = rcu_dereference(gp);
+		mt_sched_point(MT_PT_WINDOW, "reader-holds", o);
+		violations += o->dead;
+		rcu_read_unlock();
+	}
+	rcu_unregister_thread();
+	mt_rcu_sched_worker_done();
+	mt_sched_exit();
+	return NULL;
+}
+
+static void *rcu_updater(void *p)
+{
+	mt_sched_enter(1);
+	rcu_register_thread();
+	for (int i = 0; i < 30 && nobj < (int)ARRAY_SIZE(objs); i++) {
+		struct obj *o = &objs[nobj++], *old;
+
+		o->dead = false;
+		old = rcu_xchg_pointer(&gp, o);
+		if (free_at_once) {
+			old->dead = true;
+		} else if (i % 2) {
+			call_rcu(&old->rcu, mark_dead);
+		} else {
+			synchronize_rcu();
+			old->dead = true;
+		}
+		mt_sched_point(MT_PT_WINDOW, "updater-next", NULL);
+	}
+	rcu_unregister_thread();
+	mt_rcu_sched_worker_done();
+	mt_sched_exit();
+	return NULL;
+}
+
+static void *rcu_cb_thread(void *p)
+{
+	mt_sched_enter(2);
+	mt_rcu_sched_callbacks();
+	mt_sched_exit();
+	return NULL;
+}
+
+/* One run of a reader against an updater; the violations seen. */
+static int rcu_run(uint64_t s)
+{
+	struct mt_sched_conf c = { .mode = MT_SCHED_RANDOM, .seed = s, .nthreads = 3 };
+	pthread_t t[3];
+
+	nobj = 0;
+	objs[0].dead = false;
+	gp = &objs[nobj++];
+	violations = 0;
+	mt_rcu_sched_begin(2);
+	mt_sched_start(&c);
+	pthread_create(&t[0], NULL, rcu_reader, NULL);
+	pthread_create(&t[1], NULL, rcu_updater, NULL);
+	pthread_create(&t[2], NULL, rcu_cb_thread, NULL);
+	mt_sched_go();
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	mt_sched_finish(NULL);
+	rcu_barrier();		/* after the run: whatever is left runs here */
+	return violations;
+}
+
+static void rcu(void)
+{
+	int bad = 0, broken = 0, dead = 0;
+
+	if (mt_rcu_set_flavor(MT_RCU_SCHED))
+		tap_bail("mt_rcu_set_flavor(sched)");
+	for (uint64_t s = 0; s < 50; s++)
+		bad += rcu_run(seed + s) > 0;
+	for (int i = 0; i < nobj - 1; i++)
+		dead += objs[i].dead;
+	ok(!bad && dead == nobj - 1,
+	   "scheduler's RCU: no reader saw its object die in 50 runs; every old one died (%d of %d)",
+	   dead, nobj - 1);
+	free_at_once = true;
+	for (uint64_t s = 0; s < 50; s++)
+		broken += rcu_run(seed + s) > 0;
+	free_at_once = false;
+	ok(broken > 0, "an updater that frees without a grace period is caught in %d of 50 runs", broken);
+	mt_rcu_set_flavor(MT_RCU_MEMB);
+}
+
 int main(void)
 {
 	char a[LOGMAX], b[LOGMAX], c[LOGMAX];
@@ -246,6 +361,7 @@ int main(void)
 	free(rep.switch_log);
 
 	deadlock();
+	rcu();
 	mt_region_destroy(R);
 	tap_done();
 	return 0;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli/client.h"
+#include "cli/replay.h"
 #include "core/bugs.h"
 #include "lib/engine/jobfile.h"
 #include "lib/engine/json.h"
@@ -47,6 +48,9 @@ static void usage(FILE *f)
 		"                      a progress line every SECS (default 5, 0 none);\n"
 		"                      --quiet prints nothing but errors: the exit code tells\n"
 		"  check FILE...       parse job files and print the jobs, run nothing\n"
+		"  replay [--run K] [--trace N] [--shrink] RESULTS_DIR\n"
+		"                      run one run of a job of scheduled runs (sched=pct|random)\n"
+		"                      again, step for step; say whether it reproduced\n"
 		"  bugs [--json]       the catalogue of injectable bugs\n"
 		"  workloads           the workloads, their roles and options\n"
 		"  version\n"
@@ -240,6 +244,7 @@ static int cmd_run(int argc, char **argv)
 
 			if (ro.out)
 				printf("\n");
+			ro.job_src = sets[i].src[k];
 			rc = mt_run_job(&sets[i].jobs[k], region, &ro, &res[n]);
 			n++;
 			if (rc == MT_EXIT_HARNESS || (rc == MT_EXIT_EXPECT && worst != MT_EXIT_HARNESS))
@@ -380,6 +385,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return mt_cli_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bugs"))
 		return cmd_bugs(argc - 1, argv + 1);
 	if (!strcmp(cmd, "workloads")) {

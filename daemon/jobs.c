@@ -440,7 +440,7 @@ void jobs_set_close_fds(void (*fn)(void))
 static __noreturn void supervisor_main(struct djob *j, const char *dir, void (*close_fds)(void))
 {
 	struct mt_run_opts ro = { .results_dir = dir, .progress_ns = 5000000000ull,
-				  .cancel = &sup_cancel };
+				  .cancel = &sup_cancel, .job_src = j->src };
 	char logpath[PATH_MAX + 16];
 	int rc, fd;
 

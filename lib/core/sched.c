@@ -37,6 +37,8 @@ struct sthread {
 
 int mt_sched_on;
 __thread int mt_sched_self = -1;
+const struct mt_sched_switch *mt_sched_guide;
+unsigned int mt_sched_nguide;
 void (*mt_sched_deadlock_hook)(void) = abort;
 
 static struct {
@@ -279,6 +281,9 @@ static void switch_to(int me, int next, bool preempt)
 {
 	if (me >= 0 && S.nlog < MT_SCHED_MAX_SWITCHES)
 		S.log[S.nlog++] = (struct mt_sched_switch){ .step = S.step, .to = (uint16_t)next,
+							    .from = (uint16_t)me,
+							    .kind = S.t[me].last_kind,
+							    .name = S.t[me].last_name,
 							    .preempt = preempt };
 	S.switches++;
 	S.preemptions += preempt;
@@ -399,33 +404,37 @@ void mt_sched_exit(void)
 		switch_to(me, next, false);
 }
 
+void mt_sched_snapshot(struct mt_sched_report *rep)
+{
+	const struct mt_sched_step *src = S.frozen;
+	unsigned int n = S.nfrozen;
+
+	memset(rep, 0, offsetof(struct mt_sched_report, trace));
+	rep->steps = S.step;
+	rep->preemptions = S.preemptions;
+	rep->switches = S.switches;
+	rep->hit_bound = S.hit_bound;
+	rep->deadlock = S.deadlock;
+	rep->first_problem_step = S.first_problem_step;
+	rep->pairs = S.npairs;
+	if (!src) {
+		/* no problem: the run's last steps */
+		n = S.nring < MT_SCHED_TRACE ? (unsigned int)S.nring : MT_SCHED_TRACE;
+		for (unsigned int i = 0; i < n; i++)
+			rep->trace[i] = S.ring[(S.nring - n + i) % MT_SCHED_TRACE];
+	} else {
+		memcpy(rep->trace, src, n * sizeof(*src));
+	}
+	rep->ntrace = n;
+	rep->nswitches = S.nlog;
+	rep->switch_log = S.log;
+	S.log = NULL;
+}
+
 void mt_sched_finish(struct mt_sched_report *rep)
 {
-	if (rep) {
-		const struct mt_sched_step *src = S.frozen;
-		unsigned int n = S.nfrozen;
-
-		memset(rep, 0, offsetof(struct mt_sched_report, trace));
-		rep->steps = S.step;
-		rep->preemptions = S.preemptions;
-		rep->switches = S.switches;
-		rep->hit_bound = S.hit_bound;
-		rep->deadlock = S.deadlock;
-		rep->first_problem_step = S.first_problem_step;
-		rep->pairs = S.npairs;
-		if (!src) {
-			/* no problem: the run's last steps */
-			n = S.nring < MT_SCHED_TRACE ? (unsigned int)S.nring : MT_SCHED_TRACE;
-			for (unsigned int i = 0; i < n; i++)
-				rep->trace[i] = S.ring[(S.nring - n + i) % MT_SCHED_TRACE];
-		} else {
-			memcpy(rep->trace, src, n * sizeof(*src));
-		}
-		rep->ntrace = n;
-		rep->nswitches = S.nlog;
-		rep->switch_log = S.log;
-		S.log = NULL;
-	}
+	if (rep)
+		mt_sched_snapshot(rep);
 	__atomic_store_n(&mt_sched_on, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&mt_step_now, 0, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < S.conf.nthreads; i++)

@@ -63,7 +63,10 @@ enum mt_sched_kind {
 struct mt_sched_switch {
 	uint64_t step;
 	uint16_t to;
+	uint16_t from;		/* the thread that ran, at the point named below */
+	uint8_t kind;		/* enum mt_sched_kind of that point */
 	bool preempt;		/* the thread that ran could have gone on */
+	const char *name;
 };
 
 struct mt_sched_conf {
@@ -104,6 +107,12 @@ struct mt_sched_report {
 
 extern int mt_sched_on;		/* a controlled scheduler runs this process's threads */
 /*
+ * A schedule to follow (a replay's, shrinking): set before the run's
+ * process is forked, it makes the run GUIDED by these switches.
+ */
+extern const struct mt_sched_switch *mt_sched_guide;
+extern unsigned int mt_sched_nguide;
+/*
  * Called when every thread left is blocked, after the deadlock is reported
  * as a lock_rule: it must end the run (the default aborts).
  */
@@ -122,6 +131,11 @@ void mt_sched_go(void);
  * fill @rep (may be NULL) and stop scheduling.
  */
 void mt_sched_finish(struct mt_sched_report *rep);
+/*
+ * mt_sched_snapshot - fill @rep with the run so far (the switch log is
+ * handed over), for a run that ends where it stands (a deadlock).
+ */
+void mt_sched_snapshot(struct mt_sched_report *rep);
 
 /* Join the run as thread @idx (0..nthreads-1): returns at its first turn. */
 void mt_sched_enter(unsigned int idx);

@@ -12,6 +12,8 @@
 #include "lib/engine/job.h"
 #include "lib/engine/values.h"
 
+static const char *const sched_names[] = { "free", "pct", "random", NULL };
+
 static const char *const expect_names[] = {
 	[MT_JOB_EXPECT_CLEAN] = "clean", [MT_JOB_EXPECT_DETECT] = "detect", NULL
 };
@@ -162,6 +164,24 @@ const struct mt_opt mt_job_opts[] = {
 	{ "hang_timeout", MT_OPT_TIME, JOB(hang_grace_ns), .max = DAY_NS, .def = "60s",
 	  .help = "a job without progress this long, or running this long past its runtime or "
 		  "its cancel, is killed as hung; 0 = never" },
+	{ "sched", MT_OPT_ENUM, JOB(sched), .choices = sched_names, .def = "free",
+	  .noun = "a scheduler",
+	  .help = "free: threads run as the machine schedules them; pct or random: one at a "
+		  "time, a controlled scheduler choosing at every scheduling point (runs=, "
+		  "run_ops=; exact replay)" },
+	{ "pct_depth", MT_OPT_UINT, JOB(pct_depth), .min = 1, .max = 16, .def = "2",
+	  .help = "sched=pct: the depth d of the bugs aimed at (d-1 priority change points)" },
+	{ "pct_steps", MT_OPT_UINT, JOB(pct_steps), .max = 1e12, .def = "0",
+	  .help = "sched=pct: k, the steps the change points are drawn over; 0 = the steps of "
+		  "a first run" },
+	{ "runs", MT_OPT_UINT, JOB(runs), .min = 1, .max = 10000000, .def = "1",
+	  .help = "runs of the job, each a world of its own from its own seed (derived from "
+		  "seed=), in its own process" },
+	{ "run_ops", MT_OPT_UINT, JOB(run_ops), .max = 1e9, .def = "0",
+	  .help = "operations per worker in a run; 0 = until the runtime (free), 32 (pct, "
+		  "random)" },
+	{ "run_steps", MT_OPT_UINT, JOB(run_steps), .max = 1e12, .def = "0",
+	  .help = "sched=pct|random: a run stops at this many scheduling points; 0 = 10000000" },
 	{ .name = NULL },
 };
 _Static_assert(ARRAY_SIZE(mt_job_opts) <= MT_JOB_MAX_OPTS + 1, "MT_JOB_MAX_OPTS holds every job key");

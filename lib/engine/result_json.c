@@ -6,8 +6,97 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sched.h"
 #include "lib/engine/json.h"
 #include "lib/engine/result.h"
+
+static const struct { uint32_t flag; const char *name; } run_flags[] = {
+	{ MT_RUN_DETECTED, "detected" }, { MT_RUN_PROBLEM, "problem" },
+	{ MT_RUN_HIT_BOUND, "hit_bound" }, { MT_RUN_DEADLOCK, "deadlock" },
+	{ MT_RUN_CRASHED, "crashed" },
+};
+
+/* The runs of a job of several: what they found, and the runs to replay. */
+static json_t *runs_to_json(const struct mt_result *res)
+{
+	json_t *o = json_object(), *recs = json_array();
+	double bound = mt_result_pct_bound(res, res->threads);
+	uint64_t done = res->runs.done ? res->runs.done : 1;
+
+	json_object_set_new(o, "sched", json_string(mt_sched_mode_name(res->runs.mode)));
+	json_object_set_new(o, "pct_depth", json_integer(res->runs.depth));
+	json_object_set_new(o, "pct_steps", json_integer((json_int_t)res->runs.k));
+	json_object_set_new(o, "pct_bound", bound >= 0 ? json_real(bound) : json_null());
+	json_object_set_new(o, "planned", json_integer(res->runs.planned));
+	json_object_set_new(o, "done", json_integer(res->runs.done));
+	json_object_set_new(o, "detected", json_integer(res->runs.detected));
+	json_object_set_new(o, "with_races_or_leaks", json_integer(res->runs.problems));
+	json_object_set_new(o, "hit_step_bound", json_integer(res->runs.hit_bound));
+	json_object_set_new(o, "deadlocks", json_integer(res->runs.deadlocks));
+	json_object_set_new(o, "crashed", json_integer(res->runs.crashed));
+	json_object_set_new(o, "steps_min", json_integer((json_int_t)res->runs.steps_min));
+	json_object_set_new(o, "steps_max", json_integer((json_int_t)res->runs.steps_max));
+	json_object_set_new(o, "steps_mean", json_real((double)res->runs.steps_sum / (double)done));
+	json_object_set_new(o, "preemptions_mean",
+			    json_real((double)res->runs.preemptions_sum / (double)done));
+	json_object_set_new(o, "point_pairs_max", json_integer((json_int_t)res->runs.pairs_max));
+	for (unsigned int i = 0; i < res->runs.nrecs; i++) {
+		const struct mt_run_rec *r = &res->runs.recs[i];
+		json_t *rec = json_pack("{s:i, s:o, s:I, s:I, s:I, s:o}", "run", (int)r->run,
+					"seed", json_sprintf("%llu", (unsigned long long)r->seed),
+					"steps", (json_int_t)r->steps,
+					"preemptions", (json_int_t)r->preemptions,
+					"first_step", (json_int_t)r->first_step,
+					"digest", json_sprintf("%016llx", (unsigned long long)r->digest));
+
+		for (unsigned int f = 0; f < ARRAY_SIZE(run_flags); f++)
+			json_object_set_new(rec, run_flags[f].name, json_boolean(r->flags & run_flags[f].flag));
+		json_array_append_new(recs, rec);
+	}
+	json_object_set_new(o, "records", recs);
+	return o;
+}
+
+static void runs_from_json(const json_t *o, struct mt_result *res)
+{
+	const json_t *recs = json_object_get(o, "records"), *r;
+	const char *mode = mt_json_str(o, "sched", "free");
+	size_t i;
+
+	for (unsigned int m = MT_SCHED_FREE; m <= MT_SCHED_GUIDED; m++)
+		if (!strcmp(mt_sched_mode_name(m), mode))
+			res->runs.mode = m;
+	res->runs.depth = (uint32_t)mt_json_num(o, "pct_depth", 0);
+	res->runs.k = (uint64_t)mt_json_num(o, "pct_steps", 0);
+	res->runs.planned = (uint32_t)mt_json_num(o, "planned", 0);
+	res->runs.done = (uint32_t)mt_json_num(o, "done", 0);
+	res->runs.detected = (uint32_t)mt_json_num(o, "detected", 0);
+	res->runs.problems = (uint32_t)mt_json_num(o, "with_races_or_leaks", 0);
+	res->runs.hit_bound = (uint32_t)mt_json_num(o, "hit_step_bound", 0);
+	res->runs.deadlocks = (uint32_t)mt_json_num(o, "deadlocks", 0);
+	res->runs.crashed = (uint32_t)mt_json_num(o, "crashed", 0);
+	res->runs.steps_min = (uint64_t)mt_json_num(o, "steps_min", 0);
+	res->runs.steps_max = (uint64_t)mt_json_num(o, "steps_max", 0);
+	res->runs.steps_sum = (uint64_t)(mt_json_num(o, "steps_mean", 0) * res->runs.done);
+	res->runs.preemptions_sum = (uint64_t)(mt_json_num(o, "preemptions_mean", 0) * res->runs.done);
+	res->runs.pairs_max = (uint64_t)mt_json_num(o, "point_pairs_max", 0);
+	json_array_foreach(recs, i, r) {
+		struct mt_run_rec *rec;
+
+		if (res->runs.nrecs >= MT_RUN_RECS)
+			break;
+		rec = &res->runs.recs[res->runs.nrecs++];
+		rec->run = (uint32_t)mt_json_num(r, "run", 0);
+		rec->seed = strtoull(mt_json_str(r, "seed", "0"), NULL, 10);
+		rec->steps = (uint64_t)mt_json_num(r, "steps", 0);
+		rec->preemptions = (uint64_t)mt_json_num(r, "preemptions", 0);
+		rec->first_step = (uint64_t)mt_json_num(r, "first_step", 0);
+		rec->digest = strtoull(mt_json_str(r, "digest", "0"), NULL, 16);
+		for (unsigned int f = 0; f < ARRAY_SIZE(run_flags); f++)
+			if (json_is_true(json_object_get(r, run_flags[f].name)))
+				rec->flags |= run_flags[f].flag;
+	}
+}
 
 json_t *mt_result_to_json(const struct mt_result *res)
 {
@@ -104,6 +193,8 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	}
 	json_object_set_new(j, "events", events);
 	json_object_set_new(j, "events_total", json_integer((json_int_t)res->nevents_total));
+	if (res->runs.planned)
+		json_object_set_new(j, "runs", runs_to_json(res));
 	return j;
 }
 
@@ -217,6 +308,8 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 		res->windows[res->nwindows++].hits = (uint64_t)json_number_value(v);
 	}
 	res->nevents_total = (uint64_t)mt_json_num(j, "events_total", res->nevents);
+	if (json_is_object(json_object_get(j, "runs")))
+		runs_from_json(json_object_get(j, "runs"), res);
 	return 0;
 }
 

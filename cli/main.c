@@ -270,20 +270,65 @@ static int cmd_run(int argc, char **argv)
 	return worst;
 }
 
+/*
+ * docs/BUGS.md: the catalogue as Markdown, one table per model, made from
+ * bugs.h by `mmtorture bugs --markdown` (tests/cli/10-cli.sh checks that
+ * the committed file is what the program prints).
+ */
+static void bugs_markdown(void)
+{
+	const char *models[MT_NBUGS];
+	int nmodels = 0;
+	char fires[128];
+
+	printf("# The catalogue of injectable bugs\n\n"
+	       "Each entry is a historical or plausible mistake in the protocols of\n"
+	       "`PROTOCOLS.md`. A job turns one on with `bugs=NAME`; the model (or the\n"
+	       "kernel workload, for the `kernel` entries) then runs the broken code path\n"
+	       "instead of the correct one, and the detectors, which never read the\n"
+	       "switches, must catch it. `expect=detect` jobs judge it: every counter of\n"
+	       "an entry that fires \"a, b\" (all of them), one of \"a / b\" (any).\n"
+	       "Names are stable: results and job files refer to them.\n\n"
+	       "This file is made by `mmtorture bugs --markdown` from `lib/core/bugs.h`.\n");
+	for (int b = 0; b < MT_NBUGS; b++) {
+		int m;
+
+		for (m = 0; m < nmodels && strcmp(models[m], mt_bug_table[b].model); m++)
+			;
+		if (m == nmodels)
+			models[nmodels++] = mt_bug_table[b].model;
+	}
+	for (int m = 0; m < nmodels; m++) {
+		printf("\n## %s\n\n| name | seed | the broken code | should fire |\n|---|---|---|---|\n",
+		       models[m]);
+		for (int b = 0; b < MT_NBUGS; b++) {
+			const struct mt_bug_desc *d = &mt_bug_table[b];
+
+			if (strcmp(d->model, models[m]))
+				continue;
+			mt_bug_fires_str(d, fires, sizeof(fires));
+			printf("| `%s` | %.3s | %s | %s |\n", d->name, d->seed, d->desc,
+			       d->expect == MT_EXPECT_NONE ? "none (`expect=clean`)" : fires);
+		}
+	}
+}
+
 static int cmd_bugs(int argc, char **argv)
 {
-	bool json = false;
+	bool json = false, md = false;
 	char fires[128];
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") && strcmp(argv[i], "-j")) {
-			fprintf(stderr, "mmtorture bugs: unexpected argument '%s' (bugs [--json])\n",
-				argv[i]);
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--markdown")) {
+			md = true;
+		} else {
+			fprintf(stderr, "mmtorture bugs: unexpected argument '%s' (bugs [--json | "
+				"--markdown])\n", argv[i]);
 			return MT_EXIT_USAGE;
 		}
-		json = true;
 	}
-
 	if (json) {
 		json_t *a = mt_bugs_json();
 		char *s = json_dumps(a, JSON_INDENT(2));
@@ -291,6 +336,10 @@ static int cmd_bugs(int argc, char **argv)
 		puts(s);
 		free(s);
 		json_decref(a);
+		return 0;
+	}
+	if (md) {
+		bugs_markdown();
 		return 0;
 	}
 	printf("%-28s %-10s %-26s %s\n", "name", "model", "seed", "what fires");

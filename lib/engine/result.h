@@ -5,7 +5,7 @@
  * (result_json.c), and the three files a user reads (result_files.c:
  * summary.txt, metrics.json, metrics.prom).
  *
- * Verdicts (DESIGN.md): PASS (clean job, no race or leak, coverage
+ * Verdicts (docs/DESIGN.md): PASS (clean job, no race or leak, coverage
  * reached), DETECTED (the injected bugs' counters fired), MISSED (they
  * did not), FAIL (a clean job with races or leaks, a crash or a hang),
  * INCONCLUSIVE (coverage minimums not reached, or cancelled before the

@@ -366,9 +366,9 @@ seed=$(jq -r .seed "$d/metrics.json")
 grep -q "seed $seed" "$T_TMP/run.out"; ok $? "the seed is printed at the start of the job"
 printf '[again]\nworkload=null\nthreads=1\nruntime=300ms\nseed=%s\n' "$seed" > "$T_TMP/again.ini"
 "$MMT" run --no-results "$T_TMP/again.ini" | grep -q "seed $seed"; ok $? "seed= repeats a run's seed"
-# docs/docs/BUGS.md is the catalogue of bugs.h, as the program prints it
-"$MMT" bugs --markdown | cmp -s - "$MT_SRC/docs/docs/BUGS.md"
-ok $? "docs/docs/BUGS.md is what mmtorture bugs --markdown prints (regenerate it when bugs.h changes)"
+# docs/BUGS.md is the catalogue of bugs.h, as the program prints it
+"$MMT" bugs --markdown | cmp -s - "$MT_SRC/docs/BUGS.md"
+ok $? "docs/BUGS.md is what mmtorture bugs --markdown prints (regenerate it when bugs.h changes)"
 
 # min_audits: the run lasts that many audits, past its runtime if need be
 printf '[a]\nworkload=null\nthreads=2\nruntime=50ms\naudit_interval=100ms\nmin_audits=4\n' > "$T_TMP/ma.ini"

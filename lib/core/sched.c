@@ -118,6 +118,7 @@ int mt_sched_start(const struct mt_sched_conf *conf)
 	S.cur = -1;
 	S.entered = 0;
 	S.step = 0;
+	__atomic_store_n(&mt_step_now, 0, __ATOMIC_RELAXED);
 	S.rng = conf->seed ^ 0x6d7473636865642dull;	/* "mtsched-" */
 	S.nchange = S.next_change = S.guide_i = 0;
 	S.stopping = S.hit_bound = S.deadlock = false;
@@ -229,7 +230,7 @@ static void take_step(int me, enum mt_sched_kind kind, const char *name, const v
 				      .name = name, .obj = obj };
 	if (me >= 0) {
 		S.t[me].last_kind = (uint8_t)kind;
-		S.t[me].last_name = name;
+		__atomic_store_n(&S.t[me].last_name, name, __ATOMIC_RELAXED);
 	}
 	if (reports != S.problems_seen && !S.first_problem_step) {
 		/* a race or leak was reported since the last point: freeze the trace */
@@ -289,7 +290,7 @@ static void switch_to(int me, int next, bool preempt)
 	S.preemptions += preempt;
 	note_pair(me, next);
 	S.ring[(S.nring - 1) % MT_SCHED_TRACE].preempt = preempt;
-	S.cur = next;
+	__atomic_store_n(&S.cur, next, __ATOMIC_RELAXED);
 	sem_post(&S.t[next].go);
 	if (me >= 0 && S.t[me].state != ST_EXITED)
 		while (sem_wait(&S.t[me].go) && errno == EINTR)
@@ -355,7 +356,16 @@ bool mt_sched_stopping(void)
 
 uint64_t mt_sched_step(void)
 {
-	return S.step;
+	return __atomic_load_n(&mt_step_now, __ATOMIC_RELAXED);
+}
+
+int mt_sched_running(const char **name)
+{
+	int cur = __atomic_load_n(&S.cur, __ATOMIC_RELAXED);
+
+	*name = cur >= 0 && cur < MT_SCHED_MAX_THREADS ?
+		__atomic_load_n(&S.t[cur].last_name, __ATOMIC_RELAXED) : NULL;
+	return cur;
 }
 
 void mt_sched_enter(unsigned int idx)
@@ -381,7 +391,7 @@ void mt_sched_go(void)
 		pthread_cond_wait(&S.entered_cv, &S.enter_lock);
 	pthread_mutex_unlock(&S.enter_lock);
 	first = choose(-1);
-	S.cur = first;
+	__atomic_store_n(&S.cur, first, __ATOMIC_RELAXED);
 	S.log[S.nlog++] = (struct mt_sched_switch){ .step = 0, .to = (uint16_t)first };
 	take_step(first, MT_PT_START, "start", NULL);
 	sem_post(&S.t[first].go);

@@ -163,6 +163,12 @@ void mt_sched_wake(const void *on);
 bool mt_sched_stopping(void);
 /* The step the run is at. */
 uint64_t mt_sched_step(void);
+/*
+ * mt_sched_running - the thread whose turn it is (-1 before the first),
+ * and the last point it passed, in *@name: for a watchdog on another
+ * thread, which may read a moment late.
+ */
+int mt_sched_running(const char **name);
 
 const char *mt_sched_mode_name(enum mt_sched_mode m);
 const char *mt_sched_kind_name(enum mt_sched_kind k);

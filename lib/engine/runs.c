@@ -14,10 +14,13 @@
  * between runs only, when no child runs.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -161,6 +164,51 @@ static void record(uint32_t flags)
 		keep_trace(R, rep, cur.k);
 }
 
+/*
+ * The run's watchdog, on a thread of its own that the scheduler does not
+ * run: a scheduled run whose step count stands still for a third of the
+ * job's hang_timeout has a thread waiting where the scheduler cannot see
+ * it (a spin or a sleep on something no wrapper reports), and would never
+ * end.  It ends as a harness error naming the run, the step, the thread
+ * and its last point, the place to make visible; the runner's own
+ * watchdog, which would see the job hang later, never has to.
+ */
+static void *stall_watch(void *arg)
+{
+	unsigned int bound = (unsigned int)(cur.job->hang_grace_ns / 3000000000ull);
+	uint64_t last = UINT64_MAX;
+	unsigned int still = 0;
+
+	(void)arg;
+	if (!bound)
+		bound = 1;
+	for (;;) {
+		struct timespec one = { .tv_sec = 1 };
+		uint64_t step;
+		const char *name;
+		int who;
+
+		nanosleep(&one, NULL);
+		step = mt_sched_step();
+		if (step != last) {
+			last = step;
+			still = 0;
+			continue;
+		}
+		if (++still < bound)
+			continue;
+		who = mt_sched_running(&name);
+		snprintf(cur.r->error, sizeof(cur.r->error),
+			 "run %u (seed %llu) stalled: no scheduling point for %u s after step %llu, "
+			 "thread %d last at '%s' (a wait the scheduler does not see)", cur.k,
+			 (unsigned long long)cur.seed, bound, (unsigned long long)step, who,
+			 name ? name : "?");
+		__atomic_store_n(&cur.r->phase, MT_PHASE_ERROR, __ATOMIC_RELEASE);
+		_exit(3);
+	}
+	return NULL;
+}
+
 static void on_deadlock(void)
 {
 	mt_sched_snapshot(&cur.rep);
@@ -183,8 +231,13 @@ static int one_run(struct mt_job *job, struct mt_region *r, unsigned int k, bool
 		return -1;
 	}
 	if (pid == 0) {
+		pthread_t watch;
 		int rc;
 
+		/* the run dies with the job process, as the job process with its runner */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(3);
 		memset(&cur, 0, sizeof(cur));
 		cur.r = r;
 		cur.job = job;
@@ -193,6 +246,8 @@ static int one_run(struct mt_job *job, struct mt_region *r, unsigned int k, bool
 		cur.d.r = r;
 		read_counts(r, &cur.d.before);
 		mt_sched_deadlock_hook = on_deadlock;
+		if (scheduled && job->hang_grace_ns && pthread_create(&watch, NULL, stall_watch, NULL))
+			_exit(3);
 		rc = mt_run_world(job, r, cur.seed, scheduled, &cur.rep);
 		record(0);
 		free(cur.rep.switch_log);

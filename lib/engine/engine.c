@@ -488,7 +488,7 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	mt_region_set_op_names(r, job->wl->roles, wl_nroles(job->wl));
 	if (n < 1 || n > MT_MAX_THREADS)
 		return harness_error(r, "threads=%u out of range 1..%d", n, MT_MAX_THREADS);
-	err = mt_rcu_set_flavor(job->sched != MT_SCHED_FREE ? MT_RCU_SCHED : job->rcu);
+	err = mt_rcu_set_flavor(mt_job_rcu(job));
 	if (err)
 		return harness_error(r, "cannot switch to RCU flavor %s: %s",
 				     mt_rcu_flavor_name(job->rcu), strerror(-err));

@@ -9,10 +9,13 @@
 #include <string.h>
 
 #include "core/prng.h"
+#include "core/sched.h"
 #include "lib/engine/job.h"
 #include "lib/engine/values.h"
 
 static const char *const sched_names[] = { "free", "pct", "random", NULL };
+_Static_assert(MT_SCHED_FREE == 0 && MT_SCHED_PCT == 1 && MT_SCHED_RANDOM == 2,
+	       "sched= choices in the order of enum mt_sched_mode; mt_job_rcu() tests 0");
 
 static const char *const expect_names[] = {
 	[MT_JOB_EXPECT_CLEAN] = "clean", [MT_JOB_EXPECT_DETECT] = "detect", NULL

@@ -97,4 +97,10 @@ uint64_t mt_job_seed(struct mt_job *job);
 /* "clean" or "detect" */
 const char *mt_job_expect_name(const struct mt_job *job);
 
+/* The RCU a job's threads run on: the scheduler's own under sched=pct|random. */
+static inline enum mt_rcu_flavor mt_job_rcu(const struct mt_job *job)
+{
+	return job->sched ? MT_RCU_SCHED : job->rcu;	/* MT_SCHED_FREE is 0 */
+}
+
 #endif /* MT_JOB_H */

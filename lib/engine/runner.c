@@ -195,7 +195,7 @@ static void announce(struct mt_job *job, const struct mt_run_opts *o, struct mt_
 	runtime_str(job, rt, sizeof(rt));
 	fprintf(o->out, "job %s: workload %s, %u thread%s, rcu %s, runtime %s, seed %llu, expect %s%s%s\n",
 		job->name, job->wl->name, job->threads, job->threads == 1 ? "" : "s",
-		mt_rcu_flavor_name(job->rcu), rt, (unsigned long long)job->seed,
+		mt_rcu_flavor_name(mt_job_rcu(job)), rt, (unsigned long long)job->seed,
 		mt_job_expect_name(job), job->bugs_spec[0] ? ", bugs " : "", job->bugs_spec);
 	fputs(res->placement, o->out);
 	fflush(o->out);

@@ -60,7 +60,7 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 	snprintf(res->file, sizeof(res->file), "%s", job->file);
 	res->line = job->line;
 	res->seed = r->seed ? r->seed : job->seed;
-	snprintf(res->rcu, sizeof(res->rcu), "%s", mt_rcu_flavor_name(job->rcu));
+	snprintf(res->rcu, sizeof(res->rcu), "%s", mt_rcu_flavor_name(mt_job_rcu(job)));
 	res->threads = job->threads;
 	res->runtime_s = (double)job->runtime_ns / 1e9;
 	res->delay = job->inject.delay_prob;

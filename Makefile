@@ -265,6 +265,7 @@ install: all
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename "$$f"); \
 	done
 	install -m 0644 daemon/systemd/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/mmtorture.conf
+	install -m 0644 daemon/systemd/kernel-mode.conf $(DESTDIR)$(DATADIR)/kernel-mode.conf
 	@# an existing configuration is the administrator's: keep it
 	[ -e $(DESTDIR)$(SYSCONFDIR)/mmtorture/mmtortured.conf ] || \
 		install -m 0644 daemon/systemd/mmtortured.conf $(DESTDIR)$(SYSCONFDIR)/mmtorture/mmtortured.conf

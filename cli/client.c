@@ -19,18 +19,6 @@
 #include "lib/engine/result.h"
 #include "lib/engine/values.h"
 
-static const char *const commands[] = {
-	"submit", "list", "status", "cancel", "wait", "dump", NULL
-};
-
-bool mt_client_is_command(const char *cmd)
-{
-	for (int i = 0; commands[i]; i++)
-		if (!strcmp(commands[i], cmd))
-			return true;
-	return false;
-}
-
 /*
  * The job file's text: at most half a request, and UTF-8 text (JSON
  * carries nothing else), or NULL with *err naming the file and the line.
@@ -238,6 +226,173 @@ static void print_job_details(const json_t *j)
 		printf("  results in %s\n", results);
 }
 
+/* What a command's request is built from. */
+struct client_args {
+	const char *cmd;
+	const char *name;		/* --name */
+	char **argv;			/* the arguments after the options */
+	int argc;
+	long long id;			/* status, cancel, wait: the job, -1 if none */
+};
+
+static int build_submit(const struct client_args *a, json_t *req)
+{
+	char err[300], *text;
+
+	if (a->argc != 1) {
+		fprintf(stderr, "mmtorture submit: give one job file\n");
+		return MT_EXIT_USAGE;
+	}
+	text = read_file(a->argv[0], err, sizeof(err));
+	if (!text) {
+		fprintf(stderr, "mmtorture submit: %s\n", err);
+		return MT_EXIT_USAGE;
+	}
+	json_object_set_new(req, "jobfile", json_string(text));
+	free(text);
+	/* the file name goes along for messages: its valid UTF-8 part */
+	json_object_set_new(req, "filename", json_stringn(a->argv[0],
+			    mt_utf8_valid_prefix(a->argv[0], strlen(a->argv[0]))));
+	if (a->name && mt_utf8_valid_prefix(a->name, strlen(a->name)) != strlen(a->name)) {
+		fprintf(stderr, "mmtorture submit: --name '%s' is not valid UTF-8\n", a->name);
+		return MT_EXIT_USAGE;
+	}
+	if (a->name)
+		json_object_set_new(req, "name", json_string(a->name));
+	return MT_EXIT_OK;
+}
+
+static int build_id(const struct client_args *a, json_t *req)
+{
+	if (a->id >= 0)
+		json_object_set_new(req, "id", json_integer(a->id));
+	else if (strcmp(a->cmd, "status")) {
+		fprintf(stderr, "mmtorture %s: give a job id\n", a->cmd);
+		return MT_EXIT_USAGE;
+	}
+	return MT_EXIT_OK;
+}
+
+static int build_dump(const struct client_args *a, json_t *req)
+{
+	const char *fmt = a->argc ? a->argv[0] : "prom";
+
+	if (strcmp(fmt, "prom") && strcmp(fmt, "json")) {
+		fprintf(stderr, "mmtorture dump: format '%s': prom or json\n", fmt);
+		return MT_EXIT_USAGE;
+	}
+	json_object_set_new(req, "format", json_string(fmt));
+	return MT_EXIT_OK;
+}
+
+static int print_submit(const struct client_args *a, const json_t *rep)
+{
+	size_t i;
+	json_t *j;
+
+	json_array_foreach(json_object_get(rep, "jobs"), i, j)
+		printf("submitted job %lld: %s (workload %s), %s\n",
+		       (long long)json_integer_value(json_object_get(j, "id")), js(j, "name"),
+		       js(j, "workload"), js(j, "state"));
+	return MT_EXIT_OK;
+}
+
+static int print_list(const struct client_args *a, const json_t *rep)
+{
+	size_t i;
+	json_t *j;
+
+	if (!json_array_size(json_object_get(rep, "jobs")))
+		printf("no jobs\n");
+	else
+		print_job_header();
+	json_array_foreach(json_object_get(rep, "jobs"), i, j)
+		print_job_line(j);
+	return MT_EXIT_OK;
+}
+
+static int print_status(const struct client_args *a, const json_t *rep)
+{
+	const json_t *d = json_object_get(rep, "daemon"), *j = json_object_get(rep, "job");
+
+	if (a->id >= 0 || !strcmp(a->cmd, "wait")) {
+		print_job_header();
+		print_job_line(j);
+		print_job_details(j);
+		return !strcmp(a->cmd, "wait") ? wait_exit(j) : MT_EXIT_OK;
+	}
+	printf("mmtortured %s, up %.0fs, pid %lld\n", js(d, "version"), jnum(d, "uptime_seconds"),
+	       (long long)json_integer_value(json_object_get(d, "pid")));
+	printf("  jobs: %lld running, %lld queued, %lld finished, %lld cancelled "
+	       "(max_parallel %lld)\n",
+	       (long long)json_integer_value(json_object_get(d, "running")),
+	       (long long)json_integer_value(json_object_get(d, "queued")),
+	       (long long)json_integer_value(json_object_get(d, "finished")),
+	       (long long)json_integer_value(json_object_get(d, "cancelled")),
+	       (long long)json_integer_value(json_object_get(d, "max_parallel")));
+	printf("  state directory: %s\n", js(d, "state_directory"));
+	return MT_EXIT_OK;
+}
+
+static int print_cancel(const struct client_args *a, const json_t *rep)
+{
+	printf("job %lld: %s\n", a->id, js(rep, "message"));
+	return MT_EXIT_OK;
+}
+
+static int print_dump(const struct client_args *a, const json_t *rep)
+{
+	const char *t = json_string_value(json_object_get(rep, "text"));
+	char *s;
+
+	if (t) {
+		fputs(t, stdout);
+		return MT_EXIT_OK;
+	}
+	s = json_dumps(json_object_get(rep, "metrics"), JSON_INDENT(2) | JSON_SORT_KEYS);
+	puts(s);
+	free(s);
+	return MT_EXIT_OK;
+}
+
+/* The commands: how many arguments, how the request is made, how the reply is printed. */
+static const struct client_cmd {
+	const char *name;
+	int maxargs;
+	bool takes_id;
+	int (*build)(const struct client_args *a, json_t *req);
+	int (*print)(const struct client_args *a, const json_t *rep);
+} client_cmds[] = {
+	{ "submit", 1, false, build_submit, print_submit },
+	{ "list", 0, false, NULL, print_list },
+	{ "status", 1, true, build_id, print_status },
+	{ "cancel", 1, true, build_id, print_cancel },
+	{ "wait", 1, true, build_id, print_status },
+	{ "dump", 1, false, build_dump, print_dump },
+};
+
+bool mt_client_is_command(const char *cmd)
+{
+	for (unsigned int i = 0; i < ARRAY_SIZE(client_cmds); i++)
+		if (!strcmp(client_cmds[i].name, cmd))
+			return true;
+	return false;
+}
+
+/* The job id of @s.  Return: 0, or the usage error said. */
+static int parse_id(const char *cmd, const char *s, long long *id)
+{
+	char *end;
+
+	errno = 0;
+	*id = strtoll(s, &end, 10);
+	if (*end || *id < 0 || errno) {
+		fprintf(stderr, "mmtorture %s: '%s' is not a job id\n", cmd, s);
+		return MT_EXIT_USAGE;
+	}
+	return MT_EXIT_OK;
+}
+
 int mt_client_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -246,93 +401,48 @@ int mt_client_main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = getenv("MMTORTURE_SOCKET"), *name = NULL, *cmd = argv[0];
+	const char *sock = getenv("MMTORTURE_SOCKET");
+	struct client_args a = { .cmd = argv[0], .id = -1 };
+	const struct client_cmd *cc = NULL;
 	bool json = false;
 	json_t *req, *rep;
-	int c, maxargs, rc = MT_EXIT_OK;
-	long long id = -1;
+	int c, rc;
 
+	for (unsigned int i = 0; i < ARRAY_SIZE(client_cmds); i++)
+		if (!strcmp(client_cmds[i].name, a.cmd))
+			cc = &client_cmds[i];
 	if (!sock || !*sock)
 		sock = MT_DEFAULT_SOCKET;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:jn:", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
+		if (c == 's')
 			sock = optarg;
-			break;
-		case 'j':
+		else if (c == 'j')
 			json = true;
-			break;
-		case 'n':
-			name = optarg;
-			break;
-		default:
+		else if (c == 'n')
+			a.name = optarg;
+		else
 			return MT_EXIT_USAGE;
-		}
 	}
-	maxargs = strcmp(cmd, "list") ? 1 : 0;
-	if (argc - optind > maxargs) {
-		fprintf(stderr, "mmtorture %s: unexpected argument '%s'\n", cmd, argv[optind + maxargs]);
+	a.argv = argv + optind;
+	a.argc = argc - optind;
+	if (!cc)
+		return MT_EXIT_USAGE;
+	if (a.argc > cc->maxargs) {
+		fprintf(stderr, "mmtorture %s: unexpected argument '%s'\n", a.cmd, a.argv[cc->maxargs]);
 		return MT_EXIT_USAGE;
 	}
-	if (name && strcmp(cmd, "submit")) {
-		fprintf(stderr, "mmtorture %s: --name goes with submit\n", cmd);
+	if (a.name && strcmp(a.cmd, "submit")) {
+		fprintf(stderr, "mmtorture %s: --name goes with submit\n", a.cmd);
 		return MT_EXIT_USAGE;
 	}
-	req = json_pack("{s:s}", "cmd", cmd);
-	if (!strcmp(cmd, "submit")) {
-		char err[300], *text;
-
-		if (optind != argc - 1) {
-			fprintf(stderr, "mmtorture submit: give one job file\n");
-			json_decref(req);
-			return MT_EXIT_USAGE;
-		}
-		text = read_file(argv[optind], err, sizeof(err));
-		if (!text) {
-			fprintf(stderr, "mmtorture submit: %s\n", err);
-			json_decref(req);
-			return MT_EXIT_USAGE;
-		}
-		json_object_set_new(req, "jobfile", json_string(text));
-		free(text);
-		/* the file name goes along for messages: its valid UTF-8 part */
-		json_object_set_new(req, "filename", json_stringn(argv[optind],
-				    mt_utf8_valid_prefix(argv[optind], strlen(argv[optind]))));
-		if (name && mt_utf8_valid_prefix(name, strlen(name)) != strlen(name)) {
-			fprintf(stderr, "mmtorture submit: --name '%s' is not valid UTF-8\n", name);
-			json_decref(req);
-			return MT_EXIT_USAGE;
-		}
-		if (name)
-			json_object_set_new(req, "name", json_string(name));
-	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "cancel") || !strcmp(cmd, "wait")) {
-		if (optind < argc) {
-			char *end;
-
-			id = strtoll(argv[optind], &end, 10);
-			if (*end || id < 0) {
-				fprintf(stderr, "mmtorture %s: '%s' is not a job id\n", cmd, argv[optind]);
-				json_decref(req);
-				return MT_EXIT_USAGE;
-			}
-			json_object_set_new(req, "id", json_integer(id));
-		} else if (strcmp(cmd, "status")) {
-			fprintf(stderr, "mmtorture %s: give a job id\n", cmd);
-			json_decref(req);
-			return MT_EXIT_USAGE;
-		}
-	} else if (!strcmp(cmd, "dump")) {
-		const char *fmt = optind < argc ? argv[optind] : "prom";
-
-		if (strcmp(fmt, "prom") && strcmp(fmt, "json")) {
-			fprintf(stderr, "mmtorture dump: format '%s': prom or json\n", fmt);
-			json_decref(req);
-			return MT_EXIT_USAGE;
-		}
-		json_object_set_new(req, "format", json_string(fmt));
+	if (cc->takes_id && a.argc && (rc = parse_id(a.cmd, a.argv[0], &a.id)))
+		return rc;
+	req = json_pack("{s:s}", "cmd", a.cmd);
+	if (cc->build && (rc = cc->build(&a, req))) {
+		json_decref(req);
+		return rc;
 	}
-
 	rep = call(sock, req);
 	if (!rep)
 		return MT_EXIT_HARNESS;
@@ -344,68 +454,14 @@ int mt_client_main(int argc, char **argv)
 			puts(t);
 			free(t);
 		}
-		json_decref(rep);
-		return rc;
-	}
-	if (!strcmp(cmd, "dump") && !json) {
-		const char *t = json_string_value(json_object_get(rep, "text"));
-
-		if (t)
-			fputs(t, stdout);
-		else {
-			char *s = json_dumps(json_object_get(rep, "metrics"), JSON_INDENT(2) | JSON_SORT_KEYS);
-
-			puts(s);
-			free(s);
-		}
 	} else if (json) {
-		char *s = json_dumps(rep, JSON_INDENT(2) | JSON_SORT_KEYS);
+		char *t = json_dumps(rep, JSON_INDENT(2) | JSON_SORT_KEYS);
 
-		puts(s);
-		free(s);
-		if (!strcmp(cmd, "wait"))
-			rc = wait_exit(json_object_get(rep, "job"));
-	} else if (!strcmp(cmd, "submit")) {
-		size_t i;
-		json_t *j;
-
-		json_array_foreach(json_object_get(rep, "jobs"), i, j)
-			printf("submitted job %lld: %s (workload %s), %s\n",
-			       (long long)json_integer_value(json_object_get(j, "id")), js(j, "name"),
-			       js(j, "workload"), js(j, "state"));
-	} else if (!strcmp(cmd, "list")) {
-		size_t i;
-		json_t *j;
-
-		if (!json_array_size(json_object_get(rep, "jobs")))
-			printf("no jobs\n");
-		else
-			print_job_header();
-		json_array_foreach(json_object_get(rep, "jobs"), i, j)
-			print_job_line(j);
-	} else if (!strcmp(cmd, "status") && id < 0) {
-		const json_t *d = json_object_get(rep, "daemon");
-
-		printf("mmtortured %s, up %.0fs, pid %lld\n", js(d, "version"), jnum(d, "uptime_seconds"),
-		       (long long)json_integer_value(json_object_get(d, "pid")));
-		printf("  jobs: %lld running, %lld queued, %lld finished, %lld cancelled "
-		       "(max_parallel %lld)\n",
-		       (long long)json_integer_value(json_object_get(d, "running")),
-		       (long long)json_integer_value(json_object_get(d, "queued")),
-		       (long long)json_integer_value(json_object_get(d, "finished")),
-		       (long long)json_integer_value(json_object_get(d, "cancelled")),
-		       (long long)json_integer_value(json_object_get(d, "max_parallel")));
-		printf("  state directory: %s\n", js(d, "state_directory"));
-	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "wait")) {
-		const json_t *j = json_object_get(rep, "job");
-
-		print_job_header();
-		print_job_line(j);
-		print_job_details(j);
-		if (!strcmp(cmd, "wait"))
-			rc = wait_exit(j);
-	} else if (!strcmp(cmd, "cancel")) {
-		printf("job %lld: %s\n", id, js(rep, "message"));
+		puts(t);
+		free(t);
+		rc = !strcmp(a.cmd, "wait") ? wait_exit(json_object_get(rep, "job")) : MT_EXIT_OK;
+	} else {
+		rc = cc->print(&a, rep);
 	}
 	json_decref(rep);
 	return rc;

@@ -20,6 +20,7 @@
 
 #include "cli/client.h"
 #include "cli/plot.h"
+#include "cli/replay.h"
 #include "core/bugs.h"
 #include "lib/engine/jobfile.h"
 #include "lib/engine/json.h"
@@ -48,6 +49,9 @@ static void usage(FILE *f)
 		"                      a progress line every SECS (default 5, 0 none);\n"
 		"                      --quiet prints nothing but errors: the exit code tells\n"
 		"  check FILE...       parse job files and print the jobs, run nothing\n"
+		"  replay [--run K] [--trace N] [--shrink] RESULTS_DIR\n"
+		"                      run one run of a job of scheduled runs (sched=pct|random)\n"
+		"                      again, step for step; say whether it reproduced\n"
 		"  bugs [--json]       the catalogue of injectable bugs\n"
 		"  workloads           the workloads, their roles and options\n"
 		"  plot [-o FILE.png|FILE.svg] RESULTS_DIR\n"
@@ -244,6 +248,7 @@ static int cmd_run(int argc, char **argv)
 
 			if (ro.out)
 				printf("\n");
+			ro.job_src = sets[i].src[k];
 			rc = mt_run_job(&sets[i].jobs[k], region, &ro, &res[n]);
 			n++;
 			if (rc == MT_EXIT_HARNESS || (rc == MT_EXIT_EXPECT && worst != MT_EXIT_HARNESS))
@@ -269,20 +274,65 @@ static int cmd_run(int argc, char **argv)
 	return worst;
 }
 
+/*
+ * docs/BUGS.md: the catalogue as Markdown, one table per model, made from
+ * bugs.h by `mmtorture bugs --markdown` (tests/cli/10-cli.sh checks that
+ * the committed file is what the program prints).
+ */
+static void bugs_markdown(void)
+{
+	const char *models[MT_NBUGS];
+	int nmodels = 0;
+	char fires[128];
+
+	printf("# The catalogue of injectable bugs\n\n"
+	       "Each entry is a historical or plausible mistake in the protocols of\n"
+	       "`PROTOCOLS.md`. A job turns one on with `bugs=NAME`; the model (or the\n"
+	       "kernel workload, for the `kernel` entries) then runs the broken code path\n"
+	       "instead of the correct one, and the detectors, which never read the\n"
+	       "switches, must catch it. `expect=detect` jobs judge it: every counter of\n"
+	       "an entry that fires \"a, b\" (all of them), one of \"a / b\" (any).\n"
+	       "Names are stable: results and job files refer to them.\n\n"
+	       "This file is made by `mmtorture bugs --markdown` from `lib/core/bugs.h`.\n");
+	for (int b = 0; b < MT_NBUGS; b++) {
+		int m;
+
+		for (m = 0; m < nmodels && strcmp(models[m], mt_bug_table[b].model); m++)
+			;
+		if (m == nmodels)
+			models[nmodels++] = mt_bug_table[b].model;
+	}
+	for (int m = 0; m < nmodels; m++) {
+		printf("\n## %s\n\n| name | seed | the broken code | should fire |\n|---|---|---|---|\n",
+		       models[m]);
+		for (int b = 0; b < MT_NBUGS; b++) {
+			const struct mt_bug_desc *d = &mt_bug_table[b];
+
+			if (strcmp(d->model, models[m]))
+				continue;
+			mt_bug_fires_str(d, fires, sizeof(fires));
+			printf("| `%s` | %.3s | %s | %s |\n", d->name, d->seed, d->desc,
+			       d->expect == MT_EXPECT_NONE ? "none (`expect=clean`)" : fires);
+		}
+	}
+}
+
 static int cmd_bugs(int argc, char **argv)
 {
-	bool json = false;
+	bool json = false, md = false;
 	char fires[128];
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") && strcmp(argv[i], "-j")) {
-			fprintf(stderr, "mmtorture bugs: unexpected argument '%s' (bugs [--json])\n",
-				argv[i]);
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--markdown")) {
+			md = true;
+		} else {
+			fprintf(stderr, "mmtorture bugs: unexpected argument '%s' (bugs [--json | "
+				"--markdown])\n", argv[i]);
 			return MT_EXIT_USAGE;
 		}
-		json = true;
 	}
-
 	if (json) {
 		json_t *a = mt_bugs_json();
 		char *s = json_dumps(a, JSON_INDENT(2));
@@ -290,6 +340,10 @@ static int cmd_bugs(int argc, char **argv)
 		puts(s);
 		free(s);
 		json_decref(a);
+		return 0;
+	}
+	if (md) {
+		bugs_markdown();
 		return 0;
 	}
 	printf("%-28s %-10s %-26s %s\n", "name", "model", "seed", "what fires");
@@ -430,6 +484,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return mt_cli_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bugs"))
 		return cmd_bugs(argc - 1, argv + 1);
 	if (!strcmp(cmd, "workloads")) {

@@ -27,6 +27,7 @@
 #include "daemon/jobs.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "kernel/kjournal.h"
 #include "lib/engine/jobfile.h"
 #include "lib/engine/runner.h"
 #include "lib/engine/values.h"
@@ -208,6 +209,8 @@ int jobs_init(struct mt_topology *t, char *err, size_t errlen)
 	topo = t;
 	if (store_init(err, errlen))
 		return -1;
+	/* knobs and segments of kernel jobs that died with an earlier daemon */
+	kj_recover_stale(stderr);
 	next_id = store_load(topo, loaded);
 	retry_records();	/* jobs whose queue entries no longer parse */
 	trim_finished(false);	/* a restart starts the counters again */
@@ -437,7 +440,7 @@ void jobs_set_close_fds(void (*fn)(void))
 static __noreturn void supervisor_main(struct djob *j, const char *dir, void (*close_fds)(void))
 {
 	struct mt_run_opts ro = { .results_dir = dir, .progress_ns = 5000000000ull,
-				  .cancel = &sup_cancel };
+				  .cancel = &sup_cancel, .job_src = j->src };
 	char logpath[PATH_MAX + 16];
 	int rc, fd;
 

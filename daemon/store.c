@@ -189,7 +189,7 @@ static struct mt_result *result_from_record(const json_t *o, const struct djob *
 	mt_json_copy(o, "rcu", res->rcu, sizeof(res->rcu));
 	mt_json_copy(o, "bugs", res->bugs, sizeof(res->bugs));
 	mt_json_copy(o, "results_error", res->files_error, sizeof(res->files_error));
-	res->threads = (unsigned int)mt_json_num(o, "threads", 0);
+	res->threads = (unsigned int)mt_json_count(o, "threads", MT_MAX_THREADS);
 	res->elapsed_s = mt_json_num(o, "elapsed_seconds", 0);
 	res->runtime_s = mt_json_num(o, "runtime_seconds", 0);
 	res->detect_s = mt_json_num(o, "time_to_detection_seconds", -1);
@@ -198,7 +198,7 @@ static struct mt_result *result_from_record(const json_t *o, const struct djob *
 			int c = mt_counter_lookup(kv);
 
 			if (c >= 0)
-				res->counters[c] = (uint64_t)json_integer_value(v);
+				res->counters[c] = mt_json_value_count(v, UINT64_MAX);
 		}
 	return res;
 }
@@ -309,7 +309,7 @@ static long long load_dir(const char *sub, bool queued, struct mt_topology *topo
 		mt_strcpy_text(j->filename, sizeof(j->filename), mt_json_str(o, "filename", ""));
 		mt_strcpy_text(j->workload, sizeof(j->workload), mt_json_str(o, "workload", ""));
 		j->submitted = mt_json_num(o, "submitted", 0);
-		j->submitter = (uid_t)mt_json_num(o, "submitter", 0);
+		j->submitter = (uid_t)mt_json_count(o, "submitter", UINT32_MAX);
 		if (queued)
 			load_queued(j, o, path, topo);
 		else

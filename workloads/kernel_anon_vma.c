@@ -315,6 +315,22 @@ static void do_smaps(struct kav_own *ow)
 	kt_read_file(path, buf, sizeof(buf));
 }
 
+/* Kill one of the thread's long-lived children and reap it.  Return: whether it had one. */
+static bool exit_one(struct kav_own *ow, unsigned int n)
+{
+	unsigned int start = mt_random_below(n);
+
+	for (unsigned int k = 0; k < n; k++) {
+		pid_t *p = &ow->pool[(start + k) % n];
+
+		if (*p > 0) {
+			kw_reap(p, 1);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void kav_run(struct wl_thread *t)
 {
 	struct kav_world *w = t->ctx->priv;
@@ -326,7 +342,10 @@ static void kav_run(struct wl_thread *t)
 
 		switch (role) {
 		case KAV_FORK:		do_fork(w, ow, w->o->children); break;
-		case KAV_EXIT:		kw_reap(&ow->pool[mt_random_below(w->o->children)], 1); break;
+		case KAV_EXIT:
+			if (!exit_one(ow, w->o->children))
+				continue;	/* no child to exit: no operation */
+			break;
 		case KAV_MMAP:
 			p = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (p != MAP_FAILED) {

@@ -9,7 +9,7 @@
  *	for each VMA:    mt_census_own(cs, vma->vm_policy, "vma", vma);
  *	mt_census_end(cs);
  *
- * What it reports (the leak detectors of DESIGN.md):
+ * What it reports (the leak detectors of docs/DESIGN.md):
  *  - leaked_refs: a count above the owners found (a live object with no
  *    owner at all is one: nobody will ever put it; or, for a census whose
  *    ops say so, leaked_objects{cache}: the object itself is lost);

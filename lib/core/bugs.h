@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * bugs.h - the catalogue of injectable bugs (BUGS.md), as one table.
+ * bugs.h - the catalogue of injectable bugs, as one table (docs/BUGS.md is
+ * printed from it: mmtorture bugs --markdown).
  *
  * A job turns bugs on by name; a model then runs the broken code path
  * where the kernel had it:

@@ -147,6 +147,9 @@ void mt_note_first(enum mt_counter c)
 				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
+uint64_t mt_problem_reports;
+uint64_t mt_step_now;
+
 void mt_vreport(enum mt_counter c, const char *where, const char *fmt,
 		va_list ap)
 {
@@ -157,11 +160,14 @@ void mt_vreport(enum mt_counter c, const char *where, const char *fmt,
 	if (!r)
 		return;
 	mt_count(c);
+	if (mt_counter_class(c) != MT_CLASS_INFO)
+		__atomic_fetch_add(&mt_problem_reports, 1, __ATOMIC_RELAXED);
 	idx = __atomic_fetch_add(&r->nevents, 1, __ATOMIC_RELAXED);
 	if (idx >= MT_MAX_EVENTS)
 		return;
 	ev = &r->events[idx];
 	ev->t_ns = mt_now_ns() - r->t_start_ns;
+	ev->step = __atomic_load_n(&mt_step_now, __ATOMIC_RELAXED);
 	ev->kind = c;
 	ev->thread = (int32_t)mt_my_shard_idx;
 	snprintf(ev->where, sizeof(ev->where), "%s", where ? where : "");

@@ -110,6 +110,7 @@ struct mt_shard {
 /* One detector firing, kept for the report (the first MT_MAX_EVENTS). */
 struct mt_event {
 	uint64_t t_ns;			/* since mt_region.t_start_ns */
+	uint64_t step;			/* the controlled scheduler's step; 0 when free */
 	uint32_t kind;			/* enum mt_counter */
 	int32_t thread;			/* shard index, 0 if none */
 	uint32_t ready;			/* ATOMIC: 1 once the text is written */
@@ -127,6 +128,62 @@ struct mt_cache_slot {
 struct mt_window_slot {
 	char name[MT_NAME_LEN + 8];
 	uint64_t hits;			/* ATOMIC: delays injected here */
+};
+
+/*
+ * Runs under a controlled scheduler (sched.h): what the job's runs found,
+ * kept by the job process as each run ends, for the verdict and replay.
+ */
+#define MT_RUN_RECS		128	/* runs recorded: those that detected or failed first */
+#define MT_RUN_TRACE		256	/* steps kept of the first such run */
+#define MT_RUN_SWITCHES		4096	/* its schedule's switches, up to its first problem */
+
+struct mt_run_rec {
+	uint32_t run;			/* its index in the job */
+	uint32_t flags;			/* MT_RUN_* */
+	uint64_t seed;
+	uint64_t steps;
+	uint64_t preemptions;
+	uint64_t first_step;		/* the step of its first race or leak, 0 if none */
+	uint64_t digest;		/* of its race, leak and op counts */
+};
+
+#define MT_RUN_DETECTED		0x1	/* the job's expectation was met in this run */
+#define MT_RUN_PROBLEM		0x2	/* a race or leak was counted in this run */
+#define MT_RUN_HIT_BOUND	0x4	/* it ended at its step bound */
+#define MT_RUN_DEADLOCK		0x8	/* every thread blocked */
+#define MT_RUN_CRASHED		0x10	/* its process died of a signal */
+
+struct mt_run_step {
+	uint64_t step;
+	uint16_t thread;
+	uint8_t kind;			/* enum mt_sched_kind */
+	uint8_t preempt;
+	char name[44];
+	uint64_t obj;			/* the address, as a number: for telling objects apart */
+};
+
+struct mt_region_runs {
+	uint32_t mode;			/* enum mt_sched_mode */
+	uint32_t depth;			/* PCT's d */
+	uint64_t k;			/* PCT's k: the steps the change points are drawn over */
+	uint32_t planned, done;
+	uint32_t detected, problems, hit_bound, deadlocks, crashed;
+	uint64_t steps_min, steps_max, steps_sum;
+	uint64_t preemptions_sum;
+	uint64_t pairs_max;		/* distinct point pairs across a switch, most in one run */
+	uint32_t nrecs;
+	struct mt_run_rec recs[MT_RUN_RECS];
+	uint32_t trace_run;		/* the run the trace is of */
+	uint32_t ntrace;
+	struct mt_run_step trace[MT_RUN_TRACE];
+	uint32_t nswitches;
+	struct mt_run_switch {
+		uint64_t step;
+		uint16_t to, from;
+		uint8_t kind, preempt;
+		char name[28];
+	} switches[MT_RUN_SWITCHES];
 };
 
 #define MT_REGION_MAGIC		0x6d74726eu	/* "mtrn" */
@@ -175,6 +232,7 @@ struct mt_region {
 	struct mt_window_slot windows[MT_MAX_WINDOWS];
 	struct mt_event events[MT_MAX_EVENTS];
 	struct mt_shard shards[MT_MAX_SHARDS];
+	struct mt_region_runs runs;	/* runs under a controlled scheduler */
 };
 
 /**
@@ -254,6 +312,10 @@ static inline void mt_ops_inc(unsigned int op)
  */
 void mt_report(enum mt_counter c, const char *where, const char *fmt, ...)
 	__printf(3, 4);
+/* Races and leaks reported in this process (ATOMIC): the scheduler watches it. */
+extern uint64_t mt_problem_reports;
+/* The controlled scheduler's step (ATOMIC), kept with each event; 0 when free-running. */
+extern uint64_t mt_step_now;
 void mt_vreport(enum mt_counter c, const char *where, const char *fmt,
 		va_list ap);
 

@@ -10,6 +10,7 @@
 #include "counters.h"
 #include "locks.h"
 #include "rcu.h"
+#include "rcu_sched.h"
 
 extern const struct rcu_flavor_struct urcu_memb_flavor;
 extern const struct rcu_flavor_struct urcu_qsbr_flavor;
@@ -19,11 +20,12 @@ extern const struct rcu_flavor_struct urcu_bp_flavor;
 static const struct {
 	const char *name;
 	const struct rcu_flavor_struct *ops;
-} flavors[MT_RCU_NFLAVORS] = {
+} flavors[MT_RCU_NFLAVORS + 1] = {
 	[MT_RCU_MEMB] = { "memb", &urcu_memb_flavor },
 	[MT_RCU_QSBR] = { "qsbr", &urcu_qsbr_flavor },
 	[MT_RCU_MB]   = { "mb",   &urcu_mb_flavor },
 	[MT_RCU_BP]   = { "bp",   &urcu_bp_flavor },
+	[MT_RCU_SCHED] = { "sched", &mt_rcu_sched_flavor },
 };
 
 const char *const mt_rcu_flavor_names[MT_RCU_NFLAVORS + 1] = {
@@ -39,7 +41,7 @@ static int registered_threads;	/* ATOMIC */
 
 int mt_rcu_set_flavor(enum mt_rcu_flavor f)
 {
-	if ((unsigned int)f >= MT_RCU_NFLAVORS)
+	if ((unsigned int)f > MT_RCU_SCHED)
 		return -EINVAL;
 	if (f == mt_rcu_kind)
 		return 0;
@@ -52,7 +54,7 @@ int mt_rcu_set_flavor(enum mt_rcu_flavor f)
 
 const char *mt_rcu_flavor_name(enum mt_rcu_flavor f)
 {
-	return (unsigned int)f < MT_RCU_NFLAVORS ? flavors[f].name : "?";
+	return (unsigned int)f <= MT_RCU_SCHED ? flavors[f].name : "?";
 }
 
 int mt_rcu_flavor_lookup(const char *name)

@@ -44,7 +44,9 @@ enum mt_rcu_flavor {
 	MT_RCU_QSBR,
 	MT_RCU_MB,
 	MT_RCU_BP,
-	MT_RCU_NFLAVORS
+	MT_RCU_NFLAVORS,
+	/* not a job file's choice: the controlled scheduler's (rcu_sched.h) */
+	MT_RCU_SCHED = MT_RCU_NFLAVORS,
 };
 
 extern const struct rcu_flavor_struct *mt_rcu;

@@ -33,8 +33,11 @@
 #include "core/locks.h"
 #include "core/prng.h"
 #include "core/rcu.h"
+#include "core/rcu_sched.h"
+#include "core/sched.h"
 #include "core/thread.h"
 #include "lib/engine/engine.h"
+#include "lib/engine/runs.h"
 
 #define TICK_NS		(10 * 1000 * 1000ull)
 #define PARK_TIMEOUT_S	20
@@ -49,6 +52,9 @@ static struct {
 	pthread_cond_t cv_resume;
 	uint64_t t0;
 	struct wl_ctx ctx;
+	bool scheduled;			/* a controlled scheduler runs the workers */
+	unsigned int run_ops;		/* operations per worker in this run; 0: no bound */
+	struct mt_sched_report *rep;	/* the scheduled run's report */
 } eng = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cv_parked = PTHREAD_COND_INITIALIZER,
@@ -97,6 +103,10 @@ bool wl_continue(struct wl_thread *t)
 {
 	rcu_quiescent_state();
 	mt_lockdep_assert_none_held("wl_continue");
+	if (unlikely(eng.run_ops) && t->ops_done++ >= eng.run_ops)
+		return false;
+	if (eng.scheduled)
+		return !mt_sched_stopping();
 	if (unlikely(__atomic_load_n(&eng.park_req, __ATOMIC_ACQUIRE)))
 		park();
 	return !__atomic_load_n(&eng.stop, __ATOMIC_ACQUIRE);
@@ -124,6 +134,19 @@ struct worker_arg {
 	uint64_t seed;
 };
 
+/* The scheduled run's RCU callback thread: the scheduler's thread number n. */
+static void *callbacks_main(void *p)
+{
+	unsigned int n = eng.ctx.nthreads;
+
+	mt_thread_enter(n + 2, 0, 0);
+	mt_sched_enter(n);
+	mt_rcu_sched_callbacks();
+	mt_sched_exit();
+	mt_thread_leave();
+	return NULL;
+}
+
 static void *worker_main(void *p)
 {
 	struct worker_arg *a = p;
@@ -136,7 +159,14 @@ static void *worker_main(void *p)
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
 	mt_thread_enter(a->t.idx + 1, a->t.node, a->seed);
-	a->t.ctx->wl->run(&a->t);
+	if (eng.scheduled) {
+		mt_sched_enter(a->t.idx);
+		a->t.ctx->wl->run(&a->t);
+		mt_rcu_sched_worker_done();
+		mt_sched_exit();
+	} else {
+		a->t.ctx->wl->run(&a->t);
+	}
 	mt_thread_leave();
 
 	pthread_mutex_lock(&eng.lock);
@@ -279,6 +309,8 @@ static int control_loop(const struct mt_job *job, struct mt_region *r)
 		if (job->expect == MT_JOB_EXPECT_DETECT && job->stop_on_detect &&
 		    detected_so_far(job, r))
 			return 0;
+		if (eng.run_ops && !__atomic_load_n(&eng.running, __ATOMIC_ACQUIRE))
+			return 0;	/* every worker did its operations */
 		if (now < next_audit && now < next_stutter) {
 			rcu_thread_offline();
 			sleep_ns(TICK_NS);
@@ -342,12 +374,108 @@ static void context_init(struct mt_job *job, uint64_t seed)
 	eng.running = 0;
 }
 
-int mt_job_execute(struct mt_job *job, struct mt_region *r)
+/* A scheduled run's scheduler, set up before any of its threads starts. */
+static int scheduled_start(const struct mt_job *job, unsigned int n)
+{
+	struct mt_sched_conf c = {
+		.mode = (enum mt_sched_mode)job->sched, .seed = eng.ctx.seed,
+		.nthreads = n + 1, .depth = job->pct_depth, .steps = job->pct_steps,
+		.max_steps = job->run_steps ? job->run_steps : MT_RUN_STEPS_DEFAULT,
+		.guide = mt_sched_guide, .nguide = mt_sched_nguide,
+	};
+
+	if (mt_sched_guide)
+		c.mode = MT_SCHED_GUIDED;
+	if (mt_sched_start(&c))
+		return -1;
+	mt_rcu_sched_begin(n);
+	return 0;
+}
+
+/*
+ * A scheduled run: the workers and the callback thread take turns under
+ * the controlled scheduler until every one has left.
+ */
+static int scheduled_loop(void)
+{
+	pthread_t cb;
+
+	if (pthread_create(&cb, NULL, callbacks_main, NULL))
+		return -1;
+	mt_sched_go();
+	rcu_thread_offline();
+	pthread_join(cb, NULL);
+	rcu_thread_online();
+	return 0;
+}
+
+int mt_run_world(struct mt_job *job, struct mt_region *r, uint64_t seed, bool scheduled,
+		 struct mt_sched_report *rep)
 {
 	unsigned int n = job->threads, started;
 	struct worker_arg *w;
-	uint64_t seed;
 	int rc = 0, err;
+
+	context_init(job, seed);
+	eng.scheduled = scheduled;
+	eng.run_ops = job->run_ops;
+	mt_thread_enter(n + 1, job->plan.nnodes ? job->plan.nodes[0] : 0, seed);
+	r->t_start_ns = mt_now_ns();
+	eng.t0 = r->t_start_ns;
+	if (job->wl->init && (err = job->wl->init(&eng.ctx))) {
+		char why[sizeof(r->error)];
+
+		/* the workload's own words (mt_region_set_error()), or the errno */
+		snprintf(why, sizeof(why), "%s", r->error[0] ? r->error : strerror(err < 0 ? -err : err));
+		if (eng.ctx.priv && job->wl->teardown)
+			job->wl->teardown(&eng.ctx);
+		mt_thread_leave();
+		return harness_error(r, "workload %s: init failed: %s", job->wl->name, why);
+	}
+	/*
+	 * Injection starts with the torture, not before: the world init
+	 * builds is set-up, and a failure there would end the job as an
+	 * ERROR before any protocol ran.  Workers arm fail_nth as they enter.
+	 */
+	mt_inject_configure(&job->inject);
+	if (scheduled && scheduled_start(job, n)) {
+		mt_thread_leave();
+		return harness_error(r, "cannot set up the scheduler");
+	}
+	w = calloc(n, sizeof(*w));
+	started = w ? start_workers(job, w, n, seed) : 0;
+	if (started < n) {
+		__atomic_store_n(&eng.stop, 1, __ATOMIC_RELEASE);
+		rc = w ? harness_error(r, "cannot start worker %u", started) :
+			 harness_error(r, "out of memory");
+	} else {
+		set_phase(r, MT_PHASE_RUNNING);
+		rc = scheduled ? scheduled_loop() : control_loop(job, r);
+		if (rc && scheduled)
+			rc = harness_error(r, "cannot start the scheduled run");
+	}
+	if (scheduled && !rc) {
+		/* every scheduled thread has left once the callback thread has */
+		for (unsigned int i = 0; i < n; i++)
+			pthread_join(w[i].tid, NULL);
+		mt_sched_finish(rep);
+		started = 0;
+	}
+	finish(job, r, w, started, !rc);
+	free(w);
+	mt_thread_leave();
+	mt_inject_reset();
+	eng.scheduled = false;
+	eng.run_ops = 0;
+	return rc;
+}
+
+int mt_job_execute(struct mt_job *job, struct mt_region *r)
+{
+	unsigned int n = job->threads;
+	uint64_t seed;
+	int rc, err;
+	bool runs = job->runs > 1 || job->sched != MT_SCHED_FREE;
 
 	pthread_once(&clock_once, use_monotonic_clock);
 	mt_region_reset(r);
@@ -360,49 +488,20 @@ int mt_job_execute(struct mt_job *job, struct mt_region *r)
 	mt_region_set_op_names(r, job->wl->roles, wl_nroles(job->wl));
 	if (n < 1 || n > MT_MAX_THREADS)
 		return harness_error(r, "threads=%u out of range 1..%d", n, MT_MAX_THREADS);
-	if ((err = mt_rcu_set_flavor(job->rcu)))
+	err = mt_rcu_set_flavor(mt_job_rcu(job));
+	if (err)
 		return harness_error(r, "cannot switch to RCU flavor %s: %s",
 				     mt_rcu_flavor_name(job->rcu), strerror(-err));
 	mt_bugs_enabled = job->bugs;
-	context_init(job, seed);
-
-	mt_thread_enter(n + 1, job->plan.nnodes ? job->plan.nodes[0] : 0, seed);
-	r->t_start_ns = mt_now_ns();
-	eng.t0 = r->t_start_ns;
-	if (job->wl->init && (err = job->wl->init(&eng.ctx))) {
-		char why[sizeof(r->error)];
-
-		/* the workload's own words (mt_region_set_error()), or the errno */
-		snprintf(why, sizeof(why), "%s", r->error[0] ? r->error : strerror(err < 0 ? -err : err));
-		if (eng.ctx.priv && job->wl->teardown)
-			job->wl->teardown(&eng.ctx);
-		mt_thread_leave();
-		mt_bugs_enabled = 0;
-		return harness_error(r, "workload %s: init failed: %s", job->wl->name, why);
-	}
-	/*
-	 * Injection starts with the torture, not before: the world init
-	 * builds is set-up, and a failure there would end the job as an
-	 * ERROR before any protocol ran.  Workers arm fail_nth as they enter.
-	 */
-	mt_inject_configure(&job->inject);
-	w = calloc(n, sizeof(*w));
-	started = w ? start_workers(job, w, n, seed) : 0;
-	if (started < n) {
-		__atomic_store_n(&eng.stop, 1, __ATOMIC_RELEASE);
-		rc = w ? harness_error(r, "cannot start worker %u", started) :
-			 harness_error(r, "out of memory");
-	} else {
-		set_phase(r, MT_PHASE_RUNNING);
-		rc = control_loop(job, r);
-	}
-	finish(job, r, w, started, !rc);
-	free(w);
-	mt_thread_leave();
-	mt_inject_reset();
+	rc = runs ? mt_runs_execute(job, r) : mt_run_world(job, r, seed, false, NULL);
 	mt_bugs_enabled = 0;
 	stop_requested = 0;	/* for the next job of this process */
 	if (!rc)
 		set_phase(r, MT_PHASE_DONE);
 	return rc;
+}
+
+bool mt_job_stop_requested(void)
+{
+	return stop_requested;
 }

@@ -9,8 +9,13 @@
 #include <string.h>
 
 #include "core/prng.h"
+#include "core/sched.h"
 #include "lib/engine/job.h"
 #include "lib/engine/values.h"
+
+static const char *const sched_names[] = { "free", "pct", "random", NULL };
+_Static_assert(MT_SCHED_FREE == 0 && MT_SCHED_PCT == 1 && MT_SCHED_RANDOM == 2,
+	       "sched= choices in the order of enum mt_sched_mode; mt_job_rcu() tests 0");
 
 static const char *const expect_names[] = {
 	[MT_JOB_EXPECT_CLEAN] = "clean", [MT_JOB_EXPECT_DETECT] = "detect", NULL
@@ -162,6 +167,24 @@ const struct mt_opt mt_job_opts[] = {
 	{ "hang_timeout", MT_OPT_TIME, JOB(hang_grace_ns), .max = DAY_NS, .def = "60s",
 	  .help = "a job without progress this long, or running this long past its runtime or "
 		  "its cancel, is killed as hung; 0 = never" },
+	{ "sched", MT_OPT_ENUM, JOB(sched), .choices = sched_names, .def = "free",
+	  .noun = "a scheduler",
+	  .help = "free: threads run as the machine schedules them; pct or random: one at a "
+		  "time, a controlled scheduler choosing at every scheduling point (runs=, "
+		  "run_ops=; exact replay)" },
+	{ "pct_depth", MT_OPT_UINT, JOB(pct_depth), .min = 1, .max = 16, .def = "2",
+	  .help = "sched=pct: the depth d of the bugs aimed at (d-1 priority change points)" },
+	{ "pct_steps", MT_OPT_UINT, JOB(pct_steps), .max = 1e12, .def = "0",
+	  .help = "sched=pct: k, the steps the change points are drawn over; 0 = the steps of "
+		  "a first run" },
+	{ "runs", MT_OPT_UINT, JOB(runs), .min = 1, .max = 10000000, .def = "1",
+	  .help = "runs of the job, each a world of its own from its own seed (derived from "
+		  "seed=), in its own process" },
+	{ "run_ops", MT_OPT_UINT, JOB(run_ops), .max = 1e9, .def = "0",
+	  .help = "operations per worker in a run; 0 = until the runtime (free), 32 (pct, "
+		  "random)" },
+	{ "run_steps", MT_OPT_UINT, JOB(run_steps), .max = 1e12, .def = "0",
+	  .help = "sched=pct|random: a run stops at this many scheduling points; 0 = 10000000" },
 	{ "timeline_interval", MT_OPT_TIME, JOB(timeline_ns), .max = DAY_NS, .def = "1s",
 	  .help = "a row of timeline.csv in the results this often (time, phase, ops by role, "
 		  "races and leaks by kind, audits; the runner looks every 100ms); 0 = none" },

@@ -66,6 +66,14 @@ struct mt_job {
 	char cpus[128];			/* "" = every PU of the nodes */
 	struct mt_placement plan;
 	uint64_t hang_grace_ns;		/* hang_timeout: see runner.c; 0 = no watchdog */
+	/* runs (runs.c): several short runs, free or under a controlled scheduler */
+	unsigned int sched;		/* enum mt_sched_mode: free, pct, random */
+	unsigned int pct_depth;		/* PCT's d */
+	uint64_t pct_steps;		/* PCT's k; 0: measured by a first run */
+	unsigned int runs;		/* runs of the job, each from its own seed */
+	unsigned int run_ops;		/* operations per worker in each run; 0: the runtime */
+	uint64_t run_steps;		/* steps of a scheduled run at most; 0: no bound */
+	unsigned int first_run;		/* the index of the first run (a replay's one run) */
 	uint64_t timeline_ns;		/* a row of timeline.csv this often; 0 = none */
 };
 
@@ -89,5 +97,11 @@ int mt_job_set_workload(struct mt_job *job, const struct workload *wl,
 uint64_t mt_job_seed(struct mt_job *job);
 /* "clean" or "detect" */
 const char *mt_job_expect_name(const struct mt_job *job);
+
+/* The RCU a job's threads run on: the scheduler's own under sched=pct|random. */
+static inline enum mt_rcu_flavor mt_job_rcu(const struct mt_job *job)
+{
+	return job->sched ? MT_RCU_SCHED : job->rcu;	/* MT_SCHED_FREE is 0 */
+}
 
 #endif /* MT_JOB_H */

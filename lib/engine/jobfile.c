@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sched.h"
 #include "lib/engine/jobfile.h"
 #include "lib/engine/placement.h"
 #include "lib/engine/values.h"
@@ -369,6 +370,18 @@ static void check_across(struct parse *ps, const struct mt_ini_sec *s, struct mt
 		cross_error(ps, s, src_of(js, "min_audits"),
 			    "min_audits=%u needs audits while the job runs: give audit_interval=",
 			    job->min_audits);
+	if (job->sched != MT_SCHED_FREE && !src_of(js, "sched")->bad) {
+		if (workload_has_model(wl, "kernel"))
+			cross_error(ps, s, src_of(js, "sched"),
+				    "sched=%s: workload %s drives the kernel, whose threads no scheduler of "
+				    "ours runs one at a time; kernel workloads take sched=free",
+				    mt_sched_mode_name((enum mt_sched_mode)job->sched), wl->name);
+		if (job->threads > MT_SCHED_MAX_THREADS - 1 && !place[2]->bad)
+			cross_error(ps, s, place[2],
+				    "threads=%u: sched=%s runs at most %d workers (one more slot is the "
+				    "RCU callback thread's)", job->threads,
+				    mt_sched_mode_name((enum mt_sched_mode)job->sched), MT_SCHED_MAX_THREADS - 1);
+	}
 	if (ps->topo && !place[0]->bad && !place[1]->bad && !place[2]->bad &&
 	    mt_placement_plan(ps->topo, job->nodes, job->cpus, job->threads, &job->plan, &bad_key,
 			      err, sizeof(err)))

@@ -42,6 +42,44 @@ double mt_json_num(const json_t *o, const char *k, double def)
 	return json_is_number(v) ? json_number_value(v) : def;
 }
 
+int64_t mt_json_value_int(const json_t *v, int64_t lo, int64_t hi, int64_t def)
+{
+	double d;
+
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+
+		return i < lo ? lo : i > hi ? hi : (int64_t)i;
+	}
+	if (!json_is_real(v))
+		return def;
+	d = json_real_value(v);
+	if (d != d)
+		return def;
+	if (d <= (double)lo)
+		return lo;
+	if (d >= (double)hi)
+		return hi;
+	return (int64_t)d;
+}
+
+int64_t mt_json_int(const json_t *o, const char *k, int64_t lo, int64_t hi, int64_t def)
+{
+	return mt_json_value_int(json_object_get(o, k), lo, hi, def);
+}
+
+uint64_t mt_json_value_count(const json_t *v, uint64_t max)
+{
+	int64_t hi = max > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)max;
+
+	return (uint64_t)mt_json_value_int(v, 0, hi, 0);
+}
+
+uint64_t mt_json_count(const json_t *o, const char *k, uint64_t max)
+{
+	return mt_json_value_count(json_object_get(o, k), max);
+}
+
 json_t *mt_bugs_json(void)
 {
 	json_t *a = json_array();

@@ -10,6 +10,7 @@
 #define MT_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 /*
@@ -24,6 +25,16 @@ const char *mt_json_str(const json_t *o, const char *k, const char *def);
 void mt_json_copy(const json_t *o, const char *k, char *dst, size_t len);
 /* The number member @k of @o (integer or real), or @def. */
 double mt_json_num(const json_t *o, const char *k, double def);
+/*
+ * A number of a file that may have been tampered with, as an integer:
+ * @v (a value) or member @k of @o, clamped to @lo..@hi; @def when it is
+ * not a number (NaN included).  Never an out-of-range conversion.
+ */
+int64_t mt_json_value_int(const json_t *v, int64_t lo, int64_t hi, int64_t def);
+int64_t mt_json_int(const json_t *o, const char *k, int64_t lo, int64_t hi, int64_t def);
+/* A count: member @k of @o, 0..@max (and 0 when it is not a number). */
+uint64_t mt_json_count(const json_t *o, const char *k, uint64_t max);
+uint64_t mt_json_value_count(const json_t *v, uint64_t max);
 
 /* The catalogue of injectable bugs: [{name, model, seed, description, fires, expect}]. */
 json_t *mt_bugs_json(void);

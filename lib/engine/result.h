@@ -5,7 +5,7 @@
  * (result_json.c), and the three files a user reads (result_files.c:
  * summary.txt, metrics.json, metrics.prom).
  *
- * Verdicts (DESIGN.md): PASS (clean job, no race or leak, coverage
+ * Verdicts (docs/DESIGN.md): PASS (clean job, no race or leak, coverage
  * reached), DETECTED (the injected bugs' counters fired), MISSED (they
  * did not), FAIL (a clean job with races or leaks, a crash or a hang),
  * INCONCLUSIVE (coverage minimums not reached, or cancelled before the
@@ -116,6 +116,16 @@ struct mt_result {
 	struct { char name[MT_NAME_LEN + 8]; uint64_t hits; } windows[MT_MAX_WINDOWS];
 	char unmet[192];		/* coverage the workload did not reach, "" if none */
 	char note[384];			/* what the workload adds to the verdict */
+	/* a job of several runs (runs=, sched=): what they found, from the region */
+	struct {
+		uint32_t planned, done;	/* planned 0: a job of one free run */
+		uint32_t mode, depth;	/* enum mt_sched_mode; PCT's d */
+		uint64_t k;		/* PCT's k */
+		uint32_t detected, problems, hit_bound, deadlocks, crashed;
+		uint64_t steps_min, steps_max, steps_sum, preemptions_sum, pairs_max;
+		uint32_t nrecs;
+		struct mt_run_rec recs[MT_RUN_RECS];
+	} runs;
 	uint64_t nevents_total;
 	unsigned int nevents;
 	struct mt_result_event events[MT_MAX_EVENTS];
@@ -140,6 +150,12 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
  * Context: after the run (or with its partial counters, when cancelled).
  */
 void mt_result_judge(struct mt_result *res, const struct mt_job *job);
+/*
+ * PCT's bound on the share of runs that find a bug of depth d, among the
+ * @nthreads workers and the callback thread, over its k steps: 1/(n k^(d-1)).
+ * Return: -1 when @res's runs were not under PCT.
+ */
+double mt_result_pct_bound(const struct mt_result *res, unsigned int nthreads);
 /* The time of the first race or leak, -1 if none; its counter in @which (may be NULL). */
 double mt_result_first_problem(const struct mt_result *res, int *which);
 

@@ -6,8 +6,97 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sched.h"
 #include "lib/engine/json.h"
 #include "lib/engine/result.h"
+
+static const struct { uint32_t flag; const char *name; } run_flags[] = {
+	{ MT_RUN_DETECTED, "detected" }, { MT_RUN_PROBLEM, "problem" },
+	{ MT_RUN_HIT_BOUND, "hit_bound" }, { MT_RUN_DEADLOCK, "deadlock" },
+	{ MT_RUN_CRASHED, "crashed" },
+};
+
+/* The runs of a job of several: what they found, and the runs to replay. */
+static json_t *runs_to_json(const struct mt_result *res)
+{
+	json_t *o = json_object(), *recs = json_array();
+	double bound = mt_result_pct_bound(res, res->threads);
+	uint64_t done = res->runs.done ? res->runs.done : 1;
+
+	json_object_set_new(o, "sched", json_string(mt_sched_mode_name(res->runs.mode)));
+	json_object_set_new(o, "pct_depth", json_integer(res->runs.depth));
+	json_object_set_new(o, "pct_steps", json_integer((json_int_t)res->runs.k));
+	json_object_set_new(o, "pct_bound", bound >= 0 ? json_real(bound) : json_null());
+	json_object_set_new(o, "planned", json_integer(res->runs.planned));
+	json_object_set_new(o, "done", json_integer(res->runs.done));
+	json_object_set_new(o, "detected", json_integer(res->runs.detected));
+	json_object_set_new(o, "with_races_or_leaks", json_integer(res->runs.problems));
+	json_object_set_new(o, "hit_step_bound", json_integer(res->runs.hit_bound));
+	json_object_set_new(o, "deadlocks", json_integer(res->runs.deadlocks));
+	json_object_set_new(o, "crashed", json_integer(res->runs.crashed));
+	json_object_set_new(o, "steps_min", json_integer((json_int_t)res->runs.steps_min));
+	json_object_set_new(o, "steps_max", json_integer((json_int_t)res->runs.steps_max));
+	json_object_set_new(o, "steps_mean", json_real((double)res->runs.steps_sum / (double)done));
+	json_object_set_new(o, "preemptions_mean",
+			    json_real((double)res->runs.preemptions_sum / (double)done));
+	json_object_set_new(o, "point_pairs_max", json_integer((json_int_t)res->runs.pairs_max));
+	for (unsigned int i = 0; i < res->runs.nrecs; i++) {
+		const struct mt_run_rec *r = &res->runs.recs[i];
+		json_t *rec = json_pack("{s:i, s:o, s:I, s:I, s:I, s:o}", "run", (int)r->run,
+					"seed", json_sprintf("%llu", (unsigned long long)r->seed),
+					"steps", (json_int_t)r->steps,
+					"preemptions", (json_int_t)r->preemptions,
+					"first_step", (json_int_t)r->first_step,
+					"digest", json_sprintf("%016llx", (unsigned long long)r->digest));
+
+		for (unsigned int f = 0; f < ARRAY_SIZE(run_flags); f++)
+			json_object_set_new(rec, run_flags[f].name, json_boolean(r->flags & run_flags[f].flag));
+		json_array_append_new(recs, rec);
+	}
+	json_object_set_new(o, "records", recs);
+	return o;
+}
+
+static void runs_from_json(const json_t *o, struct mt_result *res)
+{
+	const json_t *recs = json_object_get(o, "records"), *r;
+	const char *mode = mt_json_str(o, "sched", "free");
+	size_t i;
+
+	for (unsigned int m = MT_SCHED_FREE; m <= MT_SCHED_GUIDED; m++)
+		if (!strcmp(mt_sched_mode_name(m), mode))
+			res->runs.mode = m;
+	res->runs.depth = (uint32_t)mt_json_count(o, "pct_depth", UINT32_MAX);
+	res->runs.k = mt_json_count(o, "pct_steps", UINT64_MAX);
+	res->runs.planned = (uint32_t)mt_json_count(o, "planned", UINT32_MAX);
+	res->runs.done = (uint32_t)mt_json_count(o, "done", UINT32_MAX);
+	res->runs.detected = (uint32_t)mt_json_count(o, "detected", UINT32_MAX);
+	res->runs.problems = (uint32_t)mt_json_count(o, "with_races_or_leaks", UINT32_MAX);
+	res->runs.hit_bound = (uint32_t)mt_json_count(o, "hit_step_bound", UINT32_MAX);
+	res->runs.deadlocks = (uint32_t)mt_json_count(o, "deadlocks", UINT32_MAX);
+	res->runs.crashed = (uint32_t)mt_json_count(o, "crashed", UINT32_MAX);
+	res->runs.steps_min = mt_json_count(o, "steps_min", UINT64_MAX);
+	res->runs.steps_max = mt_json_count(o, "steps_max", UINT64_MAX);
+	res->runs.steps_sum = (uint64_t)(mt_json_count(o, "steps_mean", UINT32_MAX) * (uint64_t)res->runs.done);
+	res->runs.preemptions_sum = (uint64_t)(mt_json_count(o, "preemptions_mean", UINT32_MAX) * (uint64_t)res->runs.done);
+	res->runs.pairs_max = mt_json_count(o, "point_pairs_max", UINT64_MAX);
+	json_array_foreach(recs, i, r) {
+		struct mt_run_rec *rec;
+
+		if (res->runs.nrecs >= MT_RUN_RECS)
+			break;
+		rec = &res->runs.recs[res->runs.nrecs++];
+		rec->run = (uint32_t)mt_json_count(r, "run", UINT32_MAX);
+		rec->seed = strtoull(mt_json_str(r, "seed", "0"), NULL, 10);
+		rec->steps = mt_json_count(r, "steps", UINT64_MAX);
+		rec->preemptions = mt_json_count(r, "preemptions", UINT64_MAX);
+		rec->first_step = mt_json_count(r, "first_step", UINT64_MAX);
+		rec->digest = strtoull(mt_json_str(r, "digest", "0"), NULL, 16);
+		for (unsigned int f = 0; f < ARRAY_SIZE(run_flags); f++)
+			if (json_is_true(json_object_get(r, run_flags[f].name)))
+				rec->flags |= run_flags[f].flag;
+	}
+}
 
 json_t *mt_result_to_json(const struct mt_result *res)
 {
@@ -104,6 +193,8 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	}
 	json_object_set_new(j, "events", events);
 	json_object_set_new(j, "events_total", json_integer((json_int_t)res->nevents_total));
+	if (res->runs.planned)
+		json_object_set_new(j, "runs", runs_to_json(res));
 	return j;
 }
 
@@ -121,8 +212,8 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 	mt_json_copy(job, "name", res->job, sizeof(res->job));
 	mt_json_copy(job, "workload", res->workload, sizeof(res->workload));
 	mt_json_copy(job, "file", res->file, sizeof(res->file));
-	res->line = (int)mt_json_num(job, "line", 0);
-	res->threads = (unsigned int)mt_json_num(job, "threads", 0);
+	res->line = (int)mt_json_int(job, "line", 0, INT32_MAX, 0);
+	res->threads = (unsigned int)mt_json_count(job, "threads", MT_MAX_THREADS);
 	mt_json_copy(job, "rcu", res->rcu, sizeof(res->rcu));
 	res->runtime_s = mt_json_num(job, "runtime_seconds", 0);
 	res->delay = mt_json_num(job, "delay", 0);
@@ -149,7 +240,7 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 		return -1;
 	res->verdict = (enum mt_verdict)verdict;
 	mt_json_copy(j, "why", res->why, sizeof(res->why));
-	res->term_signal = (int)mt_json_num(j, "crash_signal", 0);
+	res->term_signal = (int)mt_json_int(j, "crash_signal", 0, 64, 0);
 	res->hung = json_is_true(json_object_get(j, "hung"));
 	mt_json_copy(j, "hang", res->hang, sizeof(res->hang));
 	res->cancelled = json_is_true(json_object_get(j, "cancelled"));
@@ -162,23 +253,23 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 		const char *cls = mt_counter_class(c) == MT_CLASS_RACE ? "races" :
 				  mt_counter_class(c) == MT_CLASS_LEAK ? "leaks" : "info";
 
-		res->counters[c] = (uint64_t)mt_json_num(json_object_get(j, cls), mt_counter_name(c), 0);
+		res->counters[c] = mt_json_count(json_object_get(j, cls), mt_counter_name(c), UINT64_MAX);
 		res->first_s[c] = mt_json_num(json_object_get(j, "first_seconds"), mt_counter_name(c), -1);
 	}
 	json_object_foreach((json_t *)json_object_get(j, "ops"), key, v) {
 		if (res->nroles >= MT_MAX_OPS)
 			break;
 		snprintf(res->roles[res->nroles], MT_NAME_LEN, "%s", key);
-		res->ops[res->nroles] = (uint64_t)json_number_value(v);
+		res->ops[res->nroles] = mt_json_value_count(v, UINT64_MAX);
 		res->weight[res->nroles] =
-			(uint32_t)mt_json_num(json_object_get(j, "mix_weights"), key, 0);
+			(uint32_t)mt_json_count(json_object_get(j, "mix_weights"), key, 1000000);
 		res->nroles++;
 	}
 	json_object_foreach((json_t *)json_object_get(j, "ops_by_node"), key, v) {
 		if (res->nnodes >= MT_MAX_NODES)
 			break;
 		res->node_id[res->nnodes] = atoi(key);
-		res->node_ops[res->nnodes++] = (uint64_t)json_number_value(v);
+		res->node_ops[res->nnodes++] = mt_json_value_count(v, UINT64_MAX);
 	}
 	{
 		size_t i;
@@ -192,10 +283,10 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 			rc = &res->caches[res->ncaches++];
 			mt_json_copy(c, "name", rc->name, sizeof(rc->name));
 			rc->typesafe = json_is_true(json_object_get(c, "typesafe"));
-			rc->live = (int64_t)mt_json_num(c, "live", 0);
-			rc->allocs = (uint64_t)mt_json_num(c, "allocs", 0);
-			rc->remote_frees = (uint64_t)mt_json_num(c, "remote_frees", 0);
-			rc->leaked = (uint64_t)mt_json_num(c, "leaked", 0);
+			rc->live = mt_json_int(c, "live", INT64_MIN, INT64_MAX, 0);
+			rc->allocs = mt_json_count(c, "allocs", UINT64_MAX);
+			rc->remote_frees = mt_json_count(c, "remote_frees", UINT64_MAX);
+			rc->leaked = mt_json_count(c, "leaked", UINT64_MAX);
 		}
 		json_array_foreach(json_object_get(j, "events"), i, c) {
 			struct mt_result_event *e;
@@ -207,16 +298,19 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 			mt_json_copy(c, "kind", e->kind, sizeof(e->kind));
 			mt_json_copy(c, "where", e->where, sizeof(e->where));
 			mt_json_copy(c, "what", e->what, sizeof(e->what));
-			e->thread = (int)mt_json_num(c, "thread", 0);
+			e->thread = (int)mt_json_int(c, "thread", 0, MT_MAX_SHARDS, 0);
 		}
 	}
 	json_object_foreach((json_t *)json_object_get(j, "race_windows"), key, v) {
 		if (res->nwindows >= MT_MAX_WINDOWS)
 			break;
 		snprintf(res->windows[res->nwindows].name, sizeof(res->windows[0].name), "%s", key);
-		res->windows[res->nwindows++].hits = (uint64_t)json_number_value(v);
+		res->windows[res->nwindows++].hits = mt_json_value_count(v, UINT64_MAX);
 	}
-	res->nevents_total = (uint64_t)mt_json_num(j, "events_total", res->nevents);
+	res->nevents_total = json_is_number(json_object_get(j, "events_total")) ?
+			     mt_json_count(j, "events_total", UINT64_MAX) : res->nevents;
+	if (json_is_object(json_object_get(j, "runs")))
+		runs_from_json(json_object_get(j, "runs"), res);
 	return 0;
 }
 

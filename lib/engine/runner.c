@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "core/prng.h"
+#include "core/sched.h"
 #include "kernel/kjournal.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/fileio.h"
@@ -129,6 +130,35 @@ static int write_results(const struct mt_run_opts *o, const struct mt_job *job,
 	return MT_EXIT_HARNESS;
 }
 
+/*
+ * trace.txt: the last steps before the first race or leak of a job of
+ * scheduled runs, one a line: what `mmtorture replay --trace` prints.
+ */
+void mt_runs_trace_print(const struct mt_region_runs *R, unsigned int last, FILE *f)
+{
+	unsigned int from = last && R->ntrace > last ? R->ntrace - last : 0;
+
+	fprintf(f, "# run %u: the last %u steps before its first race or leak\n", R->trace_run,
+		R->ntrace - from);
+	fprintf(f, "# %10s %6s %-14s %-32s %s\n", "step", "thread", "point", "name", "object");
+	for (unsigned int i = from; i < R->ntrace; i++) {
+		const struct mt_run_step *s = &R->trace[i];
+
+		fprintf(f, "%12llu %6s%u %-14s %-32s %#llx%s\n", (unsigned long long)s->step, "t",
+			s->thread, mt_sched_kind_name(s->kind), s->name, (unsigned long long)s->obj,
+			s->preempt ? "   <- preempted here" : "");
+	}
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (mt_write_atomic(path, text, strlen(text)))
+		fprintf(stderr, "mmtorture: cannot write %s\n", path);
+}
+
 /* What the watchdog sees move while a job is alive. */
 struct progress_mark {
 	uint64_t ops, audits;
@@ -166,7 +196,7 @@ static void announce(struct mt_job *job, const struct mt_run_opts *o, struct mt_
 	runtime_str(job, rt, sizeof(rt));
 	fprintf(o->out, "job %s: workload %s, %u thread%s, rcu %s, runtime %s, seed %llu, expect %s%s%s\n",
 		job->name, job->wl->name, job->threads, job->threads == 1 ? "" : "s",
-		mt_rcu_flavor_name(job->rcu), rt, (unsigned long long)job->seed,
+		mt_rcu_flavor_name(mt_job_rcu(job)), rt, (unsigned long long)job->seed,
 		mt_job_expect_name(job), job->bugs_spec[0] ? ", bugs " : "", job->bugs_spec);
 	fputs(res->placement, o->out);
 	fflush(o->out);
@@ -331,6 +361,8 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 		harness_message(o, job, res->error);
 		dir[0] = '\0';
 	}
+	if (dir[0] && o->job_src)
+		write_text(dir, "job.ini", o->job_src);
 	if (!res->error[0] && mt_timeline_open(&tl, dir, job))
 		harness_message(o, job, "cannot create " MT_TIMELINE_FILE ": the run has no timeline");
 	if (!res->error[0] && (pid = start_child(job, r, o, res)) > 0) {
@@ -346,6 +378,18 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
 	mt_result_snapshot(res, job, r);
 	mt_result_judge(res, job);
 	rc = mt_verdict_exit(res->verdict);
+	if (dir[0] && r->runs.ntrace) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		if (f) {
+			mt_runs_trace_print(&r->runs, 0, f);
+			fclose(f);
+			write_text(dir, "trace.txt", text);
+		}
+		free(text);
+	}
 	if (dir[0] && (rc = write_results(o, job, res, dir, rc)) == MT_EXIT_HARNESS)
 		res->dir[0] = '\0';
 	if (o->out) {

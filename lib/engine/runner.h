@@ -22,6 +22,7 @@
 struct mt_run_opts {
 	const char *results_root;	/* results/<date>-<job>/ under it; NULL: no files */
 	const char *results_dir;	/* or exactly this directory */
+	const char *job_src;		/* the job as a file of its own: kept as job.ini, for replay */
 	FILE *out;			/* plan, progress, verdict line; NULL: silent */
 	bool tty;			/* a live progress line, redrawn in place */
 	uint64_t progress_ns;		/* otherwise one line this often; 0: none */
@@ -57,5 +58,11 @@ int mt_run_job(struct mt_job *job, struct mt_region *r, const struct mt_run_opts
  * parent dies, so that no job outlives the daemon or the runner.
  */
 void mt_runner_child_signals(void (*on_stop)(int), int pdeathsig);
+
+/*
+ * mt_runs_trace_print - the steps of @R's trace, the @last of them (0:
+ * all), one a line: step, thread, point, name, object, preemption.
+ */
+void mt_runs_trace_print(const struct mt_region_runs *R, unsigned int last, FILE *f);
 
 #endif /* MT_RUNNER_H */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sched.h"
 #include "lib/engine/result.h"
 #include "lib/engine/values.h"
 
@@ -59,7 +60,7 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 	snprintf(res->file, sizeof(res->file), "%s", job->file);
 	res->line = job->line;
 	res->seed = r->seed ? r->seed : job->seed;
-	snprintf(res->rcu, sizeof(res->rcu), "%s", mt_rcu_flavor_name(job->rcu));
+	snprintf(res->rcu, sizeof(res->rcu), "%s", mt_rcu_flavor_name(mt_job_rcu(job)));
 	res->threads = job->threads;
 	res->runtime_s = (double)job->runtime_ns / 1e9;
 	res->delay = job->inject.delay_prob;
@@ -126,6 +127,27 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 		snprintf(e->where, sizeof(e->where), "%s", ev->where);
 		snprintf(e->what, sizeof(e->what), "%s", ev->what);
 		e->thread = ev->thread;
+	}
+	{
+		const struct mt_region_runs *R = &r->runs;
+
+		res->runs.planned = R->planned;
+		res->runs.done = R->done;
+		res->runs.mode = R->mode;
+		res->runs.depth = R->depth;
+		res->runs.k = R->k;
+		res->runs.detected = R->detected;
+		res->runs.problems = R->problems;
+		res->runs.hit_bound = R->hit_bound;
+		res->runs.deadlocks = R->deadlocks;
+		res->runs.crashed = R->crashed;
+		res->runs.steps_min = R->steps_min;
+		res->runs.steps_max = R->steps_max;
+		res->runs.steps_sum = R->steps_sum;
+		res->runs.preemptions_sum = R->preemptions_sum;
+		res->runs.pairs_max = R->pairs_max;
+		res->runs.nrecs = R->nrecs < MT_RUN_RECS ? R->nrecs : MT_RUN_RECS;
+		memcpy(res->runs.recs, R->recs, res->runs.nrecs * sizeof(R->recs[0]));
 	}
 	snprintf(res->unmet, sizeof(res->unmet), "%s", r->unmet);
 	snprintf(res->note, sizeof(res->note), "%s", r->note);
@@ -216,6 +238,83 @@ static void add_note(struct mt_result *res)
 		snprintf(res->why + off, sizeof(res->why) - off, "; %s", res->note);
 }
 
+/* The first recorded run with @flag, or NULL. */
+static const struct mt_run_rec *first_run_with(const struct mt_result *res, uint32_t flag)
+{
+	for (unsigned int i = 0; i < res->runs.nrecs; i++)
+		if (res->runs.recs[i].flags & flag)
+			return &res->runs.recs[i];
+	return NULL;
+}
+
+/* "run 12 (seed 4711) at step 803" */
+static void run_where(const struct mt_run_rec *rec, char *buf, size_t len)
+{
+	if (!rec)
+		snprintf(buf, len, "(not recorded)");
+	else if (rec->first_step)
+		snprintf(buf, len, "run %u (seed %llu) at step %llu", rec->run,
+			 (unsigned long long)rec->seed, (unsigned long long)rec->first_step);
+	else
+		snprintf(buf, len, "run %u (seed %llu)%s", rec->run, (unsigned long long)rec->seed,
+			 rec->flags & MT_RUN_CRASHED ? ", which crashed" : "");
+}
+
+double mt_result_pct_bound(const struct mt_result *res, unsigned int nthreads)
+{
+	double n = nthreads + 1;	/* the workers and the RCU callback thread */
+
+	if (res->runs.mode != MT_SCHED_PCT || !res->runs.k)
+		return -1;
+	return 1.0 / (n * pow((double)res->runs.k, (double)res->runs.depth - 1));
+}
+
+/*
+ * The verdict of a job of several runs: DETECTED when a run met the
+ * expectation, FAIL when a clean job's run counted a race or leak; each
+ * naming the run, so that it can be replayed.
+ */
+static bool judge_runs(struct mt_result *res, const struct mt_job *job, const char *fired)
+{
+	const struct mt_run_rec *first;
+	double share, bound = mt_result_pct_bound(res, job->threads);
+	char where[96], pct[96] = "";
+	unsigned int done = res->runs.done;
+
+	if (!res->runs.planned)
+		return false;
+	if (bound >= 0)
+		snprintf(pct, sizeof(pct), "; PCT's bound for depth %u: %.3g%%", res->runs.depth,
+			 100 * bound);
+	if (job->expect == MT_JOB_EXPECT_DETECT) {
+		first = first_run_with(res, MT_RUN_DETECTED);
+		share = done ? 100.0 * res->runs.detected / done : 0;
+		run_where(first, where, sizeof(where));
+		if (res->runs.detected) {
+			res->verdict = MT_V_DETECTED;
+			res->detect_s = res->elapsed_s;
+			res->first_detect_s = res->elapsed_s;
+			snprintf(res->why, sizeof(res->why), "detected in %u of %u runs (%.1f%%%s), first in "
+				 "%s: %s", res->runs.detected, done, share, pct, where, fired);
+		} else {
+			res->verdict = res->cancelled && job->runtime_ns ? MT_V_INCONCLUSIVE : MT_V_MISSED;
+			snprintf(res->why, sizeof(res->why), "no run of %u met the expectation%s%s%s", done,
+				 fired[0] ? " (fired: " : "", fired, fired[0] ? ")" : "");
+		}
+		return true;
+	}
+	if (res->runs.problems) {
+		first = first_run_with(res, MT_RUN_PROBLEM);
+		run_where(first, where, sizeof(where));
+		res->verdict = MT_V_FAIL;
+		snprintf(res->why, sizeof(res->why), "races or leaks in %u of %u runs, first in %s: %s "
+			 "(mmtorture replay RESULTS --run %u)", res->runs.problems, done, where, fired,
+			 first ? first->run : 0);
+		return true;
+	}
+	return false;	/* clean so far: the coverage checks of every job follow */
+}
+
 void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 {
 	char fired[200], end[272], cancel[96];
@@ -232,6 +331,10 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 	if (res->error[0] && !end[0]) {
 		res->verdict = MT_V_ERROR;
 		snprintf(res->why, sizeof(res->why), "harness error: %s", res->error);
+		return;
+	}
+	if (!end[0] && judge_runs(res, job, fired)) {
+		add_note(res);
 		return;
 	}
 	if (job->expect == MT_JOB_EXPECT_DETECT) {
@@ -308,6 +411,20 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 			 (unsigned long long)res->counters[MT_OVERLAPS],
 			 PLURAL(res->counters[MT_OVERLAPS]),
 			 res->cancelled ? " (until cancelled)" : "");
+		if (res->runs.planned) {
+			size_t off = strlen(res->why);
+
+			snprintf(res->why + off, sizeof(res->why) - off,
+				 "; %u runs%s%s, %llu..%llu steps each (%llu at their bound), %llu "
+				 "preemptions, %llu point pairs in a run at most",
+				 res->runs.done, res->runs.mode ? " under " : "",
+				 res->runs.mode ? mt_sched_mode_name(res->runs.mode) : "",
+				 (unsigned long long)res->runs.steps_min,
+				 (unsigned long long)res->runs.steps_max,
+				 (unsigned long long)res->runs.hit_bound,
+				 (unsigned long long)res->runs.preemptions_sum,
+				 (unsigned long long)res->runs.pairs_max);
+		}
 	}
 	add_note(res);
 }

@@ -91,6 +91,7 @@ struct wl_thread {
 	int node;			/* logical NUMA node */
 	int cpu;			/* PU it is bound to, -1 if not bound */
 	void *priv;			/* the workload's per-thread state */
+	uint64_t ops_done;		/* the engine's: operations begun in this run */
 };
 
 struct workload {

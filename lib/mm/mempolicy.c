@@ -149,7 +149,7 @@ static inline bool vma_is_pseudo(const struct vm_area_struct *vma)
  * with the lookup's reference and gets no second one; a pseudo-VMA
  * carries a policy its builder already vouches for (a shared policy with
  * its extra ref, or an on-stack copy that is no slab object): no pair on
- * that one in the model, which keeps the entry what BUGS.md says it is,
+ * that one in the model, which keeps the entry what docs/BUGS.md says it is,
  * correct and slow.
  */
 static inline bool mpol_uncond_ref(const struct vm_area_struct *vma,

@@ -37,10 +37,11 @@ sng() {
 }
 
 # mmtorture's ops/s of one role of one kernel workload
-mmt() {	# workload role
-	local f="$tmp/$1-$2.ini" d="$tmp/res-$1-$2"
-	printf '[%s-%s]\nworkload=%s\nmix=%s:1\nthreads=%s\nruntime=%ss\naudit_interval=%ss\nmin_cycles=2\nexpect=clean\n' \
-		"$1" "$2" "$1" "$2" "$N" "$SECS" "$((SECS / 2))" > "$f"
+mmt() {	# workload role: that role alone (an exit needs its fork beside it)
+	local f="$tmp/$1-$2.ini" d="$tmp/res-$1-$2" mix="$2:1"
+	[ "$2" = exit ] && mix="fork:1,exit:1"
+	printf '[%s-%s]\nworkload=%s\nmix=%s\nthreads=%s\nruntime=%ss\naudit_interval=%ss\nmin_cycles=2\nexpect=clean\n' \
+		"$1" "$2" "$1" "$mix" "$N" "$SECS" "$((SECS / 2))" > "$f"
 	taskset -c "$CPUS" "$MMT" run --quiet --results "$d" "$f" >/dev/null 2>&1
 	jq -r --arg r "$2" '(.ops[$r] // 0) / (.elapsed_seconds // 1)' "$(find "$d" -name metrics.json | head -1)" 2>/dev/null || echo 0
 }
@@ -53,7 +54,7 @@ row() {	# workload role stressor stressor-rate
 	local r
 	r=$(mmt "$1" "$2")
 	printf '%-18s %-14s %12.0f   %-14s %12.0f %8.2f\n' "$1" "$2" "$r" "--$3 $N" "$4" \
-		"$(awk -v a="$r" -v b="$4" 'BEGIN { print b > 0 ? a / b : 0 }')"
+		"$(awk -v a="$r" -v b="$4" 'BEGIN { print (b > 0 ? a / b : 0) }')"
 }
 for role in fault set_mempolicy get_mempolicy mbind numa_maps migrate shm_churn; do
 	row kernel_mempolicy "$role" numa "${numa:-0}"

@@ -13,7 +13,7 @@ for b in mpol-numa-maps-leak mpol-migrate-leak mpol-hugetlb-interleave-put mpol-
 	 vma-free-no-rcu vma-get-plain-inc vma-file-after-fput vma-policy-put-early; do
 	grep -q "^$b " "$T_TMP/bugs.txt" && n=$((n + 1))
 done
-[ "$n" = 16 ]; ok $? "the catalogue lists all 16 names of BUGS.md with model, seed and what fires"
+[ "$n" = 16 ]; ok $? "the catalogue lists all 16 names of docs/BUGS.md with model, seed and what fires"
 "$MMT" bugs --json | jq -e 'length == 18 and all(.[]; .name and .model and .seed and .fires)' >/dev/null
 ok $? "mmtorture bugs --json"
 "$MMT" workloads | grep -q '^vma_spf - '; ok $? "mmtorture workloads lists the workloads and their options"
@@ -366,6 +366,10 @@ seed=$(jq -r .seed "$d/metrics.json")
 grep -q "seed $seed" "$T_TMP/run.out"; ok $? "the seed is printed at the start of the job"
 printf '[again]\nworkload=null\nthreads=1\nruntime=300ms\nseed=%s\n' "$seed" > "$T_TMP/again.ini"
 "$MMT" run --no-results "$T_TMP/again.ini" | grep -q "seed $seed"; ok $? "seed= repeats a run's seed"
+# docs/BUGS.md is the catalogue of bugs.h, as the program prints it
+"$MMT" bugs --markdown | cmp -s - "$MT_SRC/docs/BUGS.md"
+ok $? "docs/BUGS.md is what mmtorture bugs --markdown prints (regenerate it when bugs.h changes)"
+
 # min_audits: the run lasts that many audits, past its runtime if need be
 printf '[a]\nworkload=null\nthreads=2\nruntime=50ms\naudit_interval=100ms\nmin_audits=4\n' > "$T_TMP/ma.ini"
 "$MMT" run --quiet --results "$T_TMP/ma" "$T_TMP/ma.ini"

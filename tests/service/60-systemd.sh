@@ -115,6 +115,9 @@ grep -q '^mmtorture:' "$SHARE/passwd" ||
 	echo 'mmtorture:x:988:988:mmtorture daemon:/var/lib/mmtorture:/usr/sbin/nologin' >> "$SHARE/passwd"
 grep -q '^mmtorture:' "$SHARE/group" || echo 'mmtorture:x:988:' >> "$SHARE/group"
 printf '[global]\nworkload=null\nthreads=2\nruntime=3s\n[service-job]\n' > "$SHARE/svc.ini"
+printf '[kernel-svc]\nworkload=kernel_anon_vma\nthreads=2\nruntime=1s\naudit_interval=300ms\nmin_audits=6\n' \
+	> "$SHARE/kernel.ini"
+cp "$MT_SRC/daemon/systemd/kernel-mode.conf" "$SHARE/kernel-mode.conf"
 in_ns mount -t tmpfs -o mode=755 tmpfs /opt
 in_ns mkdir -p $PREFIX /run/systemd/system
 tar -C "$SHARE" -cf - . | in_ns tar -C $PREFIX -xf -
@@ -211,6 +214,26 @@ in_ns systemctl kill -s USR2 mmtortured.service
 for _ in $(seq 30); do in_ns test -s $PREFIX/textfile/mmtorture.prom && break; sleep 0.1; done
 in_ns grep -q '^mmtorture_job_runs_total{job_name="service-job",verdict="PASS"} 1$' $PREFIX/textfile/mmtorture.prom
 ok $? "with the ReadWritePaths= drop-in, SIGUSR2 writes textfile_dir/mmtorture.prom"
+
+# ---- kernel mode under the unit, with README's drop-in ----
+ksm0=$(cat /sys/kernel/mm/ksm/run)
+in_ns cp $PREFIX/kernel-mode.conf /run/systemd/system/mmtortured.service.d/kernel-mode.conf
+in_ns systemctl daemon-reload
+in_ns systemctl restart mmtortured.service; ok $? "restarted with the kernel-mode drop-in"
+in_ns $C submit --json $PREFIX/kernel.ini > "$T_TMP/ksubmit.out" 2>&1
+KID=$(jq -r '.ids[0]' "$T_TMP/ksubmit.out" 2>/dev/null)
+in_ns $C wait "$KID" > "$T_TMP/kwait.out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q " PASS " "$T_TMP/kwait.out"
+ok $? "a kernel job runs under the unit as root and PASSes: $(sed -n 2p "$T_TMP/kwait.out" | awk '{print $5}') $(sed -n 4p "$T_TMP/kwait.out" | cut -c1-100)"
+[ $rc = 0 ] || { cat "$T_TMP/kwait.out"; in_ns journalctl -u mmtortured.service --no-pager | tail -20; } | sed 's/^/# /'
+[ "$(cat /sys/kernel/mm/ksm/run)" = "$ksm0" ] && [ "$(ipcs -m | grep -c '^0x')" = 0 ]
+ok $? "and leaves KSM as it was ($(cat /sys/kernel/mm/ksm/run)), no shm segment"
+# the unit with the drop-in's keys, for an offline score
+mkdir -p "$VERIFY/kernel"
+cat "$VERIFY/mmtortured.service" "$MT_SRC/daemon/systemd/kernel-mode.conf" > "$VERIFY/kernel/mmtortured.service"
+kscore=$(systemd-analyze security --offline=true "$VERIFY/kernel/mmtortured.service" 2>&1 |
+	sed -n 's/.*Overall exposure level for mmtortured.service: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
+[ -n "$kscore" ]; ok $? "systemd-analyze security with the kernel-mode drop-in: exposure $kscore"
 
 in_ns systemctl poweroff >/dev/null 2>&1
 for _ in $(seq 100); do kill -0 $UPID 2>/dev/null || break; sleep 0.1; done

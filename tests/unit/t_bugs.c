@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * t_bugs - the catalogue holds exactly the entries of BUGS.md, each with
+ * t_bugs - the catalogue holds exactly the entries of docs/BUGS.md, each with
  * its model, seed, description and what should fire (all or any); names
  * parse and unknown names are refused by name.
  */
@@ -8,7 +8,7 @@
 #include "tests/tap.h"
 
 /*
- * BUGS.md, transcribed: name, section, seed, and what should fire (a
+ * docs/BUGS.md, transcribed: name, section, seed, and what should fire (a
  * comma: all of them; a slash: any one; NULL: a performance entry).
  */
 static const struct {
@@ -30,7 +30,7 @@ static const struct {
 	{ "vma-get-plain-inc", "vma", "003", "refcount_inc_on_zero" },
 	{ "vma-file-after-fput", "vma", "003", "use_after_free / refcount_underflow" },
 	{ "vma-policy-put-early", "vma", "003", "use_after_free" },
-	/* kernel mode's self-tests (docs/KERNEL.md), not in BUGS.md: not historical bugs */
+	/* kernel mode's self-tests (docs/KERNEL.md), not in docs/BUGS.md: not historical bugs */
 	{ "kernel-shm-policy-leak", "kernel", "001", "leaked_objects{shmem_inode_cache}" },
 	{ "kernel-kmsg-warning", "kernel", "-", "kernel_warning" },
 };
@@ -53,7 +53,7 @@ int main(void)
 			continue;
 		}
 		if (strcmp(d->model, expected[i].model) || strncmp(d->seed, expected[i].seed, 3)) {
-			diag("%s: model %s seed %s, BUGS.md says %s, seed %s", d->name, d->model,
+			diag("%s: model %s seed %s, docs/BUGS.md says %s, seed %s", d->name, d->model,
 			     d->seed, expected[i].model, expected[i].seed);
 			complete = 0;
 		}
@@ -67,7 +67,7 @@ int main(void)
 		detect++;
 		mt_bug_fires_str(d, buf, sizeof(buf));
 		if (strcmp(buf, expected[i].fires)) {
-			diag("%s: fires \"%s\", BUGS.md says \"%s\"", d->name, buf,
+			diag("%s: fires \"%s\", docs/BUGS.md says \"%s\"", d->name, buf,
 			     expected[i].fires);
 			complete = 0;
 		}
@@ -75,8 +75,8 @@ int main(void)
 			if (mt_counter_class(d->fires[f]) == MT_CLASS_INFO)
 				complete = 0;
 	}
-	ok(complete, "every BUGS.md entry is in the table with its model, seed, description, "
-	   "and what should fire (all or any) as BUGS.md says");
+	ok(complete, "every docs/BUGS.md entry is in the table with its model, seed, description, "
+	   "and what should fire (all or any) as docs/BUGS.md says");
 	is_u64(detect, 17, "17 detection bugs (two of them kernel self-tests), one performance entry");
 	ok(mt_bug_table[MT_BUG_MPOL_UNCONDITIONAL_REFS].expect == MT_EXPECT_NONE,
 	   "mpol-unconditional-refs expects a clean run");

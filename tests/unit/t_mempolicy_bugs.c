@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * t_mempolicy_bugs - the seven mempolicy bugs of BUGS.md against the
+ * t_mempolicy_bugs - the seven mempolicy bugs of docs/BUGS.md against the
  * generic detectors.
  *
  *  1. Single-threaded, deterministic: each detection bug's broken path is

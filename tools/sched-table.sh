@@ -1,0 +1,86 @@
+#!/bin/bash
+# sched-table.sh - how often controlled scheduling finds each detection bug
+# of the catalogue: for every model bug, RUNS short runs under sched=pct
+# with depth 1, 2 and 3, next to PCT's bound for that depth and to RUNS
+# free-running runs of the same length (run_ops= operations per thread)
+# without injected delays.  Prints a Markdown table (the one in README)
+# and writes it, with every job's results, to results/sched-table-<date>/.
+#
+#   tools/sched-table.sh [RUNS [THREADS [RUN_OPS]]]   (make sched-table)
+#
+# A cell is "detecting runs / runs (share)"; the bound is 1/(n k^(d-1)),
+# n the scheduled threads (the workers and the RCU callback thread), k the
+# steps of a run as the job measured them.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${MT_BIN:-$top/build/cc/bin}
+runs=${1:-200}
+threads=${2:-3}
+ops=${3:-40}
+seed=${SEED:-20261202}
+out="$top/results/sched-table-$(date -u +%Y-%m-%dT%H-%M-%SZ)"
+mkdir -p "$out"
+
+workload_of() {
+	case $1 in
+	mempolicy) echo mempolicy ;;
+	anon_vma) echo anon_vma ;;
+	vma) echo vma_spf ;;
+	esac
+}
+
+# job NAME BUG SCHED DEPTH: one job section
+job() {
+	local wl
+	wl=$(workload_of "$(jq -r --arg b "$2" '.[] | select(.name == $b) | .model' "$out/bugs.json")")
+	printf '[%s]\nworkload = %s\nbugs = %s\nexpect = detect\nthreads = %s\nruns = %s\nrun_ops = %s\nseed = %s\nstop_on_detect = 0\n' \
+		"$1" "$wl" "$2" "$threads" "$runs" "$ops" "$seed"
+	if [ "$3" = free ]; then
+		printf 'sched = free\ndelay = 0\n\n'
+	else
+		printf 'sched = pct\npct_depth = %s\n\n' "$4"
+	fi
+}
+
+"$bin/mmtorture" bugs --json > "$out/bugs.json" || exit 3
+bugs=$(jq -r '.[] | select(.expect == "detect" and .model != "kernel") | .name' "$out/bugs.json")
+{
+	for b in $bugs; do
+		for d in 1 2 3; do job "$b-d$d" "$b" pct $d; done
+		job "$b-free" "$b" free 0
+	done
+} > "$out/jobs.ini"
+"$bin/mmtorture" run --results "$out/runs" "$out/jobs.ini" > "$out/run.log" 2>&1
+rc=$?
+[ $rc -le 2 ] || { echo "sched-table: mmtorture run exited $rc (see $out/run.log)" >&2; exit 3; }
+
+cell() {	# cell JOB: "D/N (S%)"
+	local m
+	m=$(ls -d "$out"/runs/*/"$1"/metrics.json 2>/dev/null | head -1)
+	[ -n "$m" ] || { echo "-"; return; }
+	jq -r '.runs | "\(.detected)/\(.done) (\(if .done > 0 then (100 * .detected / .done * 10 | round / 10) else 0 end)%)"' "$m"
+}
+bound() {	# bound JOB DEPTH
+	local m
+	m=$(ls -d "$out"/runs/*/"$1"/metrics.json 2>/dev/null | head -1)
+	[ -n "$m" ] || { echo "-"; return; }
+	jq -r --argjson n $((threads + 1)) --argjson d "$2" \
+		'.runs.pct_steps as $k | if $k > 0 then (100 / ($n * pow($k; $d - 1))) else null end |
+		 if . == null then "-" elif . >= 0.1 then "\(. * 100 | round / 100)%" else "\(.)%" end' "$m"
+}
+steps() {
+	local m
+	m=$(ls -d "$out"/runs/*/"$1"/metrics.json 2>/dev/null | head -1)
+	[ -n "$m" ] && jq -r '.runs.pct_steps' "$m" || echo "-"
+}
+{
+	echo "| bug | k | pct d=1 | bound | pct d=2 | bound | pct d=3 | bound | free, no delays |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	for b in $bugs; do
+		printf '| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$b" "$(steps "$b-d1")" \
+			"$(cell "$b-d1")" "$(bound "$b-d1" 1)" "$(cell "$b-d2")" "$(bound "$b-d2" 2)" \
+			"$(cell "$b-d3")" "$(bound "$b-d3" 3)" "$(cell "$b-free")"
+	done
+	echo
+	echo "$runs runs per cell, $threads workers, run_ops=$ops, seed $seed."
+} | tee "$out/table.md"

@@ -255,7 +255,7 @@ install: all
 	install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/mmtortured
 	install -m 0644 configs/*.ini $(DESTDIR)$(DATADIR)/configs/
 	install -m 0644 README.md docs/PROTOCOL.md $(DESTDIR)$(DATADIR)/
-	install -m 0644 contrib/grafana-dashboard.json $(DESTDIR)$(DATADIR)/
+	install -m 0644 configs/grafana-dashboard.json $(DESTDIR)$(DATADIR)/
 	for m in $(MAN_PAGES); do \
 		install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man$${m##*.}/; \
 	done

@@ -164,9 +164,9 @@ EOF
 		[ "$("$MMT" status --json 1 | jq -r .job.state)" = running ]
 	ok $? "textfile_dir/mmtorture.prom is rewritten while the job runs: $t1, then $t2"
 	[ -n "$t2" ] && [ "$t2" -gt "${t1:-0}" ] || diag "$(tail -n 8 "$LOG")"
-	# contrib/'s dashboard: every expression, its variables given values, is
+	# configs/' dashboard: every expression, its variables given values, is
 	# one Prometheus runs; those of the ops panels find the job's series
-	dash="$MT_SRC/contrib/grafana-dashboard.json"
+	dash="$MT_SRC/configs/grafana-dashboard.json"
 	bad=
 	while IFS= read -r e; do
 		x=$(printf '%s' "$e" | sed -e 's/\$__rate_interval/2s/g; s/\$__range/1m/g' \
@@ -185,8 +185,8 @@ EOF
 	cleanup_set
 fi
 
-# ---- contrib/grafana-dashboard.json names only metrics the daemon exports ----
-dash="$MT_SRC/contrib/grafana-dashboard.json"
+# ---- configs/grafana-dashboard.json names only metrics the daemon exports ----
+dash="$MT_SRC/configs/grafana-dashboard.json"
 jq -e '.panels | length > 0 and all(.[]; (.targets | length) > 0)' "$dash" >/dev/null
 ok $? "the dashboard is JSON with panels, each with a query"
 curl -s --max-time 5 "$M/metrics" | sed -n 's/^# TYPE \([^ ]*\) .*/\1/p' | sort -u > "$T_TMP/exported"

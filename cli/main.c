@@ -155,7 +155,11 @@ static void summary_table(struct mt_result *res, int n)
 	}
 }
 
-static int cmd_run(int argc, char **argv)
+/*
+ * The options of `mmtorture run` into @ro and *@quiet.  Return: -1 to go
+ * on (the files start at optind), or the exit code to leave with.
+ */
+static int run_options(int argc, char **argv, struct mt_run_opts *ro, bool *quiet)
 {
 	static const struct option opts[] = {
 		{ "results", required_argument, NULL, 'r' },
@@ -165,16 +169,9 @@ static int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mt_run_opts ro = { .results_root = "results", .out = stdout,
-				  .progress_ns = 5000000000ull, .cancel = &interrupted };
-	struct mt_topology topo;
-	struct mt_jobset *sets;
-	struct mt_result *res;
-	struct mt_region *region;
-	struct sigaction sa = { .sa_handler = on_signal };
-	int c, total = 0, n = 0, worst = MT_EXIT_OK, nfiles;
-	bool quiet = false, results = false, no_results = false;
+	bool results = false, no_results = false;
 	double secs;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:np:qh", opts, NULL)) != -1) {
@@ -184,7 +181,7 @@ static int cmd_run(int argc, char **argv)
 				fprintf(stderr, "mmtorture run: --results needs a directory\n");
 				return MT_EXIT_USAGE;
 			}
-			ro.results_root = optarg;
+			ro->results_root = optarg;
 			results = true;
 			break;
 		case 'n':
@@ -196,10 +193,10 @@ static int cmd_run(int argc, char **argv)
 					optarg);
 				return MT_EXIT_USAGE;
 			}
-			ro.progress_ns = (uint64_t)(secs * 1e9);
+			ro->progress_ns = (uint64_t)(secs * 1e9);
 			break;
 		case 'q':
-			quiet = true;
+			*quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -213,18 +210,59 @@ static int cmd_run(int argc, char **argv)
 		return MT_EXIT_USAGE;
 	}
 	if (no_results)
-		ro.results_root = NULL;
-	if (quiet)
-		ro.out = NULL;
-	nfiles = argc - optind;
-	if (nfiles < 1) {
+		ro->results_root = NULL;
+	if (*quiet)
+		ro->out = NULL;
+	if (optind >= argc) {
 		fprintf(stderr, "mmtorture run: no job file given\n");
 		return MT_EXIT_USAGE;
 	}
+	return -1;
+}
+
+/*
+ * Run the @total jobs of @sets one after the other, until the end or an
+ * interrupt, into @res.  Return: how many ran; the worst exit in *@worst.
+ */
+static int run_sets(struct mt_jobset *sets, int nfiles, struct mt_region *region,
+		    struct mt_run_opts *ro, struct mt_result *res, int *worst)
+{
+	int n = 0;
+
+	for (int i = 0; i < nfiles && !interrupted; i++)
+		for (int k = 0; k < sets[i].njobs && !interrupted; k++) {
+			int rc;
+
+			if (ro->out)
+				printf("\n");
+			ro->job_src = sets[i].src[k];
+			rc = mt_run_job(&sets[i].jobs[k], region, ro, &res[n]);
+			n++;
+			if (rc == MT_EXIT_HARNESS || (rc == MT_EXIT_EXPECT && *worst != MT_EXIT_HARNESS))
+				*worst = rc;
+		}
+	return n;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct mt_run_opts ro = { .results_root = "results", .out = stdout,
+				  .progress_ns = 5000000000ull, .cancel = &interrupted };
+	struct mt_topology topo;
+	struct mt_jobset *sets;
+	struct mt_result *res;
+	struct mt_region *region;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int total = 0, n, worst = MT_EXIT_OK, nfiles;
+	bool quiet = false;
+
+	if ((n = run_options(argc, argv, &ro, &quiet)) >= 0)
+		return n;
+	nfiles = argc - optind;
 	sets = calloc((size_t)nfiles, sizeof(*sets));
-	if (load_all(nfiles, argv + optind, &topo, sets)) {
+	if (!sets || load_all(nfiles, argv + optind, &topo, sets)) {
 		free(sets);
-		return MT_EXIT_USAGE;
+		return sets ? MT_EXIT_USAGE : MT_EXIT_HARNESS;
 	}
 	for (int i = 0; i < nfiles; i++)
 		total += sets[i].njobs;
@@ -241,19 +279,7 @@ static int cmd_run(int argc, char **argv)
 	if (!quiet)
 		printf("mmtorture %s: %d job%s from %d file%s; machine: %s\n", MT_VERSION, total,
 		       total == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s", topo.desc);
-
-	for (int i = 0; i < nfiles && !interrupted; i++)
-		for (int k = 0; k < sets[i].njobs && !interrupted; k++) {
-			int rc;
-
-			if (ro.out)
-				printf("\n");
-			ro.job_src = sets[i].src[k];
-			rc = mt_run_job(&sets[i].jobs[k], region, &ro, &res[n]);
-			n++;
-			if (rc == MT_EXIT_HARNESS || (rc == MT_EXIT_EXPECT && worst != MT_EXIT_HARNESS))
-				worst = rc;
-		}
+	n = run_sets(sets, nfiles, region, &ro, res, &worst);
 	if (!quiet)
 		summary_table(res, n);
 	if (n < total) {

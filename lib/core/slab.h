@@ -93,6 +93,14 @@ void *kmem_cache_zalloc(struct kmem_cache *c);
 void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where);
 #define kmem_cache_free(c, o)	__kmem_cache_free((c), (o), __func__)
 
+/*
+ * kmem_cache_keep_empty - whether a typesafe cache keeps one empty page
+ * per node (the default, as SLUB keeps min_partial) or lets every page
+ * that empties go through its grace period back to the pool, where it
+ * may become another cache's (cache pressure).  Context: any.
+ */
+void kmem_cache_keep_empty(struct kmem_cache *c, bool keep);
+
 const char *kmem_cache_name(const struct kmem_cache *c);
 size_t kmem_cache_size(const struct kmem_cache *c);
 unsigned long kmem_cache_flags(const struct kmem_cache *c);

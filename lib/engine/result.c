@@ -117,6 +117,10 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 		snprintf(res->windows[i].name, sizeof(res->windows[i].name), "%s",
 			 r->windows[i].name);
 		res->windows[i].hits = __atomic_load_n(&r->windows[i].hits, __ATOMIC_RELAXED);
+		/* coverage: passes and overlaps per window (inject.h) */
+		res->windows[i].passes = mt_window_passes(r, i);
+		res->windows[i].overlaps = __atomic_load_n(&r->windows[i].overlaps, __ATOMIC_RELAXED);
+		res->windows[i].required = r->windows[i].required;
 	}
 	ne = __atomic_load_n(&r->nevents, __ATOMIC_ACQUIRE);
 	res->nevents_total = ne;
@@ -286,6 +290,14 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 			 "no lookup ever overlapped a replace or free (overlaps=0)");
 		return;
 	}
+	/* coverage: a protocol step the workload's roles must reach (inject.h) */
+	for (unsigned int i = 0; i < res->nwindows; i++)
+		if (res->windows[i].required && !res->windows[i].passes) {
+			res->verdict = MT_V_INCONCLUSIVE;
+			snprintf(res->why, sizeof(res->why), "protocol step %s never reached",
+				 res->windows[i].name);
+			return;
+		}
 	res->verdict = MT_V_PASS;
 	{
 		uint64_t ops = 0;
@@ -498,10 +510,15 @@ void mt_result_summary(const struct mt_result *res, FILE *f)
 		}
 	}
 	if (res->nwindows) {
-		fprintf(f, "\n%-40s %10s\n", "race window", "delays");
+		/* coverage: every window, sync point and step (inject.h) */
+		fprintf(f, "\n%-40s %12s %10s %10s\n", "race window (* a required step)", "passes",
+			"delays", "overlaps");
 		for (unsigned int i = 0; i < res->nwindows; i++)
-			fprintf(f, "%-40s %10llu\n", res->windows[i].name,
-				(unsigned long long)res->windows[i].hits);
+			fprintf(f, "%-38s %s %12llu %10llu %10llu\n", res->windows[i].name,
+				res->windows[i].required ? " *" : "  ",
+				(unsigned long long)res->windows[i].passes,
+				(unsigned long long)res->windows[i].hits,
+				(unsigned long long)res->windows[i].overlaps);
 	}
 	if (res->nevents) {
 		fprintf(f, "\nfirst %u of %llu detector reports:\n", res->nevents,
@@ -632,6 +649,19 @@ json_t *mt_result_to_json(const struct mt_result *res)
 		json_object_set_new(windows, res->windows[i].name,
 				    json_integer((json_int_t)res->windows[i].hits));
 	json_object_set_new(j, "race_windows", windows);
+	{
+		/* coverage: passes, delays, overlaps, required, per window (inject.h) */
+		json_t *cov = json_object();
+
+		for (unsigned int i = 0; i < res->nwindows; i++)
+			json_object_set_new(cov, res->windows[i].name,
+				json_pack("{s:I, s:I, s:I, s:b}",
+					  "passes", (json_int_t)res->windows[i].passes,
+					  "delays", (json_int_t)res->windows[i].hits,
+					  "overlaps", (json_int_t)res->windows[i].overlaps,
+					  "required", res->windows[i].required));
+		json_object_set_new(j, "coverage", cov);
+	}
 	for (unsigned int i = 0; i < res->nevents; i++) {
 		const struct mt_result_event *e = &res->events[i];
 
@@ -767,6 +797,14 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 			break;
 		snprintf(res->windows[res->nwindows].name, sizeof(res->windows[0].name), "%s", key);
 		res->windows[res->nwindows++].hits = (uint64_t)json_number_value(v);
+	}
+	/* coverage (inject.h): the windows of race_windows, in the same order */
+	for (unsigned int i = 0; i < res->nwindows; i++) {
+		json_t *c = json_object_get(json_object_get(j, "coverage"), res->windows[i].name);
+
+		res->windows[i].passes = (uint64_t)jnum(c, "passes", 0);
+		res->windows[i].overlaps = (uint64_t)jnum(c, "overlaps", 0);
+		res->windows[i].required = json_is_true(json_object_get(c, "required"));
 	}
 	res->nevents_total = (uint64_t)jnum(j, "events_total", res->nevents);
 	return 0;

@@ -112,7 +112,19 @@ struct mt_result {
 	unsigned int ncaches;
 	struct mt_result_cache caches[MT_MAX_CACHES];
 	unsigned int nwindows;
-	struct { char name[MT_NAME_LEN + 8]; uint64_t hits; } windows[MT_MAX_WINDOWS];
+	/*
+	 * Coverage (inject.h): each race window, sync point and coverage
+	 * point by name, with its passes, the delays injected there (hits),
+	 * and the delays during which another thread freed an object
+	 * (overlaps); required: a protocol step a clean job must reach.
+	 */
+	struct {
+		char name[MT_NAME_LEN + 8];
+		uint64_t hits;
+		uint64_t passes;
+		uint64_t overlaps;
+		bool required;
+	} windows[MT_MAX_WINDOWS];
 	uint64_t nevents_total;
 	unsigned int nevents;
 	struct mt_result_event events[MT_MAX_EVENTS];

@@ -139,6 +139,22 @@ static inline void __refcount_dec(refcount_t *r, const char *where)
 		refcount_warn_saturate(r, REFCOUNT_DEC_LEAK, where);
 }
 
+/*
+ * __refcount_inc_zero_live - an increment of a count for which zero is a
+ * live state (an atomic_t that counts only some users, as 2.6.34's
+ * anon_vma->external_refcount): 0 -> 1 is not a resurrection; saturation
+ * and overflow are still reported.  A get: "sync-refcount-get" first.
+ */
+static inline void __refcount_inc_zero_live(refcount_t *r, const char *where)
+{
+	int old;
+
+	race_window("sync-refcount-get");
+	old = __atomic_fetch_add(&r->refs, 1, __ATOMIC_RELAXED);
+	if (unlikely(old < 0 || old == REFCOUNT_MAX))
+		refcount_warn_saturate(r, REFCOUNT_ADD_OVF, where);
+}
+
 __must_check bool __refcount_dec_not_one(refcount_t *r, const char *where);
 __must_check bool __refcount_dec_and_lock(refcount_t *r, spinlock_t *lock,
 					 const char *where);

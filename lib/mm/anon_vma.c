@@ -174,16 +174,9 @@ struct anon_vma *anon_vma_lock(struct anon_vma *anon_vma)
 
 void __get_anon_vma(struct anon_vma *anon_vma, const char *where)
 {
-	int old;
-
-	race_window("sync-refcount-get");	/* a get: refcount.h's sync point */
 	if (!obj_access(anon_vma, anon_vma_cachep))
 		return;		/* a get on memory that is no anon_vma: reported */
-	old = __atomic_fetch_add(&anon_vma->external_refcount.refs, 1, __ATOMIC_RELAXED);
-
-	if (unlikely(old < 0 || old == REFCOUNT_MAX))
-		refcount_warn_saturate(&anon_vma->external_refcount,
-				       REFCOUNT_ADD_OVF, where);
+	__refcount_inc_zero_live(&anon_vma->external_refcount, where);
 }
 
 void drop_anon_vma(struct anon_vma *anon_vma)
@@ -379,8 +372,10 @@ static void anon_vma_unlink(struct anon_vma_chain *anon_vma_chain)
 		 * We no longer need the root anon_vma.  (A root has no pin
 		 * on itself; anon-vma-root-unpinned: no child has one.)
 		 */
-		if (av_read(anon_vma, root) != anon_vma && !mt_bug(MT_BUG_ANON_VMA_ROOT_UNPINNED))
-			drop_anon_vma(av_read(anon_vma, root));
+		struct anon_vma *pinned = av_read(anon_vma, root);
+
+		if (pinned != anon_vma && !mt_bug(MT_BUG_ANON_VMA_ROOT_UNPINNED))
+			drop_anon_vma(pinned);
 		anon_vma_free(anon_vma);
 	}
 }

@@ -577,13 +577,14 @@ bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 	struct vm_area_struct *vma;
 	struct mempolicy *pol;
 	unsigned int seq;
-	bool done = true;
+	bool done = true, file_backed;
 
 	vma = spf_get_vma(mm, addr, &seq);
 	if (!vma)
 		return false;
 	/* only anonymous VMAs are handled speculatively: vm_ops, not vm_file */
-	if (vma_read(vma, vm_ops) && !mt_bug(MT_BUG_VMA_FILE_AFTER_FPUT)) {
+	file_backed = vma_read(vma, vm_ops) != NULL;
+	if (file_backed && !mt_bug(MT_BUG_VMA_FILE_AFTER_FPUT)) {
 		put_vma(vma);
 		return false;
 	}
@@ -596,7 +597,7 @@ bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 		return false;
 	}
 	fault(vma, pol, addr, arg);
-	if (mt_bug(MT_BUG_VMA_FILE_AFTER_FPUT) && vma_read(vma, vm_ops))
+	if (file_backed && mt_bug(MT_BUG_VMA_FILE_AFTER_FPUT))
 		spf_use_file_bug(vma);
 
 	race_window("spf-use-to-retry");

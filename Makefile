@@ -5,6 +5,7 @@
 #   make check      build and run every test with prove
 #   make run        run configs/default.ini in the foreground
 #   make bench      microbenchmarks (not tests)
+#   make mutate     mutation testing of the models (tools/mutate.py; long)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the missing Debian packages (root)
 #   make SANITIZE=address,undefined check   the same tests, sanitized
@@ -85,7 +86,7 @@ PROVE ?= prove
 PROVE_FLAGS ?=
 
 .SECONDARY:
-.PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak
+.PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak mutate
 
 all: $(LIB) $(BINS) $(TEST_BINS)
 
@@ -166,6 +167,11 @@ bench: $(LIB) $(BENCH_BINS)
 soak: all
 	$(CLI) run configs/soak.ini
 
+# MUTATE_ARGS="--files lib/mm/vma.c --ops drop-put --max 20" narrows it.
+MUTATE_ARGS ?=
+mutate: $(CLI)
+	CC=$(CC) python3 tools/mutate.py $(MUTATE_ARGS)
+
 deps:
 	sh tools/deps.sh
 
@@ -199,6 +205,6 @@ distclean: clean
 	rm -rf results/*/
 
 help:
-	@sed -n '1,14p' Makefile
+	@sed -n '1,15p' Makefile
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

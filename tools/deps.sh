@@ -14,8 +14,8 @@ libjansson-dev libsystemd-dev"
 # Tests: prove (perl), promtool (prometheus), jq for reading JSON in shell
 # tests, socat for raw socket messages, setpriv (util-linux), pgrep
 # (procps), lstopo (hwloc), numactl,
-# and systemd for the service test.
-TEST_PKGS="perl prometheus jq socat util-linux procps hwloc numactl systemd"
+# and systemd for the service test; python3 for make mutate.
+TEST_PKGS="perl prometheus jq socat util-linux procps hwloc numactl systemd python3"
 
 missing() {
 	for p in $BUILD_PKGS $TEST_PKGS; do

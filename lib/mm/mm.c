@@ -9,8 +9,10 @@
  *    users; the last mmput() removes every VMA and frees it.  ->mm of a
  *    task is protected by task_lock().
  *  - file: ->f_count, one per VMA mapping it plus whoever opened it; the
- *    last fput() frees it after a grace period, so that a speculative
- *    reader may try get_file_rcu() on a file it found under RCU.
+ *    last fput() frees it after a grace period, late as the kernel's
+ *    fput() is (its __fput() runs as task work, after the caller
+ *    returns).  Nobody looks a file up under RCU: the speculative fault
+ *    never reads vm_file (seed 003).
  */
 #include <errno.h>
 
@@ -150,11 +152,6 @@ void mmget(struct mm_struct *mm)
 		refcount_inc(&mm->mm_users);
 }
 
-bool mmget_not_zero(struct mm_struct *mm)
-{
-	return obj_access(mm, mm_cachep) && refcount_inc_not_zero(&mm->mm_users);
-}
-
 void mmput(struct mm_struct *mm)
 {
 	if (!obj_access(mm, mm_cachep))
@@ -184,11 +181,6 @@ void get_file(struct file *f)
 {
 	if (obj_access(f, filp_cachep))
 		refcount_inc(&f->f_count);
-}
-
-bool get_file_rcu(struct file *f)
-{
-	return obj_access(f, filp_cachep) && refcount_inc_not_zero_acquire(&f->f_count);
 }
 
 static void file_free_rcu(struct rcu_head *head)

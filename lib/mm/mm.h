@@ -73,7 +73,6 @@ void exit_mm(struct task_struct *t);
 
 struct mm_struct *mm_alloc(void);	/* mm_users = 1, no VMA */
 void mmget(struct mm_struct *mm);
-bool mmget_not_zero(struct mm_struct *mm);
 /* Drop a user; the last one runs exit_mmap() and frees the mm. */
 void mmput(struct mm_struct *mm);
 
@@ -266,9 +265,7 @@ static inline bool vm_read_retry(const struct vm_area_struct *vma, unsigned int 
 
 struct file *file_alloc(void);		/* f_count = 1 */
 void get_file(struct file *f);
-/* inc-not-zero, for a file found under RCU. */
-bool get_file_rcu(struct file *f);
-/* The last put frees the file after a grace period. */
+/* The last put frees the file after a grace period (the kernel's deferred __fput()). */
 void fput(struct file *f);
 
 /* ---- pages (page_alloc.c) ---- */

@@ -68,8 +68,8 @@ struct page {
 
 /*
  * struct file - an open file: only its count matters here.  Freed through
- * call_rcu() once the count drops to zero, so that a speculative reader
- * may try get_file_rcu() on a file it found in a VMA under RCU.
+ * call_rcu() once the count drops to zero: late, as the kernel's fput()
+ * leaves the final __fput() to task work.
  */
 struct file {
 	refcount_t f_count;

@@ -673,8 +673,9 @@ static void av_teardown(struct wl_ctx *ctx)
 
 const struct workload wl_anon_vma = {
 	.name = "anon_vma",
-	.desc = "a process tree under fork/exit/mmap/munmap churn, with KSM, migration "
-		"and rmap walkers on anon_vmas (root pinning, two-level drop, typesafe recheck)",
+	.desc = "a process tree under fork/exit/mmap/munmap churn, with KSM's stable tree, "
+		"migration entries and rmap walkers on anon_vmas (root pinning, two-level drop, "
+		"typesafe recheck, slab pages through their grace period)",
 	.opts = av_opts_table,
 	.opts_size = sizeof(struct av_opts),
 	.roles = av_roles,

@@ -150,6 +150,10 @@ unsigned long anon_vma_audit_end(struct anon_vma_census *c)
 
 static void ksm_audit_one(struct anon_vma *av, void *arg)
 {
+	/* an item on a stable node maps a KSM page: it must hold its anon_vma */
+	if (!av)
+		mt_report(MT_MISSING_REFS, "anon_vma_audit",
+			  "a KSM rmap_item on a stable node holds no anon_vma");
 	anon_vma_audit_owner(arg, av, "a KSM rmap_item");
 }
 

@@ -247,6 +247,13 @@ bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 					    unsigned long addr, void *arg),
 			      void *arg);
 
+/*
+ * spf_commit_check (mm_audit.c) - may a speculative fault whose sequence
+ * check passed commit into @vma?  Not if @vma was removed from its mm
+ * (use_after_free: its page tables are going).  Return: true if it may.
+ */
+bool spf_commit_check(const struct vm_area_struct *vma, const char *where);
+
 /* vm_sequence: a seqcount per VMA, as the SPF series' vm_write_begin(). */
 void vm_write_begin(struct vm_area_struct *vma);
 void vm_write_end(struct vm_area_struct *vma);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mm_audit.c - the audit of VMA references (seed 003): at a quiesce
- * point, each VMA in an mm's tree holds the tree's reference and no
- * other.  A detector: it reads counts and trees, never the bug registry
+ * mm_audit.c - the detectors of the VMA model (seed 003): the audit of
+ * VMA references (at a quiesce point, each VMA in an mm's tree holds the
+ * tree's reference and no other), and the check of a speculative fault's
+ * commit.  They read counts, trees and flags, never the bug registry
  * (tests/cli/00-detectors-blind.sh).
  */
 #include "core/counters.h"
@@ -32,4 +33,18 @@ unsigned int mm_audit_vmas(struct mm_struct *mm)
 	}
 	up_read(&mm->mmap_sem);
 	return n;
+}
+
+bool spf_commit_check(const struct vm_area_struct *vma, const char *where)
+{
+	if (likely(!vma_read(vma, vm_detached)))
+		return true;
+	/*
+	 * The fault would map a page into page tables free_pgtables() is
+	 * taking down: the VMA was removed from its mm before the fault
+	 * began (the sequence count did not move since).
+	 */
+	mt_report(MT_USE_AFTER_FREE, where,
+		  "speculative fault committed into vma %p, removed from its mm", (const void *)vma);
+	return false;
 }

@@ -604,6 +604,8 @@ bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 	if (vm_read_retry(vma, seq)) {
 		mt_count(MT_OVERLAPS);
 		done = false;	/* the VMA changed under us: redo under mmap_sem */
+	} else if (!spf_commit_check(vma, __func__)) {
+		done = false;
 	}
 	put_vma(vma);
 	return done;

@@ -660,11 +660,23 @@ static uint64_t test_audit_detects(void)
 	ok(cnt(MT_MISSING_REFS) == missing0 + 1,
 	   "anon_vma_audit: an owner without its reference is missing_refs");
 	get_anon_vma(av);
+	{
+		/* a KSM page's rmap_item that lost its anon_vma pointer */
+		struct rmap_item *item = cds_list_entry(slot->rmap_list.next, struct rmap_item, link);
+
+		item->anon_vma = NULL;
+		drop_anon_vma(av);
+		audit(&mm, 1);
+		ok(cnt(MT_MISSING_REFS) == missing0 + 2,
+		   "anon_vma_audit: an rmap_item on a stable node that holds no anon_vma is missing_refs");
+		get_anon_vma(av);
+		item->anon_vma = av;
+	}
 	ksm_exit(slot);
 	ksm_scan_drop();
 	ksm_slot_release(slot);
 	mmput(mm);
-	return 2;
+	return 3;
 }
 
 /* ---- the bugs, deterministically ---- */

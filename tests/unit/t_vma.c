@@ -292,6 +292,23 @@ int main(void)
 	   "vma-adjust-free-next: __vma_adjust() freed next at once under the reader: use_after_free");
 	hook_merge = false;
 
+	/* the commit of a speculative fault: never into a VMA its mm removed */
+	mt_region_reset(R);
+	{
+		unsigned long a = map_one(false, false);
+		unsigned int seq;
+		struct vm_area_struct *vma = spf_get_vma(mm, a, &seq);
+		bool live_ok = spf_commit_check(vma, "t_vma");
+
+		down_write(&mm->mmap_sem);
+		do_munmap(mm, a);
+		up_write(&mm->mmap_sem);
+		ok(live_ok && !spf_commit_check(vma, "t_vma") && cnt(MT_USE_AFTER_FREE) == 1,
+		   "spf_commit_check: silent on a VMA in its mm; use_after_free once it is removed");
+		put_vma(vma);
+		rcu_barrier();
+	}
+
 	/* the posted patch: mm_rb_lock, plain increment, synchronous free */
 	vma_lookup = VMA_LOOKUP_RB_LOCK;
 	done = scenario(-1, "spf-get-to-use", false, false, true);

@@ -162,7 +162,8 @@ void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 			WRITE_ONCE(dpt->pte[i], page);
 		} else if (page) {
 			get_page(page);
-			page_add_anon_rmap(page, dst, dst->vm_start + ((unsigned long)i << PAGE_SHIFT));
+			page_add_anon_rmap(page, dst,
+					   vma_read(dst, vm_start) + ((unsigned long)i << PAGE_SHIFT));
 			WRITE_ONCE(dpt->pte[i], page);
 		}
 		spin_unlock(&dpt->ptl);

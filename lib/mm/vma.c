@@ -328,9 +328,11 @@ bool get_vma(struct vm_area_struct *vma)
 
 void __free_vma(struct vm_area_struct *vma)
 {
+	struct mempolicy *pol = vma_read(vma, vm_policy);
+
 	/* vma-policy-put-early: remove_vma() already put it */
 	if (!mt_bug(MT_BUG_VMA_POLICY_PUT_EARLY))
-		mpol_put(vma->vm_policy);
+		mpol_put(pol);
 	kmem_cache_free(vm_area_cachep, vma);
 }
 
@@ -357,10 +359,11 @@ void put_vma(struct vm_area_struct *vma)
 
 void remove_vma(struct vm_area_struct *vma)
 {
-	struct file *file = vma->vm_file;
+	struct file *file = vma_read(vma, vm_file);
+	const struct vm_operations_struct *ops = vma_read(vma, vm_ops);
 
-	if (vma->vm_ops && vma->vm_ops->close)
-		vma->vm_ops->close(vma);
+	if (ops && ops->close)
+		ops->close(vma);
 	if (file) {
 		/*
 		 * The seed's "fput(vma->vm_file); vma->vm_file = NULL;": the
@@ -374,7 +377,7 @@ void remove_vma(struct vm_area_struct *vma)
 			WRITE_ONCE(vma->vm_file, NULL);
 	}
 	if (mt_bug(MT_BUG_VMA_POLICY_PUT_EARLY))
-		mpol_put(vma->vm_policy);	/* the bug: before the grace period */
+		mpol_put(vma_read(vma, vm_policy));	/* the bug: before the grace period */
 	put_vma(vma);
 }
 
@@ -383,15 +386,17 @@ void remove_vma(struct vm_area_struct *vma)
 int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
 	      int new_below)
 {
+	unsigned long start = vma_read(vma, vm_start), end = vma_read(vma, vm_end);
+	unsigned long pgoff = vma_read(vma, vm_pgoff);
+	bool anon_ops = mm_split_ops && !vma_read(vma, vm_ops);
 	struct vm_area_struct *new;
 	struct vma_array *arr;
-	bool anon_ops = mm_split_ops && !vma->vm_ops;
 	int err;
 
 	lockdep_assert_held_write(&mm->mmap_sem);
-	if ((vma->vm_flags & VM_HUGETLB) && (addr & ((1ul << HPAGE_SHIFT) - 1)))
+	if ((vma_read(vma, vm_flags) & VM_HUGETLB) && (addr & ((1ul << HPAGE_SHIFT) - 1)))
 		return -EINVAL;
-	if (addr <= vma->vm_start || addr >= vma->vm_end)
+	if (addr <= start || addr >= end)
 		return -EINVAL;
 	if ((unsigned int)mm->map_count >= vma_max_map_count)
 		return -ENOMEM;
@@ -399,13 +404,13 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long ad
 	if (!new)
 		return -ENOMEM;
 	/* most fields are the same, copy all, and then fixup */
-	new->vm_start = new_below ? vma->vm_start : addr;
-	new->vm_end = new_below ? addr : vma->vm_end;
-	new->vm_pgoff = vma->vm_pgoff + ((new->vm_start - vma->vm_start) >> PAGE_SHIFT);
-	new->vm_flags = vma->vm_flags;
-	new->vm_ops = vma->vm_ops;
-	new->vm_private_data = anon_ops ? NULL : vma->vm_private_data;
-	new->vm_policy = mpol_dup(vma->vm_policy, &err);	/* 2.6.24's mpol_copy() */
+	new->vm_start = new_below ? start : addr;
+	new->vm_end = new_below ? addr : end;
+	new->vm_pgoff = pgoff + ((new->vm_start - start) >> PAGE_SHIFT);
+	new->vm_flags = vma_read(vma, vm_flags);
+	new->vm_ops = vma_read(vma, vm_ops);
+	new->vm_private_data = anon_ops ? NULL : vma_read(vma, vm_private_data);
+	new->vm_policy = mpol_dup(vma_read(vma, vm_policy), &err);	/* 2.6.24's mpol_copy() */
 	if (err)
 		goto out_free;
 	arr = vma_array_alloc(mm->mmap->nr + 1);
@@ -416,7 +421,7 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long ad
 		free(arr);
 		goto out_free;
 	}
-	new->vm_file = vma->vm_file;
+	new->vm_file = vma_read(vma, vm_file);
 	if (new->vm_file)
 		get_file(new->vm_file);
 	if (new->vm_ops && new->vm_ops->open)
@@ -424,16 +429,16 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long ad
 
 	race_window("split_vma-new-to-adjust");
 	if (new_below) {
-		unsigned long pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+		unsigned long off = pgoff + ((addr - start) >> PAGE_SHIFT);
 
 		if (anon_ops)
-			mm_split_ops->commit(new, vma, addr, vma->vm_end, pgoff);
+			mm_split_ops->commit(new, vma, addr, end, off);
 		else
-			vma_set_bounds(vma, addr, vma->vm_end, pgoff);
+			vma_set_bounds(vma, addr, end, off);
 	} else if (anon_ops) {
-		mm_split_ops->commit(new, vma, vma->vm_start, addr, vma->vm_pgoff);
+		mm_split_ops->commit(new, vma, start, addr, pgoff);
 	} else {
-		vma_set_bounds(vma, vma->vm_start, addr, vma->vm_pgoff);
+		vma_set_bounds(vma, start, addr, pgoff);
 	}
 	vma_array_fill_insert(arr, mm->mmap, new);
 	mm_rb_write_lock(mm);
@@ -449,10 +454,12 @@ out_free:
 
 bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struct *next)
 {
-	return prev->vm_flags == next->vm_flags && prev->vm_ops == next->vm_ops &&
-	       prev->vm_file == next->vm_file && !prev->vm_private_data && !next->vm_private_data &&
-	       !prev->anon_vma && !next->anon_vma &&
-	       mpol_equal(prev->vm_policy, next->vm_policy);
+	return vma_read(prev, vm_flags) == vma_read(next, vm_flags) &&
+	       vma_read(prev, vm_ops) == vma_read(next, vm_ops) &&
+	       vma_read(prev, vm_file) == vma_read(next, vm_file) &&
+	       !vma_read(prev, vm_private_data) && !vma_read(next, vm_private_data) &&
+	       !vma_read(prev, anon_vma) && !vma_read(next, anon_vma) &&
+	       mpol_equal(vma_read(prev, vm_policy), vma_read(next, vm_policy));
 }
 
 int vma_merge_hole(struct mm_struct *mm, struct vm_area_struct *prev)
@@ -476,14 +483,15 @@ int vma_merge_hole(struct mm_struct *mm, struct vm_area_struct *prev)
 	 * tree first, so that nobody finds it any more.
 	 */
 	detach_vma(mm, next);
-	vma_set_bounds(prev, prev->vm_start, next->vm_end, prev->vm_pgoff);
-	file = next->vm_file;
+	vma_set_bounds(prev, vma_read(prev, vm_start), vma_read(next, vm_end),
+		       vma_read(prev, vm_pgoff));
+	file = vma_read(next, vm_file);
 	if (file)
 		fput(file);	/* next's reference on the file prev maps too */
 	race_window("vma_adjust-remove-to-put");
 	if (mt_bug(MT_BUG_VMA_ADJUST_FREE_NEXT)) {
 		/* before the seed: "mpol_put(vma_policy(next)); vm_area_free(next);" */
-		mpol_put(next->vm_policy);
+		mpol_put(vma_read(next, vm_policy));
 		kmem_cache_free(vm_area_cachep, next);
 	} else {
 		put_vma(next);
@@ -615,7 +623,7 @@ int do_munmap(struct mm_struct *mm, unsigned long start)
 {
 	struct vm_area_struct *vma = find_vma(mm, start);
 
-	if (!vma || vma->vm_start != start)
+	if (!vma || vma_read(vma, vm_start) != start)
 		return -EINVAL;
 	detach_vma(mm, vma);
 	if (mm_unmap_vma)

@@ -253,7 +253,8 @@ def mutants_of(path, lines):
             new = lines[:i] + [INC_NOT_ZERO.sub(r"(__refcount_add(1, \2, __func__), true)", l)] + lines[i + 1:]
             out.append(Mutant(path, i, "inc-not-zero-plain", new, l.strip()))
         m = IF_LINE.match(l)
-        if m and "mt_bug" not in m.group(3) and RECHECK.search(m.group(3)):
+        if m and "mt_bug" not in m.group(3) and RECHECK.search(m.group(3)) and \
+           "obj_access" not in m.group(3):
             # a bail-out: the statement under the if leaves (return, goto...)
             k = i + 1
             if k < hi and BAILOUT.match(lines[k]) or (m.group(4) and k + 1 < hi and

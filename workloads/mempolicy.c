@@ -486,6 +486,19 @@ static bool mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
 
 			start += a * unit;
 			len = (1 + mt_random_below(n - a)) * unit;
+		} else if (!mt_random_below(8)) {
+			/*
+			 * over the next VMA too, whatever it is: a tmpfs one
+			 * is refused (no policy shared between a VMA and a
+			 * tree, the 3.7 fix), two anonymous ones both get it
+			 */
+			struct vm_area_struct *next = NULL;
+
+			for (unsigned int i = 0; i + 1 < mm_nr_vmas(me->mm); i++)
+				if (mm_vma_at(me->mm, i) == vma)
+					next = mm_vma_at(me->mm, i + 1);
+			if (next)
+				len = next->vm_end - start;
 		}
 	}
 	up_read(&me->mm->mmap_sem);

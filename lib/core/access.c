@@ -7,9 +7,8 @@
 
 bool __obj_access(const void *obj, const struct kmem_cache *c, bool any, const char *where)
 {
-	if (any && !kmem_addr_is_slab(obj))
-		return true;	/* a pseudo-object on the stack, a static default */
-	return __obj_check(obj, c, where) != OBJ_BAD;
+	/* any: a pseudo-object on the stack, a static default, is not checked */
+	return (any ? __obj_check_any(obj, c, where) : __obj_check(obj, c, where)) != OBJ_BAD;
 }
 
 bool __obj_access_gen(const void *obj, const struct kmem_cache *c, uint32_t gen,

@@ -804,8 +804,8 @@ bool obj_is_live(const void *obj)
 
 /* ---- reader checks ---- */
 
-enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
-			    const char *where)
+static enum obj_status obj_check_page(const void *obj, const struct kmem_cache *c,
+				      bool any, const char *where)
 {
 	const struct obj_hdr *h = hdr_of(obj);
 	const struct slab_page *pg = pool_page_of(h);
@@ -814,6 +814,8 @@ enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
 	char other[MT_NAME_LEN];
 
 	if (unlikely(!pg || pg->magic != SLAB_PAGE_MAGIC)) {
+		if (any)
+			return OBJ_LIVE;	/* no slab memory: not checked */
 		mt_report(MT_TYPE_CONFUSION, where, "%s pointer %p is not slab memory",
 			  c->name, obj);
 		return OBJ_BAD;
@@ -844,6 +846,18 @@ enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
 	mt_report(MT_USE_AFTER_FREE, where, "%s object %p is free%s", c->name, obj,
 		  (c->flags & SLAB_POISON) ? " (poisoned)" : "");
 	return OBJ_BAD;
+}
+
+enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
+			    const char *where)
+{
+	return obj_check_page(obj, c, false, where);
+}
+
+enum obj_status __obj_check_any(const void *obj, const struct kmem_cache *c,
+				const char *where)
+{
+	return obj_check_page(obj, c, true, where);
 }
 
 enum obj_status __obj_check_gen(const void *obj, const struct kmem_cache *c,

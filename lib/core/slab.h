@@ -118,6 +118,9 @@ enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
 			    const char *where);
 enum obj_status __obj_check_gen(const void *obj, const struct kmem_cache *c,
 				uint32_t gen, const char *where);
+/* __obj_check(), but memory that is no slab memory at all (the stack, static data) is OBJ_LIVE. */
+enum obj_status __obj_check_any(const void *obj, const struct kmem_cache *c,
+				const char *where);
 #define obj_check(o, c)		__obj_check((o), (c), __func__)
 #define obj_check_gen(o, c, g)	__obj_check_gen((o), (c), (g), __func__)
 /* True unless obj_check() counted a bad access. */

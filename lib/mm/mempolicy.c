@@ -121,6 +121,7 @@ void __mpol_put(struct mempolicy *pol, const char *where)
 
 struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *frompol)
 {
+	struct mempolicy from;
 	unsigned short flags;
 
 	if (!mpol_needs_cond_ref(frompol))
@@ -134,12 +135,13 @@ struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *fro
 	 * no allocation of the readahead puts it; mpol-cond-copy-keeps-shared:
 	 * the flag is copied, and every allocation puts the on-stack copy.
 	 */
-	flags = pol_read(frompol, flags);
+	from = pol_snapshot(frompol);
+	flags = from.flags;
 	refcount_set(&tompol->refcnt, 1);
-	tompol->mode = pol_read(frompol, mode);
+	tompol->mode = from.mode;
 	tompol->flags = mt_bug(MT_BUG_MPOL_COND_COPY_KEEPS_SHARED) ? flags :
 			(unsigned short)(flags & ~MPOL_F_SHARED);
-	tompol->v = pol_copy(frompol, v);
+	tompol->v = from.v;
 	mpol_cond_put(frompol);
 	return tompol;
 }
@@ -157,27 +159,24 @@ struct mempolicy *mpol_dup(struct mempolicy *old, int *err)
 		return NULL;
 	}
 	/* "*new = *old; atomic_set(&new->refcnt, 1);": every flag is kept */
-	new->mode = pol_read(old, mode);
-	new->flags = pol_read(old, flags);
-	new->v = pol_copy(old, v);
+	*new = pol_snapshot(old);
 	refcount_set(&new->refcnt, 1);
 	return new;
 }
 
 bool mpol_equal(const struct mempolicy *a, const struct mempolicy *b)
 {
-	nodemask_t na, nb;
+	struct mempolicy x, y;
 
 	if (!a || !b)
 		return a == b;
-	if (pol_read(a, mode) != pol_read(b, mode) ||
-	    (pol_read(a, flags) & ~MPOL_F_SHARED) != (pol_read(b, flags) & ~MPOL_F_SHARED))
+	x = pol_snapshot(a);
+	y = pol_snapshot(b);
+	if (x.mode != y.mode || (x.flags & ~MPOL_F_SHARED) != (y.flags & ~MPOL_F_SHARED))
 		return false;
-	if (pol_read(a, mode) == MPOL_PREFERRED)
-		return pol_read(a, v.preferred_node) == pol_read(b, v.preferred_node);
-	na = pol_copy(a, v.nodes);
-	nb = pol_copy(b, v.nodes);
-	return na.bits == nb.bits;
+	if (x.mode == MPOL_PREFERRED)
+		return x.v.preferred_node == y.v.preferred_node;
+	return x.v.nodes.bits == y.v.nodes.bits;
 }
 
 /* ---- lookup ---- */
@@ -332,19 +331,16 @@ static inline unsigned int interleave_nid(struct mempolicy *pol,
 /* The first node to allocate from, for a non-interleave policy. */
 static int policy_node(const struct mempolicy *pol)
 {
+	struct mempolicy p = pol_snapshot(pol);
 	int local = numa_node_id();
-	nodemask_t nodes;
-	int pref;
 
-	switch (pol_read(pol, mode)) {
+	switch (p.mode) {
 	case MPOL_PREFERRED:
-		pref = pol_read(pol, v.preferred_node);
-		if (pol_read(pol, flags) & MPOL_F_LOCAL || pref < 0)
+		if (p.flags & MPOL_F_LOCAL || p.v.preferred_node < 0)
 			return local;
-		return pref;
+		return p.v.preferred_node;
 	case MPOL_BIND:
-		nodes = pol_copy(pol, v.nodes);
-		return node_isset(local, &nodes) ? local : first_node(&nodes);
+		return node_isset(local, &p.v.nodes) ? local : first_node(&p.v.nodes);
 	default:
 		return local;
 	}
@@ -716,18 +712,17 @@ long do_mbind(unsigned long start, unsigned long len, unsigned short mode,
 /* The node mask of @pol, as get_mempolicy() returns it: every load checked. */
 static void get_policy_nodemask(const struct mempolicy *pol, nodemask_t *nodes)
 {
-	int pref;
+	struct mempolicy p = pol_snapshot(pol);
 
 	nodes->bits = 0;
-	switch (pol_read(pol, mode)) {
+	switch (p.mode) {
 	case MPOL_BIND:
 	case MPOL_INTERLEAVE:
-		*nodes = pol_copy(pol, v.nodes);
+		*nodes = p.v.nodes;
 		break;
 	case MPOL_PREFERRED:
-		pref = pol_read(pol, v.preferred_node);
-		if (!(pol_read(pol, flags) & MPOL_F_LOCAL) && pref >= 0)
-			node_set(pref, nodes);
+		if (!(p.flags & MPOL_F_LOCAL) && p.v.preferred_node >= 0)
+			node_set(p.v.preferred_node, nodes);
 		break;
 	}
 }
@@ -810,25 +805,23 @@ static int nodelist_str(char *buf, size_t len, const nodemask_t *m)
 
 int mpol_to_str(char *buf, size_t len, const struct mempolicy *pol)
 {
-	unsigned short mode;
-	nodemask_t nodes;
-	int pref, n;
+	struct mempolicy p;
+	int n;
 
 	if (!pol || pol == &default_policy)
 		return snprintf(buf, len, "default");
-	switch ((mode = pol_read(pol, mode))) {
+	p = pol_snapshot(pol);
+	switch (p.mode) {
 	case MPOL_PREFERRED:
-		pref = pol_read(pol, v.preferred_node);
-		if (pol_read(pol, flags) & MPOL_F_LOCAL || pref < 0)
+		if (p.flags & MPOL_F_LOCAL || p.v.preferred_node < 0)
 			return snprintf(buf, len, "prefer=local");
-		return snprintf(buf, len, "prefer=%d", pref);
+		return snprintf(buf, len, "prefer=%d", p.v.preferred_node);
 	case MPOL_BIND:
 	case MPOL_INTERLEAVE:
-		nodes = pol_copy(pol, v.nodes);
-		n = snprintf(buf, len, "%s=", mode == MPOL_BIND ? "bind" : "interleave");
-		return n + nodelist_str(buf + n, len > (size_t)n ? len - (size_t)n : 0, &nodes);
+		n = snprintf(buf, len, "%s=", p.mode == MPOL_BIND ? "bind" : "interleave");
+		return n + nodelist_str(buf + n, len > (size_t)n ? len - (size_t)n : 0, &p.v.nodes);
 	default:
-		return snprintf(buf, len, "mode%u?", mode);
+		return snprintf(buf, len, "mode%u?", p.mode);
 	}
 }
 

@@ -137,6 +137,24 @@ extern struct kmem_cache *policy_cache;
 #define pol_read(pol, field)	obj_read_any((pol), policy_cache, field)
 #define pol_copy(pol, field)	obj_copy_any((pol), policy_cache, field)
 
+/*
+ * pol_snapshot - the whole policy copied, then checked once: the checked
+ * load of a user that reads several of its fields (a policy's mode,
+ * flags and nodes do not change while it is in use; its count is not for
+ * reading from a copy).  A bad one reads as all zero.
+ */
+static inline struct mempolicy __pol_snapshot(const struct mempolicy *pol, const char *where)
+{
+	struct mempolicy p;
+
+	memcpy(&p, pol, sizeof(p));
+	barrier();
+	if (unlikely(!__obj_access(pol, policy_cache, true, where)))
+		memset(&p, 0, sizeof(p));
+	return p;
+}
+#define pol_snapshot(pol)	__pol_snapshot((pol), __func__)
+
 /* The task the calling thread is running as (the kernel's "current"). */
 extern __thread struct task_struct *mpol_current;
 

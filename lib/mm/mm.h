@@ -248,11 +248,14 @@ bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 			      void *arg);
 
 /*
- * spf_commit_check (mm_audit.c) - may a speculative fault whose sequence
- * check passed commit into @vma?  Not if @vma was removed from its mm
- * (use_after_free: its page tables are going).  Return: true if it may.
+ * spf_commit_check (mm_audit.c) - may a speculative fault that read
+ * @vma's sequence @seq commit?  Not if the sequence moved (the VMA
+ * changed: redo it under mmap_sem), nor if @vma had been removed from its
+ * mm before (use_after_free: its page tables are going; the correct
+ * protocol never gets there).
+ * Return: true if it may commit.
  */
-bool spf_commit_check(const struct vm_area_struct *vma, const char *where);
+bool spf_commit_check(const struct vm_area_struct *vma, unsigned int seq, const char *where);
 
 /* vm_sequence: a seqcount per VMA, as the SPF series' vm_write_begin(). */
 void vm_write_begin(struct vm_area_struct *vma);

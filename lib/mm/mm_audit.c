@@ -35,9 +35,23 @@ unsigned int mm_audit_vmas(struct mm_struct *mm)
 	return n;
 }
 
-bool spf_commit_check(const struct vm_area_struct *vma, const char *where)
+bool spf_commit_check(const struct vm_area_struct *vma, unsigned int seq, const char *where)
 {
-	if (likely(!vma_read(vma, vm_detached)))
+	/*
+	 * The flag first, with acquire: detach_vma() set it inside a write
+	 * section of the sequence count, so if it is seen set here, the
+	 * sequence read after it has moved -- unless the VMA was already
+	 * removed when the fault read its sequence.
+	 */
+	bool detached = smp_load_acquire(&vma->vm_detached);
+
+	if (!obj_access(vma, vm_area_cachep))
+		return false;
+	if (vm_read_retry(vma, seq)) {
+		mt_count(MT_OVERLAPS);	/* changed under the fault: redo it */
+		return false;
+	}
+	if (likely(!detached))
 		return true;
 	/*
 	 * The fault would map a page into page tables free_pgtables() is

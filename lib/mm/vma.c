@@ -361,6 +361,7 @@ void remove_vma(struct vm_area_struct *vma)
 {
 	struct file *file = vma_read(vma, vm_file);
 	const struct vm_operations_struct *ops = vma_read(vma, vm_ops);
+	struct mempolicy *pol = vma_read(vma, vm_policy);
 
 	if (ops && ops->close)
 		ops->close(vma);
@@ -377,7 +378,7 @@ void remove_vma(struct vm_area_struct *vma)
 			WRITE_ONCE(vma->vm_file, NULL);
 	}
 	if (mt_bug(MT_BUG_VMA_POLICY_PUT_EARLY))
-		mpol_put(vma_read(vma, vm_policy));	/* the bug: before the grace period */
+		mpol_put(pol);	/* the bug: before the VMA goes */
 	put_vma(vma);
 }
 
@@ -585,7 +586,7 @@ bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 	struct vm_area_struct *vma;
 	struct mempolicy *pol;
 	unsigned int seq;
-	bool done = true, file_backed;
+	bool done, file_backed;
 
 	vma = spf_get_vma(mm, addr, &seq);
 	if (!vma)
@@ -609,12 +610,8 @@ bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 		spf_use_file_bug(vma);
 
 	race_window("spf-use-to-retry");
-	if (vm_read_retry(vma, seq)) {
-		mt_count(MT_OVERLAPS);
-		done = false;	/* the VMA changed under us: redo under mmap_sem */
-	} else if (!spf_commit_check(vma, __func__)) {
-		done = false;
-	}
+	/* the sequence unchanged, the VMA still in its mm: or redo under mmap_sem */
+	done = spf_commit_check(vma, seq, __func__);
 	put_vma(vma);
 	return done;
 }

@@ -298,13 +298,17 @@ int main(void)
 		unsigned long a = map_one(false, false);
 		unsigned int seq;
 		struct vm_area_struct *vma = spf_get_vma(mm, a, &seq);
-		bool live_ok = spf_commit_check(vma, "t_vma");
+		bool live_ok = spf_commit_check(vma, seq, "t_vma"), changed_ok;
 
 		down_write(&mm->mmap_sem);
 		do_munmap(mm, a);
 		up_write(&mm->mmap_sem);
-		ok(live_ok && !spf_commit_check(vma, "t_vma") && cnt(MT_USE_AFTER_FREE) == 1,
-		   "spf_commit_check: silent on a VMA in its mm; use_after_free once it is removed");
+		changed_ok = !spf_commit_check(vma, seq, "t_vma") && !cnt(MT_USE_AFTER_FREE);
+		seq = vm_read_begin(vma);	/* a fault that began after the removal */
+		ok(live_ok && changed_ok && !spf_commit_check(vma, seq, "t_vma") &&
+		   cnt(MT_USE_AFTER_FREE) == 1,
+		   "spf_commit_check: commits into a VMA in its mm; a removal during the fault is a "
+		   "redo; a fault begun on a removed VMA is use_after_free");
 		put_vma(vma);
 		rcu_barrier();
 	}

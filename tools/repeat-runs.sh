@@ -44,6 +44,7 @@ table() {	# table DIR: name verdicts median slowest, from every metrics.json bel
 case "$what" in
 selftest)
 	rm -rf "$OUT/selftest"
+	mkdir -p "$OUT/selftest"
 	for i in $(seq 1 "$n"); do
 		"$MMT" run --quiet --results "$OUT/selftest/run$i" configs/selftest.ini || true
 	done
@@ -51,6 +52,7 @@ selftest)
 	;;
 clean)
 	rm -rf "$OUT/clean"
+	mkdir -p "$OUT/clean"
 	f="$OUT/clean.ini"
 	printf '[global]\nthreads=4\nruntime=3s\naudit_interval=250ms\nstutter=500ms\ndelay=0.02\nexpect=clean\n' > "$f"
 	for wl in $("$MMT" workloads | sed -n 's/^\([a-z_]*\) - .*/\1/p'); do

@@ -661,9 +661,11 @@ json_t *mt_result_to_json(const struct mt_result *res)
 			"leaked", (json_int_t)c->leaked));
 	}
 	json_object_set_new(j, "caches", caches);
+	/* the windows where delays were injected; every window is in coverage */
 	for (unsigned int i = 0; i < res->nwindows; i++)
-		json_object_set_new(windows, res->windows[i].name,
-				    json_integer((json_int_t)res->windows[i].hits));
+		if (res->windows[i].hits)
+			json_object_set_new(windows, res->windows[i].name,
+					    json_integer((json_int_t)res->windows[i].hits));
 	json_object_set_new(j, "race_windows", windows);
 	{
 		/* coverage: passes, delays, overlaps, required, per window (inject.h) */
@@ -808,19 +810,22 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 			e->thread = (int)jnum(c, "thread", 0);
 		}
 	}
-	json_object_foreach((json_t *)json_object_get(j, "race_windows"), key, v) {
+	/* coverage (inject.h) has every window; race_windows, of older files, the delayed ones */
+	json_object_foreach((json_t *)json_object_get(j, json_object_get(j, "coverage") ?
+						      "coverage" : "race_windows"), key, v) {
 		if (res->nwindows >= MT_MAX_WINDOWS)
 			break;
 		snprintf(res->windows[res->nwindows].name, sizeof(res->windows[0].name), "%s", key);
-		res->windows[res->nwindows++].hits = (uint64_t)json_number_value(v);
-	}
-	/* coverage (inject.h): the windows of race_windows, in the same order */
-	for (unsigned int i = 0; i < res->nwindows; i++) {
-		json_t *c = json_object_get(json_object_get(j, "coverage"), res->windows[i].name);
-
-		res->windows[i].passes = (uint64_t)jnum(c, "passes", 0);
-		res->windows[i].overlaps = (uint64_t)jnum(c, "overlaps", 0);
-		res->windows[i].required = json_is_true(json_object_get(c, "required"));
+		if (json_is_object(v)) {
+			res->windows[res->nwindows].hits = (uint64_t)jnum(v, "delays", 0);
+			res->windows[res->nwindows].passes = (uint64_t)jnum(v, "passes", 0);
+			res->windows[res->nwindows].overlaps = (uint64_t)jnum(v, "overlaps", 0);
+			res->windows[res->nwindows].required =
+				json_is_true(json_object_get(v, "required"));
+		} else {
+			res->windows[res->nwindows].hits = (uint64_t)json_number_value(v);
+		}
+		res->nwindows++;
 	}
 	res->nevents_total = (uint64_t)jnum(j, "events_total", res->nevents);
 	return 0;
@@ -975,6 +980,8 @@ void mt_prom_write(FILE *f, const struct mt_result *const *res, int n)
 		for (unsigned int w = 0; w < r0->nwindows; w++) {
 			uint64_t v = 0;
 
+			if (!r0->windows[w].hits)
+				continue;	/* coverage only: no delay there, no series */
 			FOR_SAME_JOB(res, n, first[k], i)
 				for (unsigned int q = 0; q < res[i]->nwindows; q++)
 					if (!strcmp(res[i]->windows[q].name, r0->windows[w].name))

@@ -7,6 +7,7 @@
 #   make run        run configs/default.ini in the foreground (installs
 #                   the missing build packages when root)
 #   make bench      microbenchmarks (not tests)
+#   make mutate     mutation testing of the models (tools/mutate.py; long)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the missing build and test packages (root)
 #   make SANITIZE=address,undefined check   the same tests, sanitized
@@ -124,7 +125,7 @@ PROVE_FLAGS ?=
 
 .SECONDARY:
 .PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak \
-	fuzz fuzz-build
+	fuzz fuzz-build mutate
 
 all: $(LIB) $(BINS) $(TEST_BINS) $(MAN_PAGES)
 
@@ -243,6 +244,11 @@ bench: $(LIB) $(BENCH_BINS) $(BINS)
 
 soak: all
 	MT_BIN=$(MT_BIN) tools/soak.sh configs/soak.ini
+
+# MUTATE_ARGS="--files lib/mm/vma.c --ops drop-put --max 20" narrows it.
+MUTATE_ARGS ?=
+mutate: $(CLI)
+	CC=$(CC) python3 tools/mutate.py $(MUTATE_ARGS)
 
 deps:
 	sh tools/deps.sh test

@@ -30,7 +30,7 @@ libjansson-dev libsystemd-dev libmicrohttpd-dev"
 # stress-ng (kernel mode's benchmark beside it), systemd for the service
 # test, clang with libFuzzer for the fuzz targets, gnuplot for
 # `mmtorture plot`, mandoc and man-db for the man pages' lint, python3
-# for the hostile inputs some tests make.
+# for the hostile inputs some tests make and for make mutate.
 TEST_PKGS="perl prometheus jq socat curl util-linux procps hwloc numactl stress-ng systemd clang
 libclang-rt-14-dev gnuplot-nox mandoc man-db python3"
 

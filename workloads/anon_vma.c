@@ -7,12 +7,23 @@
  * mm_slot for that mm), shared by every worker.  Workers fork them (the
  * child's VMAs are linked to the parent's anon_vmas and get a child
  * anon_vma pinning the tree's root), exit them (exit_mmap() zaps and
- * unlinks every VMA while ksmd drops the mm's rmap_items), mmap and munmap
- * anonymous VMAs, fault pages in, play ksmd (hold an anon_vma through a
- * new rmap_item, walk a held anon_vma's tree, drop rmap_items), migrate
- * pages to another node (an anon_vma reference held across the move),
- * and walk the rmap of pages isolated off the LRU (page_lock_anon_vma()
- * and its recheck, against anon_vmas freed and reused under it).
+ * unlinks every VMA while ksmd drops the mm's rmap_items), reap many at
+ * once, mmap and munmap anonymous VMAs, fault pages in, play ksmd (merge
+ * a page into a KSM page of the stable tree through a new rmap_item that
+ * holds its anon_vma, or break the COW when the merge fails; walk a KSM
+ * page's rmap; remove a KSM page from the stable tree; drop rmap_items),
+ * migrate pages to another node (migration entries in the ptes while an
+ * anon_vma reference is held across the move), and walk the rmap of pages
+ * isolated off the LRU (page_lock_anon_vma() and its recheck, against
+ * anon_vmas freed and reused under it).
+ *
+ * Slab pages cycle (seed 004).  The anon_vma cache is typesafe: a page
+ * that empties waits a grace period before it goes back to the pool and
+ * may become another cache's.  With slab_keep_empty=0 (the default) the
+ * cache keeps no empty page, and reap swings the number of anon_vmas
+ * between procs and init_procs processes' worth, so that pages empty
+ * during the run and do go through that grace period (the coverage
+ * points slab-typesafe-page-to-rcu and -to-pool count them).
  *
  * What keeps a process alive: the table holds one reference on its
  * struct av_proc; an operation takes another under proc_lock and an
@@ -60,11 +71,12 @@ struct av_opts {
 	unsigned int pages;
 	unsigned int ksm_items;
 	unsigned int max_chain;
+	bool slab_keep_empty;
 };
 
 static const struct mt_opt av_opts_table[] = {
-	MT_OPT(struct av_opts, procs, MT_OPT_UINT, 2, 1024, "12",
-	       "most processes at once"),
+	MT_OPT(struct av_opts, procs, MT_OPT_UINT, 2, 1024, "24",
+	       "most processes at once (reap swings them back to init_procs)"),
 	MT_OPT(struct av_opts, init_procs, MT_OPT_UINT, 1, 1024, "4",
 	       "processes created at start (at most procs)"),
 	MT_OPT(struct av_opts, vmas, MT_OPT_UINT, 1, 256, "4",
@@ -75,17 +87,36 @@ static const struct mt_opt av_opts_table[] = {
 	       "most KSM rmap_items (anon_vma references) at once"),
 	MT_OPT(struct av_opts, max_chain, MT_OPT_UINT, 2, 256, "8",
 	       "a VMA linked to this many anon_vmas is not copied at fork"),
+	MT_OPT(struct av_opts, slab_keep_empty, MT_OPT_BOOL, 0, 1, "0",
+	       "the anon_vma cache keeps an empty slab page per node (1) or lets each go through its grace period to the pool (0)"),
 	{ .name = NULL },
 };
 
 enum {
 	AV_FORK, AV_EXIT, AV_MMAP, AV_MUNMAP, AV_FAULT,
 	AV_KSM_HOLD, AV_KSM_WALK, AV_KSM_DROP, AV_MIGRATE, AV_RMAP_WALK,
+	AV_KSM_MERGE, AV_KSM_REMOVE_NODE, AV_REAP,
 	AV_NROLES
 };
 static const char *const av_roles[] = {
 	"fork", "exit", "mmap", "munmap", "fault",
-	"ksm_hold", "ksm_walk", "ksm_drop", "migrate", "rmap_walk", NULL
+	"ksm_hold", "ksm_walk", "ksm_drop", "migrate", "rmap_walk",
+	"ksm_merge", "ksm_remove_node", "reap", NULL
+};
+
+/*
+ * The protocol steps each role must reach in a clean job (inject.h's
+ * mt_coverage_require()), beside its own count: the paths seeds 002 and
+ * 004 name.
+ */
+static const char *const av_steps[AV_NROLES][3] = {
+	[AV_FORK] = { "anon-fork-to-pin" },
+	[AV_MIGRATE] = { "anon-migrate-ref-to-move", "anon-migrate-copy-to-remap" },
+	[AV_RMAP_WALK] = { "anon-lookup-to-lock" },
+	[AV_KSM_WALK] = { "anon-ksm-walk-lock" },
+	[AV_KSM_MERGE] = { "anon-ksm-merge-to-insert", "anon-ksm-break-cow-drop-to-lookup" },
+	[AV_KSM_REMOVE_NODE] = { "anon-ksm-unlink-node-to-drop" },
+	[AV_REAP] = { "anon-drop-dec" },
 };
 
 /*
@@ -253,6 +284,23 @@ static bool av_exit(struct av_world *w)
 	return true;
 }
 
+/*
+ * Many exits at once (a job killed, a fork bomb reaped): the table
+ * shrinks to init_procs processes, so that the anon_vmas of the others
+ * go together and slab pages empty.  Return: whether any exited.
+ */
+static bool av_reap(struct av_world *w)
+{
+	struct av_proc *p;
+	unsigned int keep = w->opt->init_procs ? w->opt->init_procs : 1, n = 0;
+
+	while ((p = proc_remove_random(w, keep))) {
+		proc_exit(p);
+		n++;
+	}
+	return n > 0;
+}
+
 static bool av_mmap(struct av_world *w)
 {
 	struct mm_struct *mm;
@@ -340,6 +388,24 @@ static bool av_ksm_hold(struct av_world *w)
 	return !err;
 }
 
+/* ksmd merges a page of a random process (no mmap_sem held here). */
+static bool av_ksm_merge(struct av_world *w)
+{
+	struct mm_struct *mm;
+	struct av_proc *p = proc_get_mm(w, &mm);
+	unsigned long addr = 0;
+	int err;
+
+	if (!p)
+		return false;
+	down_read(&mm->mmap_sem);
+	pick_vma(mm, &addr);
+	up_read(&mm->mmap_sem);
+	err = addr ? ksm_merge_page(p->slot, mm, addr) : -EAGAIN;
+	proc_done(p, mm);
+	return err == 0 || err == -EBUSY;	/* merged, or broke the COW */
+}
+
 static int other_node(struct av_world *w, int nid)
 {
 	for (int i = 0; i < w->nnodes; i++)
@@ -385,7 +451,10 @@ static void av_run(struct wl_thread *t)
 		/* keep the churn going at the limits */
 		if (role == AV_FORK && READ_ONCE(w->nprocs) >= w->opt->procs)
 			role = AV_EXIT;
-		else if (role == AV_EXIT && READ_ONCE(w->nprocs) <= 1)
+		else if ((role == AV_EXIT || role == AV_REAP) && READ_ONCE(w->nprocs) <= 1)
+			role = AV_FORK;
+		/* reap when the table is nearly full: the count swings between the limits */
+		else if (role == AV_REAP && READ_ONCE(w->nprocs) < w->opt->procs * 3 / 4)
 			role = AV_FORK;
 		switch (role) {
 		case AV_FORK:
@@ -417,6 +486,15 @@ static void av_run(struct wl_thread *t)
 			break;
 		case AV_RMAP_WALK:
 			ran = av_rmap_walk(w);
+			break;
+		case AV_KSM_MERGE:
+			ran = av_ksm_merge(w);
+			break;
+		case AV_KSM_REMOVE_NODE:
+			ran = ksm_remove_stable_node() > 0;
+			break;
+		case AV_REAP:
+			ran = av_reap(w);
 			break;
 		}
 		if (ran)
@@ -501,6 +579,13 @@ static int av_init(struct wl_ctx *ctx)
 	if ((err = anon_vma_init()) || (err = anon_memory_init()) ||
 	    (err = ksm_init(opt->ksm_items)))
 		return err;
+	kmem_cache_keep_empty(anon_vma_cachep, opt->slab_keep_empty);
+	for (unsigned int r = 0; r < AV_NROLES; r++)
+		for (unsigned int k = 0; ctx->mix->weight[r] && k < 3 && av_steps[r][k]; k++)
+			mt_coverage_require(av_steps[r][k]);
+	/* pages that empty under reap go through their grace period (seed 004) */
+	if (!opt->slab_keep_empty && ctx->mix->weight[AV_REAP] && opt->procs > 2 * opt->init_procs)
+		mt_coverage_require("slab-typesafe-page-to-rcu");
 	/*
 	 * The engine turns allocation-failure injection on before init, and
 	 * lib/core has no way to hold it off here: a process that could not
@@ -588,13 +673,14 @@ static void av_teardown(struct wl_ctx *ctx)
 
 const struct workload wl_anon_vma = {
 	.name = "anon_vma",
-	.desc = "a process tree under fork/exit/mmap/munmap churn, with KSM, migration "
-		"and rmap walkers on anon_vmas (root pinning, two-level drop, typesafe recheck)",
+	.desc = "a process tree under fork/exit/mmap/munmap churn, with KSM's stable tree, "
+		"migration entries and rmap walkers on anon_vmas (root pinning, two-level drop, "
+		"typesafe recheck, slab pages through their grace period)",
 	.opts = av_opts_table,
 	.opts_size = sizeof(struct av_opts),
 	.roles = av_roles,
-	.default_mix = "fork:10,exit:10,mmap:6,munmap:6,fault:20,ksm_hold:8,ksm_walk:6,"
-		       "ksm_drop:8,migrate:8,rmap_walk:18",
+	.default_mix = "fork:10,exit:8,mmap:6,munmap:6,fault:18,ksm_hold:4,ksm_walk:6,"
+		       "ksm_drop:6,migrate:8,rmap_walk:16,ksm_merge:6,ksm_remove_node:3,reap:1",
 	.models = "anon_vma",
 	.need_overlap = true,
 	.check = av_check,

@@ -17,11 +17,19 @@
  * (its owner): only the owner acts as the task ("current"), so only the
  * task itself changes its policy (rule 2) and moves its il_next.  The
  * owner faults in its task's VMAs, queries and sets its policies, mbinds
- * its VMAs and shmem ranges, migrates pages, swaps in and maps or unmaps
- * segments.  Other tasks' policies are reached only the ways the kernel
- * reaches them: /proc/<pid>/numa_maps of another task (holding that
- * task's mmap_sem for read, seed 001 point 3), and a shared segment
- * whose ranges another task's mbind replaces (point 4).
+ * its VMAs and shmem ranges (splitting the VMAs a range cuts: split_vma()),
+ * migrates pages, swaps in, maps or unmaps segments and anonymous VMAs.
+ * Other tasks' policies are reached only the ways the kernel reaches
+ * them: /proc/<pid>/numa_maps of another task (holding that task's
+ * mmap_sem for read, seed 001 point 3), and a shared segment whose ranges
+ * another task's mbind replaces (point 4).
+ *
+ * Threads of one process.  Tasks come in groups of threads_per_mm that
+ * share one mm, as the threads of a process do: consecutive tasks, so
+ * run by different workers at once.  Each has its own task policy; their
+ * faults, get_mempolicy(), mbind() and set_mempolicy() meet on the same
+ * VMAs, ordered by the one mmap_sem (rule 4) -- where do_get_mempolicy()
+ * must hold it until it has read the node mask (73223e4e2e38).
  *
  * Memory stays bounded: each worker keeps at most `stash` pages (the
  * pages "mapped" by its faults, which migration moves), tasks keep at
@@ -55,6 +63,8 @@
 
 struct mpol_opts {
 	unsigned int tasks;
+	unsigned int threads_per_mm;
+	unsigned int max_map_count;
 	unsigned int shm_segments;
 	unsigned int anon_vmas;
 	unsigned int shm_maps;
@@ -68,7 +78,11 @@ struct mpol_opts {
 
 static const struct mt_opt mpol_opts_table[] = {
 	MT_OPT(struct mpol_opts, tasks, MT_OPT_UINT, 1, 256, "8",
-	       "tasks, each with its own mm (at least one per thread)"),
+	       "tasks (at least one per thread)"),
+	MT_OPT(struct mpol_opts, threads_per_mm, MT_OPT_UINT, 1, 16, "2",
+	       "tasks sharing one mm (the threads of a process; 1: a process each)"),
+	MT_OPT(struct mpol_opts, max_map_count, MT_OPT_UINT, 4, 4096, "24",
+	       "VMAs an mm may have: split_vma() fails beyond (sysctl max_map_count)"),
 	MT_OPT(struct mpol_opts, shm_segments, MT_OPT_UINT, 1, 64, "4",
 	       "shm segments in the id table, each with a shared-policy tree"),
 	MT_OPT(struct mpol_opts, anon_vmas, MT_OPT_UINT, 1, 16, "3",
@@ -93,6 +107,7 @@ static const struct mt_opt mpol_opts_table[] = {
 enum {
 	MPW_FAULT, MPW_GET_MEMPOLICY, MPW_NUMA_MAPS, MPW_MIGRATE, MPW_SWAPIN,
 	MPW_HUGETLB, MPW_SET_MEMPOLICY, MPW_MBIND_VMA, MPW_MBIND_SHM, MPW_SHM_CHURN,
+	MPW_MMAP_CHURN,
 	MPW_NROLES
 };
 
@@ -107,7 +122,25 @@ static const char *const mpol_roles[] = {
 	[MPW_MBIND_VMA] = "mbind_vma",
 	[MPW_MBIND_SHM] = "mbind_shm",
 	[MPW_SHM_CHURN] = "shm_churn",
+	[MPW_MMAP_CHURN] = "mmap_churn",
 	[MPW_NROLES] = NULL,
+};
+
+/*
+ * The protocol steps each role must reach in a clean job (inject.h's
+ * mt_coverage_require()): the windows of the seeds' paths it runs.
+ */
+static const char *const mpw_steps[MPW_NROLES][3] = {
+	[MPW_FAULT] = { "mpol-lookup-to-use" },
+	[MPW_GET_MEMPOLICY] = { "mpol-get-mode-to-nodemask" },
+	[MPW_NUMA_MAPS] = { "mpol-numa-maps-lookup-to-str" },
+	[MPW_MIGRATE] = { "mpol-lookup-to-use" },
+	[MPW_SWAPIN] = { "mpol-shared-lookup-to-use" },
+	[MPW_HUGETLB] = { "mpol-hugetlb-zonelist-to-dequeue" },
+	[MPW_SET_MEMPOLICY] = { "mpol-set-replace-to-put" },
+	[MPW_MBIND_VMA] = { "mpol-mbind-replace-to-put", "split_vma-new-to-adjust" },
+	[MPW_MBIND_SHM] = { "mpol-mbind-replace-to-put", "mpol-sp-replace-restart" },
+	[MPW_MMAP_CHURN] = { "anon-zap-to-unlink" },
 };
 
 #define HPAGE_PAGES	(1ul << (HPAGE_SHIFT - PAGE_SHIFT))
@@ -427,19 +460,46 @@ static bool mpw_set_mempolicy(struct mpw_world *w)
 	return do_set_mempolicy(mode, &nodes) == 0;
 }
 
-/* mbind() of a whole anonymous or hugetlb VMA: its vm_policy. */
+/*
+ * mbind() of an anonymous or hugetlb VMA, its vm_policy: the whole VMA,
+ * or a range of it that split_vma() cuts out (at huge page boundaries in
+ * a hugetlb VMA, now and then not: -EINVAL).
+ */
 static bool mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
 {
 	struct vm_area_struct *vma;
 	unsigned long start = 0, len = 0;
 	nodemask_t nodes;
 	unsigned short mode = random_policy(w, &nodes, 6);
+	bool huge = !mt_random_below(4);
 
 	down_read(&me->mm->mmap_sem);
-	vma = pick_vma(me->mm, mt_random_below(4) ? VK_ANON : VK_HUGE, NULL);
+	vma = pick_vma(me->mm, huge ? VK_HUGE : VK_ANON, NULL);
 	if (vma) {
+		unsigned long unit = huge && mt_random_below(8) ? HPAGE_PAGES << PAGE_SHIFT : PAGE_SIZE;
+		uint32_t n = (uint32_t)((vma->vm_end - vma->vm_start) / unit);
+
 		start = vma->vm_start;
 		len = vma->vm_end - vma->vm_start;
+		if (n > 1 && mt_random_below(2)) {
+			uint32_t a = mt_random_below(n);
+
+			start += a * unit;
+			len = (1 + mt_random_below(n - a)) * unit;
+		} else if (!mt_random_below(8)) {
+			/*
+			 * over the next VMA too, whatever it is: a tmpfs one
+			 * is refused (no policy shared between a VMA and a
+			 * tree, the 3.7 fix), two anonymous ones both get it
+			 */
+			struct vm_area_struct *next = NULL;
+
+			for (unsigned int i = 0; i + 1 < mm_nr_vmas(me->mm); i++)
+				if (mm_vma_at(me->mm, i) == vma)
+					next = mm_vma_at(me->mm, i + 1);
+			if (next)
+				len = next->vm_end - start;
+		}
 	}
 	up_read(&me->mm->mmap_sem);
 	return len && do_mbind(start, len, mode, &nodes) != -EFAULT;
@@ -510,6 +570,29 @@ static bool mpw_shm_churn(struct mpw_world *w, struct task_struct *me)
 	return true;
 }
 
+static int add_anon_vma(struct mpw_world *w, struct mm_struct *mm, bool huge);
+
+/*
+ * munmap() of an anonymous VMA (one of the pieces mbind split, or a
+ * whole one), and an mmap() of a new one while the task has fewer than
+ * anon_vmas: the splits of mbind_vma do not pile up to max_map_count.
+ */
+static bool mpw_mmap_churn(struct mpw_world *w, struct task_struct *me)
+{
+	struct mm_struct *mm = me->mm;
+	struct vm_area_struct *vma;
+	unsigned int n;
+
+	down_write(&mm->mmap_sem);
+	vma = pick_vma(mm, VK_ANON, &n);
+	if (vma && n > 1)
+		do_munmap(mm, vma->vm_start);
+	up_write(&mm->mmap_sem);
+	if (n <= w->opt.anon_vmas)
+		add_anon_vma(w, mm, false);
+	return true;
+}
+
 static bool mpw_role(struct mpw_world *w, struct mpw_thread *ts, struct wl_thread *t,
 		     unsigned int role, struct task_struct *me)
 {
@@ -534,6 +617,8 @@ static bool mpw_role(struct mpw_world *w, struct mpw_thread *ts, struct wl_threa
 		return mpw_mbind_shm(w, me);
 	case MPW_SHM_CHURN:
 		return mpw_shm_churn(w, me);
+	case MPW_MMAP_CHURN:
+		return mpw_mmap_churn(w, me);
 	default:
 		return false;
 	}
@@ -667,13 +752,21 @@ static int mpw_init(struct wl_ctx *ctx)
 	for (unsigned int i = 0; i < w->nsegs; i++)
 		if (!(w->seg[i] = new_segment(w)))
 			goto nomem;
+	vma_max_map_count = opt->max_map_count;
+	for (unsigned int r = 0; r < MPW_NROLES; r++)
+		for (unsigned int k = 0; ctx->mix->weight[r] && k < 3 && mpw_steps[r][k]; k++)
+			mt_coverage_require(mpw_steps[r][k]);
 	for (unsigned int i = 0; i < w->ntasks; i++) {
-		struct mm_struct *mm = mm_alloc();
+		/* the first task of a group makes the mm; the others are its threads */
+		bool leader = i % opt->threads_per_mm == 0;
+		struct mm_struct *mm = leader ? mm_alloc() : w->task[i - 1]->mm;
 		struct task_struct *t;
 		nodemask_t nodes;
 		unsigned short mode;
 		int err;
 
+		if (mm && !leader)
+			mmget(mm);
 		if (!mm || !(t = task_create(mm))) {
 			if (mm)
 				mmput(mm);
@@ -684,6 +777,8 @@ static int mpw_init(struct wl_ctx *ctx)
 		t->mempolicy = mpol_new(mode, &nodes, &err);
 		if (t->mempolicy && mode == MPOL_INTERLEAVE)
 			t->il_next = (unsigned int)first_node(&nodes);
+		if (!leader)
+			continue;
 		for (unsigned int j = 0; j < opt->anon_vmas; j++)
 			if (add_anon_vma(w, mm, j == 0))
 				goto nomem;
@@ -721,12 +816,13 @@ static void mpw_teardown(struct wl_ctx *ctx)
 const struct workload wl_mempolicy = {
 	.name = "mempolicy",
 	.desc = "mempolicy refcounting (seeds 000/001): task, VMA and shared shmem policies "
-		"under faults, numa_maps, migration, swapin, hugetlb, set_mempolicy and mbind",
+		"under faults, numa_maps, migration, swapin, hugetlb, set_mempolicy and mbind "
+		"(splitting VMAs), by tasks that share an mm as the threads of a process do",
 	.opts = mpol_opts_table,
 	.opts_size = sizeof(struct mpol_opts),
 	.roles = mpol_roles,
 	.default_mix = "fault:25,get_mempolicy:6,numa_maps:15,migrate:8,swapin:8,hugetlb:8,"
-		       "set_mempolicy:8,mbind_vma:8,mbind_shm:10,shm_churn:4",
+		       "set_mempolicy:8,mbind_vma:8,mbind_shm:10,shm_churn:4,mmap_churn:3",
 	.models = "mempolicy",
 	.need_overlap = true,
 	.check = mpw_check,

@@ -1,37 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vma_spf.c - speculative page faults against mmap/munmap churn (seed
- * 003, 003_cf6d31174e8c4947.txt: the VMA reference counter of the SPF
- * series), with VMAs that carry policies and files.
+ * vma_spf.c - speculative page faults against mmap/munmap/merge churn
+ * (seed 003, 003_cf6d31174e8c4947.txt: the VMA reference counter of the
+ * SPF series), with VMAs that carry policies and files.
  *
- * The speculative fault (handle_speculative_fault() in lib/mm/vma.c), as
- * the series shapes it (__handle_speculative_fault):
+ * The speculative fault (handle_speculative_fault() in lib/mm/vma.c),
+ * under the protocol the job chooses (vma_lookup=):
  *
- *	rcu_read_lock();
- *	vma = find_vma_rcu(mm, addr);		// no mmap_sem
- *	get_vma(vma);				// inc-not-zero: may fail
- *	seq = vm_read_begin(vma);
- *	rcu_read_unlock();
- *	if (detached or seq odd) fall back;
+ *	rb_lock (the posted patch)          rcu (the series' next step)
+ *	spin_lock(&mm->mm_rb_lock);         rcu_read_lock();
+ *	vma = find in the tree;             vma = find_vma_rcu(mm, addr);
+ *	get_vma(vma);  // atomic_inc        get_vma(vma);  // inc-not-zero
+ *	spin_unlock(&mm->mm_rb_lock);       rcu_read_unlock();
+ *	seq = vm_read_begin(vma); if detached or seq odd: fall back;
+ *	if vma->vm_ops (file-backed): fall back -- vm_file is never read;
  *	...allocate the page from the VMA policy's node...
- *	file = READ_ONCE(vma->vm_file);		// cleared by remove_vma()
- *	get_file_rcu(file) under rcu_read_lock, or fall back;
  *	if (vm_read_retry(vma, seq)) discard and fall back;
- *	put_vma(vma);				// the last one frees after a GP
+ *	put_vma(vma);  // the last one frees: at once (rb_lock), after a GP (rcu)
  *
- * The accesses a KASAN kernel would check are checked there with
- * obj_valid(): the VMA between lookup and reference, the file and the
- * policy read through a VMA.  That is where vma-free-no-rcu,
- * vma-file-after-fput and vma-policy-put-early show as use_after_free;
- * vma-get-plain-inc (the reference taken with a plain increment, in this
- * path, where the series took it) shows as refcount_inc_on_zero.
+ * Every load from the VMA and its policy there is a checked load
+ * (lib/core/access.h).  vma-free-no-rcu and vma-get-plain-inc are bugs of
+ * the rcu lookup only (under rb_lock they are the patch's own code);
+ * vma-file-after-fput, vma-policy-put-early and vma-adjust-free-next are
+ * bugs of both.
  *
  * The world: mms with VMAs (each VMA owns its policy: refcnt 1, put in
  * __free_vma; and a reference on its file), and a table of files, each
  * holding one reference, replaced from time to time so that a VMA's
- * reference can be a file's last.  The audit counts those owners.
+ * reference can be a file's last.  An mmap now and then copies the
+ * attributes of the last VMA (the same file, an equal policy), so that
+ * merge finds neighbours to join (vma_merge_hole(): __vma_adjust()
+ * removing next with put_vma()).  The audit counts those owners.
  *
- * Lock ordering: mm->mmap_sem, then the file table's spinlock.
+ * Lock ordering: mm->mmap_sem, then mm->mm_rb_lock, then the file
+ * table's spinlock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -56,7 +58,10 @@ struct spf_opts {
 	unsigned int file_pct;
 	unsigned int policy_pct;
 	unsigned int pages;
+	unsigned int lookup;
 };
+
+static const char *const spf_lookups[] = { "rcu", "rb_lock", NULL };
 
 static const struct mt_opt spf_opts_table[] = {
 	MT_OPT(struct spf_opts, mms, MT_OPT_UINT, 1, 64, "4", "address spaces"),
@@ -65,11 +70,24 @@ static const struct mt_opt spf_opts_table[] = {
 	MT_OPT(struct spf_opts, file_pct, MT_OPT_UINT, 0, 100, "60", "percent of new VMAs that map a file"),
 	MT_OPT(struct spf_opts, policy_pct, MT_OPT_UINT, 0, 100, "80", "percent of new VMAs with their own policy"),
 	MT_OPT(struct spf_opts, pages, MT_OPT_UINT, 1, 512, "8", "pages in a VMA"),
+	{ .name = "vma_lookup", .type = MT_OPT_ENUM, .off = offsetof(struct spf_opts, lookup),
+	  .size = sizeof(((struct spf_opts *)0)->lookup), .def = "rcu", .choices = spf_lookups,
+	  .help = "the speculative lookup: rcu (inc-not-zero, RCU-deferred free) or rb_lock "
+		  "(seed 003 as posted: plain increment under mm_rb_lock, synchronous free)" },
 	{ .name = NULL },
 };
 
-enum { SPF_SPF, SPF_FAULT, SPF_MMAP, SPF_MUNMAP, SPF_FILE_CHURN, SPF_NROLES };
-static const char *const spf_roles[] = { "spf", "fault", "mmap", "munmap", "file_churn", NULL };
+enum { SPF_SPF, SPF_FAULT, SPF_MMAP, SPF_MUNMAP, SPF_FILE_CHURN, SPF_MERGE, SPF_NROLES };
+static const char *const spf_roles[] = {
+	"spf", "fault", "mmap", "munmap", "file_churn", "merge", NULL
+};
+
+/* The protocol steps each role must reach in a clean job. */
+static const char *const spf_steps[SPF_NROLES][2] = {
+	[SPF_SPF] = { "spf-get-to-use", "spf-use-to-retry" },
+	[SPF_MUNMAP] = { "remove_vma-fput-to-clear" },
+	[SPF_MERGE] = { "vma_adjust-remove-to-put" },
+};
 
 struct spf_world {
 	const struct spf_opts *opt;
@@ -84,23 +102,30 @@ struct spf_world {
 
 /* ---- policies: the node a fault allocates from ---- */
 
+/* Every load from the policy checked: a VMA's policy lives as long as the VMA. */
 static int spf_policy_node(const struct mempolicy *pol, unsigned long addr)
 {
-	int w, target;
+	nodemask_t nodes;
+	int w, target, pref;
 
 	if (!pol)
 		return mt_this_node;
-	switch (pol->mode) {
+	switch (pol_read(pol, mode)) {
 	case MPOL_PREFERRED:
-		return pol->v.preferred_node < 0 ? mt_this_node : pol->v.preferred_node;
+		pref = pol_read(pol, v.preferred_node);
+		return pref < 0 ? mt_this_node : pref;
 	case MPOL_BIND:
-		return node_isset(mt_this_node, &pol->v.nodes) ? mt_this_node :
-		       __builtin_ctzl(pol->v.nodes.bits);
+		nodes = pol_copy(pol, v.nodes);
+		return node_isset(mt_this_node, &nodes) || !nodes.bits ? mt_this_node :
+		       __builtin_ctzl(nodes.bits);
 	case MPOL_INTERLEAVE:
-		w = nodes_weight(&pol->v.nodes);
+		nodes = pol_copy(pol, v.nodes);
+		w = nodes_weight(&nodes);
+		if (!w)
+			break;
 		target = (int)((addr >> PAGE_SHIFT) % (unsigned long)w);
 		for (int nid = 0; nid < MT_MAX_NODES; nid++)
-			if (node_isset(nid, &pol->v.nodes) && target-- == 0)
+			if (node_isset(nid, &nodes) && target-- == 0)
 				return nid;
 		break;
 	}
@@ -143,34 +168,44 @@ static bool mmap_sem_fault(struct mm_struct *mm, unsigned long addr)
 	down_read(&mm->mmap_sem);
 	vma = find_vma(mm, addr);
 	if (vma) {
-		struct file *file = vma->vm_file;
+		struct file *file = vma_read(vma, vm_file);
 
-		touch_page(spf_policy_node(vma->vm_policy, addr));
+		touch_page(spf_policy_node(vma_read(vma, vm_policy), addr));
 		if (file)
-			(void)obj_valid(file, filp_cachep);
+			(void)file_read(file, f_id);	/* the file the fault reads */
 	}
 	up_read(&mm->mmap_sem);
 	return vma != NULL;
 }
 
-/* A random address inside a random VMA of @mm (or 0). */
+/*
+ * A random address inside a random VMA of @mm (or 0), read as the
+ * speculative path reads the tree: under mm_rb_lock (rb_lock: VMAs are
+ * freed at once), or under RCU (rcu: freed after a grace period).
+ */
 static unsigned long pick_addr(struct spf_world *w, struct mm_struct *mm)
 {
+	bool rb = vma_lookup == VMA_LOOKUP_RB_LOCK;
 	struct vma_array *a;
 	unsigned long addr = 0;
 	unsigned int nr;
 
-	rcu_read_lock();
-	a = rcu_dereference(mm->mmap);
+	if (rb)
+		spin_lock(&mm->mm_rb_lock);
+	else
+		rcu_read_lock();
+	a = rb ? mm->mmap : rcu_dereference_sync(mm->mmap);
 	nr = READ_ONCE(a->nr);
 	if (nr) {
 		struct vm_area_struct *vma = READ_ONCE(a->vma[mt_random_below(nr)]);
 
 		/* only numbers are read: the VMA's memory lives until unlock */
-		addr = READ_ONCE(vma->vm_start) +
-		       mt_random_below(w->opt->pages) * PAGE_SIZE;
+		addr = vma_read(vma, vm_start) + mt_random_below(w->opt->pages) * PAGE_SIZE;
 	}
-	rcu_read_unlock();
+	if (rb)
+		spin_unlock(&mm->mm_rb_lock);
+	else
+		rcu_read_unlock();
 	return addr;
 }
 
@@ -207,16 +242,30 @@ static bool spf_mmap(struct spf_world *w, struct mm_struct *mm)
 	vma->vm_start = get_unmapped_area(mm, len);
 	vma->vm_end = vma->vm_start + len;
 	vma->vm_flags = VM_READ | VM_WRITE;
-	if (mt_random_below(100) < w->opt->policy_pct)
-		vma->vm_policy = spf_new_policy(w);
-	if (mt_random_below(100) < w->opt->file_pct) {
-		/*
-		 * Half map a file of the table; half open a file, map it and
-		 * close it (mmap(); close(fd)): the VMA's reference is then
-		 * the file's only one, and remove_vma() puts the last.
-		 */
-		vma->vm_file = mt_random_below(2) ? file_table_get(w) : file_alloc();
+	if (mm->map_count && !mt_random_below(3)) {
+		/* like the last VMA: a neighbour merge may join them */
+		struct vm_area_struct *last = mm_vma_at(mm, mm_nr_vmas(mm) - 1);
+		int err;
+
+		vma->vm_policy = mpol_dup(last->vm_policy, &err);
+		vma->vm_file = last->vm_file;
+		if (vma->vm_file)
+			get_file(vma->vm_file);
+	} else {
+		if (mt_random_below(100) < w->opt->policy_pct)
+			vma->vm_policy = spf_new_policy(w);
+		if (mt_random_below(100) < w->opt->file_pct) {
+			/*
+			 * Half map a file of the table; half open a file, map
+			 * it and close it (mmap(); close(fd)): the VMA's
+			 * reference is then the file's only one, and
+			 * remove_vma() puts the last.
+			 */
+			vma->vm_file = mt_random_below(2) ? file_table_get(w) : file_alloc();
+		}
 	}
+	if (vma->vm_file)
+		vma->vm_ops = &generic_file_vm_ops;	/* not anonymous: no speculative fault */
 	if (insert_vm_struct(mm, vma))
 		vm_area_free_unused(vma);
 	up_write(&mm->mmap_sem);
@@ -238,6 +287,28 @@ static bool spf_munmap(struct spf_world *w, struct mm_struct *mm)
 	}
 	up_write(&mm->mmap_sem);
 	return nr > 0;
+}
+
+/*
+ * A mapping fills the hole after a VMA with the same attributes, and the
+ * two become one (vma_merge() case 1).  Return: whether two merged.
+ */
+static bool spf_merge(struct spf_world *w, struct mm_struct *mm)
+{
+	unsigned int nr;
+	bool merged = false;
+
+	down_write(&mm->mmap_sem);
+	nr = mm_nr_vmas(mm);
+	for (unsigned int k = 0, i = nr > 1 ? mt_random_below(nr - 1) : 0; nr > 1 && k < nr - 1;
+	     k++, i = (i + 1) % (nr - 1)) {
+		if (vma_can_merge(mm_vma_at(mm, i), mm_vma_at(mm, i + 1))) {
+			merged = vma_merge_hole(mm, mm_vma_at(mm, i)) == 0;
+			break;
+		}
+	}
+	up_write(&mm->mmap_sem);
+	return merged;
 }
 
 /*
@@ -272,6 +343,10 @@ static int spf_init(struct wl_ctx *ctx)
 	if (!w)
 		return -ENOMEM;
 	w->opt = opt;
+	vma_lookup = opt->lookup ? VMA_LOOKUP_RB_LOCK : VMA_LOOKUP_RCU;
+	for (unsigned int r = 0; r < SPF_NROLES; r++)
+		for (unsigned int k = 0; ctx->mix->weight[r] && k < 2 && spf_steps[r][k]; k++)
+			mt_coverage_require(spf_steps[r][k]);
 	if ((err = mm_core_init())) {
 		free(w);
 		return err;
@@ -345,6 +420,9 @@ static void spf_run(struct wl_thread *t)
 		case SPF_FILE_CHURN:
 			ran = spf_file_churn(w);
 			break;
+		case SPF_MERGE:
+			ran = spf_merge(w, mm);
+			break;
 		}
 		if (ran)
 			mt_ops_inc(role);
@@ -415,6 +493,7 @@ static void spf_teardown(struct wl_ctx *ctx)
 	rcu_barrier();
 	mempolicy_fini();
 	mm_core_fini();
+	vma_lookup = VMA_LOOKUP_RCU;
 	free(w->mm);
 	free(w->files);
 	free(w);
@@ -423,11 +502,11 @@ static void spf_teardown(struct wl_ctx *ctx)
 
 const struct workload wl_vma_spf = {
 	.name = "vma_spf",
-	.desc = "speculative faults (VMA refcount, RCU-deferred free) against mmap/munmap churn; VMAs with policies and files",
+	.desc = "speculative faults (VMA refcount; mm_rb_lock or RCU lookup) against mmap/munmap/merge churn; VMAs with policies and files",
 	.opts = spf_opts_table,
 	.opts_size = sizeof(struct spf_opts),
 	.roles = spf_roles,
-	.default_mix = "spf:60,fault:10,mmap:12,munmap:12,file_churn:6",
+	.default_mix = "spf:58,fault:10,mmap:12,munmap:10,file_churn:5,merge:5",
 	.models = "vma",
 	.need_overlap = true,
 	.init = spf_init,

@@ -81,19 +81,19 @@
 	  MT_DOUBLE_FREE, MT_LEAKED_OBJECTS)					\
 	X(VMA_FREE_NO_RCU, "vma-free-no-rcu", "vma",				\
 	  "003_cf6d31174e8c4947.txt", ALL, NULL,				\
-	  "put_vma() frees the VMA at once, not after a grace period",		\
+	  "put_vma() frees the VMA at once, not after a grace period (a bug under vma_lookup=rcu; the posted patch's own code under rb_lock)", \
 	  MT_USE_AFTER_FREE)							\
 	X(VMA_GET_PLAIN_INC, "vma-get-plain-inc", "vma",			\
 	  "003_cf6d31174e8c4947.txt", ALL, NULL,				\
-	  "the speculative path takes its VMA ref with a plain increment, not inc-not-zero", \
+	  "the speculative path takes its VMA ref with a plain increment, not inc-not-zero (a bug under vma_lookup=rcu; the posted patch's own code under rb_lock)", \
 	  MT_REFCOUNT_INC_ON_ZERO)						\
 	X(VMA_FILE_AFTER_FPUT, "vma-file-after-fput", "vma",			\
 	  "003_cf6d31174e8c4947.txt", ANY, NULL,				\
-	  "the speculative path uses vm_file after remove_vma() put it, instead of seeing it cleared", \
+	  "the speculative path takes a file-backed VMA and uses vm_file, which remove_vma() put and does not unset (under both lookups)", \
 	  MT_USE_AFTER_FREE, MT_REFCOUNT_UNDERFLOW)				\
 	X(VMA_POLICY_PUT_EARLY, "vma-policy-put-early", "vma",			\
 	  "003_cf6d31174e8c4947.txt", ALL, NULL,				\
-	  "remove_vma() puts the VMA's policy at once, not in __free_vma() after the grace period", \
+	  "remove_vma() puts the VMA's policy at once, not in __free_vma() with the VMA (under both lookups)", \
 	  MT_USE_AFTER_FREE)							\
 	X(KERNEL_SHM_POLICY_LEAK, "kernel-shm-policy-leak", "kernel",		\
 	  "001_37705b9bdf8018ef.txt", ALL, "shmem_inode_cache",		\
@@ -102,7 +102,31 @@
 	X(KERNEL_KMSG_WARNING, "kernel-kmsg-warning", "kernel",		\
 	  "-", ANY, NULL,							\
 	  "self-test: a WARNING: line in the kernel's format is written to /dev/kmsg (counted with kmsg_user=1)", \
-	  MT_KERNEL_WARNING)
+	  MT_KERNEL_WARNING)							\
+	X(MPOL_GET_MEMPOLICY_EARLY_UNLOCK, "mpol-get-mempolicy-early-unlock", "mempolicy", \
+	  "001_37705b9bdf8018ef.txt", ALL, NULL,				\
+	  "do_get_mempolicy() drops mmap_sem before it reads the node mask of a VMA policy another thread may mbind() away (2.6.31 to 4.12; fixed by 73223e4e2e38)", \
+	  MT_USE_AFTER_FREE)							\
+	X(MPOL_GET_MEMPOLICY_NO_PUT, "mpol-get-mempolicy-no-put", "mempolicy",	\
+	  "001_37705b9bdf8018ef.txt", ALL, "numa_policy",			\
+	  "do_get_mempolicy() never drops the extra ref of a shared policy (before seed 001's mpol_cond_put() at out:)", \
+	  MT_LEAKED_REFS, MT_LEAKED_OBJECTS)					\
+	X(MPOL_COND_COPY_KEEPS_SHARED, "mpol-cond-copy-keeps-shared", "mempolicy", \
+	  "000_0d12215afd56b0db.txt", ANY, NULL,				\
+	  "mpol_cond_copy() keeps MPOL_F_SHARED in the on-stack copy: each readahead allocation puts it", \
+	  MT_TYPE_CONFUSION, MT_DOUBLE_FREE, MT_REFCOUNT_UNDERFLOW)		\
+	X(MPOL_MBIND_NO_GET, "mpol-mbind-no-get", "mempolicy",			\
+	  "001_37705b9bdf8018ef.txt", ANY, NULL,				\
+	  "policy_vma() stores the policy in vm_policy without mpol_get(): mbind's put of the installer's ref frees it under the VMA", \
+	  MT_USE_AFTER_FREE, MT_MISSING_REFS)					\
+	X(MPOL_SHM_VM_POLICY_GET, "mpol-shm-vm-policy-get", "mempolicy",	\
+	  "000_0d12215afd56b0db.txt", ALL, "numa_policy",			\
+	  "shm_get_policy() takes mpol_get() on a SHM_HUGETLB mapping's vm_policy, which nobody drops (seed 000 reverted)", \
+	  MT_LEAKED_REFS, MT_LEAKED_OBJECTS)					\
+	X(VMA_ADJUST_FREE_NEXT, "vma-adjust-free-next", "vma",			\
+	  "003_cf6d31174e8c4947.txt", ALL, NULL,				\
+	  "__vma_adjust() puts next's policy and frees it at once when a merge removes it, not with put_vma() (before seed 003; under both lookups)", \
+	  MT_USE_AFTER_FREE)
 
 enum mt_bug_id {
 #define X(id, ...) MT_BUG_##id,

@@ -94,7 +94,7 @@ enum mt_counter_class { MT_CLASS_RACE, MT_CLASS_LEAK, MT_CLASS_INFO };
 #define MT_MAX_SHARDS	257	/* shard 0 is the shared fallback */
 #define MT_MAX_OPS	32
 #define MT_MAX_CACHES	16
-#define MT_MAX_WINDOWS	64
+#define MT_MAX_WINDOWS	96
 #define MT_MAX_EVENTS	32
 #define MT_MAX_NODES	16
 #define MT_NAME_LEN	32
@@ -105,6 +105,7 @@ struct mt_shard {
 	uint64_t cache_allocs[MT_MAX_CACHES];
 	uint64_t cache_frees[MT_MAX_CACHES];
 	uint64_t cache_remote_frees[MT_MAX_CACHES];
+	uint64_t window_passes[MT_MAX_WINDOWS];	/* coverage: every pass of a window (inject.h) */
 } __cacheline_aligned;
 
 /* One detector firing, kept for the report (the first MT_MAX_EVENTS). */
@@ -125,9 +126,18 @@ struct mt_cache_slot {
 	uint64_t leaked;		/* objects live at destroy */
 };
 
+/*
+ * A race window, sync point or coverage point (inject.h), by name.  Its
+ * passes are counted per shard (mt_shard.window_passes[slot]); @key is
+ * the name's hash, written before @name is published, so that a site
+ * can tell with one load that its cached slot is still its own.
+ */
 struct mt_window_slot {
 	char name[MT_NAME_LEN + 8];
 	uint64_t hits;			/* ATOMIC: delays injected here */
+	uint64_t overlaps;		/* ATOMIC: delays during which another thread freed an object */
+	uint32_t key;			/* ATOMIC: hash of name, 0 = unused */
+	uint32_t required;		/* a protocol step the job must reach (mt_coverage_require()) */
 };
 
 /*
@@ -187,7 +197,7 @@ struct mt_region_runs {
 };
 
 #define MT_REGION_MAGIC		0x6d74726eu	/* "mtrn" */
-#define MT_REGION_VERSION	1
+#define MT_REGION_VERSION	2
 
 /* What the job process is doing, for the process watching it. */
 enum mt_phase {

@@ -105,29 +105,110 @@ static bool window_enabled(const char *name)
 	return false;
 }
 
+/* FNV-1a of the name, never 0 (0 marks an unused slot). */
+static uint32_t window_key(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h ? h : 1;
+}
+
+/*
+ * The slot of @name in the current region, claimed if new.  Called with
+ * site_lock held: every claim of a window slot goes through here, so
+ * that two sites of one name share one slot.
+ * Return: the slot, or -1 (no region, or its table is full).
+ */
+static int window_slot_locked(const char *name, uint32_t key)
+{
+	struct mt_region *r = mt_cur_region;
+	uint32_t n;
+	int slot;
+
+	if (!r)
+		return -1;
+	n = __atomic_load_n(&r->nwindows, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < n && i < MT_MAX_WINDOWS; i++)
+		if (__atomic_load_n(&r->windows[i].key, __ATOMIC_RELAXED) == key &&
+		    !strcmp(r->windows[i].name, name))
+			return (int)i;
+	slot = mt_region_window_slot(name);
+	if (slot >= 0)
+		__atomic_store_n(&r->windows[slot].key, key, __ATOMIC_RELEASE);
+	return slot;
+}
+
+void __race_window_register(struct mt_window_site *site)
+{
+	uint32_t key = window_key(site->name);
+	int slot;
+
+	pthread_mutex_lock(&site_lock);
+	slot = window_slot_locked(site->name, key);
+	__atomic_store_n(&site->key, key, __ATOMIC_RELAXED);
+	__atomic_store_n(&site->slot, slot, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&site_lock);
+	if (slot >= 0)
+		mt_shard_add(mt_my_shard ? &mt_my_shard->window_passes[slot] : NULL,
+			     &mt_cur_region->shards[0].window_passes[slot], 1);
+}
+
+int mt_coverage_require(const char *name)
+{
+	int slot;
+
+	pthread_mutex_lock(&site_lock);
+	slot = window_slot_locked(name, window_key(name));
+	if (slot >= 0)
+		mt_cur_region->windows[slot].required = 1;
+	pthread_mutex_unlock(&site_lock);
+	return slot >= 0 ? 0 : -1;
+}
+
+uint64_t mt_window_passes(const struct mt_region *r, unsigned int slot)
+{
+	uint64_t sum = 0;
+
+	if (slot >= MT_MAX_WINDOWS)
+		return 0;
+	for (int i = 0; i < MT_MAX_SHARDS; i++)
+		sum += __atomic_load_n(&r->shards[i].window_passes[slot], __ATOMIC_RELAXED);
+	return sum;
+}
+
 static void site_resolve(struct mt_window_site *site, unsigned int gen)
 {
 	pthread_mutex_lock(&site_lock);
 	if (site->gen != gen) {
-		int slot = -1;
-
-		if (window_enabled(site->name)) {
-			struct mt_region *r = mt_cur_region;
-			uint32_t n = r ? __atomic_load_n(&r->nwindows, __ATOMIC_ACQUIRE) : 0;
-
-			for (uint32_t i = 0; i < n && i < MT_MAX_WINDOWS; i++)
-				if (!strcmp(r->windows[i].name, site->name))
-					slot = (int)i;
-			if (slot < 0)
-				slot = mt_region_window_slot(site->name);
-			if (slot < 0)	/* region full: still inject */
-				slot = MT_MAX_WINDOWS;
-		}
 		__atomic_store_n(&site->sync, !strncmp(site->name, "sync-", 5), __ATOMIC_RELAXED);
-		__atomic_store_n(&site->slot, slot, __ATOMIC_RELAXED);
+		__atomic_store_n(&site->enabled, window_enabled(site->name), __ATOMIC_RELAXED);
 		__atomic_store_n(&site->gen, gen, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&site_lock);
+}
+
+/*
+ * Objects freed so far by every thread of the job: the cache frees of
+ * the shards in use, shard 0 (the call_rcu thread's) included.  Read
+ * before and after a delay: a difference is another thread's free during
+ * it, since the delayed thread frees nothing meanwhile.
+ */
+static uint64_t frees_so_far(const struct mt_region *r)
+{
+	uint32_t nc = __atomic_load_n(&r->ncaches, __ATOMIC_ACQUIRE);
+	uint64_t sum = 0;
+
+	if (nc > MT_MAX_CACHES)
+		nc = MT_MAX_CACHES;
+	for (int i = 0; i < MT_MAX_SHARDS; i++) {
+		if (i && !__atomic_load_n(&r->shard_used[i], __ATOMIC_RELAXED))
+			continue;
+		for (uint32_t c = 0; c < nc; c++)
+			sum += __atomic_load_n(&r->shards[i].cache_frees[c], __ATOMIC_RELAXED);
+	}
+	return sum;
 }
 
 static void spin_for(uint64_t ns)
@@ -203,7 +284,7 @@ void __race_window(struct mt_window_site *site)
 {
 	unsigned int gen = __atomic_load_n(&inject_gen, __ATOMIC_ACQUIRE);
 	struct mt_region *r;
-	uint64_t threshold;
+	uint64_t threshold, before = 0;
 	int slot;
 
 	if (mt_window_hook && !in_window_hook)
@@ -212,16 +293,24 @@ void __race_window(struct mt_window_site *site)
 		return;
 	if (unlikely(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) != gen))
 		site_resolve(site, gen);
-	slot = __atomic_load_n(&site->slot, __ATOMIC_RELAXED);
 	threshold = __atomic_load_n(&site->sync, __ATOMIC_RELAXED) ? mt_sync_delay_threshold :
 								    mt_delay_threshold;
-	if (slot < 0 || !threshold || !mt_random_chance(threshold))
+	if (!__atomic_load_n(&site->enabled, __ATOMIC_RELAXED) || !threshold ||
+	    !mt_random_chance(threshold))
 		return;
 	r = mt_cur_region;
-	if (r && slot < MT_MAX_WINDOWS)
+	slot = __atomic_load_n(&site->slot, __ATOMIC_ACQUIRE);
+	if (r && (slot < 0 || __atomic_load_n(&r->windows[slot].key, __ATOMIC_RELAXED) !=
+			      __atomic_load_n(&site->key, __ATOMIC_RELAXED)))
+		slot = -1;	/* the region was reset under us: count the delay only */
+	if (r && slot >= 0) {
 		__atomic_fetch_add(&r->windows[slot].hits, 1, __ATOMIC_RELAXED);
+		before = frees_so_far(r);
+	}
 	mt_count(MT_DELAYS_INJECTED);
 	mt_delay(delay_mode, delay_max_ns);
+	if (r && slot >= 0 && frees_so_far(r) != before)
+		__atomic_fetch_add(&r->windows[slot].overlaps, 1, __ATOMIC_RELAXED);
 }
 
 bool __mt_should_fail_alloc(void)

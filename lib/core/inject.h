@@ -1,27 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * inject.h - making races happen: delays at named race windows, and
- * allocation failures.
+ * inject.h - making races happen: delays at named race windows and at
+ * generic sync points, allocation failures, and the coverage of both.
  *
  * race_window("mpol-lookup-to-get") marks the spot between two steps of a
  * protocol where another thread's action would matter.  With the job's
  * probability, the thread spins, yields or sleeps there for a bounded
  * random time (as rcutorture's reader delays and KCSAN's udelay widen
- * windows).  Off, a window costs one load and a predicted branch.
+ * windows).
  *
- * lib/core adds generic sync points of its own -- after every lock
- * release ("sync-unlock") and at the end of every RCU read-side section
- * ("sync-rcu-unlock") -- so that a gap nobody named (a reference taken
- * just after the lock that protected the lookup, a pointer used just
- * after the read side) is widened too; they have their own probability
- * (mt_inject_sync_prob()).
+ * Generic sync points need no name from the models: lib/core puts one
+ * after every lock release ("sync-unlock"), at the end of every RCU
+ * read-side section ("sync-rcu-unlock"), before every reference taken
+ * ("sync-refcount-get": a get just after the lookup that found the
+ * object) and after every reference dropped ("sync-refcount-put": a use
+ * just after the put), and the models' checked loads put one after every
+ * rcu_dereference() ("sync-rcu-dereference", lib/core/access.h).  A gap
+ * nobody named is widened there too.  They have their own probability
+ * (mt_inject_sync_prob()), and each kind its own slot, delays and
+ * overlaps in the results; windows= selects them by name like any window.
+ *
+ * Coverage.  Every pass of a window or sync point is counted (per thread,
+ * one store), also when delays are off; a delay during which another
+ * thread freed an object is counted as an overlap of that window.
+ * coverage_point("...") counts passes only (a step of a protocol that is
+ * not a place to wait: a slab page leaving its cache).  A workload names
+ * the steps its roles must reach with mt_coverage_require(): a clean job
+ * that never reached one is INCONCLUSIVE, naming it.
  *
  * Allocation failures (like failslab and /proc/self/fail-nth): slab
  * allocations fail with a probability, or the calling thread's Nth next
  * allocation fails, once, so that the error paths run.
  *
  * Every injection is counted (delays_injected, alloc_failures_injected),
- * and each window's hits are kept by name in the counter region.
+ * and each window's passes, delays and overlaps are kept by name in the
+ * counter region.
  */
 #ifndef MT_INJECT_H
 #define MT_INJECT_H
@@ -30,6 +43,7 @@
 #include <stdbool.h>
 
 #include "compiler.h"
+#include "counters.h"
 
 enum mt_delay_mode {
 	MT_DELAY_SPIN,
@@ -48,11 +62,17 @@ struct mt_inject_conf {
 	uint64_t fail_nth;		/* arm each worker's Nth allocation; 0 = off */
 };
 
+/*
+ * One place in the code that passes a window (a static per call site).
+ * Several sites may share a name, and so a region slot.
+ */
 struct mt_window_site {
 	const char *name;
-	unsigned int gen;		/* mt_inject_gen when slot was looked up */
-	int slot;			/* region slot, -1 if the window is disabled */
-	bool sync;			/* a generic sync point ("sync-..."), set with slot */
+	uint32_t key;			/* ATOMIC: hash of name, set before slot */
+	int slot;			/* ATOMIC: region slot; valid while its key is ours */
+	unsigned int gen;		/* ATOMIC: mt_inject_gen when enabled was computed */
+	bool enabled;			/* delays apply here (windows=) */
+	bool sync;			/* a generic sync point ("sync-...") */
 };
 
 extern uint64_t mt_delay_threshold;	/* 0: delays off */
@@ -87,12 +107,48 @@ static inline double mt_inject_sync_prob(const struct mt_inject_conf *conf)
 void mt_inject_thread_arm(void);
 
 void __race_window(struct mt_window_site *site);
+void __race_window_register(struct mt_window_site *site);
+
+/* Count a pass of @site (its slot resolved on first use, or after a reset). */
+static inline void __window_pass(struct mt_window_site *site)
+{
+	struct mt_region *r = mt_cur_region;
+	int slot = __atomic_load_n(&site->slot, __ATOMIC_ACQUIRE);
+
+	if (unlikely(!r))
+		return;
+	if (likely(slot >= 0 && __atomic_load_n(&r->windows[slot].key, __ATOMIC_RELAXED) ==
+				__atomic_load_n(&site->key, __ATOMIC_RELAXED)))
+		mt_shard_add(mt_my_shard ? &mt_my_shard->window_passes[slot] : NULL,
+			     &r->shards[0].window_passes[slot], 1);
+	else
+		__race_window_register(site);	/* counts this pass */
+}
 
 #define race_window(wname) do {						\
 	static struct mt_window_site __rw_site = { .name = (wname), .slot = -1 }; \
+	__window_pass(&__rw_site);						\
 	if (unlikely(mt_inject_active))						\
 		__race_window(&__rw_site);					\
 } while (0)
+
+/* A step of a protocol whose passes are counted, never delayed nor hooked. */
+#define coverage_point(wname) do {					\
+	static struct mt_window_site __rw_site = { .name = (wname), .slot = -1 }; \
+	__window_pass(&__rw_site);						\
+} while (0)
+
+/**
+ * mt_coverage_require - @name is a protocol step the running job must
+ * reach: a clean job whose counter region shows no pass of it is
+ * INCONCLUSIVE (lib/engine/result.c), naming the step.
+ * Context: the control thread, with the job's region in use (a
+ * workload's init).  Return: 0, or -1 when the region's table is full.
+ */
+int mt_coverage_require(const char *name);
+
+/* Passes of window slot @slot of @r, summed over the shards.  Context: any. */
+uint64_t mt_window_passes(const struct mt_region *r, unsigned int slot);
 
 /* Set or clear the window hook (tests). */
 void mt_window_hook_set(void (*hook)(const char *window));

@@ -22,6 +22,13 @@
  *
  * Every operation is a macro over a __refcount_*() function that takes
  * the caller's function name, so that a report says where it happened.
+ *
+ * Every operation is also a generic sync point (inject.h): a get is
+ * preceded by "sync-refcount-get", where the thread may be delayed
+ * between finding an object and taking its reference, and a put is
+ * followed by "sync-refcount-put", where it may be delayed between
+ * dropping its reference and whatever it does next -- the two gaps in
+ * which a reference taken too late or dropped too early shows.
  */
 #ifndef MT_REFCOUNT_H
 #define MT_REFCOUNT_H
@@ -29,6 +36,7 @@
 #include <limits.h>
 
 #include "compiler.h"
+#include "inject.h"
 #include "locks.h"
 
 typedef struct refcount_struct {
@@ -131,27 +139,67 @@ static inline void __refcount_dec(refcount_t *r, const char *where)
 		refcount_warn_saturate(r, REFCOUNT_DEC_LEAK, where);
 }
 
+/*
+ * __refcount_inc_zero_live - an increment of a count for which zero is a
+ * live state (an atomic_t that counts only some users, as 2.6.34's
+ * anon_vma->external_refcount): 0 -> 1 is not a resurrection; saturation
+ * and overflow are still reported.  A get: "sync-refcount-get" first.
+ */
+static inline void __refcount_inc_zero_live(refcount_t *r, const char *where)
+{
+	int old;
+
+	race_window("sync-refcount-get");
+	old = __atomic_fetch_add(&r->refs, 1, __ATOMIC_RELAXED);
+	if (unlikely(old < 0 || old == REFCOUNT_MAX))
+		refcount_warn_saturate(r, REFCOUNT_ADD_OVF, where);
+}
+
 __must_check bool __refcount_dec_not_one(refcount_t *r, const char *where);
 __must_check bool __refcount_dec_and_lock(refcount_t *r, spinlock_t *lock,
 					 const char *where);
 
-#define refcount_add(i, r)		__refcount_add((i), (r), __func__)
-#define refcount_inc(r)			__refcount_add(1, (r), __func__)
-#define refcount_add_not_zero(i, r)	\
-	__refcount_add_not_zero_order((i), (r), __ATOMIC_RELAXED, __func__)
-#define refcount_inc_not_zero(r)	\
-	__refcount_add_not_zero_order(1, (r), __ATOMIC_RELAXED, __func__)
+#define __refcount_get_point()		race_window("sync-refcount-get")
+#define __refcount_put_point()		race_window("sync-refcount-put")
+
+#define refcount_add(i, r) do {						\
+	__refcount_get_point();						\
+	__refcount_add((i), (r), __func__);				\
+} while (0)
+#define refcount_inc(r)			refcount_add(1, (r))
+#define refcount_add_not_zero(i, r) ({					\
+	__refcount_get_point();						\
+	__refcount_add_not_zero_order((i), (r), __ATOMIC_RELAXED, __func__); \
+})
+#define refcount_inc_not_zero(r)	refcount_add_not_zero(1, (r))
 /* For SLAB_TYPESAFE_BY_RCU lookups: later loads ordered after the inc. */
-#define refcount_inc_not_zero_acquire(r) \
-	__refcount_add_not_zero_order(1, (r), __ATOMIC_ACQUIRE, __func__)
-#define refcount_sub_and_test(i, r)	__refcount_sub_and_test((i), (r), __func__)
-#define refcount_dec_and_test(r)	__refcount_sub_and_test(1, (r), __func__)
-#define refcount_dec(r)			__refcount_dec((r), __func__)
-#define refcount_dec_not_one(r)		__refcount_dec_not_one((r), __func__)
+#define refcount_inc_not_zero_acquire(r) ({				\
+	__refcount_get_point();						\
+	__refcount_add_not_zero_order(1, (r), __ATOMIC_ACQUIRE, __func__); \
+})
+#define refcount_sub_and_test(i, r) ({					\
+	bool __rc_last = __refcount_sub_and_test((i), (r), __func__);	\
+	__refcount_put_point();						\
+	__rc_last;							\
+})
+#define refcount_dec_and_test(r)	refcount_sub_and_test(1, (r))
+#define refcount_dec(r) do {						\
+	__refcount_dec((r), __func__);					\
+	__refcount_put_point();						\
+} while (0)
+#define refcount_dec_not_one(r) ({					\
+	bool __rc_dec = __refcount_dec_not_one((r), __func__);		\
+	__refcount_put_point();						\
+	__rc_dec;							\
+})
 /*
  * refcount_dec_and_lock - drop a ref; if it was the last, return true
  * with @lock held (the kernel's, built on dec_not_one).
  */
-#define refcount_dec_and_lock(r, l)	__refcount_dec_and_lock((r), (l), __func__)
+#define refcount_dec_and_lock(r, l) ({					\
+	bool __rc_locked = __refcount_dec_and_lock((r), (l), __func__);	\
+	__refcount_put_point();						\
+	__rc_locked;							\
+})
 
 #endif /* MT_REFCOUNT_H */

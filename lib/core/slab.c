@@ -81,6 +81,7 @@ struct kmem_cache {
 	struct page_list full;			/* protected by ->lock */
 	uint32_t nempty[MT_MAX_NODES];		/* protected by ->lock */
 	uint32_t gen_seq;			/* protected by ->lock */
+	bool drop_empty;			/* typesafe: keep no empty page (kmem_cache_keep_empty()) */
 	long live;				/* protected by ->lock */
 	struct obj_hdr **quarantine;		/* protected by ->lock */
 	uint32_t qhead, qcount;
@@ -371,6 +372,13 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 	return c;
 }
 
+void kmem_cache_keep_empty(struct kmem_cache *c, bool keep)
+{
+	pthread_mutex_lock(&c->lock);
+	c->drop_empty = !keep;
+	pthread_mutex_unlock(&c->lock);
+}
+
 const char *kmem_cache_name(const struct kmem_cache *c)
 {
 	return c->name;
@@ -549,12 +557,13 @@ static void obj_release(struct kmem_cache *c, struct obj_hdr *h,
 	 * min_partial), so that a freed object is reused at once even when
 	 * it was its page's last.
 	 */
-	if ((c->flags & SLAB_TYPESAFE_BY_RCU) && !c->nempty[node_index(pg->node)]) {
+	if ((c->flags & SLAB_TYPESAFE_BY_RCU) && !c->drop_empty && !c->nempty[node_index(pg->node)]) {
 		c->nempty[node_index(pg->node)]++;
 		return;
 	}
 	list_del(page_list_of(c, pg), pg);
 	if (c->flags & SLAB_TYPESAFE_BY_RCU) {
+		coverage_point("slab-typesafe-page-to-rcu");
 		__atomic_store_n(&pg->state, PAGE_RCU, __ATOMIC_RELEASE);
 		pg->next = *to_rcu;
 		*to_rcu = pg;
@@ -570,6 +579,7 @@ static void slab_page_rcu_free(struct rcu_head *head)
 
 	pool_put(pg);
 	mt_count(MT_SLAB_PAGES_RCU_FREED);
+	coverage_point("slab-typesafe-page-to-pool");
 }
 
 static void pages_dispose(struct slab_page *to_pool, struct slab_page *to_rcu)
@@ -794,8 +804,8 @@ bool obj_is_live(const void *obj)
 
 /* ---- reader checks ---- */
 
-enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
-			    const char *where)
+static enum obj_status obj_check_page(const void *obj, const struct kmem_cache *c,
+				      bool any, const char *where)
 {
 	const struct obj_hdr *h = hdr_of(obj);
 	const struct slab_page *pg = pool_page_of(h);
@@ -804,6 +814,8 @@ enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
 	char other[MT_NAME_LEN];
 
 	if (unlikely(!pg || pg->magic != SLAB_PAGE_MAGIC)) {
+		if (any)
+			return OBJ_LIVE;	/* no slab memory: not checked */
 		mt_report(MT_TYPE_CONFUSION, where, "%s pointer %p is not slab memory",
 			  c->name, obj);
 		return OBJ_BAD;
@@ -834,6 +846,18 @@ enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
 	mt_report(MT_USE_AFTER_FREE, where, "%s object %p is free%s", c->name, obj,
 		  (c->flags & SLAB_POISON) ? " (poisoned)" : "");
 	return OBJ_BAD;
+}
+
+enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
+			    const char *where)
+{
+	return obj_check_page(obj, c, false, where);
+}
+
+enum obj_status __obj_check_any(const void *obj, const struct kmem_cache *c,
+				const char *where)
+{
+	return obj_check_page(obj, c, true, where);
 }
 
 enum obj_status __obj_check_gen(const void *obj, const struct kmem_cache *c,

@@ -93,6 +93,14 @@ void *kmem_cache_zalloc(struct kmem_cache *c);
 void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where);
 #define kmem_cache_free(c, o)	__kmem_cache_free((c), (o), __func__)
 
+/*
+ * kmem_cache_keep_empty - whether a typesafe cache keeps one empty page
+ * per node (the default, as SLUB keeps min_partial) or lets every page
+ * that empties go through its grace period back to the pool, where it
+ * may become another cache's (cache pressure).  Context: any.
+ */
+void kmem_cache_keep_empty(struct kmem_cache *c, bool keep);
+
 const char *kmem_cache_name(const struct kmem_cache *c);
 size_t kmem_cache_size(const struct kmem_cache *c);
 unsigned long kmem_cache_flags(const struct kmem_cache *c);
@@ -110,6 +118,9 @@ enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,
 			    const char *where);
 enum obj_status __obj_check_gen(const void *obj, const struct kmem_cache *c,
 				uint32_t gen, const char *where);
+/* __obj_check(), but memory that is no slab memory at all (the stack, static data) is OBJ_LIVE. */
+enum obj_status __obj_check_any(const void *obj, const struct kmem_cache *c,
+				const char *where);
 #define obj_check(o, c)		__obj_check((o), (c), __func__)
 #define obj_check_gen(o, c, g)	__obj_check_gen((o), (c), (g), __func__)
 /* True unless obj_check() counted a bad access. */

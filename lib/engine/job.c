@@ -132,7 +132,8 @@ const struct mt_opt mt_job_opts[] = {
 	  .noun = "a probability", .help = "probability of a delay at each race window pass" },
 	{ "sync_delay", MT_OPT_DOUBLE, JOB(inject.sync_delay_prob), .max = 1, .noun = "a probability",
 	  .help = "probability of a delay at each generic sync point (lock release, end of an "
-		  "RCU read side); default delay/10" },
+		  "RCU read side, rcu_dereference(), before a reference is taken, after one is "
+		  "dropped); default delay/10" },
 	{ "delay_mode", MT_OPT_ENUM, JOB(inject.delay_mode), .choices = mt_delay_mode_names,
 	  .def = "mix", .noun = "a delay mode", .help = "how a delay waits" },
 	{ "delay_max", MT_OPT_TIME, JOB(inject.delay_max_ns), .max = 1e9, .def = "20us",

@@ -51,10 +51,13 @@ static void add_node(struct mt_totals *t, int node, uint64_t ops)
 	t->node_ops[i] += ops;
 }
 
+/* A delay series: only windows where delays were injected have one. */
 static void add_window(struct mt_totals *t, const char *name, uint64_t hits)
 {
 	unsigned int i;
 
+	if (!hits)
+		return;
 	for (i = 0; i < t->nwindows; i++)
 		if (!strcmp(t->windows[i].name, name))
 			break;

@@ -113,7 +113,19 @@ struct mt_result {
 	unsigned int ncaches;
 	struct mt_result_cache caches[MT_MAX_CACHES];
 	unsigned int nwindows;
-	struct { char name[MT_NAME_LEN + 8]; uint64_t hits; } windows[MT_MAX_WINDOWS];
+	/*
+	 * Coverage (inject.h): each race window, sync point and coverage
+	 * point by name, with its passes, the delays injected there (hits),
+	 * and the delays during which another thread freed an object
+	 * (overlaps); required: a protocol step a clean job must reach.
+	 */
+	struct mt_result_window {
+		char name[MT_NAME_LEN + 8];
+		uint64_t hits;
+		uint64_t passes;
+		uint64_t overlaps;
+		bool required;
+	} windows[MT_MAX_WINDOWS];
 	char unmet[192];		/* coverage the workload did not reach, "" if none */
 	char note[384];			/* what the workload adds to the verdict */
 	/* a job of several runs (runs=, sched=): what they found, from the region */

@@ -147,10 +147,15 @@ void mt_result_summary(const struct mt_result *res, FILE *f)
 		}
 	}
 	if (res->nwindows) {
-		fprintf(f, "\n%-40s %10s\n", "race window", "delays");
+		/* coverage: every window, sync point and step (inject.h) */
+		fprintf(f, "\n%-40s %12s %10s %10s\n", "race window (* a required step)", "passes",
+			"delays", "overlaps");
 		for (unsigned int i = 0; i < res->nwindows; i++)
-			fprintf(f, "%-40s %10llu\n", res->windows[i].name,
-				(unsigned long long)res->windows[i].hits);
+			fprintf(f, "%-38s %s %12llu %10llu %10llu\n", res->windows[i].name,
+				res->windows[i].required ? " *" : "  ",
+				(unsigned long long)res->windows[i].passes,
+				(unsigned long long)res->windows[i].hits,
+				(unsigned long long)res->windows[i].overlaps);
 	}
 	if (res->nevents) {
 		fprintf(f, "\nfirst %u of %llu detector reports:\n", res->nevents,

@@ -104,6 +104,7 @@ json_t *mt_result_to_json(const struct mt_result *res)
 	json_t *leaks = json_object(), *info = json_object(), *first = json_object();
 	json_t *ops = json_object(), *mix = json_object(), *nodes = json_object();
 	json_t *caches = json_array(), *windows = json_object(), *events = json_array();
+	json_t *cov = json_object();
 	double first_s;
 
 	json_object_set_new(j, "format_version", json_integer(MT_RESULT_FORMAT_VERSION));
@@ -180,10 +181,18 @@ json_t *mt_result_to_json(const struct mt_result *res)
 			"leaked", (json_int_t)c->leaked));
 	}
 	json_object_set_new(j, "caches", caches);
-	for (unsigned int i = 0; i < res->nwindows; i++)
-		json_object_set_new(windows, res->windows[i].name,
-				    json_integer((json_int_t)res->windows[i].hits));
+	/* the windows where delays were injected; every window is in coverage */
+	for (unsigned int i = 0; i < res->nwindows; i++) {
+		const struct mt_result_window *w = &res->windows[i];
+
+		if (w->hits)
+			json_object_set_new(windows, w->name, json_integer((json_int_t)w->hits));
+		json_object_set_new(cov, w->name, json_pack("{s:I, s:I, s:I, s:b}",
+			"passes", (json_int_t)w->passes, "delays", (json_int_t)w->hits,
+			"overlaps", (json_int_t)w->overlaps, "required", w->required));
+	}
 	json_object_set_new(j, "race_windows", windows);
+	json_object_set_new(j, "coverage", cov);
 	for (unsigned int i = 0; i < res->nevents; i++) {
 		const struct mt_result_event *e = &res->events[i];
 
@@ -301,11 +310,23 @@ int mt_result_from_json(const json_t *j, struct mt_result *res)
 			e->thread = (int)mt_json_int(c, "thread", 0, MT_MAX_SHARDS, 0);
 		}
 	}
-	json_object_foreach((json_t *)json_object_get(j, "race_windows"), key, v) {
+	/* coverage has every window; race_windows, in older files, the delayed ones */
+	json_object_foreach((json_t *)json_object_get(j, json_object_get(j, "coverage") ?
+						      "coverage" : "race_windows"), key, v) {
+		struct mt_result_window *w = &res->windows[res->nwindows];
+
 		if (res->nwindows >= MT_MAX_WINDOWS)
 			break;
-		snprintf(res->windows[res->nwindows].name, sizeof(res->windows[0].name), "%s", key);
-		res->windows[res->nwindows++].hits = mt_json_value_count(v, UINT64_MAX);
+		snprintf(w->name, sizeof(w->name), "%s", key);
+		if (json_is_object(v)) {
+			w->hits = mt_json_count(v, "delays", UINT64_MAX);
+			w->passes = mt_json_count(v, "passes", UINT64_MAX);
+			w->overlaps = mt_json_count(v, "overlaps", UINT64_MAX);
+			w->required = json_is_true(json_object_get(v, "required"));
+		} else {
+			w->hits = mt_json_value_count(v, UINT64_MAX);
+		}
+		res->nwindows++;
 	}
 	res->nevents_total = json_is_number(json_object_get(j, "events_total")) ?
 			     mt_json_count(j, "events_total", UINT64_MAX) : res->nevents;

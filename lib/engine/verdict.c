@@ -111,6 +111,10 @@ void mt_result_snapshot(struct mt_result *res, const struct mt_job *job,
 		snprintf(res->windows[i].name, sizeof(res->windows[i].name), "%s",
 			 r->windows[i].name);
 		res->windows[i].hits = __atomic_load_n(&r->windows[i].hits, __ATOMIC_RELAXED);
+		/* coverage: passes and overlaps per window (inject.h) */
+		res->windows[i].passes = mt_window_passes(r, i);
+		res->windows[i].overlaps = __atomic_load_n(&r->windows[i].overlaps, __ATOMIC_RELAXED);
+		res->windows[i].required = r->windows[i].required;
 	}
 	ne = __atomic_load_n(&r->nevents, __ATOMIC_ACQUIRE);
 	res->nevents_total = ne;
@@ -315,6 +319,21 @@ static bool judge_runs(struct mt_result *res, const struct mt_job *job, const ch
 	return false;	/* clean so far: the coverage checks of every job follow */
 }
 
+/*
+ * coverage: delays at the protocols' named windows (not the generic sync
+ * points) during which another thread freed an object (inject.h): a
+ * lookup that overlapped a free, seen by the injection itself.
+ */
+static uint64_t window_overlaps(const struct mt_result *res)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < res->nwindows; i++)
+		if (strncmp(res->windows[i].name, "sync-", 5))
+			n += res->windows[i].overlaps;
+	return n;
+}
+
 void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 {
 	char fired[200], end[272], cancel[96];
@@ -386,12 +405,21 @@ void mt_result_judge(struct mt_result *res, const struct mt_job *job)
 			snprintf(res->why, sizeof(res->why), "role %s never ran", res->roles[i]);
 			return;
 		}
-	if (job->wl->need_overlap && job->threads > 1 && !res->counters[MT_OVERLAPS]) {
+	if (job->wl->need_overlap && job->threads > 1 && !res->counters[MT_OVERLAPS] &&
+	    !window_overlaps(res)) {
 		res->verdict = MT_V_INCONCLUSIVE;
 		snprintf(res->why, sizeof(res->why),
 			 "no lookup ever overlapped a replace or free (overlaps=0)");
 		return;
 	}
+	/* coverage: a protocol step the workload's roles must reach (inject.h) */
+	for (unsigned int i = 0; i < res->nwindows; i++)
+		if (res->windows[i].required && !res->windows[i].passes) {
+			res->verdict = MT_V_INCONCLUSIVE;
+			snprintf(res->why, sizeof(res->why), "protocol step %s never reached",
+				 res->windows[i].name);
+			return;
+		}
 	if (res->unmet[0]) {
 		res->verdict = MT_V_INCONCLUSIVE;
 		snprintf(res->why, sizeof(res->why), "coverage not reached: %s", res->unmet);

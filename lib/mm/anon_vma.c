@@ -163,24 +163,9 @@ static void anon_vma_chain_free(struct anon_vma_chain *avc)
 	kmem_cache_free(anon_vma_chain_cachep, avc);
 }
 
-bool __anon_vma_root_check(const struct anon_vma *anon_vma, struct anon_vma *root,
-			   const char *where)
-{
-	enum obj_status st = __obj_check(root, anon_vma_cachep, where);
-
-	if (st == OBJ_BAD)
-		return false;	/* reported: the root's page left the cache */
-	if (st == OBJ_LIVE && obj_gen(root) == READ_ONCE(anon_vma->root_gen))
-		return true;
-	/* The pin dangles: see the comment at the top of this file. */
-	mt_slab_report_bad_access(&root->lock, where,
-				  "anon_vma root lock taken through a child's pin on a freed root");
-	return false;
-}
-
 struct anon_vma *anon_vma_lock(struct anon_vma *anon_vma)
 {
-	struct anon_vma *root = READ_ONCE(anon_vma->root);
+	struct anon_vma *root = av_read(anon_vma, root);
 
 	spin_lock(&root->lock);
 	anon_vma_root_check(anon_vma, root);
@@ -189,24 +174,21 @@ struct anon_vma *anon_vma_lock(struct anon_vma *anon_vma)
 
 void __get_anon_vma(struct anon_vma *anon_vma, const char *where)
 {
-	int old = __atomic_fetch_add(&anon_vma->external_refcount.refs, 1,
-				     __ATOMIC_RELAXED);
-
-	if (unlikely(old < 0 || old == REFCOUNT_MAX))
-		refcount_warn_saturate(&anon_vma->external_refcount,
-				       REFCOUNT_ADD_OVF, where);
+	if (!obj_access(anon_vma, anon_vma_cachep))
+		return;		/* a get on memory that is no anon_vma: reported */
+	__refcount_inc_zero_live(&anon_vma->external_refcount, where);
 }
 
 void drop_anon_vma(struct anon_vma *anon_vma)
 {
-	struct anon_vma *root = READ_ONCE(anon_vma->root);
+	struct anon_vma *root = av_read(anon_vma, root);
 	bool empty, last_root_user = false, root_empty = false;
 
 	race_window("anon-drop-dec");
-	if (!refcount_dec_and_lock(&anon_vma->external_refcount, &root->lock))
+	if (!root || !refcount_dec_and_lock(&anon_vma->external_refcount, &root->lock))
 		return;
 	anon_vma_root_check(anon_vma, root);
-	empty = cds_list_empty(&anon_vma->head);
+	empty = anon_vma_list_empty(anon_vma);
 	/*
 	 * The refcount on a non-root anon_vma got dropped.  Drop the
 	 * refcount on the root and check if we need to free it.
@@ -217,7 +199,7 @@ void drop_anon_vma(struct anon_vma *anon_vma)
 	if (empty && anon_vma != root && !mt_bug(MT_BUG_ANON_VMA_DROP_ONE_LEVEL) &&
 	    !mt_bug(MT_BUG_ANON_VMA_ROOT_UNPINNED)) {
 		last_root_user = refcount_dec_and_test(&root->external_refcount);
-		root_empty = cds_list_empty(&root->head);
+		root_empty = anon_vma_list_empty(root);
 	}
 	anon_vma_unlock(root);
 
@@ -246,12 +228,13 @@ static void anon_vma_chain_link(struct vm_area_struct *vma,
 
 int anon_vma_prepare(struct vm_area_struct *vma)
 {
-	struct anon_vma *anon_vma = smp_load_acquire(&vma->anon_vma);
+	struct anon_vma *anon_vma = vma_read(vma, anon_vma);
 	struct vma_pgtable *pt = vma_pgtable(vma);
 	struct anon_vma *allocated, *root;
 	struct anon_vma_chain *avc;
 
-	lockdep_assert_held_read(&vma->vm_mm->mmap_sem);
+	smp_rmb();	/* pairs with the release that published ->anon_vma */
+	lockdep_assert_held_read(&vma_read(vma, vm_mm)->mmap_sem);
 	if (likely(anon_vma))
 		return 0;
 
@@ -274,7 +257,7 @@ int anon_vma_prepare(struct vm_area_struct *vma)
 	root = anon_vma_lock(anon_vma);
 	/* page_table_lock to protect against threads */
 	spin_lock(&pt->ptl);
-	if (likely(!vma->anon_vma)) {
+	if (likely(!vma_read(vma, anon_vma))) {
 		avc->anon_vma = anon_vma;
 		avc->vma = vma;
 		cds_list_add(&avc->same_vma, &vma->anon_vma_chain);
@@ -303,7 +286,7 @@ int anon_vma_clone(struct vm_area_struct *dst, struct vm_area_struct *src)
 		avc = anon_vma_chain_alloc();
 		if (!avc)
 			goto enomem_failure;
-		anon_vma_chain_link(dst, avc, pavc->anon_vma);
+		anon_vma_chain_link(dst, avc, avc_read(pavc, anon_vma));
 	}
 	return 0;
 
@@ -315,10 +298,10 @@ enomem_failure:
 int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 {
 	struct anon_vma_chain *avc;
-	struct anon_vma *anon_vma, *pav = pvma->anon_vma;
+	struct anon_vma *anon_vma, *pav = vma_read(pvma, anon_vma);
 
-	lockdep_assert_held_write(&pvma->vm_mm->mmap_sem);
-	lockdep_assert_held_write(&vma->vm_mm->mmap_sem);
+	lockdep_assert_held_write(&vma_read(pvma, vm_mm)->mmap_sem);
+	lockdep_assert_held_write(&vma_read(vma, vm_mm)->mmap_sem);
 	/* Don't bother if the parent process has no anon_vma here. */
 	if (!pav)
 		return 0;
@@ -343,7 +326,7 @@ int anon_vma_fork(struct vm_area_struct *vma, struct vm_area_struct *pvma)
 	 * lock any of the anon_vmas in this anon_vma tree.  The pin's
 	 * identity is the parent's: the root it pins is the one it names.
 	 */
-	anon_vma_set_root(anon_vma, pav->root, READ_ONCE(pav->root_gen));
+	anon_vma_set_root(anon_vma, av_read(pav, root), av_read(pav, root_gen));
 	race_window("anon-fork-to-pin");
 	/*
 	 * With KSM refcounts, an anon_vma can stay around longer than the
@@ -368,7 +351,7 @@ out_error:
 
 static void anon_vma_unlink(struct anon_vma_chain *anon_vma_chain)
 {
-	struct anon_vma *anon_vma = anon_vma_chain->anon_vma, *root;
+	struct anon_vma *anon_vma = avc_read(anon_vma_chain, anon_vma), *root;
 	bool empty;
 
 	/* If anon_vma_fork fails, we can get an empty anon_vma_chain. */
@@ -379,7 +362,7 @@ static void anon_vma_unlink(struct anon_vma_chain *anon_vma_chain)
 	cds_list_del(&anon_vma_chain->same_anon_vma);
 
 	/* We must garbage collect the anon_vma if it's empty */
-	empty = cds_list_empty(&anon_vma->head) &&
+	empty = anon_vma_list_empty(anon_vma) &&
 		!refcount_read(&anon_vma->external_refcount);
 	anon_vma_unlock(root);
 
@@ -389,8 +372,10 @@ static void anon_vma_unlink(struct anon_vma_chain *anon_vma_chain)
 		 * We no longer need the root anon_vma.  (A root has no pin
 		 * on itself; anon-vma-root-unpinned: no child has one.)
 		 */
-		if (anon_vma->root != anon_vma && !mt_bug(MT_BUG_ANON_VMA_ROOT_UNPINNED))
-			drop_anon_vma(anon_vma->root);
+		struct anon_vma *pinned = av_read(anon_vma, root);
+
+		if (pinned != anon_vma && !mt_bug(MT_BUG_ANON_VMA_ROOT_UNPINNED))
+			drop_anon_vma(pinned);
 		anon_vma_free(anon_vma);
 	}
 }
@@ -416,106 +401,8 @@ unsigned int anon_vma_chain_length(struct vm_area_struct *vma)
 	struct anon_vma_chain *avc;
 	unsigned int n = 0;
 
-	lockdep_assert_held(&vma->vm_mm->mmap_sem);
+	lockdep_assert_held(&vma_read(vma, vm_mm)->mmap_sem);
 	cds_list_for_each_entry(avc, &vma->anon_vma_chain, same_vma)
-		n++;
-	return n;
-}
-
-/* ---- the audit ---- */
-
-struct anon_vma_census {
-	struct mt_census *cs;
-};
-
-static int anon_vma_census_count(const void *obj)
-{
-	return refcount_read_raw(&((const struct anon_vma *)obj)->external_refcount);
-}
-
-static void anon_vma_census_describe(const void *obj, char *buf, size_t len)
-{
-	snprintf(buf, len, "root %p", (void *)((const struct anon_vma *)obj)->root);
-}
-
-/* external_refcount counts KSM, migration and children: chains keep it too */
-static bool anon_vma_census_in_use(const void *obj)
-{
-	const struct cds_list_head *head = &((const struct anon_vma *)obj)->head;
-
-	return head->next != head;
-}
-
-static const struct mt_census_ops anon_vma_census_ops = {
-	.what = "anon_vma",
-	.where = "anon_vma_audit",
-	.count = anon_vma_census_count,
-	.describe = anon_vma_census_describe,
-	.in_use = anon_vma_census_in_use,
-};
-
-static void census_pin_root(void *obj, void *arg)
-{
-	struct anon_vma *av = obj;
-
-	if (av->root != av)
-		mt_census_own(arg, av->root, "a child anon_vma", av);
-}
-
-struct anon_vma_census *anon_vma_audit_begin(void)
-{
-	struct anon_vma_census *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->cs = mt_census_begin(anon_vma_cachep, &anon_vma_census_ops);
-	if (!c->cs) {
-		free(c);
-		return NULL;
-	}
-	/* every child pins its root */
-	mt_census_foreach(c->cs, census_pin_root, c->cs);
-	return c;
-}
-
-void anon_vma_audit_owner(struct anon_vma_census *c, struct anon_vma *av,
-			  const char *who)
-{
-	if (c)
-		mt_census_own(c->cs, av, who, NULL);
-}
-
-void anon_vma_audit_vma(struct anon_vma_census *c, struct vm_area_struct *vma)
-{
-	struct anon_vma_chain *avc;
-	bool own_found = !vma->anon_vma;
-
-	lockdep_assert_held(&vma->vm_mm->mmap_sem);
-	if (!c)
-		return;
-	cds_list_for_each_entry(avc, &vma->anon_vma_chain, same_vma) {
-		if (avc->anon_vma == vma->anon_vma)
-			own_found = true;
-		if (!mt_census_live(c->cs, avc->anon_vma))
-			mt_report(MT_MISSING_REFS, "anon_vma_audit",
-				  "vma %p [%#lx,%#lx) of mm %d is linked to anon_vma %p, which is not live",
-				  (void *)vma, vma->vm_start, vma->vm_end, vma->vm_mm->id,
-				  (void *)avc->anon_vma);
-	}
-	if (!own_found)
-		mt_report(MT_MISSING_REFS, "anon_vma_audit",
-			  "vma %p of mm %d: its anon_vma %p is not on its chain",
-			  (void *)vma, vma->vm_mm->id, (void *)vma->anon_vma);
-}
-
-unsigned long anon_vma_audit_end(struct anon_vma_census *c)
-{
-	unsigned long n;
-
-	if (!c)
-		return 0;
-	n = mt_census_nr(c->cs);
-	mt_census_end(c->cs);
-	free(c);
+		n += obj_access(avc, anon_vma_chain_cachep);
 	return n;
 }

@@ -41,6 +41,7 @@
 #include <stdint.h>
 #include <urcu/list.h>
 
+#include "core/access.h"
 #include "core/locks.h"
 #include "core/refcount.h"
 #include "core/slab.h"
@@ -84,6 +85,22 @@ struct anon_vma_chain {
 extern struct kmem_cache *anon_vma_cachep;
 extern struct kmem_cache *anon_vma_chain_cachep;
 
+/*
+ * Checked loads (lib/core/access.h).  av_read(): the anon_vma must still
+ * be an anon_vma (in the typesafe cache a freed one still is: a walker
+ * before its recheck may read it); av_read_gen(): the identity a handle
+ * recorded (after the recheck, the walk); avc_read(): a live chain.
+ */
+#define av_read(av, field)		obj_read((av), anon_vma_cachep, field)
+#define av_read_gen(av, gen, field)	obj_read_gen((av), anon_vma_cachep, (gen), field)
+#define avc_read(avc, field)		obj_read((avc), anon_vma_chain_cachep, field)
+
+/* Is @av's list of chains empty?  A checked load of head.next. */
+static inline bool anon_vma_list_empty(const struct anon_vma *av)
+{
+	return av_read(av, head.next) == &av->head;
+}
+
 /**
  * anon_vma_init - create the anon_vma and anon_vma_chain caches
  *
@@ -125,8 +142,8 @@ static inline void anon_vma_unlock(struct anon_vma *root)
 }
 
 /**
- * anon_vma_root_check - is @root, reached through @anon_vma, still the
- * root @anon_vma pins?  Reports a bad access if not.
+ * anon_vma_root_check (anon_vma_audit.c) - is @root, reached through
+ * @anon_vma, still the root @anon_vma pins?  Reports a bad access if not.
  * Context: @anon_vma is alive and the caller holds @root->lock.
  * Return: true if the root is the pinned one.
  */
@@ -202,7 +219,7 @@ void unlink_anon_vmas(struct vm_area_struct *vma);
 unsigned int anon_vma_chain_length(struct vm_area_struct *vma);
 
 /*
- * The audit (anon_vma.c): at a quiesce point, every live anon_vma's
+ * The audit (anon_vma_audit.c): at a quiesce point, every live anon_vma's
  * external_refcount against the owners found: its child anon_vmas (on a
  * root), the holders the caller declares (KSM rmap_items; no migration is
  * in flight at a quiesce point).  An anon_vma that neither a chain nor an

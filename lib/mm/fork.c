@@ -47,12 +47,13 @@ static int dup_one_vma(struct mm_struct *mm, struct vm_area_struct *mpnt)
 
 	if (!tmp)
 		return -ENOMEM;
-	if (anon_vma_setup(tmp, mpnt->vm_start,
-			   (unsigned int)((mpnt->vm_end - mpnt->vm_start) >> PAGE_SHIFT))) {
+	unsigned long start = vma_read(mpnt, vm_start), end = vma_read(mpnt, vm_end);
+
+	if (anon_vma_setup(tmp, start, (unsigned int)((end - start) >> PAGE_SHIFT))) {
 		vm_area_free_unused(tmp);
 		return -ENOMEM;
 	}
-	tmp->vm_flags = mpnt->vm_flags;
+	tmp->vm_flags = vma_read(mpnt, vm_flags);
 	if (anon_vma_fork(tmp, mpnt))
 		goto fail_nomem_anon_vma_fork;
 	if (insert_vm_struct(mm, tmp))

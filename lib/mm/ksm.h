@@ -7,14 +7,15 @@
  * longer than the process: ksmd drops the rmap_items of an exiting mm
  * while that mm's exit_mmap() unlinks its anon_vmas.
  *
- * The model has no stable or unstable tree and merges no page: an
- * rmap_item records (anon_vma, address) and sits on its mm_slot's list.
- * Several workers play ksmd at once, so ksmd's work on one rmap_item is
- * done with the item off every list (see ksm.c).
+ * The model merges no page contents: an rmap_item records (anon_vma,
+ * address) and sits on its mm_slot's list; one that holds its anon_vma is
+ * on a stable node, a KSM page of the stable tree, with the other
+ * rmap_items that map it.  Several workers play ksmd at once (see ksm.c
+ * for who owns an item and its reference).
  *
- * Lock ordering: ksm_mmlist_lock is never held with another lock of the
- * model; KSM takes anon_vma->root->lock (drop_anon_vma(),
- * rmap_walk_ksm()) after dropping it.
+ * Lock ordering: ksm_mmlist_lock and ksm_stable_lock are never held
+ * together; rmap_walk_ksm() takes anon_vma->root->lock under
+ * ksm_stable_lock; drop_anon_vma() is called with neither held.
  */
 #ifndef MT_KSM_H
 #define MT_KSM_H
@@ -48,12 +49,29 @@ struct mm_slot {
  * @anon_vma: the anon_vma it holds an external reference on
  * @address: where the page is mapped in the mm of @slot
  */
+struct stable_node;
+
+/*
+ * struct rmap_item - one page KSM knows about
+ * @link: on its mm_slot's rmap_list; protected by ksm_mmlist_lock
+ * @head: the stable node of the KSM page it maps, NULL for an unstable
+ *	item; protected by ksm_stable_lock
+ * @hlist: on @head's list of items; protected by ksm_stable_lock
+ * @anon_vma: the anon_vma it holds an external reference on while @head
+ *	is set (hold_anon_vma()); protected by ksm_stable_lock
+ * @address: where the page is mapped in the mm of @slot
+ */
 struct rmap_item {
 	struct cds_list_head link;
 	struct mm_slot *slot;
+	struct stable_node *head;
+	struct cds_list_head hlist;
 	struct anon_vma *anon_vma;
 	unsigned long address;
 };
+
+/* The most items remove_node_from_stable_tree() takes off a node at once. */
+#define MT_MAX_KSM_HLIST	64
 
 /**
  * ksm_init - create the rmap_item and mm_slot caches
@@ -89,14 +107,35 @@ void ksm_exit(struct mm_slot *slot);
 void ksm_slot_release(struct mm_slot *slot);
 
 /**
- * ksm_hold_page - record the page mapped at @address of @vma: a new
- * rmap_item holding a reference on @vma's anon_vma (hold_anon_vma())
+ * ksm_hold_page - record the page mapped at @address of @vma as merged
+ * into a KSM page: a new rmap_item holding a reference on @vma's anon_vma
+ * (hold_anon_vma()), on a stable node
  * Context: mmap_sem of @vma's mm held for read; @slot is that mm's.
  * Return: 0, -EAGAIN (no anon_vma yet, the mm is exiting, or the item
  * limit is reached), -ENOMEM.
  */
 int ksm_hold_page(struct mm_slot *slot, struct vm_area_struct *vma,
 		  unsigned long address);
+
+/**
+ * ksm_merge_page - ksmd's try_to_merge_with_ksm_page() for the page at
+ * @address of @mm: an rmap_item, the anon_vma's reference taken under
+ * mmap_sem, then onto a stable node -- or, one time in four (the second
+ * page of try_to_merge_two_pages() would not merge), break_cow(): the
+ * reference dropped, and the fault redone under mmap_sem
+ * Context: no lock held; @slot is @mm's, whose mm_users the caller holds.
+ * Return: 0 (merged), -EBUSY (broke the COW), -EAGAIN, -ENOMEM.
+ */
+int ksm_merge_page(struct mm_slot *slot, struct mm_struct *mm, unsigned long address);
+
+/**
+ * ksm_remove_stable_node - remove_node_from_stable_tree() of a random KSM
+ * page: every rmap_item of its stable node drops its anon_vma reference
+ * (they stay on their slots, unstable); the node is freed
+ * Context: registered thread, no lock held.
+ * Return: the number of rmap_items taken off.
+ */
+unsigned int ksm_remove_stable_node(void);
 
 /**
  * ksm_scan_drop - one step of ksmd's scan: the next mm_slot; if its mm is
@@ -109,22 +148,31 @@ int ksm_hold_page(struct mm_slot *slot, struct vm_area_struct *vma,
 unsigned int ksm_scan_drop(void);
 
 /**
- * ksm_rmap_walk - rmap_walk_ksm() for one rmap_item: lock its anon_vma's
- * tree through the reference the item holds and count the VMAs of its
- * chains that cover the item's address
+ * ksm_rmap_walk - rmap_walk_ksm() of a random KSM page: for each rmap_item
+ * of its stable node, lock its anon_vma's tree through the reference the
+ * item holds and count the VMAs of its chains that cover the item's
+ * address
  * Context: registered thread, no lock held.
- * Return: that count, or -1 if there was no rmap_item.
+ * Return: that count, or -1 if there was no KSM page.
  */
 int ksm_rmap_walk(void);
 
+/*
+ * ksm_for_each_reference - call @fn on the anon_vma of every rmap_item
+ * that holds one (every item on a stable node)
+ * Context: a quiesce point; takes ksm_stable_lock, @fn runs under it.
+ */
+void ksm_for_each_reference(void (*fn)(struct anon_vma *av, void *arg), void *arg);
+
 /**
- * ksm_audit - declare every rmap_item's reference to the census
+ * ksm_audit (anon_vma_audit.c) - declare every rmap_item's reference to
+ * the census
  * Context: a quiesce point (no ksmd work in flight).
  */
 void ksm_audit(struct anon_vma_census *c);
 
 /**
- * ksm_nr_items - rmap_items that hold an anon_vma now
+ * ksm_nr_items - rmap_items that hold an anon_vma now (pages_sharing)
  * Context: any.
  */
 unsigned long ksm_nr_items(void);

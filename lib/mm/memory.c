@@ -15,7 +15,8 @@
  * References: a pte holds one page reference and one _mapcount.  The
  * fault's allocation reference becomes the pte's; fork takes one more per
  * copied pte; the zap drops the pte's after taking a page whose last pte
- * it was off the LRU.
+ * it was off the LRU.  A migration entry (memory.h) holds neither: fork
+ * copies it, the zap clears it.
  */
 #include <errno.h>
 #include <string.h>
@@ -29,7 +30,16 @@
 #include "lib/mm/rmap.h"
 #include "lib/mm/vmscan.h"
 
-static struct kmem_cache *pgtable_cachep;
+struct kmem_cache *pgtable_cachep;
+
+static int anon_split_prepare(struct vm_area_struct *new, struct vm_area_struct *vma);
+static void anon_split_commit(struct vm_area_struct *new, struct vm_area_struct *vma,
+			      unsigned long start, unsigned long end, unsigned long pgoff);
+
+static const struct mm_split_ops anon_split_ops = {
+	.prepare = anon_split_prepare,
+	.commit = anon_split_commit,
+};
 
 int anon_memory_init(void)
 {
@@ -39,6 +49,7 @@ int anon_memory_init(void)
 		return -ENOMEM;
 	lru_init();
 	mm_unmap_vma = anon_unmap_vma;
+	mm_split_ops = &anon_split_ops;
 	return 0;
 }
 
@@ -48,6 +59,8 @@ unsigned long anon_memory_fini(void)
 
 	if (mm_unmap_vma == anon_unmap_vma)
 		mm_unmap_vma = NULL;
+	if (mm_split_ops == &anon_split_ops)
+		mm_split_ops = NULL;
 	if (pgtable_cachep)
 		leaked = kmem_cache_destroy(pgtable_cachep);
 	pgtable_cachep = NULL;
@@ -95,11 +108,13 @@ void anon_vma_teardown_unused(struct vm_area_struct *vma)
 int handle_mm_fault(struct vm_area_struct *vma, unsigned long address)
 {
 	struct vma_pgtable *pt = vma_pgtable(vma);
-	unsigned long idx = (address - vma->vm_start) >> PAGE_SHIFT;
+	unsigned long idx = (address - vma_read(vma, vm_start)) >> PAGE_SHIFT;
 	struct page *page;
 
-	lockdep_assert_held_read(&vma->vm_mm->mmap_sem);
-	if (READ_ONCE(pt->pte[idx]))
+	lockdep_assert_held_read(&vma_read(vma, vm_mm)->mmap_sem);
+	if (!pt || idx >= pt_read(pt, nr))
+		return -EFAULT;
+	if (pt_read(pt, pte[idx]))
 		return 1;
 	if (anon_vma_prepare(vma))
 		return -ENOMEM;
@@ -108,7 +123,7 @@ int handle_mm_fault(struct vm_area_struct *vma, unsigned long address)
 		return -ENOMEM;
 
 	spin_lock(&pt->ptl);
-	if (pt->pte[idx]) {
+	if (pt_read(pt, pte[idx])) {
 		/* another thread of the mm faulted it first */
 		spin_unlock(&pt->ptl);
 		put_page(page);
@@ -126,7 +141,7 @@ void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 
 	lockdep_assert_held_write(&src->vm_mm->mmap_sem);
 	lockdep_assert_held_write(&dst->vm_mm->mmap_sem);
-	for (unsigned int i = 0; i < spt->nr; i++) {
+	for (unsigned int i = 0; i < pt_read(spt, nr); i++) {
 		struct page *page;
 
 		/*
@@ -137,10 +152,18 @@ void copy_page_range(struct vm_area_struct *dst, struct vm_area_struct *src)
 		 */
 		spin_lock(&spt->ptl);
 		spin_lock(&dpt->ptl);
-		page = spt->pte[i];
-		if (page) {
+		page = pt_read(spt, pte[i]);
+		if (page && pte_is_migration(page)) {
+			/*
+			 * copy_one_pte(): a migration entry is copied as it is;
+			 * the child is on the anon_vma's list, after the parent,
+			 * so remove_migration_ptes() replaces both.
+			 */
+			WRITE_ONCE(dpt->pte[i], page);
+		} else if (page) {
 			get_page(page);
-			page_add_anon_rmap(page, dst, dst->vm_start + ((unsigned long)i << PAGE_SHIFT));
+			page_add_anon_rmap(page, dst,
+					   vma_read(dst, vm_start) + ((unsigned long)i << PAGE_SHIFT));
 			WRITE_ONCE(dpt->pte[i], page);
 		}
 		spin_unlock(&dpt->ptl);
@@ -158,11 +181,16 @@ unsigned int zap_vma_pages(struct vm_area_struct *vma)
 	if (!pt)
 		return 0;
 	spin_lock(&pt->ptl);
-	for (unsigned int i = 0; i < pt->nr; i++) {
-		struct page *page = pt->pte[i];
+	for (unsigned int i = 0; i < pt_read(pt, nr); i++) {
+		struct page *page = pt_read(pt, pte[i]);
 
 		if (!page)
 			continue;
+		if (pte_is_migration(page)) {
+			/* a migration entry: the move in flight owns the page */
+			WRITE_ONCE(pt->pte[i], NULL);
+			continue;
+		}
 		WRITE_ONCE(pt->pte[i], NULL);
 		last[n] = page_remove_rmap(page);
 		gathered[n++] = page;
@@ -186,7 +214,7 @@ void anon_unmap_vma(struct vm_area_struct *vma)
 	 * table of this model in vm_private_data; a shmem VMA keeps its
 	 * inode there.  Any VMA may have anon_vma chains to unlink.
 	 */
-	bool anon = !vma->vm_ops;
+	bool anon = !vma_read(vma, vm_ops);
 
 	if (anon)
 		zap_vma_pages(vma);
@@ -194,4 +222,76 @@ void anon_unmap_vma(struct vm_area_struct *vma)
 	unlink_anon_vmas(vma);
 	if (anon)
 		vma_pgtable_free(vma);
+}
+
+/* ---- split_vma() of an anonymous VMA (mm_split_ops) ---- */
+
+/*
+ * A page table for @new, the part of @vma split_vma() cuts off, and
+ * @new on every anon_vma @vma is on (anon_vma_clone(), as split_vma()
+ * does since 2.6.34).  Context: mmap_sem held for write.
+ * Return: 0, or -ENOMEM with @new as it was.
+ */
+static int anon_split_prepare(struct vm_area_struct *new, struct vm_area_struct *vma)
+{
+	struct vma_pgtable *npt = NULL;
+
+	if (vma_pgtable(vma)) {
+		npt = kmem_cache_alloc(pgtable_cachep);
+		if (!npt)
+			return -ENOMEM;
+		spin_lock_init(&npt->ptl);
+		npt->nr = (unsigned int)((new->vm_end - new->vm_start) >> PAGE_SHIFT);
+		memset(npt->pte, 0, sizeof(npt->pte));
+	}
+	new->vm_private_data = npt;
+	if (anon_vma_clone(new, vma)) {
+		new->vm_private_data = NULL;
+		if (npt)
+			kmem_cache_free(pgtable_cachep, npt);
+		return -ENOMEM;
+	}
+	new->anon_vma = vma_read(vma, anon_vma);
+	return 0;
+}
+
+/*
+ * Give @vma its new bounds and @new the ptes of its range, under the
+ * locks an rmap walker takes (the root lock, then each page table lock):
+ * a walker sees the page in the old VMA at its old place, or in one of
+ * the two at its new one.  A pte keeps its page, its reference and its
+ * _mapcount; page->index does not change (vm_pgoff follows the split).
+ * Context: mmap_sem held for write.
+ */
+static void anon_split_commit(struct vm_area_struct *new, struct vm_area_struct *vma,
+			      unsigned long start, unsigned long end, unsigned long pgoff)
+{
+	struct vma_pgtable *pt = vma_pgtable(vma), *npt = vma_pgtable(new);
+	struct anon_vma *av = vma_read(vma, anon_vma), *root = av ? anon_vma_lock(av) : NULL;
+	unsigned long old_start = vma_read(vma, vm_start);
+
+	if (pt) {
+		unsigned int moved = (unsigned int)((new->vm_start - old_start) >> PAGE_SHIFT);
+		unsigned int shift = (unsigned int)((start - old_start) >> PAGE_SHIFT);
+		unsigned int nr = (unsigned int)((end - start) >> PAGE_SHIFT);
+
+		spin_lock(&pt->ptl);
+		spin_lock(&npt->ptl);
+		for (unsigned int i = 0; i < npt->nr; i++) {
+			WRITE_ONCE(npt->pte[i], pt->pte[moved + i]);
+			WRITE_ONCE(pt->pte[moved + i], NULL);
+		}
+		for (unsigned int i = 0; shift && i < nr; i++) {
+			WRITE_ONCE(pt->pte[i], pt->pte[shift + i]);
+			WRITE_ONCE(pt->pte[shift + i], NULL);
+		}
+		vma_set_bounds(vma, start, end, pgoff);
+		WRITE_ONCE(pt->nr, nr);
+		spin_unlock(&npt->ptl);
+		spin_unlock(&pt->ptl);
+	} else {
+		vma_set_bounds(vma, start, end, pgoff);
+	}
+	if (root)
+		anon_vma_unlock(root);
 }

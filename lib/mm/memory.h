@@ -37,20 +37,49 @@ struct vma_pgtable {
 };
 
 /*
+ * Migration entries (mm/migrate.c's swap-type ptes): while a page moves,
+ * each pte that mapped it holds an entry naming it instead, so that a
+ * fault finds no page to use (migration_entry_wait()) and the move can
+ * put the new page where the entries are.  Here an entry is the page's
+ * pointer with the low bit set; it holds neither a page reference nor a
+ * _mapcount (try_to_unmap() dropped both), and a zap just clears it.
+ */
+#define PTE_MIGRATION	0x1ul
+
+static inline bool pte_is_migration(const struct page *pte)
+{
+	return (uintptr_t)pte & PTE_MIGRATION;
+}
+
+static inline struct page *make_migration_entry(struct page *page)
+{
+	return (struct page *)((uintptr_t)page | PTE_MIGRATION);
+}
+
+static inline struct page *migration_entry_to_page(const struct page *pte)
+{
+	return (struct page *)((uintptr_t)pte & ~PTE_MIGRATION);
+}
+
+/* The "vma_pgtable" cache (SLAB_POISON), and a checked load from it. */
+extern struct kmem_cache *pgtable_cachep;
+#define pt_read(pt, field)	obj_read((pt), pgtable_cachep, field)
+
+/*
  * vma_pgtable - the page table of an anonymous VMA of this model.
  * Context: the VMA is alive (mmap_sem, or linked to an anon_vma whose
  * root lock is held); it is freed after the VMA is unlinked.
  */
 static inline struct vma_pgtable *vma_pgtable(const struct vm_area_struct *vma)
 {
-	return vma->vm_private_data;
+	return vma_read(vma, vm_private_data);
 }
 
 /* The page index a page mapped at @address of @vma has (linear_page_index). */
 static inline unsigned long linear_page_index(const struct vm_area_struct *vma,
 					      unsigned long address)
 {
-	return ((address - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+	return ((address - vma_read(vma, vm_start)) >> PAGE_SHIFT) + vma_read(vma, vm_pgoff);
 }
 
 /**
@@ -133,13 +162,13 @@ void anon_unmap_vma(struct vm_area_struct *vma);
 static inline unsigned long vma_address(const struct page *page,
 					const struct vm_area_struct *vma)
 {
-	unsigned long index = READ_ONCE(page->index);
+	unsigned long index = page_read(page, index), pgoff = vma_read(vma, vm_pgoff);
 	unsigned long address;
 
-	if (index < vma->vm_pgoff)
+	if (index < pgoff)
 		return -EFAULT;
-	address = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
-	if (address >= vma->vm_end)
+	address = vma_read(vma, vm_start) + ((index - pgoff) << PAGE_SHIFT);
+	if (address >= vma_read(vma, vm_end))
 		return -EFAULT;
 	return address;
 }

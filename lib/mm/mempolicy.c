@@ -27,10 +27,14 @@
  * "if (mt_bug(...))" line next to the seed's: mpol-numa-maps-leak
  * (show_numa_map), mpol-migrate-leak (alloc_page_vma, as new_vma_page()
  * calls it), mpol-hugetlb-interleave-put (huge_zonelist),
- * mpol-set-no-mmap-sem (do_set_mempolicy) and mpol-unconditional-refs
- * (the pre-seed "overkill": get_vma_policy's get, every user's put).
- * mpol-shared-lookup-no-ref is in shared_policy.c, mpol-swapin-multi-put
- * in shmem.c.  The detectors are in mempolicy_audit.c.
+ * mpol-set-no-mmap-sem (do_set_mempolicy), mpol-get-mempolicy-no-put and
+ * mpol-get-mempolicy-early-unlock (do_get_mempolicy),
+ * mpol-cond-copy-keeps-shared (mpol_cond_copy), mpol-mbind-no-get
+ * (policy_vma) and mpol-unconditional-refs (the pre-seed "overkill":
+ * get_vma_policy's get, every user's put).  mpol-shared-lookup-no-ref is
+ * in shared_policy.c, mpol-swapin-multi-put and mpol-shm-vm-policy-get in
+ * shmem.c.  The detectors are in mempolicy_audit.c and lib/core/access.h:
+ * every load from a policy is a checked load (pol_read()).
  *
  * Lock ordering:
  *   mm->mmap_sem
@@ -117,6 +121,9 @@ void __mpol_put(struct mempolicy *pol, const char *where)
 
 struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *frompol)
 {
+	struct mempolicy from;
+	unsigned short flags;
+
 	if (!mpol_needs_cond_ref(frompol))
 		return frompol;
 
@@ -124,20 +131,59 @@ struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *fro
 	 * The kernel's "*tompol = *frompol".  Field by field: the count is
 	 * not copied (other users change it meanwhile, and nobody puts the
 	 * copy), the rest does not change while the extra ref is held.
+	 * "remove the MPOL_F_SHARED flag from the copy" (seed 000), so that
+	 * no allocation of the readahead puts it; mpol-cond-copy-keeps-shared:
+	 * the flag is copied, and every allocation puts the on-stack copy.
 	 */
+	from = pol_snapshot(frompol);
+	flags = from.flags;
 	refcount_set(&tompol->refcnt, 1);
-	tompol->mode = frompol->mode;
-	tompol->flags = frompol->flags & (unsigned short)~MPOL_F_SHARED;
-	tompol->v = frompol->v;
+	tompol->mode = from.mode;
+	tompol->flags = mt_bug(MT_BUG_MPOL_COND_COPY_KEEPS_SHARED) ? flags :
+			(unsigned short)(flags & ~MPOL_F_SHARED);
+	tompol->v = from.v;
 	mpol_cond_put(frompol);
 	return tompol;
+}
+
+struct mempolicy *mpol_dup(struct mempolicy *old, int *err)
+{
+	struct mempolicy *new;
+
+	*err = 0;
+	if (!old)
+		return NULL;
+	new = kmem_cache_alloc(policy_cache);
+	if (!new) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	/* "*new = *old; atomic_set(&new->refcnt, 1);": every flag is kept */
+	*new = pol_snapshot(old);
+	refcount_set(&new->refcnt, 1);
+	return new;
+}
+
+bool mpol_equal(const struct mempolicy *a, const struct mempolicy *b)
+{
+	struct mempolicy x, y;
+
+	if (!a || !b)
+		return a == b;
+	x = pol_snapshot(a);
+	y = pol_snapshot(b);
+	if (x.mode != y.mode || (x.flags & ~MPOL_F_SHARED) != (y.flags & ~MPOL_F_SHARED))
+		return false;
+	if (x.mode == MPOL_PREFERRED)
+		return x.v.preferred_node == y.v.preferred_node;
+	return x.v.nodes.bits == y.v.nodes.bits;
 }
 
 /* ---- lookup ---- */
 
 static inline bool vma_is_pseudo(const struct vm_area_struct *vma)
 {
-	return vma && !vma->vm_mm;
+	return vma && !vma_read(vma, vm_mm);
 }
 
 /*
@@ -155,9 +201,9 @@ static inline bool vma_is_pseudo(const struct vm_area_struct *vma)
 static inline bool mpol_uncond_ref(const struct vm_area_struct *vma,
 				   const struct mempolicy *pol)
 {
-	return pol != &default_policy && !(current && pol == current->mempolicy) &&
-	       !(pol->flags & MPOL_F_SHARED) &&
-	       !(vma_is_pseudo(vma) && pol == vma->vm_policy);
+	return pol != &default_policy && !(current && pol == task_read(current, mempolicy)) &&
+	       !(pol_read(pol, flags) & MPOL_F_SHARED) &&
+	       !(vma_is_pseudo(vma) && pol == vma_read(vma, vm_policy));
 }
 
 /* mpol-unconditional-refs: the user's put of the pair get_vma_policy() took. */
@@ -173,8 +219,8 @@ static inline bool mpol_uncond_ref(const struct vm_area_struct *vma,
  */
 static void get_vma_policy_assert(struct task_struct *task, struct vm_area_struct *vma)
 {
-	struct mm_struct *vmm = vma ? vma->vm_mm : NULL;
-	struct mm_struct *tmm = task && task != current ? READ_ONCE(task->mm) : NULL;
+	struct mm_struct *vmm = vma ? vma_read(vma, vm_mm) : NULL;
+	struct mm_struct *tmm = task && task != current ? task_read(task, mm) : NULL;
 
 	if (vmm)
 		lockdep_assert_held_read(&vmm->mmap_sem);
@@ -185,31 +231,33 @@ static void get_vma_policy_assert(struct task_struct *task, struct vm_area_struc
 struct mempolicy *get_vma_policy(struct task_struct *task, struct vm_area_struct *vma,
 				 unsigned long addr)
 {
-	struct mempolicy *pol = task ? READ_ONCE(task->mempolicy) : NULL;
+	struct mempolicy *pol = task ? task_read(task, mempolicy) : NULL;
 
 	get_vma_policy_assert(task, vma);
 	if (vma) {
-		if (vma->vm_ops && vma->vm_ops->get_policy) {
-			struct mempolicy *vpol = vma->vm_ops->get_policy(vma, addr);
+		const struct vm_operations_struct *ops = vma_read(vma, vm_ops);
+		struct mempolicy *vpol;
 
-			if (vpol)
-				pol = vpol;
-		} else if (vma->vm_policy) {
-			pol = vma->vm_policy;
-		}
+		if (ops && ops->get_policy)
+			vpol = ops->get_policy(vma, addr);
+		else
+			vpol = vma_read(vma, vm_policy);
+		if (vpol)
+			pol = vpol;
 	}
 	if (!pol)
 		return &default_policy;
 	/*
 	 * From the load to the use, only the owner's lock (rules 2-4) or the
-	 * lookup's reference (rule 5) keeps the policy.  The use is checked
-	 * here, the way KASAN instruments the loads that follow: a policy
-	 * freed under the reader is reported, and the reader goes on with the
-	 * system default rather than with poison.  A pseudo-VMA may carry an
-	 * on-stack copy (mpol_cond_copy()): not slab memory, not checked.
+	 * lookup's reference (rule 5) keeps the policy.  Every use is a
+	 * checked load (pol_read()); here the policy is checked once more
+	 * as a whole, and one freed under the reader is reported and
+	 * replaced by the system default rather than used as poison.  A
+	 * pseudo-VMA may carry an on-stack copy (mpol_cond_copy()): not slab
+	 * memory, not checked.
 	 */
 	race_window("mpol-lookup-to-use");
-	if ((!vma_is_pseudo(vma) || kmem_addr_is_slab(pol)) && !mpol_valid(pol))
+	if (!obj_access_any(pol, policy_cache))
 		return &default_policy;
 	if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS) && mpol_uncond_ref(vma, pol))
 		mpol_get(pol);	/* vma or other task's policy */
@@ -227,13 +275,14 @@ static inline int numa_node_id(void)
 static unsigned int interleave_nodes(struct mempolicy *policy)
 {
 	struct task_struct *me = current;
-	unsigned int nid = me->il_next;
-	int next = next_node((int)nid, &policy->v.nodes);
+	unsigned int nid = task_read(me, il_next);
+	nodemask_t nodes = pol_copy(policy, v.nodes);
+	int next = next_node((int)nid, &nodes);
 
 	if (next >= MAX_NUMNODES)
-		next = first_node(&policy->v.nodes);
+		next = first_node(&nodes);
 	if (next < MAX_NUMNODES)
-		me->il_next = (unsigned int)next;
+		WRITE_ONCE(me->il_next, (unsigned int)next);
 	return nid;
 }
 
@@ -241,7 +290,8 @@ static unsigned int interleave_nodes(struct mempolicy *policy)
 static unsigned int offset_il_node(struct mempolicy *pol,
 				   struct vm_area_struct *vma, unsigned long off)
 {
-	unsigned int nnodes = (unsigned int)nodes_weight(&pol->v.nodes);
+	nodemask_t nodes = pol_copy(pol, v.nodes);
+	unsigned int nnodes = (unsigned int)nodes_weight(&nodes);
 	unsigned int target, c;
 	int nid = -1;
 
@@ -250,7 +300,7 @@ static unsigned int offset_il_node(struct mempolicy *pol,
 	target = (unsigned int)(off % nnodes);
 	c = 0;
 	do {
-		nid = next_node(nid, &pol->v.nodes);
+		nid = next_node(nid, &nodes);
 		c++;
 	} while (c <= target);
 	return (unsigned int)nid;
@@ -271,8 +321,8 @@ static inline unsigned int interleave_nid(struct mempolicy *pol,
 		 * pages, we need to shift off the always 0 bits to get
 		 * a useful offset.
 		 */
-		off = vma->vm_pgoff >> (shift - PAGE_SHIFT);
-		off += (addr - vma->vm_start) >> shift;
+		off = vma_read(vma, vm_pgoff) >> (shift - PAGE_SHIFT);
+		off += (addr - vma_read(vma, vm_start)) >> shift;
 		return offset_il_node(pol, vma, off);
 	}
 	return interleave_nodes(pol);
@@ -281,15 +331,16 @@ static inline unsigned int interleave_nid(struct mempolicy *pol,
 /* The first node to allocate from, for a non-interleave policy. */
 static int policy_node(const struct mempolicy *pol)
 {
+	struct mempolicy p = pol_snapshot(pol);
 	int local = numa_node_id();
 
-	switch (pol->mode) {
+	switch (p.mode) {
 	case MPOL_PREFERRED:
-		if (pol->flags & MPOL_F_LOCAL || pol->v.preferred_node < 0)
+		if (p.flags & MPOL_F_LOCAL || p.v.preferred_node < 0)
 			return local;
-		return pol->v.preferred_node;
+		return p.v.preferred_node;
 	case MPOL_BIND:
-		return node_isset(local, &pol->v.nodes) ? local : first_node(&pol->v.nodes);
+		return node_isset(local, &p.v.nodes) ? local : first_node(&p.v.nodes);
 	default:
 		return local;
 	}
@@ -298,15 +349,29 @@ static int policy_node(const struct mempolicy *pol)
 /* The nodes an allocation may use: MPOL_BIND's mask, in the policy. */
 static const nodemask_t *policy_nodemask(const struct mempolicy *pol)
 {
-	return pol->mode == MPOL_BIND ? &pol->v.nodes : NULL;
+	return pol_read(pol, mode) == MPOL_BIND ? &pol->v.nodes : NULL;
+}
+
+/*
+ * The next node of the mask @nodemask, which lives in @pol (MPOL_BIND's
+ * own): a checked load of the policy at each step, since the mask is read
+ * until the allocation is done -- which is why a BIND policy stays
+ * referenced across it.
+ */
+static int policy_mask_next(const struct mempolicy *pol, const nodemask_t *nodemask, int n)
+{
+	nodemask_t m = pol ? pol_copy(pol, v.nodes) : *nodemask;
+
+	return next_node(n, &m);
 }
 
 /*
  * __alloc_pages_nodemask - allocate from @nid, then (with a mask) from the
- * mask's other nodes in order: the mask is read until the allocation is
- * done, which is why a BIND policy stays referenced across it.
+ * mask's other nodes in order.  @pol is the policy the mask lives in (the
+ * caller's reference or lock keeps it), or NULL for a mask of the caller's.
  */
-static struct page *__alloc_pages_nodemask(int nid, const nodemask_t *nodemask)
+static struct page *__alloc_pages_nodemask(int nid, const nodemask_t *nodemask,
+					   const struct mempolicy *pol)
 {
 	struct page *page;
 
@@ -315,7 +380,8 @@ static struct page *__alloc_pages_nodemask(int nid, const nodemask_t *nodemask)
 	page = alloc_pages_node(nid);
 	if (page || !nodemask)
 		return page;
-	for (int n = first_node(nodemask); n < MAX_NUMNODES; n = next_node(n, nodemask))
+	for (int n = policy_mask_next(pol, nodemask, -1); n < MAX_NUMNODES;
+	     n = policy_mask_next(pol, nodemask, n))
 		if (n != nid && (page = alloc_pages_node(n)))
 			return page;
 	return NULL;
@@ -342,7 +408,7 @@ struct page *alloc_page_vma(struct vm_area_struct *vma, unsigned long addr)
 	struct mempolicy *pol = get_vma_policy(current, vma, addr);
 	struct page *page;
 
-	if (unlikely(pol->mode == MPOL_INTERLEAVE)) {
+	if (unlikely(pol_read(pol, mode) == MPOL_INTERLEAVE)) {
 		unsigned int nid;
 
 		nid = interleave_nid(pol, vma, addr, PAGE_SHIFT);
@@ -358,7 +424,7 @@ struct page *alloc_page_vma(struct vm_area_struct *vma, unsigned long addr)
 		/*
 		 * slow path: ref counted shared policy
 		 */
-		page = __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol));
+		page = __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol), pol);
 		race_window("mpol-alloc-to-put");
 		if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS))
 			mpol_uncond_put(vma, pol);
@@ -370,7 +436,7 @@ struct page *alloc_page_vma(struct vm_area_struct *vma, unsigned long addr)
 	/*
 	 * fast path:  default or task policy
 	 */
-	return __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol));
+	return __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol), pol);
 }
 
 int mpol_fault_node(struct vm_area_struct *vma, unsigned long addr)
@@ -378,7 +444,7 @@ int mpol_fault_node(struct vm_area_struct *vma, unsigned long addr)
 	struct mempolicy *pol = get_vma_policy(current, vma, addr);
 	int nid;
 
-	if (pol->mode == MPOL_INTERLEAVE)
+	if (pol_read(pol, mode) == MPOL_INTERLEAVE)
 		nid = (int)interleave_nid(pol, vma, addr, PAGE_SHIFT);
 	else
 		nid = policy_node(pol);
@@ -390,18 +456,18 @@ int mpol_fault_node(struct vm_area_struct *vma, unsigned long addr)
 
 struct page *alloc_pages_current(void)
 {
-	struct mempolicy *pol = READ_ONCE(current->mempolicy);
+	struct mempolicy *pol = task_read(current, mempolicy);
 
 	/*
 	 * No reference counting needed for current->mempolicy nor the system
 	 * default policy (rules 1 and 2).  The loads are checked as KASAN
 	 * would: a policy freed under its own task is reported.
 	 */
-	if (!pol || !mpol_valid(pol))
+	if (!pol || !obj_access_any(pol, policy_cache))
 		pol = &default_policy;
-	if (pol->mode == MPOL_INTERLEAVE)
+	if (pol_read(pol, mode) == MPOL_INTERLEAVE)
 		return alloc_page_interleave(interleave_nodes(pol));
-	return __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol));
+	return __alloc_pages_nodemask(policy_node(pol), policy_nodemask(pol), pol);
 }
 
 int huge_zonelist(struct vm_area_struct *vma, unsigned long addr,
@@ -410,7 +476,7 @@ int huge_zonelist(struct vm_area_struct *vma, unsigned long addr,
 	struct mempolicy *pol = get_vma_policy(current, vma, addr);
 
 	*nodemask = NULL;
-	if (pol->mode == MPOL_INTERLEAVE) {
+	if (pol_read(pol, mode) == MPOL_INTERLEAVE) {
 		unsigned int nid;
 
 		nid = interleave_nid(pol, vma, addr, HPAGE_SHIFT);
@@ -442,7 +508,7 @@ struct page *dequeue_huge_page(struct vm_area_struct *vma, unsigned long addr)
 
 	nid = huge_zonelist(vma, addr, &mpol, &nodemask);
 	race_window("mpol-hugetlb-zonelist-to-dequeue");
-	page = __alloc_pages_nodemask(nid, nodemask);
+	page = __alloc_pages_nodemask(nid, nodemask, mpol);
 	if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS) && mpol)
 		mpol_uncond_put(vma, mpol);
 	mpol_cond_put(mpol);
@@ -452,12 +518,13 @@ struct page *dequeue_huge_page(struct vm_area_struct *vma, unsigned long addr)
 /* Where @page is mapped in @vma, or -EFAULT. */
 static unsigned long page_address_in_vma(struct page *page, struct vm_area_struct *vma)
 {
-	unsigned long addr;
+	unsigned long addr, index = page_read(page, index), pgoff = vma_read(vma, vm_pgoff);
+	unsigned long start = vma_read(vma, vm_start);
 
-	if (page->index < vma->vm_pgoff)
+	if (index < pgoff)
 		return -EFAULT;
-	addr = vma->vm_start + ((page->index - vma->vm_pgoff) << PAGE_SHIFT);
-	if (addr < vma->vm_start || addr >= vma->vm_end)
+	addr = start + ((index - pgoff) << PAGE_SHIFT);
+	if (addr < start || addr >= vma_read(vma, vm_end))
 		return -EFAULT;
 	return addr;
 }
@@ -479,10 +546,11 @@ struct page *new_vma_page(struct page *page, unsigned long private, int **result
  */
 static struct mempolicy *task_policy_replace(struct task_struct *t, struct mempolicy *new)
 {
-	struct mempolicy *old = t->mempolicy;
+	struct mempolicy *old = task_read(t, mempolicy);
+	struct mm_struct *mm = task_read(t, mm);
 
-	if (t->mm)
-		lockdep_assert_held_write(&t->mm->mmap_sem);
+	if (mm)
+		lockdep_assert_held_write(&mm->mmap_sem);
 	WRITE_ONCE(t->mempolicy, new);
 	return old;
 }
@@ -490,7 +558,7 @@ static struct mempolicy *task_policy_replace(struct task_struct *t, struct mempo
 long do_set_mempolicy(unsigned short mode, const nodemask_t *nodes)
 {
 	struct task_struct *me = current;
-	struct mm_struct *mm = me->mm;
+	struct mm_struct *mm = task_read(me, mm);
 	struct mempolicy *new, *old;
 	bool locked = false;
 	int err;
@@ -509,7 +577,7 @@ long do_set_mempolicy(unsigned short mode, const nodemask_t *nodes)
 	}
 	old = task_policy_replace(me, new);
 	if (new && new->mode == MPOL_INTERLEAVE && nodes_weight(&new->v.nodes))
-		me->il_next = (unsigned int)first_node(&new->v.nodes);
+		WRITE_ONCE(me->il_next, (unsigned int)first_node(&new->v.nodes));
 	race_window("mpol-set-replace-to-put");
 	mpol_put(old);
 	if (locked)
@@ -526,26 +594,30 @@ static bool vma_policy_in_tree(const struct vm_area_struct *vma)
 {
 	const struct shmem_inode_info *info = shmem_vma_info(vma);
 
-	return info && !info->huge;
+	return info && !info_read(info, huge);
 }
 
 /*
  * policy_vma - apply @new to a single VMA, as 2.6.24 did: the VMA's
  * set_policy() first (a shmem segment's tree), then the VMA holds its own
  * reference in vm_policy and the old one is put.
+ * mpol-mbind-no-get: vm_policy gets the policy without that reference,
+ * and do_mbind()'s put of the installer's frees it under the VMA.
  * Called with the mm's mmap_sem held for write.
  * Return: 0, or set_policy()'s error (nothing changed then).
  */
 static int policy_vma(struct vm_area_struct *vma, struct mempolicy *new)
 {
+	const struct vm_operations_struct *ops = vma_read(vma, vm_ops);
+	struct mempolicy *old = vma_read(vma, vm_policy);
 	int err = 0;
-	struct mempolicy *old = vma->vm_policy;
 
-	lockdep_assert_held_write(&vma->vm_mm->mmap_sem);
-	if (vma->vm_ops && vma->vm_ops->set_policy)
-		err = vma->vm_ops->set_policy(vma, new);
+	lockdep_assert_held_write(&vma_read(vma, vm_mm)->mmap_sem);
+	if (ops && ops->set_policy)
+		err = ops->set_policy(vma, new);
 	if (!err) {
-		mpol_get(new);
+		if (!mt_bug(MT_BUG_MPOL_MBIND_NO_GET))
+			mpol_get(new);
 		WRITE_ONCE(vma->vm_policy, new);
 		race_window("mpol-mbind-replace-to-put");
 		mpol_put(old);
@@ -553,74 +625,67 @@ static int policy_vma(struct vm_area_struct *vma, struct mempolicy *new)
 	return err;
 }
 
-/*
- * policy_vma_part - what policy_vma() would have done to the piece
- * [start, end) that split_vma() cut out of @vma: the model does not split
- * VMAs, so set_policy() gets a pseudo-VMA of the piece, which gives the
- * segment's tree the range; the piece's own vm_policy has nowhere to go,
- * and nothing reads a tmpfs VMA's vm_policy but the audit and the
- * final put.  Called with the mm's mmap_sem held for write.
- */
-static int policy_vma_part(struct vm_area_struct *vma, unsigned long start,
-			   unsigned long end, struct mempolicy *new)
+/* The first VMA of @mm ending above @addr, or NULL.  Context: mmap_sem held. */
+static struct vm_area_struct *first_vma_above(struct mm_struct *mm, unsigned long addr)
 {
-	struct vm_area_struct piece;
+	unsigned int nr = mm_nr_vmas(mm);
 
-	lockdep_assert_held_write(&vma->vm_mm->mmap_sem);
-	/* a minimal VMA: no copy of the live one's counts and seqcount */
-	memset(&piece, 0, sizeof(piece));
-	piece.vm_start = start;
-	piece.vm_end = end;
-	piece.vm_pgoff = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
-	piece.vm_flags = vma->vm_flags;
-	piece.vm_mm = vma->vm_mm;
-	piece.vm_ops = vma->vm_ops;
-	piece.vm_private_data = vma->vm_private_data;
-	return vma->vm_ops->set_policy(&piece, new);
+	for (unsigned int i = 0; i < nr; i++) {
+		struct vm_area_struct *vma = mm_vma_at(mm, i);
+
+		if (vma_read(vma, vm_end) > addr)
+			return vma;
+	}
+	return NULL;
 }
 
 /*
- * mbind_range - apply @new to every VMA of [start, end).
+ * mbind_range - apply @new to every VMA of [start, end), splitting the
+ * VMAs that reach out of it (split_vma(), as 2.6.24's mbind_range()
+ * does; the new VMA gets a copy of the old policy, mpol_dup()).
  * Called with mm->mmap_sem held for write.
  *
- * A range over a tmpfs/shm VMA and another VMA is refused: 2.6.24 would
- * put the one policy in a VMA and in a shared tree, where sp_alloc() marks
- * it MPOL_F_SHARED, and the other VMA's users would then put a reference
- * they never took (fixed in 3.7 by "mempolicy: remove mempolicy sharing").
+ * A range over a tmpfs/shm VMA and a VMA of another kind is refused:
+ * 2.6.24 would put the one policy in a VMA and in a shared tree, where
+ * sp_alloc() marks it MPOL_F_SHARED, and the other VMA's users would then
+ * put a reference they never took (fixed in 3.7 by "mempolicy: remove
+ * mempolicy sharing").  Several pieces of tmpfs mappings are fine: their
+ * vm_policy is never looked up, only put.
  */
 static int mbind_range(struct mm_struct *mm, unsigned long start, unsigned long end,
 		       struct mempolicy *new)
 {
 	unsigned int nr = mm_nr_vmas(mm), nvma = 0, nshared = 0;
+	unsigned long addr;
 	int err = -EFAULT;
 
 	lockdep_assert_held_write(&mm->mmap_sem);
 	for (unsigned int i = 0; i < nr; i++) {
 		struct vm_area_struct *vma = mm_vma_at(mm, i);
 
-		if (vma->vm_end <= start || vma->vm_start >= end)
+		if (vma_read(vma, vm_end) <= start || vma_read(vma, vm_start) >= end)
 			continue;
 		nvma++;
 		nshared += vma_policy_in_tree(vma);
 	}
-	if (nshared && nvma > 1)
+	if (nshared && nshared < nvma)
 		return -EINVAL;
-	for (unsigned int i = 0; i < nr; i++) {
-		struct vm_area_struct *vma = mm_vma_at(mm, i);
-		unsigned long s, e;
+	/* by address: each split adds a VMA to the array */
+	for (addr = start; addr < end;) {
+		struct vm_area_struct *vma = first_vma_above(mm, addr);
 
-		if (vma->vm_end <= start || vma->vm_start >= end)
-			continue;
-		s = start > vma->vm_start ? start : vma->vm_start;
-		e = end < vma->vm_end ? end : vma->vm_end;
-		if (s == vma->vm_start && e == vma->vm_end)
+		if (!vma || vma_read(vma, vm_start) >= end)
+			break;
+		err = 0;
+		if (vma_read(vma, vm_start) < start)
+			err = split_vma(mm, vma, start, 1);
+		if (!err && vma_read(vma, vm_end) > end)
+			err = split_vma(mm, vma, end, 0);
+		if (!err)
 			err = policy_vma(vma, new);
-		else if (vma_policy_in_tree(vma))
-			err = policy_vma_part(vma, s, e, new);
-		else
-			err = -EINVAL;	/* no split_vma() in the model */
 		if (err)
-			return err;
+			break;
+		addr = vma_read(vma, vm_end);
 	}
 	return err;
 }
@@ -628,7 +693,7 @@ static int mbind_range(struct mm_struct *mm, unsigned long start, unsigned long 
 long do_mbind(unsigned long start, unsigned long len, unsigned short mode,
 	      const nodemask_t *nodes)
 {
-	struct mm_struct *mm = current->mm;
+	struct mm_struct *mm = task_read(current, mm);
 	struct mempolicy *new;
 	int err;
 
@@ -644,17 +709,20 @@ long do_mbind(unsigned long start, unsigned long len, unsigned short mode,
 	return err;
 }
 
+/* The node mask of @pol, as get_mempolicy() returns it: every load checked. */
 static void get_policy_nodemask(const struct mempolicy *pol, nodemask_t *nodes)
 {
+	struct mempolicy p = pol_snapshot(pol);
+
 	nodes->bits = 0;
-	switch (pol->mode) {
+	switch (p.mode) {
 	case MPOL_BIND:
 	case MPOL_INTERLEAVE:
-		*nodes = pol->v.nodes;
+		*nodes = p.v.nodes;
 		break;
 	case MPOL_PREFERRED:
-		if (!(pol->flags & MPOL_F_LOCAL) && pol->v.preferred_node >= 0)
-			node_set(pol->v.preferred_node, nodes);
+		if (!(p.flags & MPOL_F_LOCAL) && p.v.preferred_node >= 0)
+			node_set(p.v.preferred_node, nodes);
 		break;
 	}
 }
@@ -662,14 +730,16 @@ static void get_policy_nodemask(const struct mempolicy *pol, nodemask_t *nodes)
 long do_get_mempolicy(int *policy, nodemask_t *nmask, unsigned long addr,
 		      unsigned long flags)
 {
-	struct mm_struct *mm = current->mm;
+	struct mm_struct *mm = task_read(current, mm);
 	struct vm_area_struct *vma = NULL;
 	/* our own policy: nobody else changes it (rule 2) */
-	struct mempolicy *pol = READ_ONCE(current->mempolicy);
+	struct mempolicy *pol = task_read(current, mempolicy);
 
 	if (flags & ~(unsigned long)MPOL_F_ADDR)
 		return -EINVAL;
 	if (flags & MPOL_F_ADDR) {
+		const struct vm_operations_struct *ops;
+
 		if (!mm)
 			return -EFAULT;
 		down_read(&mm->mmap_sem);
@@ -678,25 +748,42 @@ long do_get_mempolicy(int *policy, nodemask_t *nmask, unsigned long addr,
 			up_read(&mm->mmap_sem);
 			return -EFAULT;
 		}
-		if (vma->vm_ops && vma->vm_ops->get_policy)
-			pol = vma->vm_ops->get_policy(vma, addr);
+		/* no fallback to the task policy: MPOL_DEFAULT when none */
+		ops = vma_read(vma, vm_ops);
+		if (ops && ops->get_policy)
+			pol = ops->get_policy(vma, addr);
 		else
-			pol = READ_ONCE(vma->vm_policy);
+			pol = vma_read(vma, vm_policy);
 	} else if (addr) {
 		return -EINVAL;
 	}
-	/* the loads KASAN would check; the system default after a report */
-	if (!pol || !mpol_valid(pol))
+	if (!pol)
 		pol = &default_policy;
-	*policy = pol == &default_policy ? MPOL_DEFAULT : pol->mode;
+	*policy = pol == &default_policy ? MPOL_DEFAULT : pol_read(pol, mode);
 	/*
-	 * 2.6.24 dropped mmap_sem before reading the node mask, reading a
-	 * VMA policy nothing protected any more (fixed in 2019 by taking a
-	 * reference).  The model reads it under the lock, as rule 4 says.
+	 * 2.6.24 reads the mask here, under mmap_sem, and drops the lock at
+	 * out: (seed 001's hunk).  mpol-get-mempolicy-early-unlock: 2.6.31
+	 * (58568d2a8215, "cpuset,mm: update tasks' mems_allowed in time")
+	 * dropped it before, to take task_lock() around the read of the mask,
+	 * and so read a VMA policy that another thread of the process could
+	 * mbind() away and free meanwhile -- the use after free fixed by
+	 * 73223e4e2e38 ("mm/mempolicy.c: fix use after free when calling
+	 * get_mempolicy", v4.13).
 	 */
+	if (vma && mt_bug(MT_BUG_MPOL_GET_MEMPOLICY_EARLY_UNLOCK)) {
+		up_read(&mm->mmap_sem);
+		vma = NULL;
+	}
+	race_window("mpol-get-mode-to-nodemask");
 	if (nmask)
 		get_policy_nodemask(pol, nmask);
-	mpol_cond_put(pol);
+	/*
+	 * out: "mpol_cond_free(pol)", seed 001's first hunk: the extra
+	 * reference of a shared policy.  mpol-get-mempolicy-no-put: the code
+	 * before it, which dropped none.
+	 */
+	if (!mt_bug(MT_BUG_MPOL_GET_MEMPOLICY_NO_PUT))
+		mpol_cond_put(pol);
 	if (vma)
 		up_read(&mm->mmap_sem);
 	return 0;
@@ -718,22 +805,23 @@ static int nodelist_str(char *buf, size_t len, const nodemask_t *m)
 
 int mpol_to_str(char *buf, size_t len, const struct mempolicy *pol)
 {
+	struct mempolicy p;
+	int n;
+
 	if (!pol || pol == &default_policy)
 		return snprintf(buf, len, "default");
-	switch (pol->mode) {
+	p = pol_snapshot(pol);
+	switch (p.mode) {
 	case MPOL_PREFERRED:
-		if (pol->flags & MPOL_F_LOCAL || pol->v.preferred_node < 0)
+		if (p.flags & MPOL_F_LOCAL || p.v.preferred_node < 0)
 			return snprintf(buf, len, "prefer=local");
-		return snprintf(buf, len, "prefer=%d", pol->v.preferred_node);
+		return snprintf(buf, len, "prefer=%d", p.v.preferred_node);
 	case MPOL_BIND:
-	case MPOL_INTERLEAVE: {
-		int n = snprintf(buf, len, "%s=", pol->mode == MPOL_BIND ? "bind" : "interleave");
-
-		return n + nodelist_str(buf + n, len > (size_t)n ? len - (size_t)n : 0,
-					&pol->v.nodes);
-	}
+	case MPOL_INTERLEAVE:
+		n = snprintf(buf, len, "%s=", p.mode == MPOL_BIND ? "bind" : "interleave");
+		return n + nodelist_str(buf + n, len > (size_t)n ? len - (size_t)n : 0, &p.v.nodes);
 	default:
-		return snprintf(buf, len, "mode%u?", pol->mode);
+		return snprintf(buf, len, "mode%u?", p.mode);
 	}
 }
 
@@ -743,15 +831,15 @@ int show_numa_map(struct task_struct *task, struct vm_area_struct *vma,
 	struct mempolicy *pol;
 	char buffer[64];
 
-	lockdep_assert_held_read(&vma->vm_mm->mmap_sem);
-	pol = get_vma_policy(task, vma, vma->vm_start);
+	lockdep_assert_held_read(&vma_read(vma, vm_mm)->mmap_sem);
+	pol = get_vma_policy(task, vma, vma_read(vma, vm_start));
 	race_window("mpol-numa-maps-lookup-to-str");
 	/*
-	 * The dereference KASAN would check: only the mmap_sem (or a shared
-	 * policy's extra reference) protects it.  A freed policy is reported
-	 * and not touched again.
+	 * The loads KASAN would check (pol_read()): only the mmap_sem (or a
+	 * shared policy's extra reference) protects them.  A freed policy is
+	 * reported and not used again.
 	 */
-	if (mpol_valid(pol)) {
+	if (obj_access_any(pol, policy_cache)) {
 		mpol_to_str(buffer, sizeof(buffer), pol);
 	} else {
 		snprintf(buffer, sizeof(buffer), "<freed policy>");
@@ -765,9 +853,9 @@ int show_numa_map(struct task_struct *task, struct vm_area_struct *vma,
 	 */
 	if (!mt_bug(MT_BUG_MPOL_NUMA_MAPS_LEAK))
 		mpol_cond_put(pol);
-	return snprintf(buf, len, "%08lx %s%s%s\n", vma->vm_start, buffer,
+	return snprintf(buf, len, "%08lx %s%s%s\n", vma_read(vma, vm_start), buffer,
 			shmem_vma_info(vma) ? " file=shm" : " anon",
-			vma->vm_flags & VM_HUGETLB ? " huge" : "");
+			vma_read(vma, vm_flags) & VM_HUGETLB ? " huge" : "");
 }
 
 int show_numa_maps(struct task_struct *task, char *buf, size_t len)
@@ -793,7 +881,7 @@ int show_numa_maps(struct task_struct *task, char *buf, size_t len)
 
 void exit_mempolicy(struct task_struct *task)
 {
-	struct mempolicy *pol = task->mempolicy;
+	struct mempolicy *pol = task_read(task, mempolicy);
 
 	WRITE_ONCE(task->mempolicy, NULL);
 	mpol_put(pol);

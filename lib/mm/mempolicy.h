@@ -25,25 +25,29 @@
  * acting as task T sets mpol_current = T (mpol_set_current()), and the
  * paths that the kernel runs on current (faults, set/get_mempolicy,
  * mbind) use it.  A task is only ever run by one thread at a time, as in
- * the kernel: rule 2 holds because of that.
+ * the kernel: rule 2 holds because of that.  Several tasks may share one
+ * mm (the threads of one process): each has its own task policy, and
+ * their mbind(), faults and get_mempolicy() meet on the mm's VMAs under
+ * its mmap_sem (rule 4).
  *
  * Pseudo-VMAs.  shmem builds an on-stack VMA that carries only a policy
  * (vm_mm NULL): a shared policy with its extra reference, or an on-stack
  * copy.  Paths recognise a real VMA by its vm_mm.
  *
- * Detectors seen here (mempolicy_audit.c, which never reads the bug
- * registry): __mpol_put() checks the object before the put
- * (mpol_put_check(): use_after_free on a freed policy, refcount_underflow
- * on default_policy; the refcount itself on a zero count); a reader that
- * dereferences a policy checks it first with mpol_valid(), the way KASAN
- * would instrument that load (use_after_free once the policy is freed);
- * the audit compares counts with owners at quiesce points.
+ * Detectors seen here (mempolicy_audit.c and lib/core/access.h, which
+ * never read the bug registry): every load from a policy is a checked
+ * load, pol_read() (use_after_free once the policy is freed, the way
+ * KASAN instruments the load); mpol_get() and __mpol_put() check the
+ * object before the count (mpol_put_check(): use_after_free on a freed
+ * policy, refcount_underflow on default_policy; the refcount itself on a
+ * zero count); the audit compares counts with owners at quiesce points.
  */
 #ifndef MT_MEMPOLICY_H
 #define MT_MEMPOLICY_H
 
 #include <stddef.h>
 
+#include "core/access.h"
 #include "core/counters.h"
 #include "core/refcount.h"
 #include "core/slab.h"
@@ -122,6 +126,35 @@ extern struct mempolicy default_policy;
 /* The "numa_policy" cache (SLAB_POISON), created by mempolicy_init(). */
 extern struct kmem_cache *policy_cache;
 
+/*
+ * pol_read - a checked load of @field of @pol (lib/core/access.h): a
+ * policy of the cache must be live; default_policy and an on-stack copy
+ * (mpol_cond_copy()) are no slab objects and are read as they are.
+ * pol_copy - the same for an aggregate field (v.nodes).
+ * Context: any; the caller holds what keeps @pol alive, or the check
+ * reports that nothing did.
+ */
+#define pol_read(pol, field)	obj_read_any((pol), policy_cache, field)
+#define pol_copy(pol, field)	obj_copy_any((pol), policy_cache, field)
+
+/*
+ * pol_snapshot - the whole policy copied, then checked once: the checked
+ * load of a user that reads several of its fields (a policy's mode,
+ * flags and nodes do not change while it is in use; its count is not for
+ * reading from a copy).  A bad one reads as all zero.
+ */
+static inline struct mempolicy __pol_snapshot(const struct mempolicy *pol, const char *where)
+{
+	struct mempolicy p;
+
+	memcpy(&p, pol, sizeof(p));
+	barrier();
+	if (unlikely(!__obj_access(pol, policy_cache, true, where)))
+		memset(&p, 0, sizeof(p));
+	return p;
+}
+#define pol_snapshot(pol)	__pol_snapshot((pol), __func__)
+
 /* The task the calling thread is running as (the kernel's "current"). */
 extern __thread struct task_struct *mpol_current;
 
@@ -156,7 +189,8 @@ struct mempolicy *mpol_new(unsigned short mode, const nodemask_t *nodes, int *er
  */
 static inline void mpol_get(struct mempolicy *pol)
 {
-	if (pol)
+	/* a get on a freed policy: reported, not written into the poison */
+	if (pol && obj_access_any(pol, policy_cache))
 		refcount_inc(&pol->refcnt);
 }
 
@@ -185,7 +219,7 @@ void __mpol_put(struct mempolicy *pol, const char *where);
  */
 static inline bool mpol_needs_cond_ref(const struct mempolicy *pol)
 {
-	return pol && (pol->flags & MPOL_F_SHARED);
+	return pol && (pol_read(pol, flags) & MPOL_F_SHARED);
 }
 
 /*
@@ -227,18 +261,18 @@ static inline void __mpol_cond_put(struct mempolicy *pol, const char *where)
  */
 struct mempolicy *mpol_cond_copy(struct mempolicy *tompol, struct mempolicy *frompol);
 
-/* ---- the model's detectors on policies (mempolicy_audit.c) ---- */
-
-/*
- * mpol_valid - KASAN's check of a load from a policy the caller may hold
- * no reference on: counts use_after_free (or type_confusion) where it was
- * called if @pol is not live.  Only for policies of the cache or
- * default_policy, never for an on-stack copy.
- * Context: any; reads the slab header only.
- * Return: true for default_policy and live policies, false otherwise.
+/**
+ * mpol_dup - a copy of @old for a new VMA (split_vma()): 2.6.24's
+ * mpol_copy(), "*new = *old" with a count of 1; every flag is kept
+ * @err: 0, or -ENOMEM
+ * Context: any; @old is kept alive by the caller (mmap_sem).
+ * Return: the copy, or NULL (@old NULL, or *@err set).
  */
-bool __mpol_valid(const struct mempolicy *pol, const char *where);
-#define mpol_valid(pol)	__mpol_valid((pol), __func__)
+struct mempolicy *mpol_dup(struct mempolicy *old, int *err);
+/* Do @a and @b say the same (mode, flags but MPOL_F_SHARED, nodes)?  NULL only equals NULL. */
+bool mpol_equal(const struct mempolicy *a, const struct mempolicy *b);
+
+/* ---- the model's detectors on policies (mempolicy_audit.c) ---- */
 
 /*
  * mpol_put_check - may @pol take a put?  Counts refcount_underflow for
@@ -350,15 +384,15 @@ long do_set_mempolicy(unsigned short mode, const nodemask_t *nodes);
 /**
  * do_mbind - set the policy of [start, start + len) of current's mm
  *
- * Each VMA covered gets the policy with policy_vma(), as 2.6.24 did:
+ * A VMA covered in part is split first (split_vma(): a SHM_HUGETLB or
+ * hugetlb VMA only at a huge page boundary, -EINVAL otherwise), then
+ * each VMA covered gets the policy with policy_vma(), as 2.6.24 did:
  * vm_ops->set_policy() first (a shmem segment's tree; nothing for a
  * SHM_HUGETLB one), then vm_policy takes a reference on it and the old
- * one is put.  The model does not split VMAs: a VMA covered in part is
- * refused unless its policies live in a shared-policy tree, whose
- * set_policy() then gets a pseudo-VMA of the sub-range (what
- * split_vma() would have made), and whose vm_policy is left alone.
+ * one is put.
  * Context: mpol_current is the task; takes its mmap_sem for write.
- * Return: 0, -EINVAL, -EFAULT (no VMA) or -ENOMEM.
+ * Return: 0, -EINVAL, -EFAULT (no VMA) or -ENOMEM (also when a split
+ * would pass vma_max_map_count).
  */
 long do_mbind(unsigned long start, unsigned long len, unsigned short mode,
 	      const nodemask_t *nodes);
@@ -370,7 +404,8 @@ long do_mbind(unsigned long start, unsigned long len, unsigned short mode,
  * @nmask: the nodes, or NULL
  *
  * Context: mpol_current is the task; takes its mmap_sem for read with
- * MPOL_F_ADDR, none otherwise (rule 2).
+ * MPOL_F_ADDR, none otherwise (rule 2), and holds it until the mask is
+ * read: another thread of the process may mbind() the VMA meanwhile.
  * Return: 0, -EINVAL or -EFAULT.
  */
 long do_get_mempolicy(int *policy, nodemask_t *nmask, unsigned long addr,
@@ -439,8 +474,9 @@ struct mpol_audit *mpol_audit_begin(void);
 void mpol_audit_owner(struct mpol_audit *a, struct mempolicy *pol,
 		      const char *kind, const void *who);
 /*
- * mpol_audit_task - the task's policy, its VMAs' policies and the
- * segments its shmem VMAs map.
+ * mpol_audit_task - the task's policy, and, if it is its mm's owner (the
+ * first task of the process), its VMAs' policies and the segments its
+ * shmem VMAs map: an mm shared by several tasks is audited once.
  * Context: as mpol_audit_owner(); takes the task's mmap_sem for read.
  */
 void mpol_audit_task(struct mpol_audit *a, struct task_struct *t);

@@ -23,11 +23,6 @@
 
 /* ---- checks of a policy pointer ---- */
 
-bool __mpol_valid(const struct mempolicy *pol, const char *where)
-{
-	return pol == &default_policy || __obj_check(pol, policy_cache, where) != OBJ_BAD;
-}
-
 bool mpol_put_check(const struct mempolicy *pol, const char *where)
 {
 	/* Rule 1: never unref the system default policy. */
@@ -142,6 +137,10 @@ void mpol_audit_task(struct mpol_audit *a, struct task_struct *t)
 	mm = get_task_mm(t);
 	if (!mm)
 		return;
+	if (mm->owner != t) {
+		mmput(mm);	/* a thread of the process: its mm is its owner's to audit */
+		return;
+	}
 	down_read(&mm->mmap_sem);
 	nr = mm_nr_vmas(mm);
 	for (unsigned int i = 0; i < nr; i++) {

@@ -12,13 +12,14 @@
 /**
  * unmap_and_move - move @page to a new page on node @nid
  *
- * The anon_vma is looked up and locked with page_lock_anon_vma() (its
- * recheck proves it is the page's), and an external reference is taken
- * under the root lock "so that it is guaranteed to exist when the page is
- * remapped later"; then, without any lock, a new page is allocated and
- * copied; then, under the root lock again, every pte of the old page is
- * replaced by the new page (try_to_unmap() and remove_migration_ptes() in
- * one pass); then the reference is dropped with drop_anon_vma().
+ * A new page is allocated; the anon_vma is looked up and locked with
+ * page_lock_anon_vma() (its recheck proves it is the page's), an external
+ * reference is taken under the root lock "so that it is guaranteed to
+ * exist when the page is remapped later", and every pte of the old page
+ * becomes a migration entry (try_to_unmap()); then, without any lock, the
+ * page is copied; then, under the root lock again, every entry left is
+ * replaced by the new page (remove_migration_ptes()); then the reference
+ * is dropped with drop_anon_vma().
  * Context: the caller isolated @page (holds a reference, the page is off
  * the LRU) and puts it back afterwards; registered thread, no lock held.
  * Return: 0 if at least one pte now maps the new page, -EAGAIN if the

@@ -9,8 +9,10 @@
  *    users; the last mmput() removes every VMA and frees it.  ->mm of a
  *    task is protected by task_lock().
  *  - file: ->f_count, one per VMA mapping it plus whoever opened it; the
- *    last fput() frees it after a grace period, so that a speculative
- *    reader may try get_file_rcu() on a file it found under RCU.
+ *    last fput() frees it after a grace period, late as the kernel's
+ *    fput() is (its __fput() runs as task work, after the caller
+ *    returns).  Nobody looks a file up under RCU: the speculative fault
+ *    never reads vm_file (seed 003).
  */
 #include <errno.h>
 
@@ -84,11 +86,14 @@ struct task_struct *task_create(struct mm_struct *mm)
 
 void get_task_struct(struct task_struct *t)
 {
-	refcount_inc(&t->usage);
+	if (obj_access(t, task_cachep))
+		refcount_inc(&t->usage);
 }
 
 void put_task_struct(struct task_struct *t)
 {
+	if (!obj_access(t, task_cachep))
+		return;		/* a put on a freed task: reported */
 	if (refcount_dec_and_test(&t->usage))
 		kmem_cache_free(task_cachep, t);
 }
@@ -98,7 +103,7 @@ struct mm_struct *get_task_mm(struct task_struct *t)
 	struct mm_struct *mm;
 
 	task_lock(t);
-	mm = t->mm;
+	mm = task_read(t, mm);
 	if (mm)
 		mmget(mm);	/* the task holds one: it cannot be zero here */
 	task_unlock(t);
@@ -110,11 +115,11 @@ void exit_mm(struct task_struct *t)
 	struct mm_struct *mm;
 
 	task_lock(t);
-	mm = t->mm;
-	t->mm = NULL;
+	mm = task_read(t, mm);
+	WRITE_ONCE(t->mm, NULL);
 	task_unlock(t);
 	if (mm) {
-		if (mm->owner == t)
+		if (mm_read(mm, owner) == t)
 			WRITE_ONCE(mm->owner, NULL);
 		mmput(mm);
 	}
@@ -135,6 +140,7 @@ struct mm_struct *mm_alloc(void)
 	}
 	refcount_set(&mm->mm_users, 1);
 	init_rwsem(&mm->mmap_sem);
+	spin_lock_init(&mm->mm_rb_lock);
 	mm->free_area = 0x10000000ul;
 	mm->id = __atomic_fetch_add(&next_mm_id, 1, __ATOMIC_RELAXED);
 	return mm;
@@ -142,16 +148,14 @@ struct mm_struct *mm_alloc(void)
 
 void mmget(struct mm_struct *mm)
 {
-	refcount_inc(&mm->mm_users);
-}
-
-bool mmget_not_zero(struct mm_struct *mm)
-{
-	return refcount_inc_not_zero(&mm->mm_users);
+	if (obj_access(mm, mm_cachep))
+		refcount_inc(&mm->mm_users);
 }
 
 void mmput(struct mm_struct *mm)
 {
+	if (!obj_access(mm, mm_cachep))
+		return;		/* a put on a freed mm: reported */
 	if (!refcount_dec_and_test(&mm->mm_users))
 		return;
 	exit_mmap(mm);
@@ -175,12 +179,8 @@ struct file *file_alloc(void)
 
 void get_file(struct file *f)
 {
-	refcount_inc(&f->f_count);
-}
-
-bool get_file_rcu(struct file *f)
-{
-	return refcount_inc_not_zero_acquire(&f->f_count);
+	if (obj_access(f, filp_cachep))
+		refcount_inc(&f->f_count);
 }
 
 static void file_free_rcu(struct rcu_head *head)
@@ -191,7 +191,7 @@ static void file_free_rcu(struct rcu_head *head)
 void fput(struct file *f)
 {
 	/* a put on a freed file: report it, do not write into the poison */
-	if (!obj_valid(f, filp_cachep))
+	if (!obj_access(f, filp_cachep))
 		return;
 	if (refcount_dec_and_test(&f->f_count))
 		call_rcu(&f->f_rcu, file_free_rcu);

@@ -13,6 +13,7 @@
 #ifndef MT_MM_H
 #define MT_MM_H
 
+#include "core/access.h"
 #include "core/slab.h"
 #include "lib/mm/mm_types.h"
 
@@ -22,6 +23,18 @@ extern struct kmem_cache *vm_area_cachep;
 extern struct kmem_cache *filp_cachep;
 extern struct kmem_cache *page_cachep;
 extern struct kmem_cache *page_frame_cachep;
+
+/*
+ * Checked loads (lib/core/access.h) from the objects of these caches: a
+ * load from an object another thread may have freed is a use; it is
+ * checked as KASAN would check it, and reads as zero if it was bad.
+ * vma_read() also takes an on-stack pseudo-VMA (shmem's), unchecked.
+ */
+#define vma_read(vma, field)	obj_read_any((vma), vm_area_cachep, field)
+#define file_read(f, field)	obj_read((f), filp_cachep, field)
+#define page_read(pg, field)	obj_read((pg), page_cachep, field)
+#define mm_read(mm, field)	obj_read((mm), mm_cachep, field)
+#define task_read(t, field)	obj_read((t), task_cachep, field)
 
 /*
  * mm_core_init - create the caches of tasks, mms, VMAs, files and pages
@@ -60,7 +73,6 @@ void exit_mm(struct task_struct *t);
 
 struct mm_struct *mm_alloc(void);	/* mm_users = 1, no VMA */
 void mmget(struct mm_struct *mm);
-bool mmget_not_zero(struct mm_struct *mm);
 /* Drop a user; the last one runs exit_mmap() and frees the mm. */
 void mmput(struct mm_struct *mm);
 
@@ -73,6 +85,40 @@ void mmput(struct mm_struct *mm);
 extern void (*mm_unmap_vma)(struct vm_area_struct *vma);
 
 /* ---- VMAs (vma.c) ---- */
+
+/*
+ * The lookup and freeing protocol of the speculative fault (seed 003),
+ * chosen per job before any VMA exists (see vma.c):
+ *  VMA_LOOKUP_RB_LOCK  the posted patch: the tree under mm->mm_rb_lock,
+ *                      get_vma() a plain increment under it, the last
+ *                      put_vma() frees at once;
+ *  VMA_LOOKUP_RCU      the series' next step: find_vma_rcu() under RCU,
+ *                      get_vma() inc-not-zero, the last put_vma() frees
+ *                      after a grace period.
+ */
+enum vma_lookup_protocol { VMA_LOOKUP_RCU, VMA_LOOKUP_RB_LOCK };
+extern enum vma_lookup_protocol vma_lookup;
+/* The most VMAs an mm may have: split_vma() fails with -ENOMEM beyond. */
+extern unsigned int vma_max_map_count;
+/* The vm_ops of a file mapping (no operation): not vma_is_anonymous(). */
+extern const struct vm_operations_struct generic_file_vm_ops;
+
+/*
+ * mm_split_ops - what split_vma() asks of the model that owns an
+ * anonymous VMA's page table and anon_vmas (memory.c), NULL if none:
+ * @prepare: give @new (its bounds set) a page table and @vma's anon_vma
+ *	chains; may fail (-ENOMEM) leaving @new as it was
+ * @commit: set @vma's new bounds (vma_set_bounds()) and move the ptes of
+ *	@new's range into @new's page table, under the locks rmap walkers
+ *	take
+ * Context: mmap_sem held for write.
+ */
+struct mm_split_ops {
+	int (*prepare)(struct vm_area_struct *new, struct vm_area_struct *vma);
+	void (*commit)(struct vm_area_struct *new, struct vm_area_struct *vma,
+		       unsigned long start, unsigned long end, unsigned long pgoff);
+};
+extern const struct mm_split_ops *mm_split_ops;
 
 /* A new VMA of @mm, vm_ref_count = 1 (the mm's reference). */
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
@@ -99,6 +145,37 @@ void detach_vma(struct mm_struct *mm, struct vm_area_struct *vma);
  */
 void remove_vma(struct vm_area_struct *vma);
 /*
+ * vma_set_bounds - change @vma's range and offset, inside its sequence
+ * count (vm_write_begin()/vm_write_end()).
+ * Context: mmap_sem held for write.
+ */
+void vma_set_bounds(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		    unsigned long pgoff);
+/**
+ * split_vma - cut @vma in two at @addr (mm/mmap.c, 2.6.24): a new VMA
+ * takes [vm_start, addr) (@new_below) or [addr, vm_end), with a copy of
+ * the policy (mpol_dup()), a file reference, ->open(), and, for an
+ * anonymous VMA, its share of the page table and the anon_vma chains
+ * (mm_split_ops)
+ * Context: mmap_sem held for write.
+ * Return: 0, -EINVAL (@addr not inside, or not huge-page aligned in a
+ * VM_HUGETLB VMA), -ENOMEM (also at vma_max_map_count).
+ */
+int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+	      int new_below);
+/* Could @prev and @next be one VMA (same flags, ops, file and policy, no anon_vma)? */
+bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struct *next);
+/**
+ * vma_merge_hole - a mapping fills the hole between @prev and the VMA
+ * after it, and the three become @prev (vma_merge() case 1, through
+ * __vma_adjust() with remove_next): the next VMA leaves the tree, its
+ * file reference is put, and it goes with put_vma() (seed 003)
+ * Context: mmap_sem held for write.
+ * Return: 0, or -EINVAL when there is no next VMA or it cannot merge.
+ */
+int vma_merge_hole(struct mm_struct *mm, struct vm_area_struct *prev);
+
+/*
  * do_munmap - detach and remove the VMA that starts at @start.
  * Context: mmap_sem held for write.  Return: 0 or -EINVAL.
  */
@@ -123,21 +200,25 @@ unsigned int mm_nr_vmas(struct mm_struct *mm);
 struct vm_area_struct *mm_vma_at(struct mm_struct *mm, unsigned int i);
 
 /*
- * get_vma - take a reference on a VMA found under RCU: inc-not-zero.
- * Return: false if its count had already reached zero (it is being freed).
+ * get_vma - take a reference on a VMA a speculative reader found: under
+ * rb_lock a plain increment (Context: mm->mm_rb_lock held), under rcu an
+ * inc-not-zero (Context: rcu_read_lock()).
+ * Return: false if its count had already reached zero (it is being freed),
+ * or the VMA was not one any more (reported).
  */
 bool get_vma(struct vm_area_struct *vma);
 /*
- * put_vma - drop a VMA reference.  The last one frees the VMA after a
- * grace period (__free_vma() through call_rcu()), because speculative
- * readers may still be looking at it under RCU (seed 003).
+ * put_vma - drop a VMA reference.  The last one frees the VMA: at once
+ * under rb_lock, after a grace period under rcu (__free_vma() through
+ * call_rcu()), because speculative readers may still be looking at it
+ * under RCU (seed 003).
  */
 void put_vma(struct vm_area_struct *vma);
 /* Put the VMA's policy and free it.  Context: no reader can reach it. */
 void __free_vma(struct vm_area_struct *vma);
 
 /*
- * mm_audit_vmas - at a quiesce point, every VMA in @mm's tree must hold
+ * mm_audit_vmas (mm_audit.c) - at a quiesce point, every VMA in @mm's tree must hold
  * exactly the tree's reference: more is leaked_refs, less missing_refs.
  * Context: quiesce point (no speculative user holds a VMA).
  * Return: the number of VMAs audited.
@@ -145,30 +226,36 @@ void __free_vma(struct vm_area_struct *vma);
 unsigned int mm_audit_vmas(struct mm_struct *mm);
 
 /*
- * spf_get_vma - the speculative path's lookup: find the VMA of @addr
- * under RCU, take a reference (inc-not-zero), read its sequence, and
- * give up if it is detached or changing.
+ * spf_get_vma - the speculative path's lookup: find the VMA of @addr and
+ * take a reference (under mm_rb_lock, or under RCU with inc-not-zero, by
+ * vma_lookup), read its sequence, and give up if it is detached or
+ * changing.
  * Context: registered RCU thread, no mmap_sem.
  * Return: the VMA with a reference (put_vma() it), or NULL: fall back.
  */
 struct vm_area_struct *spf_get_vma(struct mm_struct *mm, unsigned long addr,
 				   unsigned int *seq);
 /*
- * spf_get_file - a reference on the file of a VMA the caller holds, taken
- * under RCU with get_file_rcu(); NULL if the VMA has none, or (with
- * *fallback set) if remove_vma() is putting it.
- */
-struct file *spf_get_file(struct vm_area_struct *vma, bool *fallback);
-/*
  * handle_speculative_fault - fault at @addr without mmap_sem (seed 003):
- * spf_get_vma(), then @fault with the VMA's policy (alive while the VMA
- * is: it is put in __free_vma()), then the file, then the sequence check.
+ * spf_get_vma(); an anonymous VMA only (a file-backed one falls back: the
+ * path never reads vm_file); @fault with the VMA's policy (alive while
+ * the VMA is: it is put in __free_vma()); then the sequence check.
  * Return: true if the fault completed; false: redo it under mmap_sem.
  */
 bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 			      void (*fault)(struct vm_area_struct *vma, struct mempolicy *pol,
 					    unsigned long addr, void *arg),
 			      void *arg);
+
+/*
+ * spf_commit_check (mm_audit.c) - may a speculative fault that read
+ * @vma's sequence @seq commit?  Not if the sequence moved (the VMA
+ * changed: redo it under mmap_sem), nor if @vma had been removed from its
+ * mm before (use_after_free: its page tables are going; the correct
+ * protocol never gets there).
+ * Return: true if it may commit.
+ */
+bool spf_commit_check(const struct vm_area_struct *vma, unsigned int seq, const char *where);
 
 /* vm_sequence: a seqcount per VMA, as the SPF series' vm_write_begin(). */
 void vm_write_begin(struct vm_area_struct *vma);
@@ -188,9 +275,7 @@ static inline bool vm_read_retry(const struct vm_area_struct *vma, unsigned int 
 
 struct file *file_alloc(void);		/* f_count = 1 */
 void get_file(struct file *f);
-/* inc-not-zero, for a file found under RCU. */
-bool get_file_rcu(struct file *f);
-/* The last put frees the file after a grace period. */
+/* The last put frees the file after a grace period (the kernel's deferred __fput()). */
 void fput(struct file *f);
 
 /* ---- pages (page_alloc.c) ---- */
@@ -205,9 +290,12 @@ void get_page(struct page *page);
 bool get_page_unless_zero(struct page *page);
 /* The last put frees the frame and the page. */
 void put_page(struct page *page);
+/* A checked load: a freed page reads as unmapped (0). */
 static inline int page_mapcount(const struct page *page)
 {
-	return __atomic_load_n(&page->_mapcount, __ATOMIC_ACQUIRE) + 1;
+	int mapcount = __atomic_load_n(&page->_mapcount, __ATOMIC_ACQUIRE);
+
+	return obj_access(page, page_cachep) ? mapcount + 1 : 0;
 }
 static inline bool page_mapped(const struct page *page)
 {

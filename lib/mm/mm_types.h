@@ -68,8 +68,8 @@ struct page {
 
 /*
  * struct file - an open file: only its count matters here.  Freed through
- * call_rcu() once the count drops to zero, so that a speculative reader
- * may try get_file_rcu() on a file it found in a VMA under RCU.
+ * call_rcu() once the count drops to zero: late, as the kernel's fput()
+ * leaves the final __fput() to task work.
  */
 struct file {
 	refcount_t f_count;
@@ -105,7 +105,7 @@ struct vm_area_struct {
 	refcount_t vm_ref_count;	/* the mm's + speculative users' */
 	unsigned int vm_sequence;	/* ATOMIC: seqcount, odd while changing */
 	bool vm_detached;		/* ATOMIC: removed from the mm's tree */
-	struct file *vm_file;		/* ATOMIC: cleared by remove_vma() */
+	struct file *vm_file;		/* ATOMIC: cleared by remove_vma(); never read speculatively */
 	struct rcu_head vm_rcu;
 };
 
@@ -125,6 +125,11 @@ struct vma_array {
 struct mm_struct {
 	refcount_t mm_users;		/* tasks using it, and get_task_mm() users */
 	struct rw_semaphore mmap_sem;
+	/*
+	 * seed 003 as posted: protects the tree for speculative readers
+	 * (vma_lookup == VMA_LOOKUP_RB_LOCK); the series' rwlock_t
+	 */
+	spinlock_t mm_rb_lock;
 	struct vma_array *mmap;		/* RCU; replaced under mmap_sem for write */
 	int map_count;			/* protected by mmap_sem */
 	unsigned long free_area;	/* next address for a new VMA; mmap_sem */

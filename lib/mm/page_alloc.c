@@ -37,17 +37,18 @@ struct page *alloc_pages_node(int nid)
 
 void get_page(struct page *page)
 {
-	refcount_inc(&page->_refcount);
+	if (obj_access(page, page_cachep))
+		refcount_inc(&page->_refcount);
 }
 
 bool get_page_unless_zero(struct page *page)
 {
-	return refcount_inc_not_zero(&page->_refcount);
+	return obj_access(page, page_cachep) && refcount_inc_not_zero(&page->_refcount);
 }
 
 void put_page(struct page *page)
 {
-	if (!obj_valid(page, page_cachep))
+	if (!obj_access(page, page_cachep))
 		return;		/* reported: a put on a freed page */
 	if (!refcount_dec_and_test(&page->_refcount))
 		return;

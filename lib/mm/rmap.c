@@ -84,7 +84,7 @@
 void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
 			    unsigned long address)
 {
-	struct anon_vma *anon_vma = vma->anon_vma;
+	struct anon_vma *anon_vma = vma_read(vma, anon_vma);
 
 	lockdep_assert_held(&vma_pgtable(vma)->ptl);
 	WRITE_ONCE(page->index, linear_page_index(vma, address));
@@ -105,15 +105,12 @@ bool page_add_anon_rmap(struct page *page, struct vm_area_struct *vma,
 
 bool page_remove_rmap(struct page *page)
 {
-	int now = __atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL);
+	int now;
 
-	if (unlikely(now < -1)) {
-		mt_report(MT_REFCOUNT_UNDERFLOW, "page_remove_rmap",
-			  "page %p: _mapcount %d, a pte removed that was never mapped",
-			  (void *)page, now);
+	if (!obj_access(page, page_cachep))
 		return false;
-	}
-	return now == -1;
+	now = __atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_ACQ_REL);
+	return page_mapcount_check(page, now, __func__) && now == -1;
 }
 
 struct anon_vma *page_lock_anon_vma(struct page *page, struct anon_vma_walk *w)
@@ -124,10 +121,12 @@ struct anon_vma *page_lock_anon_vma(struct page *page, struct anon_vma_walk *w)
 	w->anon_vma = NULL;
 	w->root = NULL;
 	rcu_read_lock();
+	/* page->mapping is the RCU-protected pointer of this lookup */
 	anon_mapping = smp_load_acquire(&page->mapping);
+	race_window("sync-rcu-dereference");
 	if ((anon_mapping & PAGE_MAPPING_ANON) != PAGE_MAPPING_ANON)
 		goto out;
-	w->gen = READ_ONCE(page->mapping_gen);
+	w->gen = page_read(page, mapping_gen);
 	if (!page_mapped(page))
 		goto out;
 
@@ -140,10 +139,10 @@ struct anon_vma *page_lock_anon_vma(struct page *page, struct anon_vma_walk *w)
 	 * cache's (type_confusion), and we bail out as a KASAN-instrumented
 	 * kernel in multi-shot mode would go on: without using it.
 	 */
-	if (!obj_valid(anon_vma, anon_vma_cachep))
+	if (!obj_access(anon_vma, anon_vma_cachep))
 		goto out;
 	root = smp_load_acquire(&anon_vma->root);
-	if (!obj_valid(root, anon_vma_cachep))
+	if (!obj_access(anon_vma, anon_vma_cachep) || !obj_access(root, anon_vma_cachep))
 		goto out;
 	spin_lock(&root->lock);
 	w->anon_vma = anon_vma;
@@ -161,8 +160,8 @@ struct anon_vma *page_lock_anon_vma(struct page *page, struct anon_vma_walk *w)
 	 * above cannot corrupt).  See the top of this file for why these
 	 * three loads suffice.
 	 */
-	if (page_mapped(page) && READ_ONCE(page->mapping) == anon_mapping &&
-	    READ_ONCE(anon_vma->root) == root) {
+	if (page_mapped(page) && page_read(page, mapping) == anon_mapping &&
+	    av_read(anon_vma, root) == root) {
 		/* the anon_vma is proven: its pin on its root must hold */
 		anon_vma_root_check(anon_vma, root);
 		return anon_vma;
@@ -172,7 +171,7 @@ struct anon_vma *page_lock_anon_vma(struct page *page, struct anon_vma_walk *w)
 	 * the memory already reused for another anon_vma (a new generation,
 	 * or another root), or only unmapped (or freed and not reused)?
 	 */
-	if (obj_gen(anon_vma) != w->gen || READ_ONCE(anon_vma->root) != root)
+	if (obj_gen(anon_vma) != w->gen || av_read(anon_vma, root) != root)
 		mt_count(MT_RECHECK_REUSED);
 	spin_unlock(&root->lock);
 	w->anon_vma = NULL;
@@ -214,7 +213,7 @@ int rmap_walk_anon_locked(struct anon_vma_walk *w, struct page *page,
 		return -1;	/* reported */
 	}
 
-	for (pos = anon_vma->head.next; pos != &anon_vma->head; pos = pos->next) {
+	for (pos = av_read_gen(anon_vma, w->gen, head.next); pos && pos != &anon_vma->head;) {
 		struct anon_vma_chain *avc =
 			cds_list_entry(pos, struct anon_vma_chain, same_anon_vma);
 		struct vm_area_struct *vma;
@@ -222,18 +221,19 @@ int rmap_walk_anon_locked(struct anon_vma_walk *w, struct page *page,
 		unsigned long address;
 		int stop = 0;
 
-		/* a corrupted list must be reported, not followed into poison */
-		if (!obj_valid(avc, anon_vma_chain_cachep))
-			break;
-		vma = avc->vma;
-		if (!obj_valid(vma, vm_area_cachep))
+		/* every load checked: a corrupted list is reported, not followed into poison */
+		vma = avc_read(avc, vma);
+		pos = avc_read(avc, same_anon_vma.next);
+		if (!vma || !obj_access(vma, vm_area_cachep))
 			break;
 		address = vma_address(page, vma);
 		if (address == (unsigned long)-EFAULT)
 			continue;
 		pt = vma_pgtable(vma);
+		if (!pt)
+			continue;
 		spin_lock(&pt->ptl);
-		if (pt->pte[(address - vma->vm_start) >> PAGE_SHIFT] == page) {
+		if (pt_read(pt, pte[(address - vma_read(vma, vm_start)) >> PAGE_SHIFT]) == page) {
 			mapped++;
 			if (fn)
 				stop = fn(page, vma, address, arg);

@@ -15,8 +15,8 @@
  *
  * The one page that goes from _mapcount -1 to mapped with ->mapping
  * already set is a migration target: unmap_and_move() copies ->mapping
- * and ->mapping_gen into the new page, then maps it in place of the old
- * one (page_add_anon_rmap() from -1).  That is not a page mapped again:
+ * and ->mapping_gen into the new page, then maps it where the old one's
+ * migration entries are (page_add_anon_rmap() from -1).  That is not a page mapped again:
  * it was never mapped before, and no walker can look it up while it is
  * unmapped -- it goes on the LRU, where walkers find pages, only after
  * its ptes are set, and is freed unseen if none was -- while the
@@ -43,6 +43,9 @@ static inline struct anon_vma *page_anon_vma(const struct page *page)
 {
 	unsigned long mapping = smp_load_acquire(&page->mapping);
 
+	if (!obj_access(page, page_cachep))
+		return NULL;
+
 	if ((mapping & PAGE_MAPPING_ANON) != PAGE_MAPPING_ANON)
 		return NULL;
 	return (struct anon_vma *)(mapping - PAGE_MAPPING_ANON);
@@ -68,6 +71,13 @@ void page_add_new_anon_rmap(struct page *page, struct vm_area_struct *vma,
  */
 bool page_add_anon_rmap(struct page *page, struct vm_area_struct *vma,
 			unsigned long address);
+
+/*
+ * page_mapcount_check (anon_vma_audit.c) - a _mapcount just dropped to
+ * @mapcount: below -1 a pte was removed that was never mapped
+ * (refcount_underflow).  Return: false if so.
+ */
+bool page_mapcount_check(const struct page *page, int mapcount, const char *where);
 
 /**
  * page_remove_rmap - one mapping of @page is gone

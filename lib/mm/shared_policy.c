@@ -66,11 +66,11 @@ static struct sp_node *sp_lookup(struct shared_policy *sp, unsigned long start,
 	struct sp_node **pp = &sp->root, *n;
 
 	lockdep_assert_held(&sp->lock);
-	while ((n = *pp) && n->end <= start)
+	while ((n = *pp) && sn_read(n, end) <= start)
 		pp = &n->next;
 	if (pprev)
 		*pprev = pp;
-	return n && n->start < end ? n : NULL;
+	return n && sn_read(n, start) < end ? n : NULL;
 }
 
 /* Insert @new at its place.  Called with sp->lock held; no overlap left. */
@@ -79,7 +79,7 @@ static void sp_insert(struct shared_policy *sp, struct sp_node *new)
 	struct sp_node **pp = &sp->root;
 
 	lockdep_assert_held(&sp->lock);
-	while (*pp && (*pp)->start < new->start)
+	while (*pp && sn_read(*pp, start) < new->start)
 		pp = &(*pp)->next;
 	new->next = *pp;
 	/* sp->root is peeked at without the lock by the lookup */
@@ -92,8 +92,8 @@ static void sp_delete(struct shared_policy *sp, struct sp_node **pp)
 	struct sp_node *n = *pp;
 
 	lockdep_assert_held(&sp->lock);
-	WRITE_ONCE(*pp, n->next);
-	mpol_put(n->policy);
+	WRITE_ONCE(*pp, sn_read(n, next));
+	mpol_put(sn_read(n, policy));
 	kmem_cache_free(sn_cache, n);
 }
 
@@ -109,7 +109,7 @@ static void sp_node_init(struct sp_node *n, unsigned long start, unsigned long e
 	 * mpol_cond_put() must drop.  Set before the node is inserted, so
 	 * under sp->lock every reader sees the flag with the policy.
 	 */
-	if (!(pol->flags & MPOL_F_SHARED))
+	if (!(pol_read(pol, flags) & MPOL_F_SHARED))
 		pol->flags |= MPOL_F_SHARED;
 	n->policy = pol;
 }
@@ -162,12 +162,12 @@ struct mempolicy *mpol_shared_policy_lookup(struct shared_policy *sp, unsigned l
 	spin_lock(&sp->lock);
 	sn = sp_lookup(sp, idx, idx + 1, NULL);
 	if (sn) {
-		pol = sn->policy;
+		pol = sn_read(sn, policy);
 		/*
 		 * The node owns a reference, so the policy is live here unless
 		 * a reference was lost: KASAN would flag this read.
 		 */
-		if (!mpol_valid(pol))
+		if (!obj_access_any(pol, policy_cache))
 			pol = NULL;
 		else if (!mt_bug(MT_BUG_MPOL_SHARED_LOOKUP_NO_REF))
 			mpol_get(pol);	/* the extra ref, under sp->lock */
@@ -202,9 +202,9 @@ restart:
 	spin_lock(&sp->lock);
 	n = sp_lookup(sp, start, end, &pp);
 	/* Take care of old policies in the same range. */
-	while (n && n->start < end) {
-		if (n->start >= start) {
-			if (n->end <= end) {
+	while (n && sn_read(n, start) < end) {
+		if (sn_read(n, start) >= start) {
+			if (sn_read(n, end) <= end) {
 				sp_delete(sp, pp);	/* pp now links the next one */
 				n = *pp;
 				continue;
@@ -213,7 +213,7 @@ restart:
 			break;
 		}
 		/* n starts before the range */
-		if (n->end > end) {
+		if (sn_read(n, end) > end) {
 			/* Old policy spanning the whole new range: split it. */
 			if (!new2) {
 				spin_unlock(&sp->lock);
@@ -224,9 +224,9 @@ restart:
 				goto restart;
 			}
 			/* filled under the lock from the node it splits */
-			sp_node_init(new2, end, n->end, n->policy);
+			sp_node_init(new2, end, sn_read(n, end), sn_read(n, policy));
 			n->end = start;
-			new2->next = n->next;
+			new2->next = sn_read(n, next);
 			WRITE_ONCE(n->next, new2);
 			new2 = NULL;
 			break;
@@ -279,7 +279,7 @@ unsigned int mpol_shared_policy_walk(struct shared_policy *sp,
 	unsigned int nr = 0;
 
 	spin_lock(&sp->lock);
-	for (struct sp_node *n = sp->root; n; n = n->next, nr++)
+	for (struct sp_node *n = sp->root; n; n = sn_read(n, next), nr++)
 		fn(n, arg);
 	spin_unlock(&sp->lock);
 	return nr;

@@ -43,6 +43,8 @@ struct shared_policy {
 
 /* The "shared_policy_node" cache (SLAB_POISON). */
 extern struct kmem_cache *sn_cache;
+/* A checked load from a tree node (lib/core/access.h). */
+#define sn_read(n, field)	obj_read((n), sn_cache, field)
 
 /*
  * shared_policy_init - create the sp_node cache (the kernel's

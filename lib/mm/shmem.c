@@ -17,9 +17,12 @@
  * shm_get_policy() returns the VMA's own vm_policy (protected by mmap_sem
  * like any VMA policy, no extra reference), as 2.6.24 after seed 000 did.
  *
- * Bug of the catalogue switched here: mpol-swapin-multi-put (no
+ * Bugs of the catalogue switched here: mpol-swapin-multi-put (no
  * mpol_cond_copy(): every allocation of the readahead drops the one
- * extra reference).
+ * extra reference), and mpol-shm-vm-policy-get (seed 000's own change
+ * reverted: shm_get_policy() takes mpol_get() on the vm_policy fallback,
+ * a reference that mpol_cond_put() never drops, for the policy is not
+ * MPOL_F_SHARED).
  *
  * Lock ordering:
  *   mm->mmap_sem
@@ -37,6 +40,7 @@ struct kmem_cache *shmem_inode_cachep;
 unsigned int swapin_readahead_pages = 4;
 static int next_shmem_id = 1;	/* ATOMIC */
 
+static void shm_open(struct vm_area_struct *vma);
 static void shm_close(struct vm_area_struct *vma);
 static int shm_set_policy(struct vm_area_struct *vma, struct mempolicy *new);
 static struct mempolicy *shm_get_policy(struct vm_area_struct *vma, unsigned long addr);
@@ -55,6 +59,7 @@ static const struct vm_operations_struct hugetlb_vm_ops = {
 
 /* What a shmat() mapping gets: ipc/shm.c's wrappers around the file's. */
 const struct vm_operations_struct shm_vm_ops = {
+	.open = shm_open,
 	.close = shm_close,
 	.set_policy = shm_set_policy,
 	.get_policy = shm_get_policy,
@@ -63,7 +68,7 @@ const struct vm_operations_struct shm_vm_ops = {
 /* The vm_ops of the segment's file (the kernel's sfd->vm_ops). */
 static const struct vm_operations_struct *shm_file_vm_ops(const struct shmem_inode_info *info)
 {
-	return info->huge ? &hugetlb_vm_ops : &shmem_vm_ops;
+	return info_read(info, huge) ? &hugetlb_vm_ops : &shmem_vm_ops;
 }
 
 int shmem_init(void)
@@ -110,12 +115,13 @@ struct shmem_inode_info *shmem_create(unsigned long npages, unsigned short mode,
 
 void shmem_get(struct shmem_inode_info *info)
 {
-	refcount_inc(&info->count);
+	if (obj_access(info, shmem_inode_cachep))
+		refcount_inc(&info->count);
 }
 
 void shmem_put(struct shmem_inode_info *info)
 {
-	if (!obj_valid(info, shmem_inode_cachep))
+	if (!obj_access(info, shmem_inode_cachep))
 		return;		/* a put on a freed segment: reported */
 	if (!refcount_dec_and_test(&info->count))
 		return;
@@ -132,12 +138,12 @@ unsigned long shmem_map(struct mm_struct *mm, struct shmem_inode_info *info, boo
 	if (!vma)
 		return 0;
 	down_write(&mm->mmap_sem);
-	addr = get_unmapped_area(mm, info->npages << PAGE_SHIFT);
+	addr = get_unmapped_area(mm, info_read(info, npages) << PAGE_SHIFT);
 	vma->vm_start = addr;
-	vma->vm_end = addr + (info->npages << PAGE_SHIFT);
+	vma->vm_end = addr + (info_read(info, npages) << PAGE_SHIFT);
 	vma->vm_pgoff = 0;
 	vma->vm_flags = VM_READ | VM_WRITE | (shared ? VM_SHARED : 0) |
-			(info->huge ? VM_HUGETLB : 0);
+			(info_read(info, huge) ? VM_HUGETLB : 0);
 	vma->vm_ops = &shm_vm_ops;
 	vma->vm_private_data = info;
 	shmem_get(info);		/* the mapping's reference */
@@ -153,6 +159,15 @@ unsigned long shmem_map(struct mm_struct *mm, struct shmem_inode_info *info, boo
 }
 
 /*
+ * shm_open - ->open, from split_vma(): the new mapping's segment
+ * reference.  Context: mmap_sem held for write.
+ */
+static void shm_open(struct vm_area_struct *vma)
+{
+	shmem_get(vma_read(vma, vm_private_data));
+}
+
+/*
  * shm_close - ->close, from remove_vma() (munmap, exit): drop the
  * mapping's segment reference (the last one frees the segment and its
  * tree).  Context: the VMA is detached; mmap_sem held for write or the
@@ -160,12 +175,12 @@ unsigned long shmem_map(struct mm_struct *mm, struct shmem_inode_info *info, boo
  */
 static void shm_close(struct vm_area_struct *vma)
 {
-	shmem_put(vma->vm_private_data);
+	shmem_put(vma_read(vma, vm_private_data));
 }
 
 static int shm_set_policy(struct vm_area_struct *vma, struct mempolicy *new)
 {
-	const struct vm_operations_struct *ops = shm_file_vm_ops(vma->vm_private_data);
+	const struct vm_operations_struct *ops = shm_file_vm_ops(vma_read(vma, vm_private_data));
 	int err = 0;
 
 	if (ops->set_policy)
@@ -173,32 +188,46 @@ static int shm_set_policy(struct vm_area_struct *vma, struct mempolicy *new)
 	return err;
 }
 
+/*
+ * ipc/shm.c's shm_get_policy() after seed 000: the file's get_policy, or
+ * the VMA's own vm_policy with no reference ("else if (vma->vm_policy)
+ * pol = vma->vm_policy;"): get_vma_policy() no longer expects one.
+ */
 static struct mempolicy *shm_get_policy(struct vm_area_struct *vma, unsigned long addr)
 {
-	const struct vm_operations_struct *ops = shm_file_vm_ops(vma->vm_private_data);
+	const struct vm_operations_struct *ops = shm_file_vm_ops(vma_read(vma, vm_private_data));
 	struct mempolicy *pol = NULL;
 
-	if (ops->get_policy)
+	if (ops->get_policy) {
 		pol = ops->get_policy(vma, addr);
-	else if (vma->vm_policy)
-		pol = vma->vm_policy;
+	} else if ((pol = vma_read(vma, vm_policy))) {
+		/* mpol-shm-vm-policy-get: the code before seed 000 */
+		if (mt_bug(MT_BUG_MPOL_SHM_VM_POLICY_GET))
+			mpol_get(pol);	/* get_vma_policy() expects this */
+	}
 	return pol;
 }
 
 struct mempolicy *shmem_get_policy(struct vm_area_struct *vma, unsigned long addr)
 {
-	struct shmem_inode_info *info = vma->vm_private_data;
-	unsigned long idx = ((addr - vma->vm_start) >> PAGE_SHIFT) + vma->vm_pgoff;
+	struct shmem_inode_info *info = vma_read(vma, vm_private_data);
+	unsigned long idx = ((addr - vma_read(vma, vm_start)) >> PAGE_SHIFT) +
+			    vma_read(vma, vm_pgoff);
 
+	if (!obj_access(info, shmem_inode_cachep))
+		return NULL;
 	return mpol_shared_policy_lookup(&info->policy, idx);
 }
 
 int shmem_set_policy(struct vm_area_struct *vma, struct mempolicy *new)
 {
-	struct shmem_inode_info *info = vma->vm_private_data;
+	struct shmem_inode_info *info = vma_read(vma, vm_private_data);
 
-	return mpol_set_shared_policy(&info->policy, vma->vm_pgoff,
-				      (vma->vm_end - vma->vm_start) >> PAGE_SHIFT, new);
+	if (!obj_access(info, shmem_inode_cachep))
+		return -EINVAL;
+	return mpol_set_shared_policy(&info->policy, vma_read(vma, vm_pgoff),
+				      (vma_read(vma, vm_end) - vma_read(vma, vm_start)) >> PAGE_SHIFT,
+				      new);
 }
 
 /*
@@ -224,7 +253,7 @@ static struct page *read_swap_cache_async(unsigned long entry, struct vm_area_st
 	struct page *page = alloc_page_vma(vma, addr);
 
 	if (page) {
-		page->index = linear_page_index(vma, addr);
+		WRITE_ONCE(page->index, linear_page_index(vma, addr));
 		page->private = entry;
 	}
 	return page;
@@ -257,6 +286,8 @@ struct page *shmem_swapin(struct shmem_inode_info *info, unsigned long idx)
 	struct mempolicy mpol, *spol;
 	struct vm_area_struct pvma;
 
+	if (!obj_access(info, shmem_inode_cachep))
+		return NULL;
 	spol = mpol_shared_policy_lookup(&info->policy, idx);
 	/*
 	 * mpol-swapin-multi-put: the looked-up policy goes into the
@@ -281,6 +312,8 @@ struct page *shmem_alloc_page(struct shmem_inode_info *info, unsigned long idx)
 	struct vm_area_struct pvma;
 	struct page *page;
 
+	if (!obj_access(info, shmem_inode_cachep))
+		return NULL;
 	/* Create a pseudo vma that just contains the policy */
 	memset(&pvma, 0, sizeof(pvma));
 	pvma.vm_start = 0;
@@ -294,6 +327,6 @@ struct page *shmem_alloc_page(struct shmem_inode_info *info, unsigned long idx)
 	 */
 	page = alloc_page_vma(&pvma, 0);
 	if (page)
-		page->index = idx;
+		WRITE_ONCE(page->index, idx);
 	return page;
 }

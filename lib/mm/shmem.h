@@ -66,7 +66,8 @@ void shmem_fini(void);
 struct shmem_inode_info *shmem_create(unsigned long npages, unsigned short mode,
 				      const nodemask_t *nodes, bool huge);
 /*
- * shmem_get - take a reference.  Context: the caller holds one already,
+ * shmem_get - take a reference (also shm_open(), the ->open of a mapping
+ * split_vma() makes).  Context: the caller holds one already,
  * or holds the lock of a table that does.
  * shmem_put - drop one; the last frees the policy tree and the segment.
  * Context: no VMA maps the segment when the last goes (the mappings hold
@@ -87,10 +88,13 @@ void shmem_put(struct shmem_inode_info *info);
  */
 unsigned long shmem_map(struct mm_struct *mm, struct shmem_inode_info *info, bool shared);
 
+/* A checked load from a segment (lib/core/access.h). */
+#define info_read(info, field)	obj_read((info), shmem_inode_cachep, field)
+
 /* Is @vma a mapping of a shmem segment?  Its segment, or NULL. */
 static inline struct shmem_inode_info *shmem_vma_info(const struct vm_area_struct *vma)
 {
-	return vma->vm_ops == &shm_vm_ops ? vma->vm_private_data : NULL;
+	return vma_read(vma, vm_ops) == &shm_vm_ops ? vma_read(vma, vm_private_data) : NULL;
 }
 
 /*

@@ -2,31 +2,62 @@
 /*
  * vma.c - VMAs that can be used without mmap_sem: the VMA reference
  * counter of the speculative page fault series (seed 003,
- * 003_cf6d31174e8c4947.txt, "mm: introduce vma reference counter").
+ * 003_cf6d31174e8c4947.txt, "[PATCH v12 20/31] mm: introduce vma
+ * reference counter"), and the VMA operations of mm/mmap.c the models
+ * need (insert, detach, remove, split_vma, __vma_adjust's merge).
  *
- * The protocol:
- *  - the mm's tree holds one reference on each VMA (vm_ref_count = 1 at
- *    vm_area_alloc());
- *  - a speculative reader finds a VMA under rcu_read_lock() without
- *    mmap_sem (find_vma_rcu()), takes a reference with get_vma() — an
- *    inc-not-zero, since the count may already have reached zero: the
- *    case Jerome Glisse's review makes for kref — and checks the VMA's
- *    sequence count and detached flag before trusting what it read;
- *  - remove_vma() closes the VMA, puts its file *synchronously* and
- *    clears vm_file ("for sanity reason ... the vm_file file pointer is
- *    unset once the file pointer is put"), then put_vma() (see there for
- *    the order of the put and the clear);
- *  - the last put_vma() frees the VMA after a grace period, through
- *    call_rcu() into __free_vma(), which puts the VMA's policy: a reader
- *    inside its read side never sees the VMA, or its policy, freed.
+ * Two protocols, chosen per job (vma_lookup, mm.h):
+ *
+ *  VMA_LOOKUP_RB_LOCK, the posted patch as it is written.  The
+ *   speculative path finds its VMA in the mm's tree under mm->mm_rb_lock
+ *   (the series' rwlock_t that protects mm_rb; a spinlock here) and takes
+ *   its reference there with a plain increment: get_vma() is
+ *   atomic_inc().  The tree holds a reference on each VMA in it, and the
+ *   tree is only changed under mm_rb_lock for write, so a VMA found under
+ *   the lock cannot have a zero count.  put_vma()'s last put frees the VMA
+ *   at once: __free_vma() puts its policy and frees it, synchronously.
+ *   The seed's words "a dedicated freeing service is required to manage
+ *   it asynchronously" describe where the series goes next, not this
+ *   patch's code.
+ *
+ *  VMA_LOOKUP_RCU, the series' next step.  The VMA is found under
+ *   rcu_read_lock() without any lock (find_vma_rcu()); its count may
+ *   already be zero, so the reference is taken with inc-not-zero (the
+ *   case Jerome Glisse's review makes for kref), and the last put frees
+ *   the VMA after a grace period (call_rcu() into __free_vma()), so that
+ *   a reader inside its read side never sees it freed.
+ *
+ * Under rb_lock, vma-get-plain-inc and vma-free-no-rcu are the patch's own
+ * code, and correct; they are bugs under the RCU lookup only.
+ *
+ * What both share: remove_vma() closes the VMA, fput()s vm_file and
+ * clears it ("for sanity reason, in a minimal effort, the vm_file file
+ * pointer is unset once the file pointer is put") and drops the tree's
+ * reference with put_vma(); the policy is put in __free_vma(); and the
+ * speculative path handles anonymous VMAs only ("the final goal is to
+ * handle anonymous VMA in a speculative way and not file backed
+ * mapping"): it tells them by vm_ops (vma_is_anonymous()), never reads
+ * vm_file, and a file-backed VMA falls back to the fault under mmap_sem,
+ * which holds the tree's reference on the file.
+ *
+ * __vma_adjust()'s merge (vma_merge() case 1: a mapping fills the hole
+ * between prev and next, which become one VMA): next leaves the tree and
+ * goes with put_vma(next) -- the seed's hunk, where the code before it
+ * put next's policy and freed it at once under a speculative reader.
  *
  * Bugs of the catalogue switched here (lib/core/bugs.h): vma-free-no-rcu
- * (put_vma), vma-file-after-fput and vma-policy-put-early (remove_vma,
- * __free_vma), and vma-get-plain-inc (spf_get_vma(), the speculative
- * path's lookup, which is where the series takes its reference).
+ * (put_vma), vma-get-plain-inc (spf_get_vma), vma-file-after-fput
+ * (handle_speculative_fault, remove_vma), vma-policy-put-early
+ * (remove_vma, __free_vma), vma-adjust-free-next (__vma_adjust).
+ *
+ * Every load from a VMA, a file or a policy a speculative reader holds is
+ * a checked load (vma_read(), lib/core/access.h).
  *
  * Locking:
- *   mm->mmap_sem (write)   insert_vm_struct(), detach_vma(), do_munmap()
+ *   mm->mmap_sem (write)   insert_vm_struct(), detach_vma(), do_munmap(),
+ *                          split_vma(), vma_merge_hole()
+ *     mm->mm_rb_lock       the tree under rb_lock: changed for write,
+ *                          looked up and referenced by readers under it
  *   mm->mmap_sem (any)     find_vma()
  *   rcu_read_lock()        find_vma_rcu(); the VMA array and the VMAs in
  *                          it stay in memory until the read side ends
@@ -49,6 +80,13 @@
 #include "core/inject.h"
 #include "lib/mm/mempolicy.h"
 #include "lib/mm/mm.h"
+
+enum vma_lookup_protocol vma_lookup = VMA_LOOKUP_RCU;
+unsigned int vma_max_map_count = 65530;	/* DEFAULT_MAX_MAP_COUNT */
+const struct mm_split_ops *mm_split_ops;
+
+/* The vm_ops of a file mapping: what tells the speculative path "not anonymous". */
+const struct vm_operations_struct generic_file_vm_ops = { .open = NULL };
 
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
@@ -81,6 +119,16 @@ void vm_write_end(struct vm_area_struct *vma)
 	__atomic_store_n(&vma->vm_sequence, vma->vm_sequence + 1, __ATOMIC_RELEASE);
 }
 
+void vma_set_bounds(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		    unsigned long pgoff)
+{
+	vm_write_begin(vma);
+	WRITE_ONCE(vma->vm_start, start);
+	WRITE_ONCE(vma->vm_end, end);
+	WRITE_ONCE(vma->vm_pgoff, pgoff);
+	vm_write_end(vma);
+}
+
 /* ---- the VMA array ---- */
 
 static void vma_array_free_rcu(struct rcu_head *head)
@@ -99,6 +147,22 @@ static struct vma_array *vma_array_alloc(unsigned int nr)
 	if (a)
 		a->nr = nr;
 	return a;
+}
+
+/*
+ * The mm_rb_lock of the posted patch: the tree is changed under it for
+ * write, under rb_lock.  Called with mmap_sem held for write.
+ */
+static void mm_rb_write_lock(struct mm_struct *mm)
+{
+	if (vma_lookup == VMA_LOOKUP_RB_LOCK)
+		spin_lock(&mm->mm_rb_lock);
+}
+
+static void mm_rb_write_unlock(struct mm_struct *mm)
+{
+	if (vma_lookup == VMA_LOOKUP_RB_LOCK)
+		spin_unlock(&mm->mm_rb_lock);
 }
 
 static void vma_array_publish(struct mm_struct *mm, struct vma_array *new)
@@ -121,7 +185,7 @@ static unsigned int vma_array_search(const struct vma_array *a, unsigned long ad
 		unsigned int mid = lo + (hi - lo) / 2;
 		const struct vm_area_struct *vma = READ_ONCE(a->vma[mid]);
 
-		if (READ_ONCE(vma->vm_end) <= addr)
+		if (vma_read(vma, vm_end) <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -140,22 +204,31 @@ unsigned long get_unmapped_area(struct mm_struct *mm, unsigned long len)
 	return addr;
 }
 
+/* Fill @new from @old with @vma inserted at its place.  @new has old->nr + 1 slots. */
+static void vma_array_fill_insert(struct vma_array *new, const struct vma_array *old,
+				  struct vm_area_struct *vma)
+{
+	unsigned int i = vma_array_search(old, vma->vm_start);
+
+	memcpy(new->vma, old->vma, i * sizeof(old->vma[0]));
+	new->vma[i] = vma;
+	memcpy(new->vma + i + 1, old->vma + i, (old->nr - i) * sizeof(old->vma[0]));
+}
+
 int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vma_array *old = mm->mmap, *new;
-	unsigned int i;
 
 	lockdep_assert_held_write(&mm->mmap_sem);
 	new = vma_array_alloc(old->nr + 1);
 	if (!new)
 		return -ENOMEM;
-	i = vma_array_search(old, vma->vm_start);
-	memcpy(new->vma, old->vma, i * sizeof(old->vma[0]));
-	new->vma[i] = vma;
-	memcpy(new->vma + i + 1, old->vma + i, (old->nr - i) * sizeof(old->vma[0]));
+	vma_array_fill_insert(new, old, vma);
 	vma->vm_mm = mm;
+	mm_rb_write_lock(mm);
 	mm->map_count++;
 	vma_array_publish(mm, new);
+	mm_rb_write_unlock(mm);
 	return 0;
 }
 
@@ -170,6 +243,7 @@ void detach_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 	if (i == old->nr)
 		return;
 	new = vma_array_alloc(old->nr - 1);
+	mm_rb_write_lock(mm);
 	if (!new) {
 		/*
 		 * Keep the tree consistent: shift in place (see the top of
@@ -190,31 +264,39 @@ void detach_vma(struct mm_struct *mm, struct vm_area_struct *vma)
 	mm->map_count--;
 	if (new)
 		vma_array_publish(mm, new);
+	mm_rb_write_unlock(mm);
 }
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 {
 	struct vma_array *a;
+	struct vm_area_struct *vma;
 	unsigned int i;
 
 	lockdep_assert_held(&mm->mmap_sem);
 	a = mm->mmap;
 	i = vma_array_search(a, addr);
-	if (i < a->nr && a->vma[i]->vm_start <= addr)
-		return a->vma[i];
-	return NULL;
+	if (i >= a->nr)
+		return NULL;
+	vma = a->vma[i];
+	return vma_read(vma, vm_start) <= addr ? vma : NULL;
 }
 
 struct vm_area_struct *find_vma_rcu(struct mm_struct *mm, unsigned long addr)
 {
-	struct vma_array *a = rcu_dereference_check(mm->mmap, mt_lock_held(&mm->mmap_sem, 0));
-	unsigned int i = vma_array_search(a, addr), nr = READ_ONCE(a->nr);
+	struct vma_array *a;
+	unsigned int i, nr;
 	struct vm_area_struct *vma;
 
+	a = rcu_dereference_check(mm->mmap, mt_lock_held(&mm->mmap_sem, 0) ||
+				  mt_lock_held(&mm->mm_rb_lock, 0));
+	race_window("sync-rcu-dereference");
+	i = vma_array_search(a, addr);
+	nr = READ_ONCE(a->nr);
 	if (i >= nr)
 		return NULL;
 	vma = READ_ONCE(a->vma[i]);
-	return READ_ONCE(vma->vm_start) <= addr ? vma : NULL;
+	return vma_read(vma, vm_start) <= addr ? vma : NULL;
 }
 
 unsigned int mm_nr_vmas(struct mm_struct *mm)
@@ -229,44 +311,28 @@ struct vm_area_struct *mm_vma_at(struct mm_struct *mm, unsigned int i)
 	return i < mm->mmap->nr ? mm->mmap->vma[i] : NULL;
 }
 
-unsigned int mm_audit_vmas(struct mm_struct *mm)
-{
-	struct vma_array *a;
-	unsigned int n;
-
-	down_read(&mm->mmap_sem);
-	a = mm->mmap;
-	n = a->nr;
-	for (unsigned int i = 0; i < n; i++) {
-		struct vm_area_struct *vma = a->vma[i];
-		int have = refcount_read_raw(&vma->vm_ref_count);
-
-		mt_count(MT_AUDITED_OBJECTS);
-		if (have > 1)
-			mt_report(MT_LEAKED_REFS, "mm_audit_vmas",
-				  "vma %p [%#lx,%#lx) of mm %d: vm_ref_count %d, 1 owner (the tree)",
-				  (void *)vma, vma->vm_start, vma->vm_end, mm->id, have);
-		else if (have < 1)
-			mt_report(MT_MISSING_REFS, "mm_audit_vmas",
-				  "vma %p [%#lx,%#lx) of mm %d: vm_ref_count %d, 1 owner (the tree)",
-				  (void *)vma, vma->vm_start, vma->vm_end, mm->id, have);
-	}
-	up_read(&mm->mmap_sem);
-	return n;
-}
-
 /* ---- references and freeing ---- */
 
 bool get_vma(struct vm_area_struct *vma)
 {
+	if (!obj_access(vma, vm_area_cachep))
+		return false;	/* a get on a freed VMA: reported */
+	if (vma_lookup == VMA_LOOKUP_RB_LOCK) {
+		/* the posted patch: atomic_inc() under mm_rb_lock */
+		lockdep_assert_held(&vma_read(vma, vm_mm)->mm_rb_lock);
+		refcount_inc(&vma->vm_ref_count);
+		return true;
+	}
 	return refcount_inc_not_zero(&vma->vm_ref_count);
 }
 
 void __free_vma(struct vm_area_struct *vma)
 {
+	struct mempolicy *pol = vma_read(vma, vm_policy);
+
 	/* vma-policy-put-early: remove_vma() already put it */
 	if (!mt_bug(MT_BUG_VMA_POLICY_PUT_EARLY))
-		mpol_put(vma->vm_policy);
+		mpol_put(pol);
 	kmem_cache_free(vm_area_cachep, vma);
 }
 
@@ -277,47 +343,183 @@ static void __free_vma_rcu(struct rcu_head *head)
 
 void put_vma(struct vm_area_struct *vma)
 {
-	if (!obj_valid(vma, vm_area_cachep))
+	if (!obj_access(vma, vm_area_cachep))
 		return;		/* a put on a freed VMA: reported, not written */
 	if (!refcount_dec_and_test(&vma->vm_ref_count))
 		return;
-	if (mt_bug(MT_BUG_VMA_FREE_NO_RCU))
-		__free_vma(vma);	/* the bug: speculative readers may be looking */
+	/*
+	 * rb_lock: the posted patch frees at once; no reader can reach the
+	 * VMA without the lock and a reference.  rcu: after a grace period.
+	 */
+	if (vma_lookup == VMA_LOOKUP_RB_LOCK || mt_bug(MT_BUG_VMA_FREE_NO_RCU))
+		__free_vma(vma);
 	else
 		call_rcu(&vma->vm_rcu, __free_vma_rcu);
 }
 
 void remove_vma(struct vm_area_struct *vma)
 {
-	struct file *file = vma->vm_file;
+	struct file *file = vma_read(vma, vm_file);
+	const struct vm_operations_struct *ops = vma_read(vma, vm_ops);
+	struct mempolicy *pol = vma_read(vma, vm_policy);
 
-	if (vma->vm_ops && vma->vm_ops->close)
-		vma->vm_ops->close(vma);
+	if (ops && ops->close)
+		ops->close(vma);
 	if (file) {
 		/*
-		 * The seed writes "fput(vma->vm_file); vma->vm_file = NULL;",
-		 * and in the kernel that is safe because fput() defers the
-		 * final __fput() to task work, which runs after remove_vma()
-		 * has returned: the pointer is cleared before the file can go.
-		 * The model's fput() frees after a grace period of its own, so
-		 * it clears first and puts second, the order that deferral
-		 * gives.  vma-file-after-fput: the pointer is never cleared,
-		 * and a speculative reader holding the VMA finds the dead file.
+		 * The seed's "fput(vma->vm_file); vma->vm_file = NULL;": the
+		 * pointer is unset once the file is put.  Nothing reads it
+		 * without mmap_sem: the speculative path leaves file-backed
+		 * VMAs alone.  vma-file-after-fput: not unset.
 		 */
+		fput(file);
+		race_window("remove_vma-fput-to-clear");
 		if (!mt_bug(MT_BUG_VMA_FILE_AFTER_FPUT))
 			WRITE_ONCE(vma->vm_file, NULL);
-		race_window("remove_vma-clear-to-fput");
-		fput(file);
 	}
 	if (mt_bug(MT_BUG_VMA_POLICY_PUT_EARLY))
-		mpol_put(vma->vm_policy);	/* the bug: before the grace period */
+		mpol_put(pol);	/* the bug: before the VMA goes */
 	put_vma(vma);
+}
+
+/* ---- split and merge (mm/mmap.c) ---- */
+
+int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long addr,
+	      int new_below)
+{
+	unsigned long start = vma_read(vma, vm_start), end = vma_read(vma, vm_end);
+	unsigned long pgoff = vma_read(vma, vm_pgoff);
+	bool anon_ops = mm_split_ops && !vma_read(vma, vm_ops);
+	struct vm_area_struct *new;
+	struct vma_array *arr;
+	int err;
+
+	lockdep_assert_held_write(&mm->mmap_sem);
+	if ((vma_read(vma, vm_flags) & VM_HUGETLB) && (addr & ((1ul << HPAGE_SHIFT) - 1)))
+		return -EINVAL;
+	if (addr <= start || addr >= end)
+		return -EINVAL;
+	if ((unsigned int)mm->map_count >= vma_max_map_count)
+		return -ENOMEM;
+	new = vm_area_alloc(mm);
+	if (!new)
+		return -ENOMEM;
+	/* most fields are the same, copy all, and then fixup */
+	new->vm_start = new_below ? start : addr;
+	new->vm_end = new_below ? addr : end;
+	new->vm_pgoff = pgoff + ((new->vm_start - start) >> PAGE_SHIFT);
+	new->vm_flags = vma_read(vma, vm_flags);
+	new->vm_ops = vma_read(vma, vm_ops);
+	new->vm_private_data = anon_ops ? NULL : vma_read(vma, vm_private_data);
+	new->vm_policy = mpol_dup(vma_read(vma, vm_policy), &err);	/* 2.6.24's mpol_copy() */
+	if (err)
+		goto out_free;
+	arr = vma_array_alloc(mm->mmap->nr + 1);
+	err = -ENOMEM;
+	if (!arr)
+		goto out_free;
+	if (anon_ops && (err = mm_split_ops->prepare(new, vma))) {
+		free(arr);
+		goto out_free;
+	}
+	new->vm_file = vma_read(vma, vm_file);
+	if (new->vm_file)
+		get_file(new->vm_file);
+	if (new->vm_ops && new->vm_ops->open)
+		new->vm_ops->open(new);
+
+	race_window("split_vma-new-to-adjust");
+	if (new_below) {
+		unsigned long off = pgoff + ((addr - start) >> PAGE_SHIFT);
+
+		if (anon_ops)
+			mm_split_ops->commit(new, vma, addr, end, off);
+		else
+			vma_set_bounds(vma, addr, end, off);
+	} else if (anon_ops) {
+		mm_split_ops->commit(new, vma, start, addr, pgoff);
+	} else {
+		vma_set_bounds(vma, start, addr, pgoff);
+	}
+	vma_array_fill_insert(arr, mm->mmap, new);
+	mm_rb_write_lock(mm);
+	mm->map_count++;
+	vma_array_publish(mm, arr);
+	mm_rb_write_unlock(mm);
+	return 0;
+
+out_free:
+	vm_area_free_unused(new);
+	return err;
+}
+
+bool vma_can_merge(const struct vm_area_struct *prev, const struct vm_area_struct *next)
+{
+	return vma_read(prev, vm_flags) == vma_read(next, vm_flags) &&
+	       vma_read(prev, vm_ops) == vma_read(next, vm_ops) &&
+	       vma_read(prev, vm_file) == vma_read(next, vm_file) &&
+	       !vma_read(prev, vm_private_data) && !vma_read(next, vm_private_data) &&
+	       !vma_read(prev, anon_vma) && !vma_read(next, anon_vma) &&
+	       mpol_equal(vma_read(prev, vm_policy), vma_read(next, vm_policy));
+}
+
+int vma_merge_hole(struct mm_struct *mm, struct vm_area_struct *prev)
+{
+	struct vma_array *a = mm->mmap;
+	struct vm_area_struct *next;
+	struct file *file;
+	unsigned int i;
+
+	lockdep_assert_held_write(&mm->mmap_sem);
+	for (i = 0; i + 1 < a->nr && a->vma[i] != prev; i++)
+		;
+	if (i + 1 >= a->nr)
+		return -EINVAL;
+	next = a->vma[i + 1];
+	if (!vma_can_merge(prev, next))
+		return -EINVAL;
+	/*
+	 * __vma_adjust(prev, prev->vm_start, next->vm_end, ...) with
+	 * remove_next: prev grows over the hole and next; next leaves the
+	 * tree first, so that nobody finds it any more.
+	 */
+	detach_vma(mm, next);
+	vma_set_bounds(prev, vma_read(prev, vm_start), vma_read(next, vm_end),
+		       vma_read(prev, vm_pgoff));
+	file = vma_read(next, vm_file);
+	if (file)
+		fput(file);	/* next's reference on the file prev maps too */
+	race_window("vma_adjust-remove-to-put");
+	if (mt_bug(MT_BUG_VMA_ADJUST_FREE_NEXT)) {
+		/* before the seed: "mpol_put(vma_policy(next)); vm_area_free(next);" */
+		mpol_put(vma_read(next, vm_policy));
+		kmem_cache_free(vm_area_cachep, next);
+	} else {
+		put_vma(next);
+	}
+	return 0;
 }
 
 /* ---- the speculative fault ---- */
 
-struct vm_area_struct *spf_get_vma(struct mm_struct *mm, unsigned long addr,
-				   unsigned int *seq)
+/*
+ * The posted patch's lookup: the tree under mm_rb_lock, the reference
+ * taken there.  Return: the VMA with a reference, or NULL.
+ */
+static struct vm_area_struct *spf_find_get_rb(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	spin_lock(&mm->mm_rb_lock);
+	vma = find_vma_rcu(mm, addr);	/* the array, read under the lock */
+	if (vma && !get_vma(vma))
+		vma = NULL;
+	spin_unlock(&mm->mm_rb_lock);
+	return vma;
+}
+
+/* The next step's lookup: RCU, inc-not-zero.  Return: as above. */
+static struct vm_area_struct *spf_find_get_rcu(struct mm_struct *mm, unsigned long addr)
 {
 	struct vm_area_struct *vma;
 
@@ -328,8 +530,7 @@ struct vm_area_struct *spf_get_vma(struct mm_struct *mm, unsigned long addr,
 		return NULL;
 	}
 	race_window("spf-lookup-to-get");
-	/* the access KASAN would check: is this still a VMA? */
-	if (!obj_valid(vma, vm_area_cachep)) {
+	if (!obj_access(vma, vm_area_cachep)) {
 		rcu_read_unlock();
 		return NULL;
 	}
@@ -341,9 +542,20 @@ struct vm_area_struct *spf_get_vma(struct mm_struct *mm, unsigned long addr,
 		rcu_read_unlock();
 		return NULL;
 	}
-	*seq = vm_read_begin(vma);
 	rcu_read_unlock();
-	if ((*seq & 1) || READ_ONCE(vma->vm_detached)) {
+	return vma;
+}
+
+struct vm_area_struct *spf_get_vma(struct mm_struct *mm, unsigned long addr,
+				   unsigned int *seq)
+{
+	struct vm_area_struct *vma = vma_lookup == VMA_LOOKUP_RB_LOCK ?
+				     spf_find_get_rb(mm, addr) : spf_find_get_rcu(mm, addr);
+
+	if (!vma)
+		return NULL;
+	*seq = vm_read_begin(vma);
+	if ((*seq & 1) || vma_read(vma, vm_detached)) {
 		mt_count(MT_OVERLAPS);
 		put_vma(vma);
 		return NULL;
@@ -351,29 +563,19 @@ struct vm_area_struct *spf_get_vma(struct mm_struct *mm, unsigned long addr,
 	return vma;
 }
 
-struct file *spf_get_file(struct vm_area_struct *vma, bool *fallback)
+/*
+ * vma-file-after-fput: the speculative path takes a file-backed VMA and
+ * uses its vm_file, which remove_vma() may have put -- what the seed's
+ * anonymous-only path never does.  The file is used as a fault would,
+ * with no reference and no read side: only the VMA's reference is held.
+ */
+static void spf_use_file_bug(struct vm_area_struct *vma)
 {
-	struct file *file;
+	struct file *file = vma_read(vma, vm_file);
 
-	*fallback = false;
-	rcu_read_lock();
-	file = READ_ONCE(vma->vm_file);
-	if (file) {
-		if (!obj_valid(file, filp_cachep)) {
-			file = NULL;
-			*fallback = true;
-		} else if (!get_file_rcu(file)) {
-			/* remove_vma() put it and has not cleared it yet */
-			mt_count(MT_OVERLAPS);
-			file = NULL;
-			*fallback = true;
-		}
-	} else if (READ_ONCE(vma->vm_detached)) {
-		mt_count(MT_OVERLAPS);	/* saw it cleared: the VMA is going */
-		*fallback = true;
-	}
-	rcu_read_unlock();
-	return file;
+	race_window("spf-file-load-to-use");
+	if (file)
+		(void)file_read(file, f_id);
 }
 
 bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
@@ -383,38 +585,42 @@ bool handle_speculative_fault(struct mm_struct *mm, unsigned long addr,
 {
 	struct vm_area_struct *vma;
 	struct mempolicy *pol;
-	struct file *file;
 	unsigned int seq;
-	bool fallback;
+	bool done, file_backed;
 
 	vma = spf_get_vma(mm, addr, &seq);
 	if (!vma)
 		return false;
+	/* only anonymous VMAs are handled speculatively: vm_ops, not vm_file */
+	file_backed = vma_read(vma, vm_ops) != NULL;
+	if (file_backed && !mt_bug(MT_BUG_VMA_FILE_AFTER_FPUT)) {
+		put_vma(vma);
+		return false;
+	}
 
 	race_window("spf-get-to-use");
 	/* the policy lives as long as the VMA: it is put in __free_vma() */
-	pol = READ_ONCE(vma->vm_policy);
-	if (pol && !obj_valid(pol, policy_cache)) {
+	pol = vma_read(vma, vm_policy);
+	if (pol && !obj_access(pol, policy_cache)) {
 		put_vma(vma);
 		return false;
 	}
 	fault(vma, pol, addr, arg);
+	if (file_backed && mt_bug(MT_BUG_VMA_FILE_AFTER_FPUT))
+		spf_use_file_bug(vma);
 
-	race_window("spf-use-to-file");
-	file = spf_get_file(vma, &fallback);
-	if (file)
-		fput(file);
-	if (vm_read_retry(vma, seq))
-		fallback = true;	/* the VMA changed under us: redo under mmap_sem */
+	race_window("spf-use-to-retry");
+	/* the sequence unchanged, the VMA still in its mm: or redo under mmap_sem */
+	done = spf_commit_check(vma, seq, __func__);
 	put_vma(vma);
-	return !fallback;
+	return done;
 }
 
 int do_munmap(struct mm_struct *mm, unsigned long start)
 {
 	struct vm_area_struct *vma = find_vma(mm, start);
 
-	if (!vma || vma->vm_start != start)
+	if (!vma || vma_read(vma, vm_start) != start)
 		return -EINVAL;
 	detach_vma(mm, vma);
 	if (mm_unmap_vma)
@@ -449,6 +655,7 @@ void exit_mmap(struct mm_struct *mm)
 		return;
 	}
 	memcpy(v, old->vma, nr * sizeof(*v));
+	mm_rb_write_lock(mm);
 	for (unsigned int i = 0; i < nr; i++) {
 		vm_write_begin(v[i]);
 		WRITE_ONCE(v[i]->vm_detached, true);
@@ -456,6 +663,7 @@ void exit_mmap(struct mm_struct *mm)
 	}
 	mm->map_count = 0;
 	vma_array_publish(mm, empty);
+	mm_rb_write_unlock(mm);
 	for (unsigned int i = 0; i < nr; i++) {
 		if (mm_unmap_vma)
 			mm_unmap_vma(v[i]);

@@ -14,7 +14,7 @@ for b in mpol-numa-maps-leak mpol-migrate-leak mpol-hugetlb-interleave-put mpol-
 	grep -q "^$b " "$T_TMP/bugs.txt" && n=$((n + 1))
 done
 [ "$n" = 16 ]; ok $? "the catalogue lists all 16 names of docs/BUGS.md with model, seed and what fires"
-"$MMT" bugs --json | jq -e 'length == 18 and all(.[]; .name and .model and .seed and .fires)' >/dev/null
+"$MMT" bugs --json | jq -e 'length == 24 and all(.[]; .name and .model and .seed and .fires)' >/dev/null
 ok $? "mmtorture bugs --json"
 "$MMT" workloads | grep -q '^vma_spf - '; ok $? "mmtorture workloads lists the workloads and their options"
 "$MMT" workloads | grep -q "crash .*(one of: none, segv, abort, bus)"; ok $? "mmtorture workloads prints the choices of an enum option"

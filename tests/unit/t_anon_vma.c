@@ -7,7 +7,12 @@
  * recheck catching an anon_vma freed and reused under a walker, and
  * telling it from a page only unmapped; a fork failing at each of its
  * allocations in turn, munmap and exit with no memory; the audit finding
- * a reference too many and one too few.
+ * a reference too many and one too few.  The paths seed 002 names: KSM's
+ * stable tree (remove_node_from_stable_tree() freeing two levels once
+ * every process has exited, break_cow()), and migration entries in the
+ * ptes while the page moves (a fault, a fork and an munmap in the middle
+ * of a move); split_vma() of a faulted anonymous VMA; a typesafe slab page
+ * going through its grace period back to the pool.
  *
  * Then each bug of the catalogue's anon_vma section in a deterministic
  * scenario: the test plays "the other thread" at the race window the bug
@@ -284,6 +289,177 @@ static void test_migration(void)
 	   "exit after migration: every anon_vma and page freed");
 }
 
+/* ---- migration entries: the other thread in the middle of a move ---- */
+
+static struct mm_struct *mid_mm, *mid_child;
+static struct vm_area_struct *mid_vma;
+static int mid_fault;
+
+static void mid_move_fault(void)
+{
+	struct vma_pgtable *pt = vma_pgtable(mid_vma);
+
+	down_read(&mid_mm->mmap_sem);
+	mid_fault = handle_mm_fault(mid_vma, mid_vma->vm_start);
+	up_read(&mid_mm->mmap_sem);
+	mid_fault = mid_fault == 1 && pte_is_migration(pt->pte[0]) ? 1 : -1;
+}
+
+static void mid_move_fork(void)
+{
+	mid_child = dup_mm(mid_mm, 8);
+}
+
+static void mid_move_munmap(void)
+{
+	munmap_first(mid_mm);
+}
+
+static void test_migration_entries(void)
+{
+	struct vm_area_struct *pv, *cv;
+	struct page *page, *isolated, *newpage;
+
+	/* a fault in the middle finds the entry: the page is mapped, the fault waits */
+	mid_mm = proc_create(2, &mid_vma, &page);
+	isolated = isolate_lru_page();
+	at_window("anon-migrate-ref-to-move", mid_move_fault);
+	ok(isolated == page && unmap_and_move(page, 1) == 0 && mid_fault == 1 &&
+	   page_mapcount(page) == 0 && vma_pgtable(mid_vma)->pte[0] != page &&
+	   !pte_is_migration(vma_pgtable(mid_vma)->pte[0]),
+	   "try_to_unmap: a migration entry in the pte; a fault finds it (migration_entry_wait), "
+	   "remove_migration_ptes puts the new page there");
+	mt_window_hook_set(NULL);
+	putback_lru_page(page);
+	mmput(mid_mm);
+
+	/* a fork in the middle copies the entry: both get the new page */
+	mid_mm = proc_create(2, &pv, &page);
+	isolated = isolate_lru_page();
+	at_window("anon-migrate-ref-to-move", mid_move_fork);
+	ok(unmap_and_move(page, 1) == 0 && mid_child, "unmap_and_move with a fork in the middle");
+	mt_window_hook_set(NULL);
+	cv = first_vma(mid_child);
+	newpage = vma_pgtable(pv)->pte[0];
+	ok(newpage != page && vma_pgtable(cv)->pte[0] == newpage && page_mapcount(newpage) == 2 &&
+	   refcount_read(&newpage->_refcount) == 2 && page_mapcount(page) == 0,
+	   "copy_page_range copied the migration entry; the child, after its parent on the "
+	   "anon_vma's list, got the new page too");
+	putback_lru_page(page);
+	mmput(mid_child);
+	mmput(mid_mm);
+
+	/* an munmap in the middle zaps the entry: nothing to remap, the new page is freed */
+	mid_mm = proc_create(2, &pv, &page);
+	isolated = isolate_lru_page();
+	at_window("anon-migrate-ref-to-move", mid_move_munmap);
+	ok(unmap_and_move(page, 1) == -EAGAIN && page_mapcount(page) == 0,
+	   "an munmap in the middle clears the entry: remove_migration_ptes finds none");
+	mt_window_hook_set(NULL);
+	putback_lru_page(page);
+	mmput(mid_mm);
+	ok(kmem_cache_live(page_cachep) == 0 && anon_vmas_live() == 0 && lru_nr_pages() == 0 &&
+	   mt_races_total(R) == 0,
+	   "moves with a fault, a fork and an munmap in the middle: every page and anon_vma freed, no race");
+}
+
+/* ---- KSM's stable tree ---- */
+
+static void test_stable_tree(void)
+{
+	struct mm_struct *parent, *child;
+	struct vm_area_struct *pv, *cv;
+	struct anon_vma *root, *cav;
+	struct mm_slot *slot = ksm_enter();
+	int merged = 0, broken = 0;
+
+	parent = proc_create(2, &pv, NULL);
+	root = pv->anon_vma;
+	child = dup_mm(parent, 8);
+	cv = first_vma(child);
+	cav = cv->anon_vma;
+	ksm_hold(slot, child, cv);
+	ok(ksm_nr_items() == 1 && extref(cav) == 1 && ksm_rmap_walk() == 1,
+	   "stable_tree_append: an rmap_item of a KSM page holds the child's anon_vma; "
+	   "rmap_walk_ksm finds its VMA");
+	mmput(parent);
+	mmput(child);
+	ok(anon_vmas_live() == 2, "every process exited: KSM's reference keeps the child, the child its root");
+	ok(ksm_remove_stable_node() == 1 && anon_vmas_live() == 0 && !obj_is_live(root) &&
+	   ksm_nr_items() == 0,
+	   "remove_node_from_stable_tree: the item's drop frees the child and the root (two levels)");
+	ok(ksm_scan_drop() == 0, "the item, unstable now, is freed with no reference to drop");
+
+	/* ksm_merge_page: merged, or break_cow() dropped the reference and redid the fault */
+	parent = proc_create(2, &pv, NULL);
+	for (int i = 0; i < 64 && (!merged || !broken); i++) {
+		int err = ksm_merge_page(slot, parent, pv->vm_start + PAGE_SIZE);
+
+		merged += err == 0;
+		broken += err == -EBUSY;
+	}
+	ok(merged && broken && extref(pv->anon_vma) == merged && ksm_nr_items() == (unsigned long)merged,
+	   "ksm_merge_page: %d merged (each holds the anon_vma), %d broke the COW (reference dropped)",
+	   merged, broken);
+	ok(page_mapcount(vma_pgtable(pv)->pte[1]) == 1,
+	   "break_cow: break_ksm() faulted the page in under mmap_sem");
+	ksm_exit(slot);
+	mmput(parent);
+	while (ksm_scan_drop())
+		;
+	ksm_slot_release(slot);
+	ok(anon_vmas_live() == 0 && mt_races_total(R) == 0,
+	   "the stable tree emptied by the scan: every anon_vma freed, no race");
+}
+
+/* ---- split_vma() of a faulted anonymous VMA ---- */
+
+static void test_split(void)
+{
+	struct vm_area_struct *vma, *new;
+	struct mm_struct *mm = proc_create(8, &vma, NULL);
+	struct page *p5;
+
+	down_write(&mm->mmap_sem);
+	handle_mm_fault(vma, vma->vm_start + 5 * PAGE_SIZE);
+	p5 = vma_pgtable(vma)->pte[5];
+	ok(split_vma(mm, vma, vma->vm_start + 4 * PAGE_SIZE, 1) == 0, "split_vma at page 4, new below");
+	new = mm_vma_at(mm, 0);
+	ok(new != vma && new->vm_end == vma->vm_start && vma_pgtable(vma)->pte[1] == p5 &&
+	   vma_pgtable(vma)->nr == 4 && vma_pgtable(new)->nr == 4 && vma_pgtable(new)->pte[0] &&
+	   new->anon_vma == vma->anon_vma && anon_vma_chain_length(new) == 1 &&
+	   vma->vm_pgoff == new->vm_pgoff + 4 && p5->index == linear_page_index(vma, vma->vm_start + PAGE_SIZE),
+	   "the page table split: the new VMA has pages 0-3, the old one 4-7 from its index 0, "
+	   "both on the anon_vma (anon_vma_clone); page->index unchanged");
+	up_write(&mm->mmap_sem);
+	get_page(p5);
+	ok(page_referenced(p5) == 1, "page_referenced of a page of the old VMA's half: found in it");
+	put_page(p5);
+	mmput(mm);
+	ok(anon_vmas_live() == 0 && kmem_cache_live(page_cachep) == 0 && mt_races_total(R) == 0,
+	   "exit after the split: both halves unmapped and freed");
+}
+
+/* ---- a typesafe slab page through its grace period ---- */
+
+static void test_slab_page_cycle(void)
+{
+	enum { N = 600 };	/* more than a slab page of anon_vmas */
+	static struct anon_vma *av[N];
+	uint64_t before = cnt(MT_SLAB_PAGES_RCU_FREED);
+
+	kmem_cache_keep_empty(anon_vma_cachep, false);
+	for (int i = 0; i < N; i++)
+		av[i] = kmem_cache_alloc(anon_vma_cachep);
+	for (int i = 0; i < N; i++)
+		kmem_cache_free(anon_vma_cachep, av[i]);
+	rcu_barrier();
+	ok(cnt(MT_SLAB_PAGES_RCU_FREED) >= before + 2,
+	   "slab_keep_empty off: the pages of %d freed anon_vmas went through a grace period to the "
+	   "pool (%llu)", N, (unsigned long long)(cnt(MT_SLAB_PAGES_RCU_FREED) - before));
+	kmem_cache_keep_empty(anon_vma_cachep, true);
+}
+
 /* The walker's race: after its lookup, the page is unmapped, its anon_vma
  * freed, and the memory reused for another process's anon_vma. */
 static struct mm_struct *race_mm, *reuse_mm;
@@ -484,11 +660,23 @@ static uint64_t test_audit_detects(void)
 	ok(cnt(MT_MISSING_REFS) == missing0 + 1,
 	   "anon_vma_audit: an owner without its reference is missing_refs");
 	get_anon_vma(av);
+	{
+		/* a KSM page's rmap_item that lost its anon_vma pointer */
+		struct rmap_item *item = cds_list_entry(slot->rmap_list.next, struct rmap_item, link);
+
+		item->anon_vma = NULL;
+		drop_anon_vma(av);
+		audit(&mm, 1);
+		ok(cnt(MT_MISSING_REFS) == missing0 + 2,
+		   "anon_vma_audit: an rmap_item on a stable node that holds no anon_vma is missing_refs");
+		get_anon_vma(av);
+		item->anon_vma = av;
+	}
 	ksm_exit(slot);
 	ksm_scan_drop();
 	ksm_slot_release(slot);
 	mmput(mm);
-	return 2;
+	return 3;
 }
 
 /* ---- the bugs, deterministically ---- */
@@ -669,6 +857,10 @@ int main(void)
 	test_cache();
 	test_fault_fork_exit_ksm();
 	test_migration();
+	test_migration_entries();
+	test_stable_tree();
+	test_split();
+	test_slab_page_cycle();
 	test_recheck();
 	test_fork_enomem();
 	test_unmap_exit_enomem();

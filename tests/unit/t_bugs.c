@@ -33,6 +33,13 @@ static const struct {
 	/* kernel mode's self-tests (docs/KERNEL.md), not in docs/BUGS.md: not historical bugs */
 	{ "kernel-shm-policy-leak", "kernel", "001", "leaked_objects{shmem_inode_cache}" },
 	{ "kernel-kmsg-warning", "kernel", "-", "kernel_warning" },
+	{ "mpol-get-mempolicy-early-unlock", "mempolicy", "001", "use_after_free" },
+	{ "mpol-get-mempolicy-no-put", "mempolicy", "001", "leaked_refs, leaked_objects{numa_policy}" },
+	{ "mpol-cond-copy-keeps-shared", "mempolicy", "000",
+	  "type_confusion / double_free / refcount_underflow" },
+	{ "mpol-mbind-no-get", "mempolicy", "001", "use_after_free / missing_refs" },
+	{ "mpol-shm-vm-policy-get", "mempolicy", "000", "leaked_refs, leaked_objects{numa_policy}" },
+	{ "vma-adjust-free-next", "vma", "003", "use_after_free" },
 };
 
 int main(void)
@@ -77,7 +84,7 @@ int main(void)
 	}
 	ok(complete, "every docs/BUGS.md entry is in the table with its model, seed, description, "
 	   "and what should fire (all or any) as docs/BUGS.md says");
-	is_u64(detect, 17, "17 detection bugs (two of them kernel self-tests), one performance entry");
+	is_u64(detect, 23, "23 detection bugs (two of them kernel self-tests), one performance entry");
 	ok(mt_bug_table[MT_BUG_MPOL_UNCONDITIONAL_REFS].expect == MT_EXPECT_NONE,
 	   "mpol-unconditional-refs expects a clean run");
 

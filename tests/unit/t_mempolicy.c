@@ -96,6 +96,33 @@ static struct vm_area_struct *vma_at(struct mm_struct *mm, unsigned long addr)
 	return vma;
 }
 
+/* The VMAs of @mm that map @S (the pieces split_vma() cut). */
+static unsigned int shm_pieces(struct mm_struct *mm, struct shmem_inode_info *S)
+{
+	unsigned int n = 0;
+
+	down_read(&mm->mmap_sem);
+	for (unsigned int i = 0; i < mm_nr_vmas(mm); i++)
+		n += shmem_vma_info(mm_vma_at(mm, i)) == S;
+	up_read(&mm->mmap_sem);
+	return n;
+}
+
+/* munmap every piece of @mm's mappings of @S. */
+static void unmap_segment(struct mm_struct *mm, struct shmem_inode_info *S)
+{
+	down_write(&mm->mmap_sem);
+	for (unsigned int i = 0; i < mm_nr_vmas(mm);) {
+		struct vm_area_struct *vma = mm_vma_at(mm, i);
+
+		if (shmem_vma_info(vma) == S)
+			do_munmap(mm, vma->vm_start);
+		else
+			i++;
+	}
+	up_write(&mm->mmap_sem);
+}
+
 struct range { unsigned long start, end; const struct mempolicy *pol; };
 struct ranges { int n; struct range r[16]; };
 
@@ -190,7 +217,7 @@ int main(void)
 	   (hsp = CH->vm_policy) && refs(hsp) == 1 && !(hsp->flags & MPOL_F_SHARED) && tree(SH).n == 0,
 	   "do_mbind of a SHM_HUGETLB mapping: no tree to set, policy_vma keeps it in vm_policy");
 	ok(do_mbind(CH->vm_start, PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 0x2 }) == -EINVAL &&
-	   CH->vm_policy == hsp, "do_mbind of part of a SHM_HUGETLB mapping: refused (no split_vma)");
+	   CH->vm_policy == hsp, "do_mbind of part of a SHM_HUGETLB mapping: refused (split_vma at huge page boundaries only)");
 
 	/* ---- get_vma_policy ---- */
 	mpol_set_current(T);
@@ -404,8 +431,22 @@ int main(void)
 	ok(do_mbind(A->vm_start, A->vm_end - A->vm_start, MPOL_PREFERRED, &(nodemask_t){ 0x8 }) == 0 &&
 	   !obj_is_live(vp) && A->vm_policy && refs(A->vm_policy) == 1 && A->vm_policy->v.preferred_node == 3,
 	   "do_mbind anon VMA: old policy put (freed), new one held by the VMA only");
-	ok(do_mbind(A->vm_start, PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 1 }) == -EINVAL,
-	   "do_mbind: part of an anonymous VMA is refused (no split_vma in the model)");
+	{
+		struct mempolicy *whole = A->vm_policy;
+		struct vm_area_struct *rest;
+
+		ok(do_mbind(A->vm_start, PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 1 }) == 0 &&
+		   (rest = vma_at(tmm, A->vm_end)) && rest != A && rest->vm_start == A->vm_end &&
+		   A->vm_end - A->vm_start == PAGE_SIZE && A->vm_policy->mode == MPOL_BIND &&
+		   rest->vm_policy != whole && rest->vm_policy->mode == MPOL_PREFERRED &&
+		   refs(rest->vm_policy) == 1 && !obj_is_live(whole) &&
+		   rest->vm_pgoff == A->vm_pgoff + 1,
+		   "do_mbind of an anonymous VMA's first page: split_vma cuts it off, the rest has a copy "
+		   "of the old policy (mpol_dup), the old one is put");
+		ok(do_mbind(A->vm_start, PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 1 }) == 0 &&
+		   do_mbind(A->vm_start + PAGE_SIZE / 2, PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 1 }) == -EINVAL,
+		   "do_mbind: a whole piece again needs no split; an unaligned start is refused");
+	}
 	ok(do_mbind(B->vm_start, C->vm_end - B->vm_start, MPOL_BIND, &(nodemask_t){ 1 }) == -EINVAL &&
 	   !B->vm_policy, "do_mbind: one policy for an anonymous and a shmem VMA is refused (no sharing)");
 	ok(do_mbind(B->vm_start, B->vm_end - B->vm_start, MPOL_DEFAULT, NULL) == 0 && !B->vm_policy,
@@ -419,8 +460,11 @@ int main(void)
 
 		ok(rs.n == 5 && rs.r[0].end == 2 && rs.r[1].start == 2 && rs.r[1].end == 4 &&
 		   rs.r[2].start == 4 && rs.r[2].end == 8 && rs.r[0].pol == sp_pol && rs.r[2].pol == sp_pol &&
-		   refs(sp_pol) == 4 && refs(rs.r[1].pol) == 1,
-		   "shared_policy_replace split [0,8): sp_pol owned by 3 nodes, the new range's by 1");
+		   refs(sp_pol) == 4 && refs(rs.r[1].pol) == 2 && C->vm_policy == rs.r[1].pol &&
+		   C->vm_start == c_addr + 2 * PAGE_SIZE && C->vm_end == c_addr + 4 * PAGE_SIZE &&
+		   shm_pieces(tmm, S) == 3,
+		   "shared_policy_replace split [0,8): sp_pol owned by 3 nodes; the new range's by its node "
+		   "and by the VMA split_vma cut for it");
 	}
 	mpol_set_current(U);
 	ok(do_mbind(E->vm_start + 6 * PAGE_SIZE, 4 * PAGE_SIZE, MPOL_PREFERRED, &(nodemask_t){ 2 }) == 0,
@@ -433,13 +477,13 @@ int main(void)
 		   rs.r[3].end == 10 && rs.r[4].start == 10 && rs.r[4].end == 12 && rs.r[4].pol == sp_il &&
 		   refs(sp_il) == 2, "ranges trimmed at both ends of [6,10)");
 	}
-	ok(do_mbind(C->vm_start, 16 * PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 0x2 }) == 0 &&
-	   (mp = C->vm_policy) && tree(S).n == 1 && tree(S).r[0].pol == mp && refs(mp) == 2 &&
+	ok(do_mbind(c_addr, 16 * PAGE_SIZE, MPOL_BIND, &(nodemask_t){ 0x2 }) == 0 &&
+	   (mp = C->vm_policy) && tree(S).n == 3 && tree(S).r[0].pol == mp && refs(mp) == 6 &&
 	   (mp->flags & MPOL_F_SHARED) && refs(sp_pol) == 1 && refs(sp_il) == 1,
-	   "do_mbind of a whole tmpfs VMA: every old node's ref put; the new policy held by its "
-	   "node and by vm_policy (policy_vma)");
-	ok(do_mbind(C->vm_start, 16 * PAGE_SIZE, MPOL_DEFAULT, NULL) == 0 && tree(S).n == 0 &&
-	   !C->vm_policy && !obj_is_live(mp), "do_mbind MPOL_DEFAULT over it: tree emptied, vm_policy put");
+	   "do_mbind over the three pieces of a tmpfs mapping: every old node's ref put; the new "
+	   "policy held by a node and by the vm_policy of each piece (policy_vma)");
+	ok(do_mbind(c_addr, 16 * PAGE_SIZE, MPOL_DEFAULT, NULL) == 0 && tree(S).n == 0 &&
+	   !C->vm_policy && !obj_is_live(mp), "do_mbind MPOL_DEFAULT over them: tree emptied, vm_policy put");
 	mpol_put(sp_pol);
 	mpol_put(sp_il);
 	ok(!obj_is_live(sp_pol) && !obj_is_live(sp_il), "the shared policies were freed by the last put");
@@ -468,13 +512,10 @@ int main(void)
 	mp = newpol(MPOL_INTERLEAVE, 0x3);
 	ok(mpol_set_shared_policy(&S->policy, 0, 16, mp) == 0 && refs(mp) == 2, "a new range policy");
 	mpol_put(mp);
-	down_write(&tmm->mmap_sem);
-	do_munmap(tmm, C->vm_start);
-	up_write(&tmm->mmap_sem);
-	down_write(&umm->mmap_sem);
-	do_munmap(umm, E->vm_start);
-	up_write(&umm->mmap_sem);
-	ok(refcount_read(&S->count) == 1 && obj_is_live(mp), "unmapped twice: the segment's creator ref remains");
+	unmap_segment(tmm, S);
+	unmap_segment(umm, S);
+	ok(refcount_read(&S->count) == 1 && obj_is_live(mp),
+	   "every piece of both mappings unmapped: the segment's creator ref remains");
 	shmem_put(S);
 	ok(!obj_is_live(mp) && kmem_cache_live(sn_cache) == 0,
 	   "shm destroy: mpol_free_shared_policy put the tree's policies (SH has none)");

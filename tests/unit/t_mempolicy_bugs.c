@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * t_mempolicy_bugs - the seven mempolicy bugs of docs/BUGS.md against the
- * generic detectors.
+ * t_mempolicy_bugs - the mempolicy bugs of the catalogue (the seven of
+ * docs/BUGS.md's first table, the seed steps without an entry there, and 73223e4e2e38's
+ * early unlock) against the generic detectors.
  *
  *  1. Single-threaded, deterministic: each detection bug's broken path is
  *     run once on a small world and the counters bugs.h expects fire
@@ -160,6 +161,29 @@ static void set_policy_hook(const char *window)
 	mpol_set_current(reader);
 }
 
+/*
+ * Another thread of T's process mbind()s A while T is between the mode
+ * and the mask of its get_mempolicy(): only if mmap_sem is free, as the
+ * other thread's down_write() would find it (a real down_write() here
+ * would wait for the very reader the hook interrupts).
+ */
+static struct fix *early_fix;
+static int early_mbinds;
+
+static void early_unlock_hook(const char *window)
+{
+	struct mm_struct *mm = early_fix->T->mm;
+
+	if (strcmp(window, "mpol-get-mode-to-nodemask") || early_mbinds)
+		return;
+	if (pthread_rwlock_trywrlock(&mm->mmap_sem.rw))
+		return;		/* the reader holds it: the mbind waits for it */
+	pthread_rwlock_unlock(&mm->mmap_sem.rw);
+	early_mbinds++;
+	do_mbind(early_fix->A->vm_start, early_fix->A->vm_end - early_fix->A->vm_start,
+		 MPOL_BIND, &(nodemask_t){ 0x2 });
+}
+
 static bool expected_fired(enum mt_bug_id b)
 {
 	struct mt_job j;
@@ -289,6 +313,118 @@ static void single_threaded(void)
 	   "mpol-shared-lookup-no-ref, shmem_alloc_page twice: %s fired (use_after_free %llu)", fires,
 	   (unsigned long long)cnt(MT_USE_AFTER_FREE));
 
+	/*
+	 * mpol-get-mempolicy-early-unlock (73223e4e2e38): get_mempolicy() of
+	 * A's policy while another thread of the process mbind()s A.
+	 */
+	for (int buggy = 0; buggy < 2; buggy++) {
+		nodemask_t nm;
+		int mode;
+
+		fix_up(&f);
+		mt_bugs_enabled = buggy ? 1u << MT_BUG_MPOL_GET_MEMPOLICY_EARLY_UNLOCK : 0;
+		early_fix = &f;
+		early_mbinds = 0;
+		mt_window_hook_set(early_unlock_hook);
+		do_get_mempolicy(&mode, &nm, f.A->vm_start, MPOL_F_ADDR);
+		mt_window_hook_set(NULL);
+		fix_down(&f);
+		fires_str(MT_BUG_MPOL_GET_MEMPOLICY_EARLY_UNLOCK, fires, sizeof(fires));
+		if (buggy)
+			ok(early_mbinds == 1 && expected_fired(MT_BUG_MPOL_GET_MEMPOLICY_EARLY_UNLOCK) &&
+			   events_at(MT_USE_AFTER_FREE, "get_policy_nodemask") > 0,
+			   "mpol-get-mempolicy-early-unlock: mmap_sem dropped before the mask, mbind "
+			   "frees the VMA policy under the read of its mask: %s fired", fires);
+		else
+			ok(early_mbinds == 0 && mode == MPOL_INTERLEAVE && nm.bits == 0x3 &&
+			   mt_races_total(R) == 0,
+			   "get_mempolicy holds mmap_sem until the mask is read: the mbind waits, "
+			   "INTERLEAVE{0,1} read whole");
+	}
+
+	/* mpol-get-mempolicy-no-put: get_mempolicy() of C keeps the shared ref */
+	fix_up(&f);
+	mt_bugs_enabled = 1u << MT_BUG_MPOL_GET_MEMPOLICY_NO_PUT;
+	{
+		nodemask_t nm;
+		int mode;
+
+		do_get_mempolicy(&mode, &nm, f.C->vm_start, MPOL_F_ADDR);
+	}
+	bad = fix_audit(&f);
+	fix_down(&f);
+	fires_str(MT_BUG_MPOL_GET_MEMPOLICY_NO_PUT, fires, sizeof(fires));
+	ok(bad == 1 && expected_fired(MT_BUG_MPOL_GET_MEMPOLICY_NO_PUT),
+	   "mpol-get-mempolicy-no-put, get_mempolicy of a shared policy: %s fired (audit: %lu)",
+	   fires, bad);
+
+	/* mpol-cond-copy-keeps-shared: the readahead puts the on-stack copy */
+	fix_up(&f);
+	mt_bugs_enabled = 1u << MT_BUG_MPOL_COND_COPY_KEEPS_SHARED;
+	swapin_readahead_pages = 4;
+	put_page(shmem_swapin(f.S, 5));
+	fix_down(&f);
+	fires_str(MT_BUG_MPOL_COND_COPY_KEEPS_SHARED, fires, sizeof(fires));
+	ok(expected_fired(MT_BUG_MPOL_COND_COPY_KEEPS_SHARED) && cnt(MT_TYPE_CONFUSION) >= 1 &&
+	   mt_leaks_total(R) == 0,
+	   "mpol-cond-copy-keeps-shared, shmem_swapin: the copy is put as if it were the shared "
+	   "policy: %s fired (type_confusion %llu); the real one's ref was dropped once",
+	   fires, (unsigned long long)cnt(MT_TYPE_CONFUSION));
+
+	/* mpol-mbind-no-get: A's new policy is freed by mbind's own put */
+	fix_up(&f);
+	mt_bugs_enabled = 1u << MT_BUG_MPOL_MBIND_NO_GET;
+	do_mbind(f.A->vm_start, f.A->vm_end - f.A->vm_start, MPOL_PREFERRED, &(nodemask_t){ 0x2 });
+	down_read(&f.T->mm->mmap_sem);
+	put_page(alloc_page_vma(f.A, f.A->vm_start));	/* the next fault */
+	up_read(&f.T->mm->mmap_sem);
+	down_write(&f.T->mm->mmap_sem);
+	f.A->vm_policy = NULL;	/* a dangling pointer the teardown must not put again */
+	up_write(&f.T->mm->mmap_sem);
+	fix_down(&f);
+	fires_str(MT_BUG_MPOL_MBIND_NO_GET, fires, sizeof(fires));
+	ok(expected_fired(MT_BUG_MPOL_MBIND_NO_GET) && events_at(MT_USE_AFTER_FREE, "get_vma_policy") > 0,
+	   "mpol-mbind-no-get, mbind then a fault: vm_policy was freed by the installer's put: %s fired",
+	   fires);
+
+	/* mpol-shm-vm-policy-get: a SHM_HUGETLB mapping's vm_policy gains a ref per fault */
+	for (int buggy = 0; buggy < 2; buggy++) {
+		struct shmem_inode_info *SH;
+		struct vm_area_struct *CH;
+		unsigned long a;
+
+		fix_up(&f);
+		mt_bugs_enabled = buggy ? 1u << MT_BUG_MPOL_SHM_VM_POLICY_GET : 0;
+		SH = shmem_create(2 * (1u << (HPAGE_SHIFT - PAGE_SHIFT)), MPOL_DEFAULT, NULL, true);
+		a = shmem_map(f.T->mm, SH, true);
+		down_read(&f.T->mm->mmap_sem);
+		CH = find_vma(f.T->mm, a);
+		up_read(&f.T->mm->mmap_sem);
+		do_mbind(CH->vm_start, CH->vm_end - CH->vm_start, MPOL_BIND, &(nodemask_t){ 0x1 });
+		down_read(&f.T->mm->mmap_sem);
+		put_page(dequeue_huge_page(CH, CH->vm_start));	/* shm_get_policy() */
+		up_read(&f.T->mm->mmap_sem);
+		{
+			struct mpol_audit *au = mpol_audit_begin();
+
+			mpol_audit_task(au, f.T);
+			mpol_audit_task(au, f.U);
+			mpol_audit_shmem(au, f.S, 1);
+			mpol_audit_shmem(au, SH, 1);	/* its creator's */
+			bad = mpol_audit_end(au);
+		}
+		shmem_put(SH);
+		fix_down(&f);
+		fires_str(MT_BUG_MPOL_SHM_VM_POLICY_GET, fires, sizeof(fires));
+		if (buggy)
+			ok(bad == 1 && expected_fired(MT_BUG_MPOL_SHM_VM_POLICY_GET),
+			   "mpol-shm-vm-policy-get, a hugetlb fault on a SHM_HUGETLB mapping: %s fired "
+			   "(audit: %lu)", fires, bad);
+		else
+			ok(bad == 0 && mt_races_total(R) == 0 && mt_leaks_total(R) == 0,
+			   "shm_get_policy after seed 000: the vm_policy fallback takes no ref, all balanced");
+	}
+
 	/* mpol-unconditional-refs: a pair on every lookup, every count balanced */
 	fix_up(&f);
 	mt_bugs_enabled = 1u << MT_BUG_MPOL_UNCONDITIONAL_REFS;
@@ -387,6 +523,33 @@ static void stress_set_no_mmap_sem(uint64_t seed)
 	   (unsigned long long)cnt(MT_LOCK_RULE), (unsigned long long)cnt(MT_USE_AFTER_FREE));
 	if (rc)
 		diag("harness error: %s", R->error);
+}
+
+/*
+ * mpol-get-mempolicy-early-unlock under stress: the threads of one
+ * process (threads_per_mm=4: every worker runs a task of each mm) asking
+ * get_mempolicy() and mbind()ing the same VMAs.
+ */
+static void stress_early_unlock(uint64_t seed)
+{
+	struct mt_job job;
+	char err[128];
+	int rc;
+
+	job_setup(&job, seed, 8);
+	if (mt_opt_set(mt_opt_find(wl_mempolicy.opts, "threads_per_mm"), job.wl_opts, "4",
+		       err, sizeof(err)) ||
+	    wl_mix_parse(&wl_mempolicy, "get_mempolicy:40,mbind_vma:40,fault:20", &job.mix,
+			 err, sizeof(err)))
+		tap_bail(err);
+	job.bugs = 1u << MT_BUG_MPOL_GET_MEMPOLICY_EARLY_UNLOCK;
+	job.expect = MT_JOB_EXPECT_DETECT;
+	job.stop_on_detect = true;
+	rc = mt_job_execute(&job, R);
+	ok(rc == 0 && mt_job_expectation_met(&job, R, true),
+	   "mpol-get-mempolicy-early-unlock, threads_per_mm=4, get_mempolicy against mbind_vma: "
+	   "use_after_free detected, stopped at %.3f s (%llu ops)", R->t_end_ns / 1e9,
+	   (unsigned long long)mt_ops_total(R));
 }
 
 /* ---- the race of mpol-shared-lookup-no-ref ---- */
@@ -593,7 +756,9 @@ int main(void)
 	static const enum mt_bug_id detect[] = {
 		MT_BUG_MPOL_NUMA_MAPS_LEAK, MT_BUG_MPOL_MIGRATE_LEAK,
 		MT_BUG_MPOL_HUGETLB_INTERLEAVE_PUT, MT_BUG_MPOL_SWAPIN_MULTI_PUT,
-		MT_BUG_MPOL_SHARED_LOOKUP_NO_REF,
+		MT_BUG_MPOL_SHARED_LOOKUP_NO_REF, MT_BUG_MPOL_GET_MEMPOLICY_NO_PUT,
+		MT_BUG_MPOL_COND_COPY_KEEPS_SHARED, MT_BUG_MPOL_MBIND_NO_GET,
+		MT_BUG_MPOL_SHM_VM_POLICY_GET,
 	};
 
 	R = mt_region_create(false);
@@ -609,6 +774,7 @@ int main(void)
 	for (unsigned int i = 0; i < ARRAY_SIZE(detect); i++)
 		stress_detect(detect[i], seed + i);
 	stress_set_no_mmap_sem(seed + 50);
+	stress_early_unlock(seed + 55);
 	roles_that_cannot_run(seed + 60);
 	stress_clean(MT_RCU_MEMB, 1u << MT_BUG_MPOL_UNCONDITIONAL_REFS, seed,
 		     "mpol-unconditional-refs (performance entry)");

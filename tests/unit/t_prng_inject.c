@@ -2,13 +2,17 @@
 /*
  * t_prng_inject - the PRNG repeats by seed; fail-the-Nth fails exactly
  * the Nth allocation; probabilistic failures and race-window delays are
- * injected at about the rate asked and counted.
+ * injected at about the rate asked and counted; every pass of a window is
+ * counted (coverage), delays during another thread's free are overlaps,
+ * and the refcount and rcu_dereference sync points are passed.
  */
 #include <pthread.h>
 #include <stdio.h>
 
+#include "core/access.h"
 #include "core/counters.h"
 #include "core/inject.h"
+#include "core/refcount.h"
 #include "core/locks.h"
 #include "core/prng.h"
 #include "core/slab.h"
@@ -23,6 +27,115 @@ static void window_site(void)
 static void other_site(void)
 {
 	race_window("other-window");
+}
+
+static int window_slot(const struct mt_region *r, const char *name)
+{
+	for (uint32_t i = 0; i < r->nwindows; i++)
+		if (!strcmp(r->windows[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static struct kmem_cache *ovl_cache;
+static volatile int ovl_stop;
+
+/* Another thread that frees objects all along, for the overlaps. */
+static void *freer(void *arg)
+{
+	mt_thread_enter(2, 0, 7);
+	while (!__atomic_load_n(&ovl_stop, __ATOMIC_ACQUIRE)) {
+		void *o = kmem_cache_alloc(ovl_cache);
+
+		if (o)
+			kmem_cache_free(ovl_cache, o);
+	}
+	mt_thread_leave();
+	return NULL;
+}
+
+static void cov_site(void)
+{
+	coverage_point("test-step");
+}
+
+/*
+ * Coverage: passes counted with delays off, a reset region re-registered,
+ * required steps marked, overlaps counted when another thread frees
+ * during a delay, and the sync points of refcount_t and
+ * rcu_dereference_sync().
+ */
+static void test_coverage(struct mt_region *R)
+{
+	struct mt_inject_conf conf = { .delay_prob = 1.0, .delay_mode = MT_DELAY_SLEEP,
+				       .delay_max_ns = 200000 };
+	pthread_t th;
+	int slot;
+
+	mt_inject_reset();
+	mt_region_reset(R);
+	for (int i = 0; i < 300; i++) {
+		window_site();
+		cov_site();
+	}
+	slot = window_slot(R, "test-window");
+	ok(slot >= 0 && mt_window_passes(R, (unsigned int)slot) == 300 && R->windows[slot].hits == 0 &&
+	   window_slot(R, "test-step") >= 0 &&
+	   mt_window_passes(R, (unsigned int)window_slot(R, "test-step")) == 300,
+	   "delays off: 300 passes of a window and of a coverage point counted, no delay");
+	mt_region_reset(R);
+	window_site();
+	ok(window_slot(R, "test-window") == 0 && mt_window_passes(R, 0) == 1,
+	   "a reset region: the site registers its window again, the pass is counted");
+	ok(mt_coverage_require("never-passed") == 0 &&
+	   R->windows[window_slot(R, "never-passed")].required &&
+	   !mt_window_passes(R, (unsigned int)window_slot(R, "never-passed")) &&
+	   !R->windows[0].required,
+	   "mt_coverage_require: the step is registered, marked required, with no pass");
+
+	mt_region_reset(R);
+	ovl_cache = kmem_cache_create("ovl", 64, 0, NULL);	/* its slot in this region */
+	mt_inject_configure(&conf);
+	__atomic_store_n(&ovl_stop, 0, __ATOMIC_RELEASE);
+	pthread_create(&th, NULL, freer, NULL);
+	for (int i = 0; i < 50; i++)
+		window_site();
+	__atomic_store_n(&ovl_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	slot = window_slot(R, "test-window");
+	ok(slot >= 0 && R->windows[slot].hits == 50 && R->windows[slot].overlaps > 0 &&
+	   R->windows[slot].overlaps <= 50,
+	   "a delay during which another thread freed an object is an overlap (%llu of 50)",
+	   (unsigned long long)(slot >= 0 ? R->windows[slot].overlaps : 0));
+	mt_inject_reset();
+	mt_region_reset(R);
+	for (int i = 0; i < 20; i++)
+		window_site();
+	slot = window_slot(R, "test-window");
+	ok(slot >= 0 && !R->windows[slot].overlaps && !R->windows[slot].hits,
+	   "no delay, no overlap");
+	kmem_cache_destroy(ovl_cache);
+
+	{
+		refcount_t r = REFCOUNT_INIT(1);
+		int a = 1, *p = &a, *q;
+
+		mt_region_reset(R);
+		refcount_inc(&r);
+		(void)refcount_inc_not_zero(&r);
+		refcount_dec(&r);
+		(void)refcount_dec_and_test(&r);
+		rcu_register_thread();
+		rcu_read_lock();
+		q = rcu_dereference_sync(p);
+		rcu_read_unlock();
+		rcu_unregister_thread();
+		ok(window_slot(R, "sync-refcount-get") >= 0 && window_slot(R, "sync-refcount-put") >= 0 &&
+		   mt_window_passes(R, (unsigned int)window_slot(R, "sync-refcount-get")) == 2 &&
+		   mt_window_passes(R, (unsigned int)window_slot(R, "sync-refcount-put")) == 2 &&
+		   window_slot(R, "sync-rcu-dereference") >= 0 && q == p,
+		   "refcount gets and puts, and rcu_dereference_sync(), are sync points");
+	}
 }
 
 struct fail_nth_arg {
@@ -186,9 +299,21 @@ int main(void)
 			window_site();
 			other_site();
 		}
-		ok(mt_counter_read(R, MT_DELAYS_INJECTED) > 0 && R->nwindows == 1 &&
-		   !strcmp(R->windows[0].name, "other-window"),
-		   "windows= restricts delays to the named windows");
+		{
+			int tw = -1, ow = -1;
+
+			for (uint32_t i = 0; i < R->nwindows; i++) {
+				if (!strcmp(R->windows[i].name, "test-window"))
+					tw = (int)i;
+				if (!strcmp(R->windows[i].name, "other-window"))
+					ow = (int)i;
+			}
+			ok(mt_counter_read(R, MT_DELAYS_INJECTED) > 0 && tw >= 0 && ow >= 0 &&
+			   R->windows[tw].hits == 0 && R->windows[ow].hits > 0 &&
+			   mt_window_passes(R, (unsigned int)tw) == 2000 &&
+			   mt_window_passes(R, (unsigned int)ow) == 2000,
+			   "windows= restricts delays to the named windows; both count their 2000 passes");
+		}
 		conf.windows[0] = '\0';
 		conf.delay_mode = MT_DELAY_MIX;
 		conf.delay_prob = 1.0;
@@ -239,6 +364,7 @@ int main(void)
 		mt_inject_reset();
 	}
 
+	test_coverage(R);
 	tap_done();
 	mt_region_destroy(R);
 	return tap_exit();

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * t_vma - seed 003: the VMA reference counter.  Single-threaded, the
- * other thread's munmap is played at the speculative path's race windows
- * (the window hook), so each VMA bug shows deterministically and the
- * correct protocol is seen to fall back cleanly, also when the munmap has
- * no memory for a new VMA array and shifts the published one in place;
- * exit_mmap() with no memory at all.  Then each bug in a short seeded
- * stress of the vma_spf workload, and the correct protocol silent under
- * each RCU flavor and with allocation failures injected from init on,
- * every role doing its work.
+ * t_vma - seed 003: the VMA reference counter, under both lookups (the
+ * posted patch's mm_rb_lock with a plain increment and a synchronous
+ * free; the RCU lookup with inc-not-zero and an RCU-deferred free).
+ * Single-threaded, the other thread's munmap or merge is played at the
+ * speculative path's race windows (the window hook), so each VMA bug
+ * shows deterministically and the correct protocol is seen to fall back
+ * cleanly, also when the munmap has no memory for a new VMA array and
+ * shifts the published one in place; a file-backed VMA is never handled
+ * speculatively; exit_mmap() with no memory at all.  Then each bug in a
+ * short seeded stress of the vma_spf workload (under both lookups where
+ * it is a bug under both), and the correct protocol silent under each RCU
+ * flavor and with allocation failures injected from init on, every role
+ * doing its work.
  */
 #include <string.h>
 
@@ -31,6 +35,7 @@ static const char *hook_window;
 static int hook_fired;
 static bool hook_sync;			/* wait for a grace period after it */
 static bool hook_nomem;			/* no memory for a new VMA array */
+static bool hook_merge;			/* merge the victim into its prev instead */
 
 static uint64_t cnt(enum mt_counter c)
 {
@@ -46,7 +51,17 @@ static void hook(const char *window)
 	down_write(&mm->mmap_sem);
 	if (hook_nomem)
 		mt_fail_nth_set(1);	/* detach_vma()'s new array */
-	do_munmap(mm, victim);
+	if (hook_merge) {
+		struct vm_area_struct *v = find_vma(mm, victim), *prev = NULL;
+
+		for (unsigned int i = 1; i < mm_nr_vmas(mm); i++)
+			if (mm_vma_at(mm, i) == v)
+				prev = mm_vma_at(mm, i - 1);
+		if (prev)
+			vma_merge_hole(mm, prev);
+	} else {
+		do_munmap(mm, victim);
+	}
 	mt_fail_nth_set(0);
 	up_write(&mm->mmap_sem);
 	if (hook_sync)
@@ -63,8 +78,10 @@ static unsigned long map_one(bool file, bool policy)
 	vma = vm_area_alloc(mm);
 	vma->vm_start = get_unmapped_area(mm, 4 * PAGE_SIZE);
 	vma->vm_end = vma->vm_start + 4 * PAGE_SIZE;
-	if (file)
+	if (file) {
 		vma->vm_file = file_alloc();	/* mmap(); close(fd) */
+		vma->vm_ops = &generic_file_vm_ops;
+	}
 	if (policy)
 		vma->vm_policy = mpol_new(MPOL_BIND, &nm, &err);
 	insert_vm_struct(mm, vma);
@@ -150,6 +167,7 @@ static struct mt_job stress_job(int bug, enum mt_rcu_flavor f, uint64_t seed)
 		job.bugs = 1u << bug;
 		snprintf(job.bugs_spec, sizeof(job.bugs_spec), "%s", mt_bug_table[bug].name);
 		job.expect = MT_JOB_EXPECT_DETECT;
+		job.stop_on_detect = true;
 	}
 	return job;
 }
@@ -208,9 +226,12 @@ int main(void)
 	mm = mm_alloc();
 
 	/* a speculative fault with nobody in the way */
-	done = scenario(-1, "none", false, true, true);
+	done = scenario(-1, "none", false, false, true);
 	ok(done && faults_done == 1 && mt_races_total(R) == 0,
-	   "handle_speculative_fault: lookup, get_vma, policy, file, sequence: completes");
+	   "handle_speculative_fault: lookup, get_vma, policy, sequence: completes");
+	done = scenario(-1, "none", false, true, true);
+	ok(!done && faults_done == 0 && mt_races_total(R) == 0,
+	   "a file-backed VMA (vm_ops set) falls back before the fault: vm_file is never read");
 
 	/* munmap between the RCU lookup and the reference */
 	done = scenario(-1, "spf-lookup-to-get", false, false, true);
@@ -235,15 +256,91 @@ int main(void)
 	hook_nomem = false;
 
 	/* munmap after the reference was taken and checked */
-	done = scenario(-1, "spf-get-to-use", true, true, true);
+	done = scenario(-1, "spf-get-to-use", true, false, true);
 	ok(!done && faults_done == 1 && mt_races_total(R) == 0,
-	   "correct: VMA removed while referenced: policy still alive, vm_file seen cleared, falls back");
+	   "correct: VMA removed while referenced: policy still alive, the sequence changed, falls back");
 	done = scenario(MT_BUG_VMA_FILE_AFTER_FPUT, "spf-get-to-use", true, true, false);
 	ok(cnt(MT_USE_AFTER_FREE) >= 1,
 	   "vma-file-after-fput: vm_file left after the last fput, used after its grace period: use_after_free");
 	done = scenario(MT_BUG_VMA_POLICY_PUT_EARLY, "spf-get-to-use", false, false, true);
 	ok(!done && cnt(MT_USE_AFTER_FREE) >= 1,
 	   "vma-policy-put-early: remove_vma() put the policy while the VMA was still referenced: use_after_free");
+
+	/* __vma_adjust() removes the next VMA under a speculative reader */
+	map_one(false, false);	/* prev, no policy: the victim merges into it */
+	hook_merge = true;
+	{
+		uint64_t before;
+
+		mt_region_reset(R);
+		victim = map_one(false, false);
+		hook_window = "spf-get-to-use";
+		hook_fired = 0;
+		hook_sync = true;
+		mt_window_hook_set(hook);
+		before = kmem_cache_live(vm_area_cachep);
+		done = handle_speculative_fault(mm, victim + PAGE_SIZE, fault_cb, NULL);
+		mt_window_hook_set(NULL);
+		rcu_barrier();
+		ok(hook_fired && !done && mt_races_total(R) == 0 &&
+		   kmem_cache_live(vm_area_cachep) == (long)before - 1,
+		   "correct: a merge removes the VMA the reader holds: put_vma(next), freed after the reader's put");
+	}
+	map_one(false, false);
+	done = scenario(MT_BUG_VMA_ADJUST_FREE_NEXT, "spf-get-to-use", false, false, false);
+	ok(cnt(MT_USE_AFTER_FREE) >= 1,
+	   "vma-adjust-free-next: __vma_adjust() freed next at once under the reader: use_after_free");
+	hook_merge = false;
+
+	/* the commit of a speculative fault: never into a VMA its mm removed */
+	mt_region_reset(R);
+	{
+		unsigned long a = map_one(false, false);
+		unsigned int seq;
+		struct vm_area_struct *vma = spf_get_vma(mm, a, &seq);
+		bool live_ok = spf_commit_check(vma, seq, "t_vma"), changed_ok;
+
+		down_write(&mm->mmap_sem);
+		do_munmap(mm, a);
+		up_write(&mm->mmap_sem);
+		changed_ok = !spf_commit_check(vma, seq, "t_vma") && !cnt(MT_USE_AFTER_FREE);
+		seq = vm_read_begin(vma);	/* a fault that began after the removal */
+		ok(live_ok && changed_ok && !spf_commit_check(vma, seq, "t_vma") &&
+		   cnt(MT_USE_AFTER_FREE) == 1,
+		   "spf_commit_check: commits into a VMA in its mm; a removal during the fault is a "
+		   "redo; a fault begun on a removed VMA is use_after_free");
+		put_vma(vma);
+		rcu_barrier();
+	}
+
+	/* the posted patch: mm_rb_lock, plain increment, synchronous free */
+	vma_lookup = VMA_LOOKUP_RB_LOCK;
+	done = scenario(-1, "spf-get-to-use", false, false, true);
+	ok(!done && faults_done == 1 && mt_races_total(R) == 0,
+	   "rb_lock: VMA removed while referenced (taken under mm_rb_lock): falls back, no race");
+	for (int k = 0; k < 2; k++) {
+		int b = k ? MT_BUG_VMA_FREE_NO_RCU : MT_BUG_VMA_GET_PLAIN_INC;
+
+		done = scenario(b, "spf-get-to-use", false, false, true);
+		ok(!done && faults_done == 1 && mt_races_total(R) == 0,
+		   "rb_lock: %s is the patch's own code here, and correct", mt_bug_table[b].name);
+	}
+	mt_region_reset(R);
+	{
+		unsigned long a = map_one(false, true);
+		unsigned int seq;
+		struct vm_area_struct *vma = spf_get_vma(mm, a, &seq);
+
+		down_write(&mm->mmap_sem);
+		do_munmap(mm, a);
+		up_write(&mm->mmap_sem);
+		ok(vma && obj_is_live(vma) && refcount_read(&vma->vm_ref_count) == 1,
+		   "rb_lock: munmap drops the tree's reference; the reader's keeps the VMA");
+		put_vma(vma);
+		ok(!obj_is_live(vma) && mt_races_total(R) == 0,
+		   "rb_lock: the last put_vma() frees at once (no grace period)");
+	}
+	vma_lookup = VMA_LOOKUP_RCU;
 
 	/* the refcounts of the protocol */
 	mt_region_reset(R);
@@ -262,7 +359,7 @@ int main(void)
 		up_write(&mm->mmap_sem);
 		ok(refcount_read(&vma->vm_ref_count) == 1 && vma->vm_file == NULL &&
 		   obj_is_live(vma) && obj_is_live(vma->vm_policy),
-		   "remove_vma: the tree's reference dropped, vm_file put and cleared, VMA and policy alive");
+		   "remove_vma: the tree's reference dropped, vm_file put and unset, VMA and policy alive");
 		put_vma(vma);
 		rcu_read_lock();
 		ok(obj_is_live(vma), "the last put_vma: the VMA lives until the grace period");
@@ -287,13 +384,37 @@ int main(void)
 
 		if (strcmp(mt_bug_table[b].model, "vma"))
 			continue;
-		job = stress_job(b, MT_RCU_MEMB, seed);
+		for (int rb = 0; rb < 2; rb++) {
+			char err[128];
+
+			/* the bugs of both lookups are also run under the posted patch's */
+			if (rb && !strstr(mt_bug_table[b].desc, "under both lookups"))
+				continue;
+			job = stress_job(b, MT_RCU_MEMB, seed);
+			if (rb && mt_opt_set(mt_opt_find(wl_vma_spf.opts, "vma_lookup"), job.wl_opts,
+					     "rb_lock", err, sizeof(err)))
+				tap_bail(err);
+			mt_job_execute(&job, R);
+			ok(mt_job_expectation_met(&job, R, true),
+			   "%s: detected under vma_spf stress, vma_lookup=%s (%.3fs; %s=%llu)",
+			   mt_bug_table[b].name, rb ? "rb_lock" : "rcu",
+			   (double)R->first_ns[mt_bug_table[b].fires[0]] / 1e9,
+			   mt_counter_name(mt_bug_table[b].fires[0]),
+			   (unsigned long long)cnt(mt_bug_table[b].fires[0]));
+		}
+	}
+	{
+		struct mt_job job = stress_job(-1, MT_RCU_MEMB, seed);
+		char err[128];
+
+		if (mt_opt_set(mt_opt_find(wl_vma_spf.opts, "vma_lookup"), job.wl_opts, "rb_lock",
+			       err, sizeof(err)))
+			tap_bail(err);
 		mt_job_execute(&job, R);
-		ok(mt_job_expectation_met(&job, R, true),
-		   "%s: detected under vma_spf stress (%.3fs; %s=%llu)", mt_bug_table[b].name,
-		   (double)R->first_ns[mt_bug_table[b].fires[0]] / 1e9,
-		   mt_counter_name(mt_bug_table[b].fires[0]),
-		   (unsigned long long)cnt(mt_bug_table[b].fires[0]));
+		ok(R->phase == MT_PHASE_DONE && mt_races_total(R) == 0 && mt_leaks_total(R) == 0 &&
+		   cnt(MT_OVERLAPS) > 0 && every_role_ran(),
+		   "correct protocol under vma_spf stress, vma_lookup=rb_lock: no race, no leak, every role ran (%llu ops)",
+		   (unsigned long long)mt_ops_total(R));
 	}
 	for (int f = 0; f < MT_RCU_NFLAVORS; f++) {
 		struct mt_job job = stress_job(-1, f, seed);

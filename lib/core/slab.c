@@ -53,6 +53,8 @@ struct slab_page {
 	uint8_t node;
 	uint32_t stride;		/* ATOMIC */
 	uint32_t first;			/* ATOMIC: offset of object 0 */
+	uint32_t recip;			/* ATOMIC: reciprocal of stride, as SLUB's
+					 * reciprocal_size (obj_to_index()) */
 	uint32_t nobj;
 	uint32_t inuse;			/* protected by cache->lock */
 	uint8_t list;			/* enum page_list_id */
@@ -97,6 +99,7 @@ static struct {
 	char *chunks[MAX_CHUNKS];		/* each CHUNK_SIZE, for the release */
 	unsigned int nchunks;
 	uintptr_t frames[FRAME_TAB];		/* ATOMIC: chunk frame + 1, 0 = empty */
+	unsigned long gen;			/* ATOMIC: bumped when chunks are unmapped */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static pthread_mutex_t caches_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -274,16 +277,33 @@ void mt_pagepool_release(void)
 		munmap(pool.chunks[i], CHUNK_SIZE);
 	memset(pool.free, 0, sizeof(pool.free));
 	memset(pool.frames, 0, sizeof(pool.frames));
+	__atomic_add_fetch(&pool.gen, 1, __ATOMIC_RELEASE);
 	pool.nchunks = 0;
 	pool.nfree = pool.ntotal = pool.numa_chunks = 0;
 	pthread_mutex_unlock(&pool.lock);
 }
 
+/*
+ * The chunk this thread last found in the pool, and the pool's generation
+ * then: most checks in a row land in the same chunk, and the table probe
+ * is skipped for them.  A release of the chunks bumps the generation, so
+ * a stale entry is never trusted.
+ */
+static __thread uintptr_t last_frame;
+static __thread unsigned long last_gen;
+
 /* Is @addr inside a chunk of the pool?  Return its page, or NULL. */
 static struct slab_page *pool_page_of(const void *addr)
 {
-	if (!frame_known((uintptr_t)addr >> CHUNK_SHIFT))
+	uintptr_t frame = (uintptr_t)addr >> CHUNK_SHIFT;
+	unsigned long gen = __atomic_load_n(&pool.gen, __ATOMIC_ACQUIRE);
+
+	if (likely(last_frame == frame + 1 && last_gen == gen))
+		return page_of(addr);
+	if (!frame_known(frame))
 		return NULL;
+	last_frame = frame + 1;
+	last_gen = gen;
 	return page_of(addr);
 }
 
@@ -419,6 +439,19 @@ static const char *cache_name_by_id(uint16_t id, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * ceil(2^32 / stride).  For an offset x below MT_SLAB_PAGE_SIZE,
+ * (x * recip) >> 32 is exactly x / stride: the error of recip is below
+ * stride, and x * stride < 2^32 (lib/math/reciprocal_div.c does the same
+ * for SLUB's obj_to_index()).  It saves a division on every check.
+ */
+static uint32_t slot_recip(uint32_t stride)
+{
+	return (uint32_t)(((1ull << 32) + stride - 1) / stride);
+}
+_Static_assert((uint64_t)MT_SLAB_PAGE_SIZE * MT_SLAB_PAGE_SIZE < (1ull << 32),
+	       "slot_recip() is exact on a slab page");
+
 /* Lay the cache's objects out on a page fresh from the pool. */
 static void page_format(struct kmem_cache *c, struct slab_page *pg)
 {
@@ -430,6 +463,7 @@ static void page_format(struct kmem_cache *c, struct slab_page *pg)
 	pg->inuse = 0;
 	pg->freelist = NULL;
 	__atomic_store_n(&pg->stride, c->stride, __ATOMIC_RELAXED);
+	__atomic_store_n(&pg->recip, slot_recip(c->stride), __ATOMIC_RELAXED);
 	__atomic_store_n(&pg->first, first, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < pg->nobj; i++) {
 		struct obj_hdr *h = (struct obj_hdr *)((char *)pg + first + i * c->stride);
@@ -604,10 +638,12 @@ static bool hdr_on_slot(const struct slab_page *pg, const struct obj_hdr *h)
 {
 	uint32_t first = __atomic_load_n(&pg->first, __ATOMIC_RELAXED);
 	uint32_t stride = __atomic_load_n(&pg->stride, __ATOMIC_RELAXED);
+	uint32_t recip = __atomic_load_n(&pg->recip, __ATOMIC_RELAXED);
 	uintptr_t off = (uintptr_t)h - (uintptr_t)pg;
+	uint64_t x = off - first;
 
-	return stride && off >= first && (off - first) % stride == 0 &&
-	       off + stride <= MT_SLAB_PAGE_SIZE;
+	return stride && off >= first && off + stride <= MT_SLAB_PAGE_SIZE &&
+	       ((x * recip) >> 32) * stride == x;
 }
 
 void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)

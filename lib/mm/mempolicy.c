@@ -791,43 +791,116 @@ long do_get_mempolicy(int *policy, nodemask_t *nmask, unsigned long addr,
 
 /* ---- numa_maps ---- */
 
-static int nodelist_str(char *buf, size_t len, const nodemask_t *m)
+/*
+ * A seq_file's buffer, as far as numa_maps needs one: the kernel writes
+ * these lines with seq_puts() and seq_put_hex_ll()/seq_put_decimal_ull()
+ * where it can (fs/proc/task_mmu.c), not through vsnprintf().  Like
+ * snprintf(), @n counts what would have been written, and the text is
+ * always terminated within @len.
+ */
+struct numa_seq {
+	char *buf;
+	size_t len;
+	size_t n;
+};
+
+static void seq_putc(struct numa_seq *m, char c)
 {
-	int n = 0;
+	if (m->n + 1 < m->len)
+		m->buf[m->n] = c;
+	m->n++;
+}
+
+static void seq_puts(struct numa_seq *m, const char *s)
+{
+	while (*s)
+		seq_putc(m, *s++);
+}
+
+static void seq_put_decimal(struct numa_seq *m, int v)
+{
+	char d[12];
+	int i = 0;
+	unsigned int u = v < 0 ? 0u - (unsigned int)v : (unsigned int)v;
+
+	if (v < 0)
+		seq_putc(m, '-');
+	do
+		d[i++] = (char)('0' + u % 10);
+	while (u /= 10);
+	while (i)
+		seq_putc(m, d[--i]);
+}
+
+/* "%08lx" */
+static void seq_put_hex08(struct numa_seq *m, unsigned long v)
+{
+	char d[2 * sizeof(v)];
+	int i = 0;
+
+	do
+		d[i++] = "0123456789abcdef"[v & 15];
+	while ((v >>= 4));
+	while (i < 8)
+		d[i++] = '0';
+	while (i)
+		seq_putc(m, d[--i]);
+}
+
+static int seq_end(struct numa_seq *m)
+{
+	if (m->len)
+		m->buf[m->n < m->len ? m->n : m->len - 1] = '\0';
+	return (int)m->n;
+}
+
+static void mpol_seq(struct numa_seq *m, const struct mempolicy *pol)
+{
+	struct mempolicy p;
 	const char *sep = "";
 
-	for (int nid = first_node(m); nid < MAX_NUMNODES; nid = next_node(nid, m)) {
-		n += snprintf(buf + n, len > (size_t)n ? len - (size_t)n : 0, "%s%d", sep, nid);
-		sep = ",";
+	if (!pol || pol == &default_policy) {
+		seq_puts(m, "default");
+		return;
 	}
-	return n;
+	p = pol_snapshot(pol);
+	switch (p.mode) {
+	case MPOL_PREFERRED:
+		seq_puts(m, "prefer=");
+		if (p.flags & MPOL_F_LOCAL || p.v.preferred_node < 0)
+			seq_puts(m, "local");
+		else
+			seq_put_decimal(m, p.v.preferred_node);
+		return;
+	case MPOL_BIND:
+	case MPOL_INTERLEAVE:
+		seq_puts(m, p.mode == MPOL_BIND ? "bind=" : "interleave=");
+		for (int nid = first_node(&p.v.nodes); nid < MAX_NUMNODES;
+		     nid = next_node(nid, &p.v.nodes)) {
+			seq_puts(m, sep);
+			seq_put_decimal(m, nid);
+			sep = ",";
+		}
+		return;
+	default:
+		seq_puts(m, "mode");
+		seq_put_decimal(m, (int)p.mode);
+		seq_putc(m, '?');
+	}
 }
 
 int mpol_to_str(char *buf, size_t len, const struct mempolicy *pol)
 {
-	struct mempolicy p;
-	int n;
+	struct numa_seq m = { buf, len, 0 };
 
-	if (!pol || pol == &default_policy)
-		return snprintf(buf, len, "default");
-	p = pol_snapshot(pol);
-	switch (p.mode) {
-	case MPOL_PREFERRED:
-		if (p.flags & MPOL_F_LOCAL || p.v.preferred_node < 0)
-			return snprintf(buf, len, "prefer=local");
-		return snprintf(buf, len, "prefer=%d", p.v.preferred_node);
-	case MPOL_BIND:
-	case MPOL_INTERLEAVE:
-		n = snprintf(buf, len, "%s=", p.mode == MPOL_BIND ? "bind" : "interleave");
-		return n + nodelist_str(buf + n, len > (size_t)n ? len - (size_t)n : 0, &p.v.nodes);
-	default:
-		return snprintf(buf, len, "mode%u?", p.mode);
-	}
+	mpol_seq(&m, pol);
+	return seq_end(&m);
 }
 
 int show_numa_map(struct task_struct *task, struct vm_area_struct *vma,
 		  char *buf, size_t len)
 {
+	struct numa_seq m = { buf, len, 0 };
 	struct mempolicy *pol;
 	char buffer[64];
 
@@ -842,7 +915,7 @@ int show_numa_map(struct task_struct *task, struct vm_area_struct *vma,
 	if (obj_access_any(pol, policy_cache)) {
 		mpol_to_str(buffer, sizeof(buffer), pol);
 	} else {
-		snprintf(buffer, sizeof(buffer), "<freed policy>");
+		strcpy(buffer, "<freed policy>");
 		pol = &default_policy;
 	}
 	if (mt_bug(MT_BUG_MPOL_UNCONDITIONAL_REFS))
@@ -853,9 +926,14 @@ int show_numa_map(struct task_struct *task, struct vm_area_struct *vma,
 	 */
 	if (!mt_bug(MT_BUG_MPOL_NUMA_MAPS_LEAK))
 		mpol_cond_put(pol);
-	return snprintf(buf, len, "%08lx %s%s%s\n", vma_read(vma, vm_start), buffer,
-			shmem_vma_info(vma) ? " file=shm" : " anon",
-			vma_read(vma, vm_flags) & VM_HUGETLB ? " huge" : "");
+	seq_put_hex08(&m, vma_read(vma, vm_start));
+	seq_putc(&m, ' ');
+	seq_puts(&m, buffer);
+	seq_puts(&m, shmem_vma_info(vma) ? " file=shm" : " anon");
+	if (vma_read(vma, vm_flags) & VM_HUGETLB)
+		seq_puts(&m, " huge");
+	seq_putc(&m, '\n');
+	return seq_end(&m);
 }
 
 int show_numa_maps(struct task_struct *task, char *buf, size_t len)

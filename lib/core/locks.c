@@ -15,6 +15,14 @@
 
 #define MT_MAX_HELD	32
 #define SPINS_BEFORE_YIELD 64
+/*
+ * Tries of an rwsem before its waiter sleeps.  The kernel's rwsem spins
+ * on the owner while the owner runs (rwsem_optimistic_spin() in
+ * kernel/locking/rwsem.c), because the holders of mmap_sem and
+ * i_mmap_rwsem are short; a waiter that sleeps at
+ * once costs a futex wait and a wake, and is not racing meanwhile.
+ */
+#define RWSEM_SPIN_TRIES 100
 
 struct held_lock {
 	const void *lock;
@@ -365,6 +373,22 @@ static void rwsem_sleep_checks(const char *where)
 			  "sleeping on an rw_semaphore while holding a spinlock");
 }
 
+/*
+ * Optimistic spinning: try the lock again with a growing pause between
+ * tries.  Return: true if taken.
+ */
+static bool rwsem_spin(struct rw_semaphore *sem, bool write)
+{
+	for (unsigned int i = 0; i < RWSEM_SPIN_TRIES; i++) {
+		for (unsigned int j = 0; j <= i; j++)
+			cpu_relax();
+		if (!(write ? pthread_rwlock_trywrlock(&sem->rw)
+			    : pthread_rwlock_tryrdlock(&sem->rw)))
+			return true;
+	}
+	return false;
+}
+
 void __down_read(struct rw_semaphore *sem, const char *where)
 {
 	if (!rwsem_valid(sem, where)) {
@@ -373,7 +397,7 @@ void __down_read(struct rw_semaphore *sem, const char *where)
 	}
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
-	if (pthread_rwlock_tryrdlock(&sem->rw)) {
+	if (pthread_rwlock_tryrdlock(&sem->rw) && !rwsem_spin(sem, false)) {
 		bool off = mt_block_begin();
 
 		pthread_rwlock_rdlock(&sem->rw);
@@ -404,7 +428,7 @@ void __down_write(struct rw_semaphore *sem, const char *where)
 	}
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
-	if (pthread_rwlock_trywrlock(&sem->rw)) {
+	if (pthread_rwlock_trywrlock(&sem->rw) && !rwsem_spin(sem, true)) {
 		bool off = mt_block_begin();
 
 		pthread_rwlock_wrlock(&sem->rw);

@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bench-workloads.sh - whole jobs per core-second: each model workload run
+# clean with delays off (delay=0 sync_delay=0) for RUNTIME at 1, 2 and 4
+# threads, by one or more builds side by side, interleaved, REPEAT times,
+# the median printed.
+#
+#   tools/bench-workloads.sh [NAME=BINDIR ...]
+#
+# With no argument, the build of this tree (MT_BIN or build/cc/bin).  Each
+# row: operations per core-second (all operations of the job over its
+# user + system CPU time, from the job process's rusage as time(1) reports
+# it), the kernel's share of that CPU time, and context switches
+# (voluntary + involuntary) per thousand operations.  Environment:
+# RUNTIME (default 5s), REPEAT (3), THREADS ("1 2 4"), WORKLOADS
+# ("mempolicy anon_vma vma_spf").
+set -eu
+
+RUNTIME=${RUNTIME:-5s}
+REPEAT=${REPEAT:-3}
+THREADS=${THREADS:-1 2 4}
+WORKLOADS=${WORKLOADS:-mempolicy anon_vma vma_spf}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ $# -eq 0 ]; then
+	set -- "this=${MT_BIN:-$here/build/cc/bin}"
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# one job: prints "ops user sys ctxsw"
+one() {
+	local bin=$1 w=$2 t=$3 d=$tmp/r.$RANDOM
+	printf '[%s]\nworkload=%s\nthreads=%s\ndelay=0\nsync_delay=0\nruntime=%s\nexpect=clean\n' \
+		"$w" "$w" "$t" "$RUNTIME" > "$tmp/job.ini"
+	/usr/bin/time -o "$tmp/time" -f '%U %S %w %c' \
+		"$bin/mmtorture" run --quiet --results "$d" "$tmp/job.ini" >/dev/null 2>&1 || true
+	local ops
+	ops=$(python3 -c 'import json,glob,sys
+m=json.load(open(glob.glob(sys.argv[1]+"/*/metrics.json")[0]))
+print(sum(m["ops"].values()))' "$d")
+	read -r u s vw iv < <(tail -n 1 "$tmp/time")
+	echo "$ops $u $s $((vw + iv))"
+	rm -rf "$d"
+}
+
+printf '%-10s %7s %-6s %14s %8s %12s\n' workload threads build 'ops/core-s' kernel 'csw/1000op'
+for w in $WORKLOADS; do
+	for t in $THREADS; do
+		for i in $(seq "$REPEAT"); do
+			for nb in "$@"; do
+				echo "${nb%%=*} $(one "${nb#*=}" "$w" "$t")" >> "$tmp/$w.$t"
+			done
+		done
+		for nb in "$@"; do
+			awk -v b="${nb%%=*}" -v w="$w" -v t="$t" 'BEGIN { n = 0 } $1 == b {
+				cpu = $3 + $4; if (cpu <= 0) cpu = 0.01
+				r[n] = $2 / cpu; k[n] = 100 * $4 / cpu; c[n] = 1000 * $5 / ($2 ? $2 : 1); n++
+			}
+			function med(a,   i, j, x) {
+				for (i = 1; i < n; i++) for (j = i; j > 0 && a[j-1] > a[j]; j--) { x = a[j]; a[j] = a[j-1]; a[j-1] = x }
+				return a[int(n / 2)]
+			}
+			END { printf "%-10s %7d %-6s %14.0f %7.1f%% %12.3f\n", w, t, b, med(r), med(k), med(c) }' \
+				"$tmp/$w.$t"
+		done
+	done
+done

@@ -313,6 +313,30 @@ void __race_window(struct mt_window_site *site)
 		__atomic_fetch_add(&r->windows[slot].overlaps, 1, __ATOMIC_RELAXED);
 }
 
+void __race_window_sched(struct mt_window_site *site)
+{
+	unsigned int gen = __atomic_load_n(&inject_gen, __ATOMIC_ACQUIRE);
+	struct mt_region *r = mt_cur_region;
+	uint64_t before = 0;
+	int slot;
+
+	if (unlikely(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) != gen))
+		site_resolve(site, gen);
+	slot = __atomic_load_n(&site->slot, __ATOMIC_ACQUIRE);
+	if (r && (slot < 0 || __atomic_load_n(&r->windows[slot].key, __ATOMIC_RELAXED) !=
+			      __atomic_load_n(&site->key, __ATOMIC_RELAXED)))
+		slot = -1;
+	if (r && slot >= 0) {
+		__atomic_fetch_add(&r->windows[slot].hits, 1, __ATOMIC_RELAXED);
+		before = frees_so_far(r);
+	}
+	mt_sched_point(__atomic_load_n(&site->sync, __ATOMIC_RELAXED) ? MT_PT_SYNC : MT_PT_WINDOW,
+		       site->name, NULL);
+	/* another thread ran in the window and freed: the overlap the window is for */
+	if (r && slot >= 0 && frees_so_far(r) != before)
+		__atomic_fetch_add(&r->windows[slot].overlaps, 1, __ATOMIC_RELAXED);
+}
+
 bool __mt_should_fail_alloc(void)
 {
 	bool fail = false;

@@ -44,6 +44,7 @@
 
 #include "compiler.h"
 #include "counters.h"
+#include "sched.h"
 
 enum mt_delay_mode {
 	MT_DELAY_SPIN,
@@ -125,10 +126,18 @@ static inline void __window_pass(struct mt_window_site *site)
 		__race_window_register(site);	/* counts this pass */
 }
 
+/*
+ * Under a controlled scheduler a window is a scheduling point, every
+ * time, and never a delay: who runs next is the scheduler's choice.
+ */
+void __race_window_sched(struct mt_window_site *site);
+
 #define race_window(wname) do {						\
 	static struct mt_window_site __rw_site = { .name = (wname), .slot = -1 }; \
 	__window_pass(&__rw_site);						\
-	if (unlikely(mt_inject_active))						\
+	if (unlikely(mt_sched_on) && mt_sched_self >= 0)			\
+		__race_window_sched(&__rw_site);				\
+	else if (unlikely(mt_inject_active))					\
 		__race_window(&__rw_site);					\
 } while (0)
 

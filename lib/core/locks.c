@@ -11,6 +11,7 @@
 #include "inject.h"
 #include "locks.h"
 #include "rcu.h"
+#include "sched.h"
 #include "slab.h"
 
 #define MT_MAX_HELD	32
@@ -233,6 +234,9 @@ void __spin_lock_init(spinlock_t *lock, struct mt_lock_class *class)
 	uint32_t id = class_id(class);
 
 	__atomic_store_n(&lock->val, MT_SPIN_MAGIC | id << MT_SPIN_CLASS_SHIFT, __ATOMIC_RELEASE);
+	/* a waiter on the word of a freed object looks again, and sees a new lock */
+	if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+		mt_sched_wake(lock);
 }
 
 static bool spin_word_valid(uint32_t v)
@@ -258,6 +262,7 @@ void __spin_lock(spinlock_t *lock, const char *where)
 
 	if (spin_word_valid(v))
 		lock_order_check(spin_class(v), where);
+	mt_sched_point(MT_PT_LOCK, "spin_lock", lock);
 	for (;; v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED)) {
 		if (unlikely(!spin_word_valid(v))) {
 			spin_bad(lock, where);
@@ -268,7 +273,9 @@ void __spin_lock(spinlock_t *lock, const char *where)
 						false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			break;
-		if (++spins % SPINS_BEFORE_YIELD)
+		if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+			mt_sched_block(lock, "spin_lock");	/* the holder must run */
+		else if (++spins % SPINS_BEFORE_YIELD)
 			cpu_relax();
 		else
 			sched_yield();
@@ -313,6 +320,8 @@ static void spin_release(spinlock_t *lock, const char *where)
 						  __ATOMIC_RELEASE, __ATOMIC_RELAXED)))
 		mt_slab_report_bad_access(lock, where,
 					  "spin_unlock of a lock word that changed under its holder");
+	if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+		mt_sched_wake(lock);
 }
 
 void __spin_unlock(spinlock_t *lock, const char *where)
@@ -379,6 +388,13 @@ static void rwsem_sleep_checks(const char *where)
  */
 static bool rwsem_spin(struct rw_semaphore *sem, bool write)
 {
+	if (unlikely(mt_sched_on) && mt_sched_self >= 0) {
+		/* one thread runs: the holder runs only when this one waits */
+		while (write ? pthread_rwlock_trywrlock(&sem->rw)
+			     : pthread_rwlock_tryrdlock(&sem->rw))
+			mt_sched_block(sem, write ? "down_write" : "down_read");
+		return true;
+	}
 	for (unsigned int i = 0; i < RWSEM_SPIN_TRIES; i++) {
 		for (unsigned int j = 0; j <= i; j++)
 			cpu_relax();
@@ -397,6 +413,7 @@ void __down_read(struct rw_semaphore *sem, const char *where)
 	}
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
+	mt_sched_point(MT_PT_LOCK, "down_read", sem);
 	if (pthread_rwlock_tryrdlock(&sem->rw) && !rwsem_spin(sem, false)) {
 		bool off = mt_block_begin();
 
@@ -428,6 +445,7 @@ void __down_write(struct rw_semaphore *sem, const char *where)
 	}
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
+	mt_sched_point(MT_PT_LOCK, "down_write", sem);
 	if (pthread_rwlock_trywrlock(&sem->rw) && !rwsem_spin(sem, true)) {
 		bool off = mt_block_begin();
 
@@ -436,6 +454,13 @@ void __down_write(struct rw_semaphore *sem, const char *where)
 	}
 	if (!held_push(sem, sem->class, MT_HELD_WRITE, false, where))
 		pthread_rwlock_unlock(&sem->rw);
+}
+
+static void rwsem_unlock(struct rw_semaphore *sem)
+{
+	pthread_rwlock_unlock(&sem->rw);
+	if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+		mt_sched_wake(sem);
 }
 
 static void rwsem_release(struct rw_semaphore *sem, enum mt_lock_mode mode,
@@ -450,7 +475,7 @@ static void rwsem_release(struct rw_semaphore *sem, enum mt_lock_mode mode,
 			  mode == MT_HELD_READ ? "read" : "write", mode_name(mode));
 		return;
 	}
-	pthread_rwlock_unlock(&sem->rw);
+	rwsem_unlock(sem);
 	race_window("sync-unlock");
 }
 
@@ -459,7 +484,7 @@ static void lock_release_raw(const struct held_lock *h)
 	if (h->mode == MT_HELD_SPIN)
 		spin_release((spinlock_t *)h->lock, "mt_lockdep_assert_none_held");
 	else
-		pthread_rwlock_unlock(&((struct rw_semaphore *)h->lock)->rw);
+		rwsem_unlock((struct rw_semaphore *)h->lock);
 }
 
 void __up_read(struct rw_semaphore *sem, const char *where)

@@ -280,61 +280,76 @@ static void run_window_hook(const char *name)
 	in_window_hook = false;
 }
 
-void __race_window(struct mt_window_site *site)
+/* Bring @site's sync and enabled flags up to the current injection config. */
+static void site_refresh(struct mt_window_site *site)
 {
 	unsigned int gen = __atomic_load_n(&inject_gen, __ATOMIC_ACQUIRE);
+
+	if (unlikely(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) != gen))
+		site_resolve(site, gen);
+}
+
+/*
+ * A stretch in which other threads may run inside @site's window (a delay,
+ * or the scheduler's turn to others): counted as a hit, and as an overlap
+ * when some other thread freed meanwhile.
+ */
+struct window_stretch {
 	struct mt_region *r;
-	uint64_t threshold, before = 0;
-	int slot;
+	int slot;		/* -1: the region was reset under us, nothing counted */
+	uint64_t frees;
+};
+
+static struct window_stretch stretch_begin(struct mt_window_site *site)
+{
+	struct window_stretch w = { .r = mt_cur_region, .slot = -1 };
+	int slot = __atomic_load_n(&site->slot, __ATOMIC_ACQUIRE);
+
+	if (w.r && slot >= 0 && __atomic_load_n(&w.r->windows[slot].key, __ATOMIC_RELAXED) ==
+				__atomic_load_n(&site->key, __ATOMIC_RELAXED)) {
+		w.slot = slot;
+		__atomic_fetch_add(&w.r->windows[slot].hits, 1, __ATOMIC_RELAXED);
+		w.frees = frees_so_far(w.r);
+	}
+	return w;
+}
+
+static void stretch_end(const struct window_stretch *w)
+{
+	if (w->slot >= 0 && frees_so_far(w->r) != w->frees)
+		__atomic_fetch_add(&w->r->windows[w->slot].overlaps, 1, __ATOMIC_RELAXED);
+}
+
+void __race_window(struct mt_window_site *site)
+{
+	struct window_stretch w;
+	uint64_t threshold;
 
 	if (mt_window_hook && !in_window_hook)
 		run_window_hook(site->name);
 	if (!mt_delay_threshold && !mt_sync_delay_threshold)
 		return;
-	if (unlikely(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) != gen))
-		site_resolve(site, gen);
+	site_refresh(site);
 	threshold = __atomic_load_n(&site->sync, __ATOMIC_RELAXED) ? mt_sync_delay_threshold :
 								    mt_delay_threshold;
 	if (!__atomic_load_n(&site->enabled, __ATOMIC_RELAXED) || !threshold ||
 	    !mt_random_chance(threshold))
 		return;
-	r = mt_cur_region;
-	slot = __atomic_load_n(&site->slot, __ATOMIC_ACQUIRE);
-	if (r && (slot < 0 || __atomic_load_n(&r->windows[slot].key, __ATOMIC_RELAXED) !=
-			      __atomic_load_n(&site->key, __ATOMIC_RELAXED)))
-		slot = -1;	/* the region was reset under us: count the delay only */
-	if (r && slot >= 0) {
-		__atomic_fetch_add(&r->windows[slot].hits, 1, __ATOMIC_RELAXED);
-		before = frees_so_far(r);
-	}
+	w = stretch_begin(site);
 	mt_count(MT_DELAYS_INJECTED);
 	mt_delay(delay_mode, delay_max_ns);
-	if (r && slot >= 0 && frees_so_far(r) != before)
-		__atomic_fetch_add(&r->windows[slot].overlaps, 1, __ATOMIC_RELAXED);
+	stretch_end(&w);
 }
 
 void __race_window_sched(struct mt_window_site *site)
 {
-	unsigned int gen = __atomic_load_n(&inject_gen, __ATOMIC_ACQUIRE);
-	struct mt_region *r = mt_cur_region;
-	uint64_t before = 0;
-	int slot;
+	struct window_stretch w;
 
-	if (unlikely(__atomic_load_n(&site->gen, __ATOMIC_ACQUIRE) != gen))
-		site_resolve(site, gen);
-	slot = __atomic_load_n(&site->slot, __ATOMIC_ACQUIRE);
-	if (r && (slot < 0 || __atomic_load_n(&r->windows[slot].key, __ATOMIC_RELAXED) !=
-			      __atomic_load_n(&site->key, __ATOMIC_RELAXED)))
-		slot = -1;
-	if (r && slot >= 0) {
-		__atomic_fetch_add(&r->windows[slot].hits, 1, __ATOMIC_RELAXED);
-		before = frees_so_far(r);
-	}
+	site_refresh(site);
+	w = stretch_begin(site);
 	mt_sched_point(__atomic_load_n(&site->sync, __ATOMIC_RELAXED) ? MT_PT_SYNC : MT_PT_WINDOW,
 		       site->name, NULL);
-	/* another thread ran in the window and freed: the overlap the window is for */
-	if (r && slot >= 0 && frees_so_far(r) != before)
-		__atomic_fetch_add(&r->windows[slot].overlaps, 1, __ATOMIC_RELAXED);
+	stretch_end(&w);
 }
 
 bool __mt_should_fail_alloc(void)

@@ -135,7 +135,7 @@ void __race_window_sched(struct mt_window_site *site);
 #define race_window(wname) do {						\
 	static struct mt_window_site __rw_site = { .name = (wname), .slot = -1 }; \
 	__window_pass(&__rw_site);						\
-	if (unlikely(mt_sched_on) && mt_sched_self >= 0)			\
+	if (mt_sched_here())							\
 		__race_window_sched(&__rw_site);				\
 	else if (unlikely(mt_inject_active))					\
 		__race_window(&__rw_site);					\

@@ -142,11 +142,17 @@ void mt_sched_enter(unsigned int idx);
 /* Leave the run: the turn goes to another thread. */
 void mt_sched_exit(void);
 
+/* Is the calling thread one the controlled scheduler runs? */
+static inline bool mt_sched_here(void)
+{
+	return unlikely(mt_sched_on) && mt_sched_self >= 0;
+}
+
 void __mt_sched_point(enum mt_sched_kind kind, const char *name, const void *obj);
 /* A scheduling point: the scheduler may run another thread from here. */
 static inline void mt_sched_point(enum mt_sched_kind kind, const char *name, const void *obj)
 {
-	if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+	if (mt_sched_here())
 		__mt_sched_point(kind, name, obj);
 }
 

@@ -817,14 +817,11 @@ static void seq_puts(struct numa_seq *m, const char *s)
 		seq_putc(m, *s++);
 }
 
-static void seq_put_decimal(struct numa_seq *m, int v)
+static void seq_put_decimal(struct numa_seq *m, unsigned int u)
 {
-	char d[12];
+	char d[10];
 	int i = 0;
-	unsigned int u = v < 0 ? 0u - (unsigned int)v : (unsigned int)v;
 
-	if (v < 0)
-		seq_putc(m, '-');
 	do
 		d[i++] = (char)('0' + u % 10);
 	while (u /= 10);
@@ -870,7 +867,7 @@ static void mpol_seq(struct numa_seq *m, const struct mempolicy *pol)
 		if (p.flags & MPOL_F_LOCAL || p.v.preferred_node < 0)
 			seq_puts(m, "local");
 		else
-			seq_put_decimal(m, p.v.preferred_node);
+			seq_put_decimal(m, (unsigned int)p.v.preferred_node);
 		return;
 	case MPOL_BIND:
 	case MPOL_INTERLEAVE:
@@ -878,13 +875,13 @@ static void mpol_seq(struct numa_seq *m, const struct mempolicy *pol)
 		for (int nid = first_node(&p.v.nodes); nid < MAX_NUMNODES;
 		     nid = next_node(nid, &p.v.nodes)) {
 			seq_puts(m, sep);
-			seq_put_decimal(m, nid);
+			seq_put_decimal(m, (unsigned int)nid);
 			sep = ",";
 		}
 		return;
 	default:
 		seq_puts(m, "mode");
-		seq_put_decimal(m, (int)p.mode);
+		seq_put_decimal(m, p.mode);
 		seq_putc(m, '?');
 	}
 }

@@ -235,7 +235,7 @@ void __spin_lock_init(spinlock_t *lock, struct mt_lock_class *class)
 
 	__atomic_store_n(&lock->val, MT_SPIN_MAGIC | id << MT_SPIN_CLASS_SHIFT, __ATOMIC_RELEASE);
 	/* a waiter on the word of a freed object looks again, and sees a new lock */
-	if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+	if (mt_sched_here())
 		mt_sched_wake(lock);
 }
 
@@ -263,7 +263,13 @@ void __spin_lock(spinlock_t *lock, const char *where)
 	if (spin_word_valid(v))
 		lock_order_check(spin_class(v), where);
 	mt_sched_point(MT_PT_LOCK, "spin_lock", lock);
-	for (;; v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED)) {
+	/*
+	 * Look at the word again: another thread may have run at the point.
+	 * Under the scheduler a waiter blocks on what it saw, and nobody
+	 * wakes it for a release that came before it looked.
+	 */
+	for (;;) {
+		v = __atomic_load_n(&lock->val, __ATOMIC_RELAXED);
 		if (unlikely(!spin_word_valid(v))) {
 			spin_bad(lock, where);
 			return;
@@ -273,7 +279,7 @@ void __spin_lock(spinlock_t *lock, const char *where)
 						false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			break;
-		if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+		if (mt_sched_here())
 			mt_sched_block(lock, "spin_lock");	/* the holder must run */
 		else if (++spins % SPINS_BEFORE_YIELD)
 			cpu_relax();
@@ -320,7 +326,7 @@ static void spin_release(spinlock_t *lock, const char *where)
 						  __ATOMIC_RELEASE, __ATOMIC_RELAXED)))
 		mt_slab_report_bad_access(lock, where,
 					  "spin_unlock of a lock word that changed under its holder");
-	if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+	if (mt_sched_here())
 		mt_sched_wake(lock);
 }
 
@@ -382,27 +388,44 @@ static void rwsem_sleep_checks(const char *where)
 			  "sleeping on an rw_semaphore while holding a spinlock");
 }
 
-/*
- * Optimistic spinning: try the lock again with a growing pause between
- * tries.  Return: true if taken.
- */
-static bool rwsem_spin(struct rw_semaphore *sem, bool write)
+static bool rwsem_trylock(struct rw_semaphore *sem, bool write)
 {
-	if (unlikely(mt_sched_on) && mt_sched_self >= 0) {
-		/* one thread runs: the holder runs only when this one waits */
-		while (write ? pthread_rwlock_trywrlock(&sem->rw)
-			     : pthread_rwlock_tryrdlock(&sem->rw))
-			mt_sched_block(sem, write ? "down_write" : "down_read");
-		return true;
+	return !(write ? pthread_rwlock_trywrlock(&sem->rw) : pthread_rwlock_tryrdlock(&sem->rw));
+}
+
+/*
+ * Take @sem: at once if it is free; under the controlled scheduler by
+ * waiting in the scheduler (one thread runs: the holder runs only when
+ * this one waits); otherwise by optimistic spinning, a growing pause
+ * between tries, as the kernel's rwsem spins while the owner runs, and
+ * then by sleeping, offline for RCU.  The try follows the scheduling
+ * point: what was seen before it is stale once another thread has run.
+ */
+static void rwsem_acquire(struct rw_semaphore *sem, bool write, const char *what)
+{
+	bool off;
+
+	mt_sched_point(MT_PT_LOCK, what, sem);
+	if (rwsem_trylock(sem, write))
+		return;
+	if (mt_sched_here()) {
+		do
+			mt_sched_block(sem, what);
+		while (!rwsem_trylock(sem, write));
+		return;
 	}
 	for (unsigned int i = 0; i < RWSEM_SPIN_TRIES; i++) {
 		for (unsigned int j = 0; j <= i; j++)
 			cpu_relax();
-		if (!(write ? pthread_rwlock_trywrlock(&sem->rw)
-			    : pthread_rwlock_tryrdlock(&sem->rw)))
-			return true;
+		if (rwsem_trylock(sem, write))
+			return;
 	}
-	return false;
+	off = mt_block_begin();
+	if (write)
+		pthread_rwlock_wrlock(&sem->rw);
+	else
+		pthread_rwlock_rdlock(&sem->rw);
+	mt_block_done(off);
 }
 
 void __down_read(struct rw_semaphore *sem, const char *where)
@@ -413,13 +436,7 @@ void __down_read(struct rw_semaphore *sem, const char *where)
 	}
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
-	mt_sched_point(MT_PT_LOCK, "down_read", sem);
-	if (pthread_rwlock_tryrdlock(&sem->rw) && !rwsem_spin(sem, false)) {
-		bool off = mt_block_begin();
-
-		pthread_rwlock_rdlock(&sem->rw);
-		mt_block_done(off);
-	}
+	rwsem_acquire(sem, false, "down_read");
 	if (!held_push(sem, sem->class, MT_HELD_READ, false, where))
 		pthread_rwlock_unlock(&sem->rw);
 }
@@ -428,7 +445,7 @@ bool __down_read_trylock(struct rw_semaphore *sem, const char *where)
 {
 	if (!rwsem_valid(sem, where))
 		return false;
-	if (pthread_rwlock_tryrdlock(&sem->rw))
+	if (!rwsem_trylock(sem, false))
 		return false;
 	if (!held_push(sem, sem->class, MT_HELD_READ, false, where)) {
 		pthread_rwlock_unlock(&sem->rw);
@@ -445,13 +462,7 @@ void __down_write(struct rw_semaphore *sem, const char *where)
 	}
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
-	mt_sched_point(MT_PT_LOCK, "down_write", sem);
-	if (pthread_rwlock_trywrlock(&sem->rw) && !rwsem_spin(sem, true)) {
-		bool off = mt_block_begin();
-
-		pthread_rwlock_wrlock(&sem->rw);
-		mt_block_done(off);
-	}
+	rwsem_acquire(sem, true, "down_write");
 	if (!held_push(sem, sem->class, MT_HELD_WRITE, false, where))
 		pthread_rwlock_unlock(&sem->rw);
 }
@@ -459,7 +470,7 @@ void __down_write(struct rw_semaphore *sem, const char *where)
 static void rwsem_unlock(struct rw_semaphore *sem)
 {
 	pthread_rwlock_unlock(&sem->rw);
-	if (unlikely(mt_sched_on) && mt_sched_self >= 0)
+	if (mt_sched_here())
 		mt_sched_wake(sem);
 }
 

@@ -5,7 +5,8 @@
  * never preempts, with depth 2 preempts once; a thread blocked on a lock
  * runs again once woken; a deadlock is reported and ends the run; the
  * first race reported freezes the trace at its step; the step bound stops
- * the run; a schedule's switches, followed, give the same interleaving.
+ * the run; a schedule's switches, followed, give the same interleaving;
+ * the spinlock and rw_semaphore wrappers never deadlock a correct user.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/counters.h"
+#include "core/locks.h"
 #include "core/prng.h"
 #include "core/rcu.h"
 #include "core/rcu_sched.h"
@@ -175,6 +177,76 @@ static void deadlock(void)
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 42 && mt_counter_read(R, MT_LOCK_RULE) == 1,
 	   "an AB-BA deadlock under the scheduler is reported (lock_rule %llu) and ends the run",
 	   (unsigned long long)mt_counter_read(R, MT_LOCK_RULE));
+}
+
+/*
+ * The lock wrappers under the scheduler: two spinlocks always taken in
+ * one order and an rw_semaphore, by three threads, many schedules.  A
+ * waiter that looks at the lock word before a scheduling point and
+ * blocks on what it saw after it would wait for a release that already
+ * happened: every thread blocked, a deadlock where there is none.
+ */
+static spinlock_t la, lb;
+static struct rw_semaphore lsem;
+static int in_a;
+
+static void *lock_user(void *p)
+{
+	int me = (int)(intptr_t)p;
+
+	mt_sched_enter((unsigned int)me);
+	for (int i = 0; i < 20 && !mt_sched_stopping(); i++) {
+		if ((i + me) % 3)
+			down_read(&lsem);
+		else
+			down_write(&lsem);
+		spin_lock(&la);
+		if (++in_a > 1)
+			W.lock_overlap++;
+		mt_sched_point(MT_PT_WINDOW, "t-in-a", NULL);
+		spin_lock(&lb);
+		spin_unlock(&lb);
+		in_a--;
+		spin_unlock(&la);
+		if ((i + me) % 3)
+			up_read(&lsem);
+		else
+			up_write(&lsem);
+	}
+	mt_sched_exit();
+	return NULL;
+}
+
+static void lock_wrappers(void)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0) {
+		spin_lock_init(&la);
+		spin_lock_init(&lb);
+		init_rwsem(&lsem);
+		mt_sched_deadlock_hook = deadlock_hook;
+		for (uint64_t s = 0; s < 300; s++) {
+			struct mt_sched_conf c = { .mode = s % 2 ? MT_SCHED_RANDOM : MT_SCHED_PCT,
+						   .seed = seed + s, .nthreads = NTHREADS,
+						   .depth = 3, .steps = 400 };
+			pthread_t t[NTHREADS];
+
+			mt_sched_start(&c);
+			for (int i = 0; i < NTHREADS; i++)
+				pthread_create(&t[i], NULL, lock_user, (void *)(intptr_t)i);
+			mt_sched_go();
+			for (int i = 0; i < NTHREADS; i++)
+				pthread_join(t[i], NULL);
+			mt_sched_finish(NULL);
+		}
+		_exit(W.lock_overlap ? 1 : 0);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "spin_lock and down_read/down_write under 300 pct and random schedules: "
+	   "no deadlock, never two inside (exit %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
 /* ---- RCU under the scheduler ---- */
@@ -361,6 +433,7 @@ int main(void)
 	free(rep.switch_log);
 
 	deadlock();
+	lock_wrappers();
 	rcu();
 	mt_region_destroy(R);
 	tap_done();

@@ -175,7 +175,6 @@ unsigned int zap_vma_pages(struct vm_area_struct *vma)
 {
 	struct vma_pgtable *pt = vma_pgtable(vma);
 	struct page *gathered[MT_PGTABLE_MAX];
-	bool last[MT_PGTABLE_MAX];
 	unsigned int n = 0;
 
 	if (!pt)
@@ -192,18 +191,15 @@ unsigned int zap_vma_pages(struct vm_area_struct *vma)
 			continue;
 		}
 		WRITE_ONCE(pt->pte[i], NULL);
-		last[n] = page_remove_rmap(page);
+		page_remove_rmap(page);
 		gathered[n++] = page;
 	}
 	spin_unlock(&pt->ptl);
 
 	/* tlb_finish_mmu(): the gathered pages are released after the ptes */
 	race_window("anon-zap-to-release");
-	for (unsigned int i = 0; i < n; i++) {
-		if (last[i])
-			lru_del_unmapped(gathered[i]);
+	for (unsigned int i = 0; i < n; i++)
 		put_page(gathered[i]);
-	}
 	return n;
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/counters.h"
 #include "lib/mm/mm.h"
+#include "lib/mm/vmscan.h"
 
 struct page *alloc_pages_node(int nid)
 {
@@ -52,6 +53,7 @@ void put_page(struct page *page)
 		return;		/* reported: a put on a freed page */
 	if (!refcount_dec_and_test(&page->_refcount))
 		return;
+	lru_release_page(page);
 	kmem_cache_free(page_frame_cachep, page->frame);
 	kmem_cache_free(page_cachep, page);
 }

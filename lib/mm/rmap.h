@@ -16,14 +16,16 @@
  * The one page that goes from _mapcount -1 to mapped with ->mapping
  * already set is a migration target: unmap_and_move() copies ->mapping
  * and ->mapping_gen into the new page, then maps it where the old one's
- * migration entries are (page_add_anon_rmap() from -1).  That is not a page mapped again:
- * it was never mapped before, and no walker can look it up while it is
- * unmapped -- it goes on the LRU, where walkers find pages, only after
- * its ptes are set, and is freed unseen if none was -- while the
- * migration's reference keeps the anon_vma it names alive, so its
- * ->mapping names a live anon_vma of that generation from the start.
- * What the recheck relies on is unchanged: once a page is unmapped after
- * having been mapped, it stays unmapped.
+ * migration entries are (page_add_anon_rmap() from -1), pte by pte under
+ * the root lock, while zaps, which take only the page table lock, may
+ * unmap the ptes already done: its _mapcount can go 0, -1, 0 in that
+ * walk.  No walker sees it meanwhile -- it goes on the LRU, where walkers
+ * find pages, only after the walk, and is freed unseen if it ends
+ * unmapped -- and the migration's reference keeps the anon_vma it names
+ * alive, so its ->mapping names a live anon_vma of that generation from
+ * the start.  What the recheck relies on holds for every page a walker
+ * can find: once it is unmapped, it stays unmapped.  (The LRU is kept by
+ * references, not by _mapcount, for that walk: vmscan.h.)
  *
  * Lock ordering: anon_vma.h.
  */

@@ -3,15 +3,15 @@
  * vmscan.c - the LRU of anonymous pages (mm/swap.c and mm/vmscan.c's
  * lru_cache_add, isolate_lru_page, putback_lru_page); see vmscan.h.
  *
- * Why putback and unmap cannot leave an unmapped page on the list: the
- * unmapper drops _mapcount to -1 and then takes lru_lock; the putback
- * tests page_mapped() under lru_lock.  If the putback's critical section
- * comes first, it may still see the page mapped and add it, and then the
- * unmapper's section finds PG_lru and takes it off; if the unmapper's
- * comes first, its _mapcount store happened before its unlock, which
- * happened before the putback's lock, so the putback sees the page
- * unmapped and leaves it off.  A page unmapped once is never mapped
- * again, so no later section can be fooled.
+ * As in the kernel (__page_cache_release(), seen from release_pages()),
+ * a page leaves the LRU when its last reference goes, not when its last
+ * pte does: a page may be mapped again after it was unmapped -- migration
+ * maps its new page pte by pte while other threads zap the ones already
+ * done, so _mapcount goes 0, -1, 0 -- and a list kept by "mapped or not"
+ * would lose a mapped page.  Being on the LRU holds no reference; an
+ * isolator takes one with get_page_unless_zero() under lru_lock, so a
+ * page whose count reached zero is skipped there, and the last put takes
+ * it off under the same lock before the page is freed.
  */
 #include "core/counters.h"
 #include "lib/mm/vmscan.h"
@@ -47,8 +47,7 @@ static void __lru_add(struct page *page)
 void lru_cache_add(struct page *page)
 {
 	spin_lock(&lru.lock);
-	if (page_mapped(page))
-		__lru_add(page);
+	__lru_add(page);
 	spin_unlock(&lru.lock);
 }
 
@@ -60,10 +59,8 @@ struct page *isolate_lru_page(void)
 	if (!cds_list_empty(&lru.head)) {
 		page = cds_list_entry(lru.head.prev, struct page, lru);
 		/*
-		 * The LRU holds no reference: a page being freed could still be
-		 * on it in the kernel; here its last unmapper takes it off
-		 * before its last put, so this cannot fail -- but it is the
-		 * check a walker must make.
+		 * The LRU holds no reference: a page whose last put has
+		 * happened is still on it until that put takes lru_lock.
 		 */
 		if (get_page_unless_zero(page)) {
 			cds_list_del(&page->lru);
@@ -83,8 +80,11 @@ void putback_lru_page(struct page *page)
 	put_page(page);
 }
 
-void lru_del_unmapped(struct page *page)
+void lru_release_page(struct page *page)
 {
+	/* the last reference: nobody can put it on the list meanwhile */
+	if (!(page->private & PG_lru))
+		return;
 	spin_lock(&lru.lock);
 	if (page->private & PG_lru) {
 		cds_list_del(&page->lru);

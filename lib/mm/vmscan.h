@@ -3,14 +3,15 @@
  * vmscan.h - the LRU of anonymous pages, from which page walkers
  * (reclaim's page_referenced(), KSM, migration) isolate pages.
  *
- * As in the kernel, the LRU holds no page reference: a page is on it
- * while it is mapped, and whoever unmaps its last pte takes it off
- * (lru_del_unmapped()) before dropping that pte's reference.  Isolating a
- * page takes it off the list with a reference of its own
- * (get_page_unless_zero(), under lru_lock), so the struct page stays valid
- * while the isolator walks its rmap; putback_lru_page() puts it back only
- * if it is still mapped.  PG_lru (page->private bit 0) says whether the
- * page is on the list; it is protected by lru_lock.
+ * As in the kernel, the LRU holds no page reference: a page goes on it
+ * when it is first mapped (or migrated to), and comes off when isolated
+ * or when its last reference is put (lru_release_page(), from
+ * put_page()).  Isolating a page takes it off the list with a reference
+ * of its own (get_page_unless_zero(), under lru_lock), so the struct page
+ * stays valid while the isolator walks its rmap; putback_lru_page() puts
+ * it back and drops that reference, which frees the page if its ptes are
+ * gone.  PG_lru (page->private bit 0) says whether the page is on the
+ * list; it is protected by lru_lock.
  *
  * Lock ordering: lru_lock is innermost (under the page table lock).
  */
@@ -37,7 +38,7 @@ void lru_fini(void);
 /**
  * lru_cache_add - put a newly mapped page on the LRU
  * Context: the caller holds a page reference or the page table lock of a
- * pte mapping it.  A page that is no longer mapped is not added.
+ * pte mapping it.
  */
 void lru_cache_add(struct page *page);
 
@@ -49,18 +50,20 @@ void lru_cache_add(struct page *page);
 struct page *isolate_lru_page(void);
 
 /**
- * putback_lru_page - put an isolated page back on the LRU if it is still
- * mapped, and drop the isolation reference
+ * putback_lru_page - put an isolated page back on the LRU and drop the
+ * isolation reference (the last one if the page was unmapped meanwhile:
+ * it comes off again and is freed)
  * Context: the caller owns the reference isolate_lru_page() gave; no
  * lock held but (possibly) a page table lock.
  */
 void putback_lru_page(struct page *page);
 
 /**
- * lru_del_unmapped - the last pte of @page is gone: take it off the LRU
- * Context: the caller still holds that pte's page reference.
+ * lru_release_page - the last reference of @page is gone: take it off
+ * the LRU before it is freed (__page_cache_release())
+ * Context: put_page(), after the count reached zero.
  */
-void lru_del_unmapped(struct page *page);
+void lru_release_page(struct page *page);
 
 /**
  * lru_nr_pages - pages on the LRU now

@@ -125,6 +125,7 @@ PROVE_FLAGS ?=
 
 .SECONDARY:
 .PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak \
+	sched-table sched-clean \
 	fuzz fuzz-build mutate
 
 all: $(LIB) $(BINS) $(TEST_BINS) $(MAN_PAGES)
@@ -244,6 +245,13 @@ bench: $(LIB) $(BENCH_BINS) $(BINS)
 
 soak: all
 	MT_BIN=$(MT_BIN) tools/soak.sh configs/soak.ini
+
+# The controlled scheduler's tables (long: not part of check).
+sched-table: all
+	MT_BIN=$(MT_BIN) tools/sched-table.sh
+
+sched-clean: all
+	MT_BIN=$(MT_BIN) tools/sched-clean.sh
 
 # MUTATE_ARGS="--files lib/mm/vma.c --ops drop-put --max 20" narrows it.
 MUTATE_ARGS ?=

@@ -33,7 +33,7 @@ workload_of() {
 job() {
 	local wl
 	wl=$(workload_of "$(jq -r --arg b "$2" '.[] | select(.name == $b) | .model' "$out/bugs.json")")
-	printf '[%s]\nworkload = %s\nbugs = %s\nexpect = detect\nthreads = %s\nruns = %s\nrun_ops = %s\nseed = %s\nstop_on_detect = 0\n' \
+	printf '[%s]\nworkload = %s\nbugs = %s\nexpect = detect\nthreads = %s\nruns = %s\nrun_ops = %s\nseed = %s\nstop_on_detect = 0\nruntime = 86400\n' \
 		"$1" "$wl" "$2" "$threads" "$runs" "$ops" "$seed"
 	if [ "$3" = free ]; then
 		printf 'sched = free\ndelay = 0\n\n'

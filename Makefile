@@ -35,6 +35,14 @@ else
 B := $(BUILD)/$(notdir $(CC))
 SANFLAGS :=
 endif
+# CHECKS=0: the detectors' per-use checks compiled out (checked loads,
+# lock order, lock-context asserts), for the benchmark's overhead ratio
+# only: such a build detects less, and its tests are not run.
+CHECKS ?= 1
+ifeq ($(CHECKS),0)
+B := $(B)-nochecks
+CHECKFLAGS := -DMT_NO_CHECKS
+endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -69,7 +77,7 @@ CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 override CFLAGS += -std=gnu11 $(WARNFLAGS) -pthread $(SANFLAGS) -MMD -MP
-override CPPFLAGS += -D_GNU_SOURCE -Ilib -I. $(PKG_CFLAGS) \
+override CPPFLAGS += -D_GNU_SOURCE -Ilib -I. $(PKG_CFLAGS) $(CHECKFLAGS) \
 	-DMT_VERSION='"$(VERSION)"' -DMT_GIT_REV='"$(GIT_REV)"'
 override LDFLAGS += -pthread $(SANFLAGS)
 LDLIBS := $(PKG_LIBS) -lm
@@ -125,7 +133,7 @@ PROVE_FLAGS ?=
 
 .SECONDARY:
 .PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak \
-	sched-table sched-clean \
+	sched-table sched-clean bins \
 	fuzz fuzz-build mutate
 
 all: $(LIB) $(BINS) $(TEST_BINS) $(MAN_PAGES)
@@ -237,8 +245,19 @@ check-shell: all
 run: all
 	$(CLI) run configs/default.ini
 
+bins: $(BINS)
+
+# The bare paths, whole jobs at 1, 2 and 4 threads beside the same build
+# with the checks compiled out (CHECKS=0: the detectors' overhead as a
+# ratio), then kernel mode beside stress-ng.  BENCH_RUNTIME, BENCH_REPEAT.
+BENCH_RUNTIME ?= 5s
+BENCH_REPEAT ?= 3
 bench: $(LIB) $(BENCH_BINS) $(BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+	@$(MAKE) --no-print-directory CHECKS=0 bins >/dev/null
+	@echo "== tools/bench-workloads.sh (checks = this build; nochecks = CHECKS=0)"
+	@RUNTIME=$(BENCH_RUNTIME) REPEAT=$(BENCH_REPEAT) tools/bench-workloads.sh \
+		checks=$(MT_BIN) nochecks=$(abspath $(B))-nochecks/bin
 	@# kernel mode beside stress-ng (root; skips and says why otherwise)
 	@echo "== tests/bench/bench_kernel.sh"; MT_BIN=$(MT_BIN) sh -c 'bash tests/bench/bench_kernel.sh'
 

@@ -12,7 +12,8 @@
 # row: operations per core-second (all operations of the job over its
 # user + system CPU time, from the job process's rusage as time(1) reports
 # it), the kernel's share of that CPU time, and context switches
-# (voluntary + involuntary) per thousand operations.  Environment:
+# (voluntary + involuntary) per thousand operations, and the ratio of
+# its operations per core-second to the first build's.  Environment:
 # RUNTIME (default 5s), REPEAT (3), THREADS ("1 2 4"), WORKLOADS
 # ("mempolicy anon_vma vma_spf").
 set -eu
@@ -45,7 +46,7 @@ print(sum(m["ops"].values()))' "$d")
 	rm -rf "$d"
 }
 
-printf '%-10s %7s %-6s %14s %8s %12s\n' workload threads build 'ops/core-s' kernel 'csw/1000op'
+printf '%-10s %7s %-9s %14s %8s %12s %9s\n' workload threads build 'ops/core-s' kernel 'csw/1000op' 'vs first'
 for w in $WORKLOADS; do
 	for t in $THREADS; do
 		for i in $(seq "$REPEAT"); do
@@ -53,8 +54,9 @@ for w in $WORKLOADS; do
 				echo "${nb%%=*} $(one "${nb#*=}" "$w" "$t")" >> "$tmp/$w.$t"
 			done
 		done
+		first=
 		for nb in "$@"; do
-			awk -v b="${nb%%=*}" -v w="$w" -v t="$t" 'BEGIN { n = 0 } $1 == b {
+			row=$(awk -v b="${nb%%=*}" 'BEGIN { n = 0 } $1 == b {
 				cpu = $3 + $4; if (cpu <= 0) cpu = 0.01
 				r[n] = $2 / cpu; k[n] = 100 * $4 / cpu; c[n] = 1000 * $5 / ($2 ? $2 : 1); n++
 			}
@@ -62,8 +64,11 @@ for w in $WORKLOADS; do
 				for (i = 1; i < n; i++) for (j = i; j > 0 && a[j-1] > a[j]; j--) { x = a[j]; a[j] = a[j-1]; a[j-1] = x }
 				return a[int(n / 2)]
 			}
-			END { printf "%-10s %7d %-6s %14.0f %7.1f%% %12.3f\n", w, t, b, med(r), med(k), med(c) }' \
-				"$tmp/$w.$t"
+			END { printf "%.0f %.1f %.3f", med(r), med(k), med(c) }' "$tmp/$w.$t")
+			read -r ops kern csw <<< "$row"
+			[ -n "$first" ] || first=$ops
+			printf '%-10s %7d %-9s %14s %7s%% %12s %8s×\n' "$w" "$t" "${nb%%=*}" "$ops" "$kern" "$csw" \
+				"$(awk -v a="$ops" -v b="$first" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 		done
 	done
 done

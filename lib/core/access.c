@@ -5,6 +5,8 @@
  */
 #include "access.h"
 
+#ifndef MT_NO_CHECKS
+
 bool __obj_access(const void *obj, const struct kmem_cache *c, bool any, const char *where)
 {
 	/* any: a pseudo-object on the stack, a static default, is not checked */
@@ -16,3 +18,4 @@ bool __obj_access_gen(const void *obj, const struct kmem_cache *c, uint32_t gen,
 {
 	return __obj_check_gen(obj, c, gen, where) != OBJ_BAD;
 }
+#endif

@@ -57,4 +57,14 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/*
+ * MT_CHECKS: the detectors' per-use checks are compiled in (1), or out
+ * for the benchmark's overhead ratio (Makefile CHECKS=0, -DMT_NO_CHECKS).
+ */
+#ifdef MT_NO_CHECKS
+#define MT_CHECKS	0
+#else
+#define MT_CHECKS	1
+#endif
+
 #endif /* MT_COMPILER_H */

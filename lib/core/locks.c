@@ -208,7 +208,7 @@ void mt_lock_order_reset(void)
  */
 static void lock_order_check(uint16_t b, const char *where)
 {
-	if (!b)
+	if (!MT_CHECKS || !b)
 		return;
 	for (int i = held_base; i < held_depth; i++) {
 		uint16_t a = held[i].class;

@@ -119,9 +119,12 @@ void mt_lock_order_reset(void);
 void __lockdep_assert(const void *lock, enum mt_lock_mode mode,
 		      const char *what, const char *where);
 /* Count a lock_rule unless the thread holds the lock as stated. */
-#define lockdep_assert_held(l)		__lockdep_assert((l), 0, #l, __func__)
-#define lockdep_assert_held_read(l)	__lockdep_assert((l), MT_HELD_READ, #l, __func__)
-#define lockdep_assert_held_write(l)	__lockdep_assert((l), MT_HELD_WRITE, #l, __func__)
+#define lockdep_assert_held(l)		\
+	do { if (MT_CHECKS) __lockdep_assert((l), 0, #l, __func__); } while (0)
+#define lockdep_assert_held_read(l)	\
+	do { if (MT_CHECKS) __lockdep_assert((l), MT_HELD_READ, #l, __func__); } while (0)
+#define lockdep_assert_held_write(l)	\
+	do { if (MT_CHECKS) __lockdep_assert((l), MT_HELD_WRITE, #l, __func__); } while (0)
 
 /*
  * Count a lock_rule if a thread that holds locks is about to exit an op,

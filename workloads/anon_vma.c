@@ -618,7 +618,7 @@ static void census_page(void *obj, void *arg)
 	long ptes = __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;
 
 	pc->live++;
-	if (page->private & PG_lru) {
+	if (page->flags & PG_lru) {
 		pc->on_lru++;
 	} else if (!pc->off_lru++) {
 		pc->first_off = page;

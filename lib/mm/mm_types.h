@@ -61,7 +61,8 @@ struct page {
 	unsigned long index;
 	void *frame;
 	struct cds_list_head lru;	/* the model's LRU, under its lock */
-	unsigned long private;
+	unsigned long flags;		/* PG_lru (vmscan.h), under the LRU's lock */
+	unsigned long private;		/* a swap entry (shmem.c) */
 };
 
 #define PAGE_MAPPING_ANON	0x1ul

@@ -37,10 +37,10 @@ void lru_fini(void)
 
 static void __lru_add(struct page *page)
 {
-	if (page->private & PG_lru)
+	if (page->flags & PG_lru)
 		return;
 	cds_list_add(&page->lru, &lru.head);
-	page->private |= PG_lru;
+	page->flags |= PG_lru;
 	lru.nr++;
 }
 
@@ -64,7 +64,7 @@ struct page *isolate_lru_page(void)
 		 */
 		if (get_page_unless_zero(page)) {
 			cds_list_del(&page->lru);
-			page->private &= ~PG_lru;
+			page->flags &= ~PG_lru;
 			lru.nr--;
 		} else {
 			page = NULL;
@@ -83,12 +83,12 @@ void putback_lru_page(struct page *page)
 void lru_release_page(struct page *page)
 {
 	/* the last reference: nobody can put it on the list meanwhile */
-	if (!(page->private & PG_lru))
+	if (!(page->flags & PG_lru))
 		return;
 	spin_lock(&lru.lock);
-	if (page->private & PG_lru) {
+	if (page->flags & PG_lru) {
 		cds_list_del(&page->lru);
-		page->private &= ~PG_lru;
+		page->flags &= ~PG_lru;
 		lru.nr--;
 	}
 	spin_unlock(&lru.lock);

@@ -10,7 +10,7 @@
  * of its own (get_page_unless_zero(), under lru_lock), so the struct page
  * stays valid while the isolator walks its rmap; putback_lru_page() puts
  * it back and drops that reference, which frees the page if its ptes are
- * gone.  PG_lru (page->private bit 0) says whether the page is on the
+ * gone.  PG_lru (in page->flags) says whether the page is on the
  * list; it is protected by lru_lock.
  *
  * Lock ordering: lru_lock is innermost (under the page table lock).
@@ -20,7 +20,7 @@
 
 #include "lib/mm/mm.h"
 
-#define PG_lru	0x1ul		/* in page->private, under lru_lock */
+#define PG_lru	0x1ul		/* in page->flags, under lru_lock */
 
 /**
  * lru_init - an empty LRU

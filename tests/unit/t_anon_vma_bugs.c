@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * t_anon_vma_bugs - the anon_vma workload as jobs, in this process: each
- * bug of the catalogue's anon_vma section, switched on alone in a short
- * seeded stress with delay injection, must make its expected counters
- * fire (every one for an ALL entry, one for an ANY entry: mt_bug_table),
+ * bug of the catalogue's anon_vma section, switched on alone in short
+ * runs under the controlled scheduler from a fixed seed, must make its
+ * expected counters fire (every one for an ALL entry, one for an ANY entry: mt_bug_table),
  * and a race bug (ksm-unlocked-drop) must not fire on one thread; the
  * correct protocol, under the same stress, must stay silent -- no race,
  * no leak -- under each RCU flavor and with allocation failures injected
@@ -18,6 +18,7 @@
 #include "core/prng.h"
 #include "lib/engine/engine.h"
 #include "tests/tap.h"
+#include "tests/unit/sched_detect.h"
 
 extern const struct workload wl_anon_vma;
 
@@ -67,17 +68,23 @@ static void run_bug_job(struct mt_job *job, int b, unsigned int threads, double 
 	fired_str(got, glen);
 }
 
+/* A bug's job under the controlled scheduler (sched_detect.h). */
 static void test_bug(int b)
 {
 	const struct mt_bug_desc *d = &mt_bug_table[b];
+	struct sched_detect sd;
 	struct mt_job job;
 	char want[160], got[512];
 
-	run_bug_job(&job, b, 4, 5.0, want, sizeof(want), got, sizeof(got));
-	ok(mt_job_expectation_met(&job, R, true),
-	   "%s: detected (%s expected: %s), stopped at %.3fs", d->name,
-	   d->expect == MT_EXPECT_ALL ? "all of" : "one of", want,
-	   (double)R->t_end_ns / 1e9);
+	job_setup(&job, 1.0);
+	job.bugs = 1u << b;
+	job.stop_on_detect = true;
+	sd = sched_detect(&job, R);
+	mt_bug_fires_str(d, want, sizeof(want));
+	fired_str(got, sizeof(got));
+	ok(sd.met, "%s: detected (%s expected: %s) in run %u of at most %u under %s, seed %llu",
+	   d->name, d->expect == MT_EXPECT_ALL ? "all of" : "one of", want, sd.run,
+	   SCHED_DETECT_RUNS, sched_detect_how(&sd), SCHED_DETECT_SEED);
 	diag("%s fired: %s", d->name, got);
 	if (b == MT_BUG_ANON_VMA_ROOT_UNPINNED)
 		ok(mt_counter_read(R, MT_REFCOUNT_UNDERFLOW) == 0,
@@ -174,7 +181,7 @@ int main(void)
 {
 	int nbugs = 0;
 
-	R = mt_region_create(false);
+	R = mt_region_create(true);	/* shared: scheduled runs are forked */
 	seed = tap_seed(mt_seed_random());
 
 	for (int b = 0; b < MT_NBUGS; b++)

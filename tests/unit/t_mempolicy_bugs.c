@@ -38,6 +38,7 @@
 #include "lib/mm/mm.h"
 #include "lib/mm/shmem.h"
 #include "tests/tap.h"
+#include "tests/unit/sched_detect.h"
 
 extern const struct workload wl_mempolicy;
 
@@ -476,23 +477,26 @@ static void job_setup(struct mt_job *job, uint64_t seed, double runtime_s)
 	job->audit_interval_ns = 250000000ull;
 }
 
+/* A bug's job under the controlled scheduler (sched_detect.h). */
+static void sched_bug(enum mt_bug_id b, const struct mt_job *job, const char *how)
+{
+	struct sched_detect sd = sched_detect(job, R);
+	char fires[128];
+
+	fires_str(b, fires, sizeof(fires));
+	ok(sd.met, "%s%s: %s detected in run %u of at most %u under %s, seed %llu (%llu ops)",
+	   mt_bug_table[b].name, how, fires, sd.run, SCHED_DETECT_RUNS, sched_detect_how(&sd),
+	   SCHED_DETECT_SEED, (unsigned long long)mt_ops_total(R));
+}
+
 static void stress_detect(enum mt_bug_id b, uint64_t seed)
 {
 	struct mt_job job;
-	char fires[128];
-	int rc;
 
 	job_setup(&job, seed, 8);
 	job.bugs = 1u << b;
-	job.expect = MT_JOB_EXPECT_DETECT;
 	job.stop_on_detect = true;
-	rc = mt_job_execute(&job, R);
-	fires_str(b, fires, sizeof(fires));
-	ok(rc == 0 && mt_job_expectation_met(&job, R, true),
-	   "%s, 4 threads, delay 0.02: %s detected, stopped at %.3f s (%llu ops)", mt_bug_table[b].name,
-	   fires, R->t_end_ns / 1e9, (unsigned long long)mt_ops_total(R));
-	if (rc)
-		diag("harness error: %s", R->error);
+	sched_bug(b, &job, "");
 }
 
 /*
@@ -534,7 +538,6 @@ static void stress_early_unlock(uint64_t seed)
 {
 	struct mt_job job;
 	char err[128];
-	int rc;
 
 	job_setup(&job, seed, 8);
 	if (mt_opt_set(mt_opt_find(wl_mempolicy.opts, "threads_per_mm"), job.wl_opts, "4",
@@ -543,13 +546,9 @@ static void stress_early_unlock(uint64_t seed)
 			 err, sizeof(err)))
 		tap_bail(err);
 	job.bugs = 1u << MT_BUG_MPOL_GET_MEMPOLICY_EARLY_UNLOCK;
-	job.expect = MT_JOB_EXPECT_DETECT;
 	job.stop_on_detect = true;
-	rc = mt_job_execute(&job, R);
-	ok(rc == 0 && mt_job_expectation_met(&job, R, true),
-	   "mpol-get-mempolicy-early-unlock, threads_per_mm=4, get_mempolicy against mbind_vma: "
-	   "use_after_free detected, stopped at %.3f s (%llu ops)", R->t_end_ns / 1e9,
-	   (unsigned long long)mt_ops_total(R));
+	sched_bug(MT_BUG_MPOL_GET_MEMPOLICY_EARLY_UNLOCK, &job,
+		  ", threads_per_mm=4, get_mempolicy against mbind_vma");
 }
 
 /* ---- the race of mpol-shared-lookup-no-ref ---- */
@@ -761,7 +760,7 @@ int main(void)
 		MT_BUG_MPOL_SHM_VM_POLICY_GET,
 	};
 
-	R = mt_region_create(false);
+	R = mt_region_create(true);	/* shared: scheduled runs are forked */
 	seed = tap_seed(mt_seed_random());
 	mt_region_use(R);
 

@@ -7,6 +7,7 @@
 # and writes it, with every job's results, to results/sched-table-<date>/.
 #
 #   tools/sched-table.sh [RUNS [THREADS [RUN_OPS]]]   (make sched-table)
+#   tools/sched-table.sh --table DIR   the table of an earlier run's DIR
 #
 # A cell is "detecting runs / runs (share)"; the bound is 1/(n k^(d-1)),
 # n the scheduled threads (the workers and the RCU callback thread), k the
@@ -14,12 +15,18 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${MT_BIN:-$top/build/cc/bin}
-runs=${1:-200}
-threads=${2:-3}
-ops=${3:-40}
-seed=${SEED:-20261202}
-out="$top/results/sched-table-$(date -u +%Y-%m-%dT%H-%M-%SZ)"
-mkdir -p "$out"
+if [ "${1:-}" = --table ]; then
+	out=${2:?--table DIR}
+	read -r runs threads ops seed < "$out/params" || exit 3
+else
+	runs=${1:-200}
+	threads=${2:-3}
+	ops=${3:-40}
+	seed=${SEED:-20261202}
+	out="$top/results/sched-table-$(date -u +%Y-%m-%dT%H-%M-%SZ)"
+	mkdir -p "$out"
+	echo "$runs $threads $ops $seed" > "$out/params"
+fi
 
 workload_of() {
 	case $1 in
@@ -42,35 +49,40 @@ job() {
 	fi
 }
 
-"$bin/mmtorture" bugs --json > "$out/bugs.json" || exit 3
+[ -s "$out/bugs.json" ] || "$bin/mmtorture" bugs --json > "$out/bugs.json" || exit 3
 bugs=$(jq -r '.[] | select(.expect == "detect" and .model != "kernel") | .name' "$out/bugs.json")
-{
-	for b in $bugs; do
-		for d in 1 2 3; do job "$b-d$d" "$b" pct $d; done
-		job "$b-free" "$b" free 0
-	done
-} > "$out/jobs.ini"
-"$bin/mmtorture" run --results "$out/runs" "$out/jobs.ini" > "$out/run.log" 2>&1
-rc=$?
-[ $rc -le 2 ] || { echo "sched-table: mmtorture run exited $rc (see $out/run.log)" >&2; exit 3; }
+if [ ! -d "$out/runs" ]; then
+	{
+		for b in $bugs; do
+			for d in 1 2 3; do job "$b-d$d" "$b" pct $d; done
+			job "$b-free" "$b" free 0
+		done
+	} > "$out/jobs.ini"
+	"$bin/mmtorture" run --results "$out/runs" "$out/jobs.ini" > "$out/run.log" 2>&1
+	rc=$?
+	[ $rc -le 2 ] || { echo "sched-table: mmtorture run exited $rc (see $out/run.log)" >&2; exit 3; }
+fi
 
 cell() {	# cell JOB: "D/N (S%)"
 	local m
-	m=$(ls -d "$out"/runs/*/"$1"/metrics.json 2>/dev/null | head -1)
+	m=$(ls -d "$out"/runs/*Z-"$1"/metrics.json 2>/dev/null | head -1)
 	[ -n "$m" ] || { echo "-"; return; }
 	jq -r '.runs | "\(.detected)/\(.done) (\(if .done > 0 then (100 * .detected / .done * 10 | round / 10) else 0 end)%)"' "$m"
 }
-bound() {	# bound JOB DEPTH
-	local m
-	m=$(ls -d "$out"/runs/*/"$1"/metrics.json 2>/dev/null | head -1)
+bound() {	# bound JOB DEPTH: 1/(n k^(d-1)) as a percentage
+	local m k
+	m=$(ls -d "$out"/runs/*Z-"$1"/metrics.json 2>/dev/null | head -1)
 	[ -n "$m" ] || { echo "-"; return; }
-	jq -r --argjson n $((threads + 1)) --argjson d "$2" \
-		'.runs.pct_steps as $k | if $k > 0 then (100 / ($n * pow($k; $d - 1))) else null end |
-		 if . == null then "-" elif . >= 0.1 then "\(. * 100 | round / 100)%" else "\(.)%" end' "$m"
+	k=$(jq -r '.runs.pct_steps // 0' "$m")
+	awk -v n=$((threads + 1)) -v k="$k" -v d="$2" 'BEGIN {
+		if (k <= 0) { print "-"; exit }
+		b = 100 / (n * k ^ (d - 1))
+		printf((b >= 0.1 ? "%.3g%%\n" : "%.1e%%\n"), b)
+	}'
 }
 steps() {
 	local m
-	m=$(ls -d "$out"/runs/*/"$1"/metrics.json 2>/dev/null | head -1)
+	m=$(ls -d "$out"/runs/*Z-"$1"/metrics.json 2>/dev/null | head -1)
 	[ -n "$m" ] && jq -r '.runs.pct_steps' "$m" || echo "-"
 }
 {

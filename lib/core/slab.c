@@ -46,6 +46,11 @@ struct obj_hdr {
 };
 _Static_assert(sizeof(struct obj_hdr) == 16, "object header is 16 bytes");
 
+/*
+ * The first cache line is what every checked load reads and only a page's
+ * (re)assignment writes; what each alloc and free writes is on the next,
+ * so that the checks of one CPU do not miss on the frees of another.
+ */
 struct slab_page {
 	uint32_t magic;
 	uint16_t cache_id;		/* ATOMIC: owner, 0 in the pool */
@@ -56,9 +61,9 @@ struct slab_page {
 	uint32_t recip;			/* ATOMIC: reciprocal of stride, as SLUB's
 					 * reciprocal_size (obj_to_index()) */
 	uint32_t nobj;
-	uint32_t inuse;			/* protected by cache->lock */
-	uint8_t list;			/* enum page_list_id */
 	struct kmem_cache *cache;
+	_Alignas(64) uint32_t inuse;	/* protected by cache->lock */
+	uint8_t list;			/* enum page_list_id */
 	struct obj_hdr *freelist;	/* protected by cache->lock */
 	struct slab_page *next, *prev;	/* cache list, or pool list */
 	struct rcu_head rcu;
@@ -372,7 +377,20 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 	c->objs_per_page = (MT_SLAB_PAGE_SIZE - page_first_offset()) / c->stride;
 	c->flags = flags;
 	c->ctor = ctor;
-	pthread_mutex_init(&c->lock, NULL);
+	{
+		pthread_mutexattr_t attr;
+
+		/*
+		 * A cache's lock is held for a few dozen instructions: spin a
+		 * while before sleeping, as the kernel's spinlock would
+		 * (glibc's adaptive mutex), rather than pay a futex wait and
+		 * wake on every contended alloc and free.
+		 */
+		pthread_mutexattr_init(&attr);
+		pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+		pthread_mutex_init(&c->lock, &attr);
+		pthread_mutexattr_destroy(&attr);
+	}
 	if (flags & SLAB_POISON) {
 		c->quarantine = calloc(QUARANTINE_OBJS, sizeof(*c->quarantine));
 		if (!c->quarantine) {

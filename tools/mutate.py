@@ -23,7 +23,7 @@ mutant: say so when you report them).
 
 Lines that name the bug registry (mt_bug(), MT_BUG_) are never mutated:
 they choose the catalogue's code paths, which the selftest covers.  Nor
-are the detectors (files that report: *_audit.c, access.c, and the
+are the detectors (files that report: *_audit.c, access.h, and the
 checks of lib/core): mutating a detector weakens the tester, which a
 clean run cannot see by construction.
 

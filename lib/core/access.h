@@ -48,18 +48,26 @@
 #include "rcu.h"
 #include "slab.h"
 
+#ifndef MT_NO_CHECKS
 /*
  * __obj_access - may @obj, expected to be an object of @c, be used now?
  * @any: memory that is not slab memory at all is not checked (true)
  * Return: true if live (or free in a typesafe cache); false if the access
  * was bad, which is then counted where it happened.
  */
-bool __obj_access(const void *obj, const struct kmem_cache *c, bool any, const char *where);
-/* The same, and the object must still have generation @gen. */
-bool __obj_access_gen(const void *obj, const struct kmem_cache *c, uint32_t gen,
-		      const char *where);
+static inline bool __obj_access(const void *obj, const struct kmem_cache *c, bool any,
+				const char *where)
+{
+	return (any ? __obj_check_any(obj, c, where) : __obj_check(obj, c, where)) != OBJ_BAD;
+}
 
-#ifdef MT_NO_CHECKS
+/* The same, and the object must still have generation @gen. */
+static inline bool __obj_access_gen(const void *obj, const struct kmem_cache *c, uint32_t gen,
+				    const char *where)
+{
+	return __obj_check_gen(obj, c, gen, where) != OBJ_BAD;
+}
+#else
 /* The benchmark's build without the checks (Makefile CHECKS=0): every use is allowed. */
 #define __obj_access(o, c, any, where)		((void)(o), (void)(c), true)
 #define __obj_access_gen(o, c, gen, where)	((void)(o), (void)(c), (void)(gen), true)

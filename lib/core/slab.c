@@ -81,9 +81,11 @@ struct kmem_cache {
 	size_t size;
 	uint32_t stride;
 	uint32_t objs_per_page;
+	uint32_t recip;			/* slot_recip(stride): the slot check of its pages */
 	unsigned long flags;
 	void (*ctor)(void *);
-	pthread_mutex_t lock;
+	/* above: read-mostly, what every check reads; below: what alloc and free write */
+	_Alignas(64) pthread_mutex_t lock;
 	struct page_list partial[MT_MAX_NODES];	/* protected by ->lock */
 	struct page_list full;			/* protected by ->lock */
 	uint32_t nempty[MT_MAX_NODES];		/* protected by ->lock */
@@ -298,7 +300,7 @@ static __thread uintptr_t last_frame;
 static __thread unsigned long last_gen;
 
 /* Is @addr inside a chunk of the pool?  Return its page, or NULL. */
-static struct slab_page *pool_page_of(const void *addr)
+static inline __attribute__((always_inline)) struct slab_page *pool_page_of(const void *addr)
 {
 	uintptr_t frame = (uintptr_t)addr >> CHUNK_SHIFT;
 	unsigned long gen = __atomic_load_n(&pool.gen, __ATOMIC_ACQUIRE);
@@ -355,6 +357,19 @@ static uint32_t page_first_offset(void)
 	return (uint32_t)((sizeof(struct slab_page) + 63) & ~(size_t)63);
 }
 
+/*
+ * ceil(2^32 / stride).  For an offset x below MT_SLAB_PAGE_SIZE,
+ * (x * recip) >> 32 is exactly x / stride: the error of recip is below
+ * stride, and x * stride < 2^32 (lib/math/reciprocal_div.c does the same
+ * for SLUB's obj_to_index()).  It saves a division on every check.
+ */
+static uint32_t slot_recip(uint32_t stride)
+{
+	return (uint32_t)(((1ull << 32) + stride - 1) / stride);
+}
+_Static_assert((uint64_t)MT_SLAB_PAGE_SIZE * MT_SLAB_PAGE_SIZE < (1ull << 32),
+	       "slot_recip() is exact on a slab page");
+
 struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 				     unsigned long flags, void (*ctor)(void *))
 {
@@ -374,6 +389,7 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->size = size;
 	c->stride = (uint32_t)sizeof(struct obj_hdr) + round_up16(size);
+	c->recip = slot_recip(c->stride);
 	c->objs_per_page = (MT_SLAB_PAGE_SIZE - page_first_offset()) / c->stride;
 	c->flags = flags;
 	c->ctor = ctor;
@@ -456,19 +472,6 @@ static const char *cache_name_by_id(uint16_t id, char *buf, size_t len)
 	pthread_mutex_unlock(&caches_lock);
 	return buf;
 }
-
-/*
- * ceil(2^32 / stride).  For an offset x below MT_SLAB_PAGE_SIZE,
- * (x * recip) >> 32 is exactly x / stride: the error of recip is below
- * stride, and x * stride < 2^32 (lib/math/reciprocal_div.c does the same
- * for SLUB's obj_to_index()).  It saves a division on every check.
- */
-static uint32_t slot_recip(uint32_t stride)
-{
-	return (uint32_t)(((1ull << 32) + stride - 1) / stride);
-}
-_Static_assert((uint64_t)MT_SLAB_PAGE_SIZE * MT_SLAB_PAGE_SIZE < (1ull << 32),
-	       "slot_recip() is exact on a slab page");
 
 /* Lay the cache's objects out on a page fresh from the pool. */
 static void page_format(struct kmem_cache *c, struct slab_page *pg)
@@ -651,17 +654,21 @@ static void pages_dispose(struct slab_page *to_pool, struct slab_page *to_rcu)
 	}
 }
 
-/* Is @h the start of an object slot of @pg?  (Lockless: atomic loads.) */
-static bool hdr_on_slot(const struct slab_page *pg, const struct obj_hdr *h)
+/*
+ * Is @h the start of an object slot of @pg, a page of @c?  The caller has
+ * seen @pg owned by @c, so the geometry is @c's (read-mostly, set at
+ * create): no load of the page's own fields, which a reassignment of the
+ * page would rewrite.
+ */
+static inline __attribute__((always_inline)) bool
+hdr_on_slot(const struct kmem_cache *c, const struct slab_page *pg, const struct obj_hdr *h)
 {
-	uint32_t first = __atomic_load_n(&pg->first, __ATOMIC_RELAXED);
-	uint32_t stride = __atomic_load_n(&pg->stride, __ATOMIC_RELAXED);
-	uint32_t recip = __atomic_load_n(&pg->recip, __ATOMIC_RELAXED);
 	uintptr_t off = (uintptr_t)h - (uintptr_t)pg;
+	uint32_t first = page_first_offset();
 	uint64_t x = off - first;
 
-	return stride && off >= first && off + stride <= MT_SLAB_PAGE_SIZE &&
-	       ((x * recip) >> 32) * stride == x;
+	return off >= first && off + c->stride <= MT_SLAB_PAGE_SIZE &&
+	       ((x * c->recip) >> 32) * c->stride == x;
 }
 
 void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
@@ -679,7 +686,7 @@ void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 	if (pg->magic != SLAB_PAGE_MAGIC ||
 	    __atomic_load_n(&pg->cache_id, __ATOMIC_RELAXED) != c->id ||
 	    __atomic_load_n(&pg->state, __ATOMIC_RELAXED) != PAGE_ACTIVE ||
-	    !hdr_on_slot(pg, h)) {
+	    !hdr_on_slot(c, pg, h)) {
 		pthread_mutex_unlock(&c->lock);
 		mt_report(MT_DOUBLE_FREE, where,
 			  "free of %p: not an object of cache %s (its page was freed)",
@@ -858,6 +865,17 @@ bool obj_is_live(const void *obj)
 
 /* ---- reader checks ---- */
 
+/* The memory of @obj is another cache's now: say whose (the slow path). */
+static __attribute__((noinline, cold)) enum obj_status
+report_other_owner(const void *obj, const struct kmem_cache *c, uint16_t owner, const char *where)
+{
+	char other[MT_NAME_LEN];
+
+	mt_report(MT_TYPE_CONFUSION, where, "%s object %p: the memory now belongs to cache %s",
+		  c->name, obj, cache_name_by_id(owner, other, sizeof(other)));
+	return OBJ_BAD;
+}
+
 static enum obj_status obj_check_page(const void *obj, const struct kmem_cache *c,
 				      bool any, const char *where)
 {
@@ -865,7 +883,6 @@ static enum obj_status obj_check_page(const void *obj, const struct kmem_cache *
 	const struct slab_page *pg = pool_page_of(h);
 	uint8_t pstate;
 	uint16_t owner;
-	char other[MT_NAME_LEN];
 
 	if (unlikely(!pg || pg->magic != SLAB_PAGE_MAGIC)) {
 		if (any)
@@ -882,13 +899,9 @@ static enum obj_status obj_check_page(const void *obj, const struct kmem_cache *
 			  c->name, obj);
 		return OBJ_BAD;
 	}
-	if (unlikely(owner != c->id)) {
-		mt_report(MT_TYPE_CONFUSION, where,
-			  "%s object %p: the memory now belongs to cache %s",
-			  c->name, obj, cache_name_by_id(owner, other, sizeof(other)));
-		return OBJ_BAD;
-	}
-	if (unlikely(!hdr_on_slot(pg, h))) {
+	if (unlikely(owner != c->id))
+		return report_other_owner(obj, c, owner, where);
+	if (unlikely(!hdr_on_slot(c, pg, h))) {
 		mt_report(MT_TYPE_CONFUSION, where, "%s pointer %p is not on an object slot",
 			  c->name, obj);
 		return OBJ_BAD;

@@ -119,6 +119,26 @@ static unsigned int preemptions(const struct mt_sched_switch *s, unsigned int n)
 	return p;
 }
 
+/* The preemptions of the run just made, as it ran. */
+static unsigned int run_preemptions(const struct mt_region_runs *R)
+{
+	unsigned int p = 0;
+
+	for (unsigned int i = 0; i < R->nswitches; i++)
+		p += R->switches[i].preempt;
+	return p;
+}
+
+/* The switches of the run just made, as a guide: into @to.  Return: how many. */
+static unsigned int take_schedule(struct mt_sched_switch *to, const struct mt_region_runs *R)
+{
+	for (unsigned int i = 0; i < R->nswitches; i++)
+		to[i] = (struct mt_sched_switch){ .step = R->switches[i].step,
+						  .to = R->switches[i].to,
+						  .preempt = R->switches[i].preempt };
+	return R->nswitches;
+}
+
 static void print_schedule(const struct mt_region_runs *R)
 {
 	for (unsigned int i = 0; i < R->nswitches; i++) {
@@ -139,14 +159,14 @@ static int shrink(struct mt_job *job, const struct mt_run_rec *rec, struct mt_re
 		  unsigned int attempts)
 {
 	const struct mt_region_runs *R = &region->runs;
-	unsigned int n = R->nswitches, tried = 0, p0;
-	struct mt_sched_switch *best = calloc(n + 1, sizeof(*best)), *cand = calloc(n + 1, sizeof(*cand));
+	/* room for any run's recorded schedule: a guided run may switch more often */
+	struct mt_sched_switch *best = calloc(MT_RUN_SWITCHES, sizeof(*best));
+	struct mt_sched_switch *cand = calloc(MT_RUN_SWITCHES, sizeof(*cand));
+	unsigned int n, tried = 0, p0;
 
 	if (!best || !cand)
 		return MT_EXIT_HARNESS;
-	for (unsigned int i = 0; i < n; i++)
-		best[i] = (struct mt_sched_switch){ .step = R->switches[i].step, .to = R->switches[i].to,
-						    .preempt = R->switches[i].preempt };
+	n = take_schedule(best, R);
 	p0 = preemptions(best, n);
 	printf("shrinking: %u switches, %u of them preemptions, up to the first %s\n", n, p0,
 	       job->expect == MT_JOB_EXPECT_DETECT ? "detection" : "race or leak");
@@ -169,9 +189,15 @@ static int shrink(struct mt_job *job, const struct mt_run_rec *rec, struct mt_re
 				mt_sched_guide = cand;
 				mt_sched_nguide = m;
 				tried++;
-				if (run_once(job, rec, region) == 0 && found(job, region)) {
-					memcpy(best, cand, m * sizeof(*best));
-					n = m;
+				/*
+				 * A guided run may preempt where the guide did not
+				 * (a switch that was a block is one when the thread
+				 * could now go on): keep the schedule as it ran, if it
+				 * has fewer preemptions.
+				 */
+				if (run_once(job, rec, region) == 0 && found(job, region) &&
+				    run_preemptions(R) < p) {
+					n = take_schedule(best, R);
 					progress = true;
 					break;
 				}
@@ -193,7 +219,7 @@ static int shrink(struct mt_job *job, const struct mt_run_rec *rec, struct mt_re
 		return MT_EXIT_EXPECT;
 	}
 	printf("a schedule of %u preemption%s (from %u) still finds it, after %u runs:\n",
-	       preemptions(best, n), preemptions(best, n) == 1 ? "" : "s", p0, tried + 1);
+	       run_preemptions(R), run_preemptions(R) == 1 ? "" : "s", p0, tried + 1);
 	print_schedule(R);
 	free(best);
 	free(cand);
@@ -208,6 +234,28 @@ static void usage(FILE *f)
 		   "  --trace N   the last N steps before its first race or leak\n"
 		   "  --shrink    a schedule with fewer preemptions that still finds it\n"
 		   "  --attempts  runs the shrinking may take (default 200)\n");
+}
+
+/* The replayed run's first race or leak report, and when it came. */
+static void first_report(const struct mt_region *r)
+{
+	uint64_t n = __atomic_load_n(&r->nevents, __ATOMIC_ACQUIRE);
+
+	for (uint64_t i = 0; i < n && i < MT_MAX_EVENTS; i++) {
+		const struct mt_event *e = &r->events[i];
+
+		if (!__atomic_load_n(&e->ready, __ATOMIC_ACQUIRE) ||
+		    mt_counter_class((int)e->kind) == MT_CLASS_INFO)
+			continue;
+		if (e->step)
+			printf("  first report, at step %llu: %s in %s: %s\n",
+			       (unsigned long long)e->step, mt_counter_name((int)e->kind), e->where,
+			       e->what);
+		else
+			printf("  first report, after the run: %s in %s: %s\n",
+			       mt_counter_name((int)e->kind), e->where, e->what);
+		return;
+	}
 }
 
 int mt_cli_replay(int argc, char **argv)
@@ -277,9 +325,14 @@ int mt_cli_replay(int argc, char **argv)
 	       (unsigned long long)rec->preemptions, (unsigned long long)want.preemptions);
 	printf("  counts digest %016llx (recorded %016llx)\n", (unsigned long long)rec->digest,
 	       (unsigned long long)want.digest);
-	printf("  first race or leak at step %llu (recorded %llu)%s\n",
-	       (unsigned long long)rec->first_step, (unsigned long long)want.first_step,
-	       rec->flags & MT_RUN_DETECTED ? ", the expectation met" : "");
+	if (rec->first_step || want.first_step)
+		printf("  first race or leak at step %llu (recorded %llu)%s\n",
+		       (unsigned long long)rec->first_step, (unsigned long long)want.first_step,
+		       rec->flags & MT_RUN_DETECTED ? ", the expectation met" : "");
+	else
+		printf("  no race or leak during the run%s\n", rec->flags & MT_RUN_PROBLEM ?
+		       "; found after it, by its final audit or teardown" : "");
+	first_report(region);
 	if (trace && region->runs.ntrace)
 		mt_runs_trace_print(&region->runs, (unsigned int)trace, stdout);
 	else if (trace)

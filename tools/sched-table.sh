@@ -3,7 +3,9 @@
 # of the catalogue: for every model bug, RUNS short runs under sched=pct
 # with depth 1, 2 and 3, next to PCT's bound for that depth and to RUNS
 # free-running runs of the same length (run_ops= operations per thread)
-# without injected delays.  Prints a Markdown table (the one in README)
+# without injected delays, each with the workload options the selftest
+# gives that bug (a mix, threads_per_mm=, file_pct=).  Prints a Markdown
+# table (the one in README)
 # and writes it, with every job's results, to results/sched-table-<date>/.
 #
 #   tools/sched-table.sh [RUNS [THREADS [RUN_OPS]]]   (make sched-table)
@@ -36,12 +38,26 @@ workload_of() {
 	esac
 }
 
+# extras BUG: the options the selftest's job of BUG gives its workload
+# (a mix, threads_per_mm=, file_pct= ...), so that the table's jobs run
+# the paths the bug is on; not the keys this script sets itself.
+extras() {
+	awk -v sec="[$1]" '
+		/^\[/ { on = ($0 == sec); next }
+		on && /^[a-z_]+=/ {
+			k = $0; sub(/=.*/, "", k)
+			if (k !~ /^(workload|bugs|expect|threads|runtime|delay|sync_delay|seed|stop_on_detect)$/)
+				print
+		}' "$top/configs/selftest.ini"
+}
+
 # job NAME BUG SCHED DEPTH: one job section
 job() {
 	local wl
 	wl=$(workload_of "$(jq -r --arg b "$2" '.[] | select(.name == $b) | .model' "$out/bugs.json")")
 	printf '[%s]\nworkload = %s\nbugs = %s\nexpect = detect\nthreads = %s\nruns = %s\nrun_ops = %s\nseed = %s\nstop_on_detect = 0\nruntime = 86400\n' \
 		"$1" "$wl" "$2" "$threads" "$runs" "$ops" "$seed"
+	extras "$2"
 	if [ "$3" = free ]; then
 		printf 'sched = free\ndelay = 0\n\n'
 	else

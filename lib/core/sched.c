@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "counters.h"
 #include "sched.h"
@@ -71,6 +72,31 @@ static struct {
 	.cur = -1,
 };
 
+#define LOG_BYTES	(MT_SCHED_MAX_SWITCHES * sizeof(struct mt_sched_switch))
+
+/*
+ * The run's big tables (the pair set, the switch log), mapped fresh and
+ * populated, zeroed by the kernel.  A run is a forked process: memory
+ * from its parent's heap is copy-on-write, and a fresh page read before
+ * it is written is the shared zero page -- either way its first write in
+ * the run is a write-protect fault, which, once the run's threads are up
+ * on other CPUs, flushes their TLBs by IPI.  Populated at mmap, no page
+ * of these faults during the run.
+ */
+static void *run_buf(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void run_buf_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
+}
+
 static uint64_t next_rand(void)
 {
 	uint64_t z = (S.rng += 0x9e3779b97f4a7c15ull);
@@ -110,8 +136,8 @@ int mt_sched_start(const struct mt_sched_conf *conf)
 	if (conf->mode == MT_SCHED_FREE || !n || n > MT_SCHED_MAX_THREADS ||
 	    (conf->mode == MT_SCHED_PCT && (!conf->depth || conf->depth > MAX_DEPTH)))
 		return -EINVAL;
-	free(S.pairs);
-	free(S.log);
+	run_buf_free(S.pairs, PAIRS_CAP * sizeof(*S.pairs));
+	run_buf_free(S.log, LOG_BYTES);
 	free(S.frozen);
 	memset(&S.t, 0, sizeof(S.t));
 	S.conf = *conf;
@@ -128,12 +154,13 @@ int mt_sched_start(const struct mt_sched_conf *conf)
 	S.nring = 0;
 	S.frozen = NULL;
 	S.nfrozen = 0;
-	S.pairs = calloc(PAIRS_CAP, sizeof(*S.pairs));
+	S.pairs = run_buf(PAIRS_CAP * sizeof(*S.pairs));
 	S.npairs = 0;
-	S.log = malloc(MT_SCHED_MAX_SWITCHES * sizeof(*S.log));
+	S.log = run_buf(LOG_BYTES);
 	S.nlog = 0;
 	if (!S.pairs || !S.log)
 		return -ENOMEM;
+	memset(S.ring, 0, sizeof(S.ring));	/* see run_buf() */
 	for (unsigned int i = 0; i < n; i++)
 		sem_init(&S.t[i].go, 0, 0);
 	if (conf->mode == MT_SCHED_PCT) {
@@ -437,8 +464,11 @@ void mt_sched_snapshot(struct mt_sched_report *rep)
 	}
 	rep->ntrace = n;
 	rep->nswitches = S.nlog;
-	rep->switch_log = S.log;
-	S.log = NULL;
+	rep->switch_log = malloc((S.nlog ? S.nlog : 1) * sizeof(*rep->switch_log));
+	if (rep->switch_log)
+		memcpy(rep->switch_log, S.log, S.nlog * sizeof(*S.log));
+	else
+		rep->nswitches = 0;
 }
 
 void mt_sched_finish(struct mt_sched_report *rep)
@@ -451,8 +481,8 @@ void mt_sched_finish(struct mt_sched_report *rep)
 		sem_destroy(&S.t[i].go);
 	free(S.frozen);
 	S.frozen = NULL;
-	free(S.pairs);
+	run_buf_free(S.pairs, PAIRS_CAP * sizeof(*S.pairs));
 	S.pairs = NULL;
-	free(S.log);
+	run_buf_free(S.log, LOG_BYTES);
 	S.log = NULL;
 }

@@ -143,16 +143,24 @@ static int make_socket(char *err, size_t errlen)
 	}
 	strcpy(sa.sun_path, dcfg.socket_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		snprintf(err, errlen, "cannot listen on %s: %s", dcfg.socket_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
+	/* mode and group first: a user of the group never meets the socket half set up */
 	if (chmod(dcfg.socket_path, 0660))
 		dlog(LOG_WARNING, "chmod 0660 %s: %s", dcfg.socket_path, strerror(errno));
 	listen_fd = fd;
 	server_socket_group();
+	if (listen(fd, 64)) {
+		snprintf(err, errlen, "cannot listen on %s: %s", dcfg.socket_path, strerror(errno));
+		close(fd);
+		listen_fd = -1;
+		unlink(dcfg.socket_path);
+		return -1;
+	}
 	return fd;
 }
 

@@ -84,7 +84,7 @@ static void test_bug(int b)
 	fired_str(got, sizeof(got));
 	ok(sd.met, "%s: detected (%s expected: %s) in run %u of at most %u under %s, seed %llu",
 	   d->name, d->expect == MT_EXPECT_ALL ? "all of" : "one of", want, sd.run,
-	   SCHED_DETECT_RUNS, sched_detect_how(&sd), SCHED_DETECT_SEED);
+	   SCHED_DETECT_RUNS, sched_detect_how(&sd), (unsigned long long)sd.seed);
 	diag("%s fired: %s", d->name, got);
 	if (b == MT_BUG_ANON_VMA_ROOT_UNPINNED)
 		ok(mt_counter_read(R, MT_REFCOUNT_UNDERFLOW) == 0,

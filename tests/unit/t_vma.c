@@ -401,7 +401,7 @@ int main(void)
 			ok(sd.met,
 			   "%s: detected under vma_spf, vma_lookup=%s, in run %u of at most %u under %s, "
 			   "seed %llu (%s=%llu)", mt_bug_table[b].name, rb ? "rb_lock" : "rcu", sd.run,
-			   SCHED_DETECT_RUNS, sched_detect_how(&sd), SCHED_DETECT_SEED,
+			   SCHED_DETECT_RUNS, sched_detect_how(&sd), (unsigned long long)sd.seed,
 			   mt_counter_name(mt_bug_table[b].fires[0]),
 			   (unsigned long long)cnt(mt_bug_table[b].fires[0]));
 		}

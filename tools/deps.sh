@@ -26,8 +26,8 @@ BUILD_PKGS="gcc make pkg-config liburcu-dev libhwloc-dev libnuma-dev libinih-dev
 libjansson-dev libsystemd-dev libmicrohttpd-dev"
 # Tests: prove (perl), promtool and a Prometheus server (prometheus), jq
 # for reading JSON in shell tests, socat for raw socket messages, ss
-# (iproute2) to count connections, curl for HTTP, setpriv (util-linux), pgrep (procps), lstopo (hwloc), numactl,
-# stress-ng (kernel mode's benchmark beside it), systemd for the service
+# (iproute2) to count connections, curl for HTTP, setpriv (util-linux),
+# pgrep (procps), lstopo (hwloc), numactl, stress-ng (kernel mode's benchmark beside it), systemd for the service
 # test, clang with libFuzzer for the fuzz targets, gnuplot for
 # `mmtorture plot`, mandoc and man-db for the man pages' lint, python3
 # for the hostile inputs some tests make and for make mutate.

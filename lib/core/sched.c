@@ -73,6 +73,7 @@ static struct {
 };
 
 #define LOG_BYTES	(MT_SCHED_MAX_SWITCHES * sizeof(struct mt_sched_switch))
+#define PAIRS_BYTES	(PAIRS_CAP * sizeof(uint64_t))
 
 /*
  * The run's big tables (the pair set, the switch log), mapped fresh and
@@ -136,7 +137,7 @@ int mt_sched_start(const struct mt_sched_conf *conf)
 	if (conf->mode == MT_SCHED_FREE || !n || n > MT_SCHED_MAX_THREADS ||
 	    (conf->mode == MT_SCHED_PCT && (!conf->depth || conf->depth > MAX_DEPTH)))
 		return -EINVAL;
-	run_buf_free(S.pairs, PAIRS_CAP * sizeof(*S.pairs));
+	run_buf_free(S.pairs, PAIRS_BYTES);
 	run_buf_free(S.log, LOG_BYTES);
 	free(S.frozen);
 	memset(&S.t, 0, sizeof(S.t));
@@ -154,7 +155,7 @@ int mt_sched_start(const struct mt_sched_conf *conf)
 	S.nring = 0;
 	S.frozen = NULL;
 	S.nfrozen = 0;
-	S.pairs = run_buf(PAIRS_CAP * sizeof(*S.pairs));
+	S.pairs = run_buf(PAIRS_BYTES);
 	S.npairs = 0;
 	S.log = run_buf(LOG_BYTES);
 	S.nlog = 0;
@@ -481,7 +482,7 @@ void mt_sched_finish(struct mt_sched_report *rep)
 		sem_destroy(&S.t[i].go);
 	free(S.frozen);
 	S.frozen = NULL;
-	run_buf_free(S.pairs, PAIRS_CAP * sizeof(*S.pairs));
+	run_buf_free(S.pairs, PAIRS_BYTES);
 	S.pairs = NULL;
 	run_buf_free(S.log, LOG_BYTES);
 	S.log = NULL;

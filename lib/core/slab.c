@@ -58,8 +58,6 @@ struct slab_page {
 	uint8_t node;
 	uint32_t stride;		/* ATOMIC */
 	uint32_t first;			/* ATOMIC: offset of object 0 */
-	uint32_t recip;			/* ATOMIC: reciprocal of stride, as SLUB's
-					 * reciprocal_size (obj_to_index()) */
 	uint32_t nobj;
 	struct kmem_cache *cache;
 	_Alignas(64) uint32_t inuse;	/* protected by cache->lock */
@@ -81,7 +79,8 @@ struct kmem_cache {
 	size_t size;
 	uint32_t stride;
 	uint32_t objs_per_page;
-	uint32_t recip;			/* slot_recip(stride): the slot check of its pages */
+	uint32_t recip;			/* slot_recip(stride), as SLUB's reciprocal_size
+					 * (obj_to_index()): the slot check of its pages */
 	unsigned long flags;
 	void (*ctor)(void *);
 	/* above: read-mostly, what every check reads; below: what alloc and free write */
@@ -484,7 +483,6 @@ static void page_format(struct kmem_cache *c, struct slab_page *pg)
 	pg->inuse = 0;
 	pg->freelist = NULL;
 	__atomic_store_n(&pg->stride, c->stride, __ATOMIC_RELAXED);
-	__atomic_store_n(&pg->recip, slot_recip(c->stride), __ATOMIC_RELAXED);
 	__atomic_store_n(&pg->first, first, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < pg->nobj; i++) {
 		struct obj_hdr *h = (struct obj_hdr *)((char *)pg + first + i * c->stride);

@@ -598,67 +598,6 @@ static int av_init(struct wl_ctx *ctx)
 	return w->nprocs ? 0 : -ENOMEM;
 }
 
-/* The pages as the audit finds them. */
-struct page_census {
-	unsigned long live, on_lru;
-	unsigned long extra_refs, missing_refs, off_lru;	/* pages */
-	const struct page *first_extra, *first_missing, *first_off;
-};
-
-/*
- * Between operations each pte mapping a page holds one reference and
- * nothing else does (no isolation, no migration in flight): a page has
- * exactly _mapcount + 1 references, and is on the LRU.
- */
-static void census_page(void *obj, void *arg)
-{
-	const struct page *page = obj;
-	struct page_census *pc = arg;
-	long refs = refcount_read(&page->_refcount);
-	long ptes = __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;
-
-	pc->live++;
-	if (page->flags & PG_lru) {
-		pc->on_lru++;
-	} else if (!pc->off_lru++) {
-		pc->first_off = page;
-	}
-	if (refs > ptes && !pc->extra_refs++)
-		pc->first_extra = page;
-	else if (refs < ptes && !pc->missing_refs++)
-		pc->first_missing = page;
-}
-
-static void av_audit_pages(void)
-{
-	struct page_census pc = { 0 };
-	unsigned long on_lru;
-
-	kmem_cache_walk_live(page_cachep, census_page, &pc);
-	on_lru = lru_nr_pages();
-	mt_count(MT_AUDITED_OBJECTS);
-	if (pc.extra_refs)
-		mt_report(MT_LEAKED_REFS, "anon_vma_audit",
-			  "%lu of %lu pages hold more references than ptes map them (page %p: %d refs, "
-			  "%d ptes): a page reference leaked", pc.extra_refs, pc.live,
-			  (const void *)pc.first_extra, refcount_read(&pc.first_extra->_refcount),
-			  page_mapcount(pc.first_extra));
-	if (pc.missing_refs)
-		mt_report(MT_MISSING_REFS, "anon_vma_audit",
-			  "%lu of %lu pages hold fewer references than ptes map them (page %p: %d refs, "
-			  "%d ptes)", pc.missing_refs, pc.live, (const void *)pc.first_missing,
-			  refcount_read(&pc.first_missing->_refcount), page_mapcount(pc.first_missing));
-	if (pc.off_lru)
-		mt_report(MT_LEAKED_REFS, "anon_vma_audit",
-			  "%lu of %lu live pages are off the LRU (page %p, %d ptes): reclaim can never "
-			  "find them", pc.off_lru, pc.live, (const void *)pc.first_off,
-			  page_mapcount(pc.first_off));
-	if (on_lru != pc.on_lru)
-		mt_report(MT_MISSING_REFS, "anon_vma_audit",
-			  "%lu pages on the LRU, %lu of them live: a freed page is on it", on_lru,
-			  pc.on_lru);
-}
-
 /*
  * The audit, at a quiesce point: every live anon_vma's external_refcount
  * against its owners (its children if it is a root, KSM rmap_items; no
@@ -695,7 +634,7 @@ static void av_audit(struct wl_ctx *ctx)
 	spin_unlock(&w->proc_lock);
 	ksm_audit(c);
 	anon_vma_audit_end(c);
-	av_audit_pages();
+	anon_pages_audit();
 }
 
 static void av_teardown(struct wl_ctx *ctx)

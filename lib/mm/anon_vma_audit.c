@@ -23,6 +23,7 @@
 #include "lib/mm/ksm.h"
 #include "lib/mm/mm.h"
 #include "lib/mm/rmap.h"
+#include "lib/mm/vmscan.h"
 
 bool __anon_vma_root_check(const struct anon_vma *anon_vma, struct anon_vma *root,
 			   const char *where)
@@ -160,4 +161,65 @@ static void ksm_audit_one(struct anon_vma *av, void *arg)
 void ksm_audit(struct anon_vma_census *c)
 {
 	ksm_for_each_reference(ksm_audit_one, c);
+}
+
+/* The pages as the audit finds them. */
+struct page_census {
+	unsigned long live, on_lru;
+	unsigned long extra_refs, missing_refs, off_lru;	/* pages */
+	const struct page *first_extra, *first_missing, *first_off;
+};
+
+/*
+ * Between operations each pte mapping a page holds one reference and
+ * nothing else does (no isolation, no migration in flight): a page has
+ * exactly _mapcount + 1 references, and is on the LRU.
+ */
+static void census_page(void *obj, void *arg)
+{
+	const struct page *page = obj;
+	struct page_census *pc = arg;
+	long refs = refcount_read(&page->_refcount);
+	long ptes = __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;
+
+	pc->live++;
+	if (page->flags & PG_lru) {
+		pc->on_lru++;
+	} else if (!pc->off_lru++) {
+		pc->first_off = page;
+	}
+	if (refs > ptes && !pc->extra_refs++)
+		pc->first_extra = page;
+	else if (refs < ptes && !pc->missing_refs++)
+		pc->first_missing = page;
+}
+
+void anon_pages_audit(void)
+{
+	struct page_census pc = { 0 };
+	unsigned long on_lru;
+
+	kmem_cache_walk_live(page_cachep, census_page, &pc);
+	on_lru = lru_nr_pages();
+	mt_count(MT_AUDITED_OBJECTS);
+	if (pc.extra_refs)
+		mt_report(MT_LEAKED_REFS, "anon_vma_audit",
+			  "%lu of %lu pages hold more references than ptes map them (page %p: %d refs, "
+			  "%d ptes): a page reference leaked", pc.extra_refs, pc.live,
+			  (const void *)pc.first_extra, refcount_read(&pc.first_extra->_refcount),
+			  page_mapcount(pc.first_extra));
+	if (pc.missing_refs)
+		mt_report(MT_MISSING_REFS, "anon_vma_audit",
+			  "%lu of %lu pages hold fewer references than ptes map them (page %p: %d refs, "
+			  "%d ptes)", pc.missing_refs, pc.live, (const void *)pc.first_missing,
+			  refcount_read(&pc.first_missing->_refcount), page_mapcount(pc.first_missing));
+	if (pc.off_lru)
+		mt_report(MT_LEAKED_REFS, "anon_vma_audit",
+			  "%lu of %lu live pages are off the LRU (page %p, %d ptes): reclaim can never "
+			  "find them", pc.off_lru, pc.live, (const void *)pc.first_off,
+			  page_mapcount(pc.first_off));
+	if (on_lru != pc.on_lru)
+		mt_report(MT_MISSING_REFS, "anon_vma_audit",
+			  "%lu pages on the LRU, %lu of them live: a freed page is on it", on_lru,
+			  pc.on_lru);
 }

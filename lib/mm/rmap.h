@@ -81,6 +81,15 @@ bool page_add_anon_rmap(struct page *page, struct vm_area_struct *vma,
  */
 bool page_mapcount_check(const struct page *page, int mapcount, const char *where);
 
+/*
+ * anon_pages_audit (anon_vma_audit.c) - every live page against its ptes:
+ * one reference per pte and nothing else (leaked_refs for more,
+ * missing_refs for fewer), on the LRU (leaked_refs if not), and the LRU
+ * holding no freed page (missing_refs).
+ * Context: a quiesce point: no isolation or migration in flight.
+ */
+void anon_pages_audit(void);
+
 /**
  * page_remove_rmap - one mapping of @page is gone
  * Context: the page table lock of the pte held.  page->mapping is left

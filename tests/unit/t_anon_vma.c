@@ -283,6 +283,28 @@ static void test_migration(void)
 	mms[1] = child;
 	audit(mms, 2);
 	ok(cnt(MT_LEAKED_REFS) + cnt(MT_MISSING_REFS) == 0, "anon_vma_audit after migration: silent");
+	anon_pages_audit();
+	ok(cnt(MT_LEAKED_REFS) + cnt(MT_MISSING_REFS) == 0,
+	   "anon_pages_audit: every page one reference per pte, on the LRU: silent");
+	get_page(newpage);	/* a reference nobody will drop */
+	anon_pages_audit();
+	ok(cnt(MT_LEAKED_REFS) == 1 && cnt(MT_MISSING_REFS) == 0,
+	   "anon_pages_audit: a reference beyond the ptes' is leaked_refs");
+	put_page(newpage);
+	refcount_dec(&newpage->_refcount);	/* one pte without its reference */
+	anon_pages_audit();
+	ok(cnt(MT_LEAKED_REFS) == 1 && cnt(MT_MISSING_REFS) == 1,
+	   "anon_pages_audit: a pte without its reference is missing_refs");
+	refcount_inc(&newpage->_refcount);
+	isolated = isolate_lru_page();	/* never put back: off the LRU, a reference kept */
+	anon_pages_audit();
+	ok(isolated == newpage && cnt(MT_LEAKED_REFS) == 3 && cnt(MT_MISSING_REFS) == 1,
+	   "anon_pages_audit: an isolation never put back is leaked_refs twice: its reference, "
+	   "and a page reclaim can never find (%llu)", (unsigned long long)cnt(MT_LEAKED_REFS));
+	putback_lru_page(isolated);
+	anon_pages_audit();
+	ok(cnt(MT_LEAKED_REFS) == 3 && cnt(MT_MISSING_REFS) == 1, "anon_pages_audit: silent again");
+	mt_region_reset(R);
 	mmput(child);
 	mmput(parent);
 	ok(anon_vmas_live() == 0 && kmem_cache_live(page_cachep) == 0 && lru_nr_pages() == 0,

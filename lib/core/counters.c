@@ -15,7 +15,7 @@
 
 struct mt_region *mt_cur_region;
 __thread struct mt_shard *mt_my_shard;
-static __thread unsigned int mt_my_shard_idx;
+__thread unsigned int mt_my_shard_idx;
 
 static const struct {
 	const char *name;

@@ -274,6 +274,8 @@ void mt_counters_detach(void);
 unsigned int mt_counters_shard(void);
 
 extern __thread struct mt_shard *mt_my_shard;
+/* Its index (1..MT_MAX_SHARDS-1), 0 for a thread that has none. */
+extern __thread unsigned int mt_my_shard_idx;
 
 static inline void mt_shard_add(uint64_t *own, uint64_t *shared, uint64_t n)
 {

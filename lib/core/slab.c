@@ -3,8 +3,26 @@
  * slab.c - slab caches over a NUMA-local page pool; see slab.h.
  *
  * Lock ordering:
- *   kmem_cache->lock
- *     pool.lock
+ *   caches_lock
+ *     kmem_cache->lock
+ *       pool.lock
+ *
+ * Per-thread slabs.  As SLUB serves most allocations from a per-CPU slab
+ * without the node's list_lock, each worker thread (one with a counter
+ * shard) holds per cache one page of its node, frozen: the page's free
+ * objects are on the thread's own freelist, and the thread allocates from
+ * it and frees its objects back to it without the cache's lock.  A free by
+ * another thread goes to the page's own freelist under the lock, from
+ * where the owner takes them all when its freelist runs dry; a page with
+ * neither is unfrozen onto the full list and another page is frozen.  A
+ * frozen page never empties (it is nobody else's to release), so a
+ * typesafe object still leaves its cache only after its page's grace
+ * period; every other page empties, and changes hands, as before.  A
+ * SLAB_POISON cache's worker also keeps its own quarantine, which gives
+ * its oldest objects back MAG_BATCH at a time under one lock.  The frozen
+ * pages are unfrozen when their thread leaves (mt_slab_thread_leave()) and
+ * at kmem_cache_destroy(); the live count is the cache's plus each
+ * thread's, exact at a quiesce point.
  *
  * Fields read by lockless readers (obj_check() and friends) are written
  * with atomic stores and read with atomic loads: page->cache_id,
@@ -31,20 +49,35 @@
 #define CHUNK_SIZE		(1u << CHUNK_SHIFT)	/* 2 MiB, aligned */
 #define MAX_CHUNKS		4096		/* 8 GiB of slab pages */
 #define FRAME_TAB		(2 * MAX_CHUNKS)	/* power of two, half full at most */
-#define QUARANTINE_OBJS		1024
+#define QUARANTINE_OBJS		1024	/* per cache, and per worker thread */
+#define MAG_BATCH		16	/* quarantined objects given back at a time */
+#define GEN_BLOCK		64	/* generations a thread draws at a time */
 
 enum page_state { PAGE_POOL = 1, PAGE_ACTIVE, PAGE_RCU };
-enum page_list_id { LIST_NONE, LIST_PARTIAL, LIST_FULL };
+enum page_list_id { LIST_NONE, LIST_PARTIAL, LIST_FULL, LIST_CPU /* frozen: a thread's */ };
 enum obj_hdr_state { OBJ_STATE_FREE = 0xf7, OBJ_STATE_LIVE = 0xa1 };
 
 struct obj_hdr {
 	uint16_t cache_id;		/* ATOMIC */
-	uint8_t state;			/* ATOMIC: OBJ_STATE_* */
+	uint8_t state;			/* ATOMIC: OBJ_STATE_* (LIVE to FREE by compare-and-swap) */
 	uint8_t node;			/* node of the allocating thread */
 	uint32_t gen;			/* ATOMIC */
 	struct obj_hdr *next_free;	/* protected by cache->lock */
 };
-_Static_assert(sizeof(struct obj_hdr) == 16, "object header is 16 bytes");
+
+/*
+ * A thread's slab of one cache: written by its thread only (and under the
+ * cache's lock by destroy, when no thread uses the cache), except @live,
+ * which kmem_cache_live() reads.
+ */
+struct slab_cpu {
+	long live;			/* ATOMIC: allocations - frees through it */
+	struct slab_page *page;		/* frozen (LIST_CPU), or NULL */
+	struct obj_hdr *freelist;	/* free objects of ->page, the owner's */
+	uint32_t gen_next, gen_left;	/* a block of the cache's generations */
+	uint32_t qhead, qcount;		/* quar[]: SLAB_POISON caches */
+	struct obj_hdr *quar[];		/* FIFO of QUARANTINE_OBJS */
+};
 
 /*
  * The first cache line is what every checked load reads and only a page's
@@ -88,11 +121,12 @@ struct kmem_cache {
 	struct page_list partial[MT_MAX_NODES];	/* protected by ->lock */
 	struct page_list full;			/* protected by ->lock */
 	uint32_t nempty[MT_MAX_NODES];		/* protected by ->lock */
-	uint32_t gen_seq;			/* protected by ->lock */
+	uint32_t gen_seq;			/* ATOMIC */
 	bool drop_empty;			/* typesafe: keep no empty page (kmem_cache_keep_empty()) */
 	long live;				/* protected by ->lock */
 	struct obj_hdr **quarantine;		/* protected by ->lock */
 	uint32_t qhead, qcount;
+	struct slab_cpu *cpus[MT_MAX_SHARDS];	/* by shard; set under ->lock */
 	struct kmem_cache *next_cache;		/* protected by caches_lock */
 };
 
@@ -453,6 +487,9 @@ long kmem_cache_live(struct kmem_cache *c)
 
 	pthread_mutex_lock(&c->lock);
 	n = c->live;
+	for (unsigned int i = 0; i < MT_MAX_SHARDS; i++)
+		if (c->cpus[i])
+			n += __atomic_load_n(&c->cpus[i]->live, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }
@@ -522,110 +559,6 @@ void *kmem_cache_alloc(struct kmem_cache *c)
 	return kmem_cache_alloc_node(c, mt_this_node);
 }
 
-void *kmem_cache_alloc_node(struct kmem_cache *c, int nid)
-{
-	int node = node_index(nid);
-	struct slab_page *pg;
-	struct obj_hdr *h;
-	long bad = -1;
-	unsigned char badbyte = 0;
-
-	if (mt_should_fail_alloc())
-		return NULL;
-
-	pthread_mutex_lock(&c->lock);
-	pg = c->partial[node].head;
-	if (!pg) {
-		pthread_mutex_unlock(&c->lock);
-		pg = pool_get(node);
-		if (!pg)
-			return NULL;
-		page_format(c, pg);
-		mt_count(MT_SLAB_PAGES_NEW);
-		pthread_mutex_lock(&c->lock);
-		list_add(&c->partial[node], pg, LIST_PARTIAL);
-		c->nempty[node]++;	/* a fresh page counts as empty */
-	}
-	h = pg->freelist;
-	pg->freelist = h->next_free;
-	h->next_free = NULL;
-	if (!pg->inuse++)
-		c->nempty[node]--;
-	if (!pg->freelist) {
-		list_del(&c->partial[node], pg);
-		list_add(&c->full, pg, LIST_FULL);
-	}
-	if (c->flags & SLAB_POISON) {
-		bad = poison_check(c, h);
-		if (bad >= 0)
-			badbyte = ((unsigned char *)payload(h))[bad];
-	}
-	h->node = (uint8_t)node_index(mt_this_node);
-	__atomic_store_n(&h->gen, ++c->gen_seq, __ATOMIC_RELAXED);
-	__atomic_store_n(&h->state, OBJ_STATE_LIVE, __ATOMIC_RELEASE);
-	c->live++;
-	pthread_mutex_unlock(&c->lock);
-
-	if (c->slot >= 0 && mt_cur_region)
-		mt_shard_add(mt_my_shard ? &mt_my_shard->cache_allocs[c->slot] : NULL,
-			     &mt_cur_region->shards[0].cache_allocs[c->slot], 1);
-	if (unlikely(bad >= 0))
-		mt_report(MT_USE_AFTER_FREE, "kmem_cache_alloc",
-			  "write after free in %s object %p: byte %ld is 0x%02x, not poison",
-			  c->name, payload(h), bad, badbyte);
-	if (c->ctor && !(c->flags & SLAB_TYPESAFE_BY_RCU))
-		c->ctor(payload(h));
-	return payload(h);
-}
-
-void *kmem_cache_zalloc(struct kmem_cache *c)
-{
-	void *obj = kmem_cache_alloc(c);
-
-	if (obj)
-		memset(obj, 0, c->size);
-	return obj;
-}
-
-/*
- * Put @h back on its page's free list.  A page that empties leaves the
- * cache: returned through *to_pool (at once) or *to_rcu (typesafe).
- * Called with c->lock held.
- */
-static void obj_release(struct kmem_cache *c, struct obj_hdr *h,
-			struct slab_page **to_pool, struct slab_page **to_rcu)
-{
-	struct slab_page *pg = page_of(h);
-
-	if (pg->list == LIST_FULL) {
-		list_del(&c->full, pg);
-		list_add(&c->partial[node_index(pg->node)], pg, LIST_PARTIAL);
-	}
-	h->next_free = pg->freelist;
-	pg->freelist = h;
-	if (--pg->inuse)
-		return;
-	/*
-	 * A typesafe cache keeps one empty page per node (as SLUB keeps
-	 * min_partial), so that a freed object is reused at once even when
-	 * it was its page's last.
-	 */
-	if ((c->flags & SLAB_TYPESAFE_BY_RCU) && !c->drop_empty && !c->nempty[node_index(pg->node)]) {
-		c->nempty[node_index(pg->node)]++;
-		return;
-	}
-	list_del(page_list_of(c, pg), pg);
-	if (c->flags & SLAB_TYPESAFE_BY_RCU) {
-		coverage_point("slab-typesafe-page-to-rcu");
-		__atomic_store_n(&pg->state, PAGE_RCU, __ATOMIC_RELEASE);
-		pg->next = *to_rcu;
-		*to_rcu = pg;
-	} else {
-		pg->next = *to_pool;
-		*to_pool = pg;
-	}
-}
-
 static void slab_page_rcu_free(struct rcu_head *head)
 {
 	struct slab_page *pg = container_of(head, struct slab_page, rcu);
@@ -653,6 +586,273 @@ static void pages_dispose(struct slab_page *to_pool, struct slab_page *to_rcu)
 }
 
 /*
+ * Make a free object of @c live as generation @gen: verify its poison,
+ * then publish it.  The object is the caller's alone (off every free list).
+ */
+static void *obj_arm(struct kmem_cache *c, struct obj_hdr *h, uint32_t gen)
+{
+	long bad = -1;
+
+	h->next_free = NULL;
+	if (c->flags & SLAB_POISON)
+		bad = poison_check(c, h);
+	h->node = (uint8_t)node_index(mt_this_node);
+	__atomic_store_n(&h->gen, gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->state, OBJ_STATE_LIVE, __ATOMIC_RELEASE);
+
+	if (c->slot >= 0 && mt_cur_region)
+		mt_shard_add(mt_my_shard ? &mt_my_shard->cache_allocs[c->slot] : NULL,
+			     &mt_cur_region->shards[0].cache_allocs[c->slot], 1);
+	if (unlikely(bad >= 0))
+		mt_report(MT_USE_AFTER_FREE, "kmem_cache_alloc",
+			  "write after free in %s object %p: byte %ld is 0x%02x, not poison",
+			  c->name, payload(h), bad, ((unsigned char *)payload(h))[bad]);
+	if (c->ctor && !(c->flags & SLAB_TYPESAFE_BY_RCU))
+		c->ctor(payload(h));
+	return payload(h);
+}
+
+/*
+ * A page of node @node with a free object: the first partial one, or a
+ * new one from the pool.  Called with c->lock held; drops it around
+ * pool_get().  Return: NULL when the pool is out.
+ */
+static struct slab_page *partial_page(struct kmem_cache *c, int node)
+{
+	struct slab_page *pg = c->partial[node].head;
+
+	if (pg)
+		return pg;
+	pthread_mutex_unlock(&c->lock);
+	pg = pool_get(node);
+	if (pg) {
+		page_format(c, pg);
+		mt_count(MT_SLAB_PAGES_NEW);
+	}
+	pthread_mutex_lock(&c->lock);
+	if (!pg)
+		return NULL;
+	list_add(&c->partial[node], pg, LIST_PARTIAL);
+	c->nempty[node]++;	/* a fresh page counts as empty */
+	return pg;
+}
+
+/*
+ * Where a page that is nobody's slab goes after its free list changed: to
+ * the partial list, or out of the cache when it emptied, through *to_pool
+ * (at once) or *to_rcu (typesafe).  Called with c->lock held.
+ */
+static void page_settle(struct kmem_cache *c, struct slab_page *pg,
+			struct slab_page **to_pool, struct slab_page **to_rcu)
+{
+	int node = node_index(pg->node);
+
+	if (pg->list == LIST_FULL && pg->freelist) {
+		list_del(&c->full, pg);
+		list_add(&c->partial[node], pg, LIST_PARTIAL);
+	}
+	if (pg->inuse)
+		return;
+	/*
+	 * A typesafe cache keeps one empty page per node (as SLUB keeps
+	 * min_partial), so that a freed object is reused at once even when
+	 * it was its page's last.
+	 */
+	if ((c->flags & SLAB_TYPESAFE_BY_RCU) && !c->drop_empty && !c->nempty[node]) {
+		c->nempty[node]++;
+		return;
+	}
+	list_del(page_list_of(c, pg), pg);
+	if (c->flags & SLAB_TYPESAFE_BY_RCU) {
+		coverage_point("slab-typesafe-page-to-rcu");
+		__atomic_store_n(&pg->state, PAGE_RCU, __ATOMIC_RELEASE);
+		pg->next = *to_rcu;
+		*to_rcu = pg;
+	} else {
+		pg->next = *to_pool;
+		*to_pool = pg;
+	}
+}
+
+/*
+ * Put @h back on its page's free list.  A frozen page keeps it for its
+ * owner to take; any other page settles.  Called with c->lock held.
+ */
+static void obj_release(struct kmem_cache *c, struct obj_hdr *h,
+			struct slab_page **to_pool, struct slab_page **to_rcu)
+{
+	struct slab_page *pg = page_of(h);
+
+	h->next_free = pg->freelist;
+	pg->freelist = h;
+	pg->inuse--;
+	if (pg->list != LIST_CPU)
+		page_settle(c, pg, to_pool, to_rcu);
+}
+
+/*
+ * Freeze @pg, a partial page, as @cpu's slab: its free objects become the
+ * owner's.  Every object of a frozen page counts in ->inuse but those on
+ * the page's own freelist (freed since by other threads).  c->lock held.
+ */
+static void cpu_freeze(struct kmem_cache *c, struct slab_cpu *cpu, struct slab_page *pg)
+{
+	int node = node_index(pg->node);
+
+	if (!pg->inuse)
+		c->nempty[node]--;
+	list_del(&c->partial[node], pg);
+	pg->list = LIST_CPU;
+	cpu->page = pg;
+	cpu->freelist = pg->freelist;
+	pg->freelist = NULL;
+	pg->inuse = pg->nobj;
+}
+
+/* Give @cpu's page back to the cache's lists.  c->lock held. */
+static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu,
+			 struct slab_page **to_pool, struct slab_page **to_rcu)
+{
+	struct slab_page *pg = cpu->page;
+	struct obj_hdr *h, *next;
+
+	if (!pg)
+		return;
+	for (h = cpu->freelist; h; h = next) {
+		next = h->next_free;
+		h->next_free = pg->freelist;
+		pg->freelist = h;
+		pg->inuse--;
+	}
+	cpu->freelist = NULL;
+	cpu->page = NULL;
+	if (pg->freelist)
+		list_add(&c->partial[node_index(pg->node)], pg, LIST_PARTIAL);
+	else
+		list_add(&c->full, pg, LIST_FULL);
+	page_settle(c, pg, to_pool, to_rcu);	/* an empty page is counted there */
+}
+
+/*
+ * Refill @cpu's freelist: the objects other threads freed to its page, or
+ * else a new page (the old, full one unfrozen).  Return: false when the
+ * pool is out.
+ */
+static bool cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu, int node)
+{
+	struct slab_page *to_pool = NULL, *to_rcu = NULL, *pg;
+
+	pthread_mutex_lock(&c->lock);
+	if (cpu->page && cpu->page->freelist) {
+		cpu->freelist = cpu->page->freelist;
+		cpu->page->freelist = NULL;
+		cpu->page->inuse = cpu->page->nobj;
+		pthread_mutex_unlock(&c->lock);
+		return true;
+	}
+	cpu_unfreeze(c, cpu, &to_pool, &to_rcu);
+	pg = partial_page(c, node);
+	if (pg)
+		cpu_freeze(c, cpu, pg);
+	pthread_mutex_unlock(&c->lock);
+	pages_dispose(to_pool, to_rcu);
+	return pg != NULL;
+}
+
+/*
+ * The calling thread's slab of @c for objects of node @node, or NULL when
+ * there is none to use: a thread without a shard, another node's page
+ * (those take the cache's lock, as SLUB's allocations for another node
+ * do), or a typesafe cache.  A typesafe cache keeps one freelist per page
+ * for all threads: the object one thread frees is the next that any
+ * thread allocates, the reuse at once under a reader that the typesafe
+ * protocol must survive (seed 004) and its detectors must see; per-CPU
+ * slabs would confine it to the freeing thread's own page.
+ */
+static inline struct slab_cpu *this_cpu_slab(struct kmem_cache *c, int node)
+{
+	unsigned int idx = mt_my_shard_idx;
+	struct slab_cpu *cpu;
+
+	if (!idx || node != node_index(mt_this_node) || (c->flags & SLAB_TYPESAFE_BY_RCU))
+		return NULL;
+	cpu = c->cpus[idx];
+	if (likely(cpu))
+		return cpu;
+	cpu = calloc(1, sizeof(*cpu) + ((c->flags & SLAB_POISON) ?
+					 QUARANTINE_OBJS * sizeof(cpu->quar[0]) : 0));
+	if (!cpu)
+		return NULL;
+	pthread_mutex_lock(&c->lock);
+	c->cpus[idx] = cpu;
+	pthread_mutex_unlock(&c->lock);
+	return cpu;
+}
+
+static inline void cpu_live_add(struct slab_cpu *cpu, long d)
+{
+	__atomic_store_n(&cpu->live, __atomic_load_n(&cpu->live, __ATOMIC_RELAXED) + d,
+			 __ATOMIC_RELAXED);
+}
+
+void *kmem_cache_alloc_node(struct kmem_cache *c, int nid)
+{
+	int node = node_index(nid);
+	struct slab_cpu *cpu;
+	struct slab_page *pg;
+	struct obj_hdr *h;
+	uint32_t gen;
+
+	if (mt_should_fail_alloc())
+		return NULL;
+
+	cpu = this_cpu_slab(c, node);
+	if (likely(cpu)) {
+		if (unlikely(!cpu->freelist) && !cpu_refill(c, cpu, node))
+			return NULL;
+		h = cpu->freelist;
+		cpu->freelist = h->next_free;
+		if (unlikely(!cpu->gen_left)) {
+			cpu->gen_next = __atomic_fetch_add(&c->gen_seq, GEN_BLOCK,
+							   __ATOMIC_RELAXED) + 1;
+			cpu->gen_left = GEN_BLOCK;
+		}
+		gen = cpu->gen_next++;
+		cpu->gen_left--;
+		cpu_live_add(cpu, 1);
+		return obj_arm(c, h, gen);
+	}
+
+	pthread_mutex_lock(&c->lock);
+	pg = partial_page(c, node);
+	if (!pg) {
+		pthread_mutex_unlock(&c->lock);
+		return NULL;
+	}
+	h = pg->freelist;
+	pg->freelist = h->next_free;
+	if (!pg->inuse++)
+		c->nempty[node]--;
+	if (!pg->freelist) {
+		list_del(&c->partial[node], pg);
+		list_add(&c->full, pg, LIST_FULL);
+	}
+	gen = __atomic_add_fetch(&c->gen_seq, 1, __ATOMIC_RELAXED);
+	c->live++;
+	pthread_mutex_unlock(&c->lock);
+	return obj_arm(c, h, gen);
+}
+
+void *kmem_cache_zalloc(struct kmem_cache *c)
+{
+	void *obj = kmem_cache_alloc(c);
+
+	if (obj)
+		memset(obj, 0, c->size);
+	return obj;
+}
+
+/*
  * Is @h the start of an object slot of @pg, a page of @c?  The caller has
  * seen @pg owned by @c, so the geometry is @c's (read-mostly, set at
  * create): no load of the page's own fields, which a reassignment of the
@@ -669,10 +869,107 @@ hdr_on_slot(const struct kmem_cache *c, const struct slab_page *pg, const struct
 	       ((x * c->recip) >> 32) * c->stride == x;
 }
 
+/* Is @pg a page of @c now, with @h on one of its object slots? */
+static inline bool obj_of_cache(const struct kmem_cache *c, const struct slab_page *pg,
+				const struct obj_hdr *h)
+{
+	return pg->magic == SLAB_PAGE_MAGIC &&
+	       __atomic_load_n(&pg->cache_id, __ATOMIC_ACQUIRE) == c->id &&
+	       __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE) == PAGE_ACTIVE &&
+	       hdr_on_slot(c, pg, h);
+}
+
+/* Fill a freed object of a SLAB_POISON cache with poison. */
+static inline void poison(struct kmem_cache *c, struct obj_hdr *h)
+{
+	memset(payload(h), POISON_FREE, c->stride - sizeof(*h));
+}
+
+/*
+ * Give @cpu's @n oldest quarantined objects back: to its own freelist
+ * those of its page, the rest to their pages under one lock.
+ */
+static void cpu_unquarantine(struct kmem_cache *c, struct slab_cpu *cpu, uint32_t n)
+{
+	struct slab_page *to_pool = NULL, *to_rcu = NULL;
+	bool locked = false;
+
+	for (; n && cpu->qcount; n--, cpu->qcount--) {
+		struct obj_hdr *h = cpu->quar[cpu->qhead];
+
+		cpu->qhead = (cpu->qhead + 1) % QUARANTINE_OBJS;
+		if (page_of(h) == cpu->page) {
+			h->next_free = cpu->freelist;
+			cpu->freelist = h;
+			continue;
+		}
+		if (!locked) {
+			pthread_mutex_lock(&c->lock);
+			locked = true;
+		}
+		obj_release(c, h, &to_pool, &to_rcu);
+	}
+	if (locked)
+		pthread_mutex_unlock(&c->lock);
+	pages_dispose(to_pool, to_rcu);
+}
+
+/* A free through the calling thread's slab @cpu. */
+static void cpu_free(struct kmem_cache *c, struct slab_cpu *cpu, struct obj_hdr *h)
+{
+	struct slab_page *to_pool = NULL, *to_rcu = NULL;
+
+	cpu_live_add(cpu, -1);
+	if (c->flags & SLAB_POISON) {
+		poison(c, h);
+		if (cpu->qcount == QUARANTINE_OBJS)
+			cpu_unquarantine(c, cpu, MAG_BATCH);
+		cpu->quar[(cpu->qhead + cpu->qcount++) % QUARANTINE_OBJS] = h;
+		return;
+	}
+	if (page_of(h) == cpu->page) {
+		h->next_free = cpu->freelist;
+		cpu->freelist = h;
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	obj_release(c, h, &to_pool, &to_rcu);
+	pthread_mutex_unlock(&c->lock);
+	pages_dispose(to_pool, to_rcu);
+}
+
+/* A free by a thread without a slab: quarantine and pages under the lock. */
+static void shared_free(struct kmem_cache *c, struct obj_hdr *h)
+{
+	struct slab_page *to_pool = NULL, *to_rcu = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	c->live--;
+	if (c->flags & SLAB_POISON) {
+		poison(c, h);
+		if (c->qcount == QUARANTINE_OBJS) {
+			struct obj_hdr *old = c->quarantine[c->qhead];
+
+			c->quarantine[c->qhead] = h;
+			c->qhead = (c->qhead + 1) % QUARANTINE_OBJS;
+			h = old;
+		} else {
+			c->quarantine[(c->qhead + c->qcount++) % QUARANTINE_OBJS] = h;
+			h = NULL;
+		}
+	}
+	if (h)
+		obj_release(c, h, &to_pool, &to_rcu);
+	pthread_mutex_unlock(&c->lock);
+	pages_dispose(to_pool, to_rcu);
+}
+
 void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 {
 	struct obj_hdr *h = hdr_of(obj);
-	struct slab_page *pg = pool_page_of(h), *to_pool = NULL, *to_rcu = NULL;
+	struct slab_page *pg = pool_page_of(h);
+	uint8_t live = OBJ_STATE_LIVE;
+	struct slab_cpu *cpu;
 	bool remote;
 
 	if (unlikely(!pg)) {
@@ -680,43 +977,38 @@ void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 			  obj, c->name);
 		return;
 	}
-	pthread_mutex_lock(&c->lock);
-	if (pg->magic != SLAB_PAGE_MAGIC ||
-	    __atomic_load_n(&pg->cache_id, __ATOMIC_RELAXED) != c->id ||
-	    __atomic_load_n(&pg->state, __ATOMIC_RELAXED) != PAGE_ACTIVE ||
-	    !hdr_on_slot(c, pg, h)) {
-		pthread_mutex_unlock(&c->lock);
+	if (unlikely(!obj_of_cache(c, pg, h))) {
 		mt_report(MT_DOUBLE_FREE, where,
 			  "free of %p: not an object of cache %s (its page was freed)",
 			  obj, c->name);
 		return;
 	}
-	if (ld8(&h->state) != OBJ_STATE_LIVE) {
-		pthread_mutex_unlock(&c->lock);
+	/* Of two frees of one object, exactly one finds it live. */
+	if (unlikely(!__atomic_compare_exchange_n(&h->state, &live, OBJ_STATE_FREE, false,
+						  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))) {
 		mt_report(MT_DOUBLE_FREE, where, "double free of %s object %p",
 			  c->name, obj);
 		return;
 	}
-	__atomic_store_n(&h->state, OBJ_STATE_FREE, __ATOMIC_RELEASE);
-	c->live--;
+	/*
+	 * The page can only have changed hands before the exchange if the
+	 * object was free already: the exchange then hit a slot of the
+	 * page's new cache.  Undo it and report the free.
+	 */
+	if (unlikely(!obj_of_cache(c, pg, h))) {
+		__atomic_store_n(&h->state, live, __ATOMIC_RELEASE);
+		mt_report(MT_DOUBLE_FREE, where,
+			  "free of %p: not an object of cache %s (its page was freed)",
+			  obj, c->name);
+		return;
+	}
 	remote = h->node != (uint8_t)node_index(mt_this_node);
 
-	if (c->flags & SLAB_POISON) {
-		memset(obj, POISON_FREE, c->stride - sizeof(*h));
-		if (c->qcount == QUARANTINE_OBJS) {
-			struct obj_hdr *old = c->quarantine[c->qhead];
-
-			obj_release(c, old, &to_pool, &to_rcu);
-			c->quarantine[c->qhead] = h;
-			c->qhead = (c->qhead + 1) % QUARANTINE_OBJS;
-		} else {
-			c->quarantine[(c->qhead + c->qcount) % QUARANTINE_OBJS] = h;
-			c->qcount++;
-		}
-	} else {
-		obj_release(c, h, &to_pool, &to_rcu);
-	}
-	pthread_mutex_unlock(&c->lock);
+	cpu = this_cpu_slab(c, node_index(pg->node));
+	if (likely(cpu))
+		cpu_free(c, cpu, h);
+	else
+		shared_free(c, h);
 
 	if (c->slot >= 0 && mt_cur_region) {
 		struct mt_shard *sh = &mt_cur_region->shards[0];
@@ -729,6 +1021,37 @@ void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 	}
 	if (remote)
 		mt_count(MT_REMOTE_FREES);
+}
+
+/* Give @cpu's quarantine and page back to the cache.  c->lock held. */
+static void cpu_drain(struct kmem_cache *c, struct slab_cpu *cpu,
+		      struct slab_page **to_pool, struct slab_page **to_rcu)
+{
+	for (; cpu->qcount; cpu->qcount--) {
+		obj_release(c, cpu->quar[cpu->qhead], to_pool, to_rcu);
+		cpu->qhead = (cpu->qhead + 1) % QUARANTINE_OBJS;
+	}
+	cpu_unfreeze(c, cpu, to_pool, to_rcu);
+	c->live += __atomic_load_n(&cpu->live, __ATOMIC_RELAXED);
+	__atomic_store_n(&cpu->live, 0, __ATOMIC_RELAXED);
+	cpu->gen_left = 0;
+}
+
+void mt_slab_thread_leave(void)
+{
+	unsigned int idx = mt_my_shard_idx;
+	struct slab_page *to_pool = NULL, *to_rcu = NULL;
+
+	if (!idx)
+		return;
+	pthread_mutex_lock(&caches_lock);
+	for (struct kmem_cache *c = caches; c; c = c->next_cache) {
+		pthread_mutex_lock(&c->lock);
+		if (c->cpus[idx])
+			cpu_drain(c, c->cpus[idx], &to_pool, &to_rcu);
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&caches_lock);
 	pages_dispose(to_pool, to_rcu);
 }
 
@@ -742,6 +1065,12 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 	if (!c)
 		return 0;
 	pthread_mutex_lock(&c->lock);
+	for (unsigned int i = 0; i < MT_MAX_SHARDS; i++)
+		if (c->cpus[i]) {
+			cpu_drain(c, c->cpus[i], &to_pool, &to_rcu);
+			free(c->cpus[i]);
+			c->cpus[i] = NULL;
+		}
 	while (c->qcount) {
 		obj_release(c, c->quarantine[c->qhead], &to_pool, &to_rcu);
 		c->qhead = (c->qhead + 1) % QUARANTINE_OBJS;
@@ -809,6 +1138,22 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 	return leaked;
 }
 
+static unsigned long page_walk_live(struct kmem_cache *c, struct slab_page *pg,
+				    void (*fn)(void *obj, void *arg), void *arg)
+{
+	unsigned long n = 0;
+
+	for (uint32_t i = 0; i < pg->nobj; i++) {
+		struct obj_hdr *h = (struct obj_hdr *)((char *)pg + pg->first + i * c->stride);
+
+		if (ld8(&h->state) == OBJ_STATE_LIVE) {
+			fn(payload(h), arg);
+			n++;
+		}
+	}
+	return n;
+}
+
 unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 				   void (*fn)(void *obj, void *arg), void *arg)
 {
@@ -819,16 +1164,11 @@ unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 		struct page_list *pl = l < MT_MAX_NODES ? &c->partial[l] : &c->full;
 
 		for (struct slab_page *pg = pl->head; pg; pg = pg->next)
-			for (uint32_t i = 0; i < pg->nobj; i++) {
-				struct obj_hdr *h = (struct obj_hdr *)
-					((char *)pg + pg->first + i * c->stride);
-
-				if (ld8(&h->state) == OBJ_STATE_LIVE) {
-					fn(payload(h), arg);
-					n++;
-				}
-			}
+			n += page_walk_live(c, pg, fn, arg);
 	}
+	for (unsigned int i = 0; i < MT_MAX_SHARDS; i++)
+		if (c->cpus[i] && c->cpus[i]->page)
+			n += page_walk_live(c, c->cpus[i]->page, fn, arg);
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }

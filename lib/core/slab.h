@@ -173,6 +173,13 @@ struct mt_pool_stats {
 	unsigned long pages_free;
 };
 void mt_pagepool_stats(struct mt_pool_stats *st);
+
+/*
+ * mt_slab_thread_leave - give the calling thread's magazines (its free
+ * objects of each cache, and its quarantines) back to the caches' pages
+ * Context: the thread is leaving (mt_thread_leave()); holds no cache lock.
+ */
+void mt_slab_thread_leave(void);
 /* Return every chunk to the OS.  Context: no cache exists any more. */
 void mt_pagepool_release(void);
 

@@ -7,6 +7,7 @@
 #include "locks.h"
 #include "prng.h"
 #include "rcu.h"
+#include "slab.h"
 #include "thread.h"
 
 __thread int mt_this_node;
@@ -23,6 +24,7 @@ void mt_thread_enter(unsigned int idx, int node, uint64_t seed)
 void mt_thread_leave(void)
 {
 	mt_lockdep_assert_none_held("mt_thread_leave");
+	mt_slab_thread_leave();
 	rcu_unregister_thread();
 	mt_counters_detach();
 }

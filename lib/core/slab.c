@@ -18,8 +18,11 @@
  * frozen page never empties (it is nobody else's to release), so a
  * typesafe object still leaves its cache only after its page's grace
  * period; every other page empties, and changes hands, as before.  A
- * SLAB_POISON cache's worker also keeps its own quarantine, which gives
- * its oldest objects back MAG_BATCH at a time under one lock.  The frozen
+ * worker holds one frozen page per node (the models place pages on nodes
+ * by policy), and a ring of freed objects that wait: a SLAB_POISON
+ * cache's quarantine, or a plain cache's frees to pages not its own; the
+ * ring gives its oldest back MAG_BATCH at a time under one lock.  Typesafe
+ * caches have no per-thread slabs (this_cpu_slab() says why).  The frozen
  * pages are unfrozen when their thread leaves (mt_slab_thread_leave()) and
  * at kmem_cache_destroy(); the live count is the cache's plus each
  * thread's, exact at a quiesce point.
@@ -72,11 +75,13 @@ struct obj_hdr {
  */
 struct slab_cpu {
 	long live;			/* ATOMIC: allocations - frees through it */
-	struct slab_page *page;		/* frozen (LIST_CPU), or NULL */
-	struct obj_hdr *freelist;	/* free objects of ->page, the owner's */
 	uint32_t gen_next, gen_left;	/* a block of the cache's generations */
-	uint32_t qhead, qcount;		/* quar[]: SLAB_POISON caches */
-	struct obj_hdr *quar[];		/* FIFO of QUARANTINE_OBJS */
+	struct {
+		struct slab_page *page;		/* frozen (LIST_CPU), or NULL */
+		struct obj_hdr *freelist;	/* free objects of ->page, the owner's */
+	} node[MT_MAX_NODES];
+	uint32_t qhead, qcount;		/* quar[], FIFO of the cache's qcap */
+	struct obj_hdr *quar[];
 };
 
 /*
@@ -126,6 +131,7 @@ struct kmem_cache {
 	long live;				/* protected by ->lock */
 	struct obj_hdr **quarantine;		/* protected by ->lock */
 	uint32_t qhead, qcount;
+	uint32_t qcap;				/* a thread's ring: quarantine, or deferred frees */
 	struct slab_cpu *cpus[MT_MAX_SHARDS];	/* by shard; set under ->lock */
 	struct kmem_cache *next_cache;		/* protected by caches_lock */
 };
@@ -447,6 +453,12 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 			return NULL;
 		}
 	}
+	/*
+	 * A worker's freed objects wait in its ring before they go back to
+	 * their pages: a poison cache's quarantine, a plain cache's frees to
+	 * pages not its own, given back MAG_BATCH at a time under one lock.
+	 */
+	c->qcap = (flags & SLAB_POISON) ? QUARANTINE_OBJS : MAG_BATCH;
 	c->slot = mt_region_cache_slot(name, flags & SLAB_TYPESAFE_BY_RCU);
 
 	pthread_mutex_lock(&caches_lock);
@@ -703,29 +715,29 @@ static void cpu_freeze(struct kmem_cache *c, struct slab_cpu *cpu, struct slab_p
 		c->nempty[node]--;
 	list_del(&c->partial[node], pg);
 	pg->list = LIST_CPU;
-	cpu->page = pg;
-	cpu->freelist = pg->freelist;
+	cpu->node[node].page = pg;
+	cpu->node[node].freelist = pg->freelist;
 	pg->freelist = NULL;
 	pg->inuse = pg->nobj;
 }
 
-/* Give @cpu's page back to the cache's lists.  c->lock held. */
-static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu,
+/* Give @cpu's page of node @node back to the cache's lists.  c->lock held. */
+static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu, int node,
 			 struct slab_page **to_pool, struct slab_page **to_rcu)
 {
-	struct slab_page *pg = cpu->page;
+	struct slab_page *pg = cpu->node[node].page;
 	struct obj_hdr *h, *next;
 
 	if (!pg)
 		return;
-	for (h = cpu->freelist; h; h = next) {
+	for (h = cpu->node[node].freelist; h; h = next) {
 		next = h->next_free;
 		h->next_free = pg->freelist;
 		pg->freelist = h;
 		pg->inuse--;
 	}
-	cpu->freelist = NULL;
-	cpu->page = NULL;
+	cpu->node[node].freelist = NULL;
+	cpu->node[node].page = NULL;
 	if (pg->freelist)
 		list_add(&c->partial[node_index(pg->node)], pg, LIST_PARTIAL);
 	else
@@ -740,17 +752,17 @@ static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu,
  */
 static bool cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu, int node)
 {
-	struct slab_page *to_pool = NULL, *to_rcu = NULL, *pg;
+	struct slab_page *to_pool = NULL, *to_rcu = NULL, *pg = cpu->node[node].page;
 
 	pthread_mutex_lock(&c->lock);
-	if (cpu->page && cpu->page->freelist) {
-		cpu->freelist = cpu->page->freelist;
-		cpu->page->freelist = NULL;
-		cpu->page->inuse = cpu->page->nobj;
+	if (pg && pg->freelist) {
+		cpu->node[node].freelist = pg->freelist;
+		pg->freelist = NULL;
+		pg->inuse = pg->nobj;
 		pthread_mutex_unlock(&c->lock);
 		return true;
 	}
-	cpu_unfreeze(c, cpu, &to_pool, &to_rcu);
+	cpu_unfreeze(c, cpu, node, &to_pool, &to_rcu);
 	pg = partial_page(c, node);
 	if (pg)
 		cpu_freeze(c, cpu, pg);
@@ -760,27 +772,24 @@ static bool cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu, int node)
 }
 
 /*
- * The calling thread's slab of @c for objects of node @node, or NULL when
- * there is none to use: a thread without a shard, another node's page
- * (those take the cache's lock, as SLUB's allocations for another node
- * do), or a typesafe cache.  A typesafe cache keeps one freelist per page
+ * The calling thread's slabs of @c (one per node), or NULL when there are
+ * none to use: a thread without a shard, or a typesafe cache.  A typesafe cache keeps one freelist per page
  * for all threads: the object one thread frees is the next that any
  * thread allocates, the reuse at once under a reader that the typesafe
  * protocol must survive (seed 004) and its detectors must see; per-CPU
  * slabs would confine it to the freeing thread's own page.
  */
-static inline struct slab_cpu *this_cpu_slab(struct kmem_cache *c, int node)
+static inline struct slab_cpu *this_cpu_slab(struct kmem_cache *c)
 {
 	unsigned int idx = mt_my_shard_idx;
 	struct slab_cpu *cpu;
 
-	if (!idx || node != node_index(mt_this_node) || (c->flags & SLAB_TYPESAFE_BY_RCU))
+	if (!idx || (c->flags & SLAB_TYPESAFE_BY_RCU))
 		return NULL;
 	cpu = c->cpus[idx];
 	if (likely(cpu))
 		return cpu;
-	cpu = calloc(1, sizeof(*cpu) + ((c->flags & SLAB_POISON) ?
-					 QUARANTINE_OBJS * sizeof(cpu->quar[0]) : 0));
+	cpu = calloc(1, sizeof(*cpu) + c->qcap * sizeof(cpu->quar[0]));
 	if (!cpu)
 		return NULL;
 	pthread_mutex_lock(&c->lock);
@@ -806,12 +815,12 @@ void *kmem_cache_alloc_node(struct kmem_cache *c, int nid)
 	if (mt_should_fail_alloc())
 		return NULL;
 
-	cpu = this_cpu_slab(c, node);
+	cpu = this_cpu_slab(c);
 	if (likely(cpu)) {
-		if (unlikely(!cpu->freelist) && !cpu_refill(c, cpu, node))
+		if (unlikely(!cpu->node[node].freelist) && !cpu_refill(c, cpu, node))
 			return NULL;
-		h = cpu->freelist;
-		cpu->freelist = h->next_free;
+		h = cpu->node[node].freelist;
+		cpu->node[node].freelist = h->next_free;
 		if (unlikely(!cpu->gen_left)) {
 			cpu->gen_next = __atomic_fetch_add(&c->gen_seq, GEN_BLOCK,
 							   __ATOMIC_RELAXED) + 1;
@@ -885,9 +894,22 @@ static inline void poison(struct kmem_cache *c, struct obj_hdr *h)
 	memset(payload(h), POISON_FREE, c->stride - sizeof(*h));
 }
 
+/* If @h is on one of @cpu's frozen pages, put it on that page's freelist. */
+static inline bool cpu_take_back(struct slab_cpu *cpu, struct obj_hdr *h)
+{
+	struct slab_page *pg = page_of(h);
+	int node = node_index(pg->node);
+
+	if (pg != cpu->node[node].page)
+		return false;
+	h->next_free = cpu->node[node].freelist;
+	cpu->node[node].freelist = h;
+	return true;
+}
+
 /*
- * Give @cpu's @n oldest quarantined objects back: to its own freelist
- * those of its page, the rest to their pages under one lock.
+ * Give @cpu's @n oldest waiting objects back: to its own freelists those
+ * of its frozen pages, the rest to their pages under one lock.
  */
 static void cpu_unquarantine(struct kmem_cache *c, struct slab_cpu *cpu, uint32_t n)
 {
@@ -897,12 +919,9 @@ static void cpu_unquarantine(struct kmem_cache *c, struct slab_cpu *cpu, uint32_
 	for (; n && cpu->qcount; n--, cpu->qcount--) {
 		struct obj_hdr *h = cpu->quar[cpu->qhead];
 
-		cpu->qhead = (cpu->qhead + 1) % QUARANTINE_OBJS;
-		if (page_of(h) == cpu->page) {
-			h->next_free = cpu->freelist;
-			cpu->freelist = h;
+		cpu->qhead = (cpu->qhead + 1) % c->qcap;
+		if (cpu_take_back(cpu, h))
 			continue;
-		}
 		if (!locked) {
 			pthread_mutex_lock(&c->lock);
 			locked = true;
@@ -914,28 +933,22 @@ static void cpu_unquarantine(struct kmem_cache *c, struct slab_cpu *cpu, uint32_
 	pages_dispose(to_pool, to_rcu);
 }
 
-/* A free through the calling thread's slab @cpu. */
+/*
+ * A free through the calling thread's slabs @cpu: a poison cache's object
+ * is quarantined; a plain cache's goes back to its frozen page at once
+ * (the next allocation reuses it, as SLUB's per-CPU freelist does) or
+ * waits in the ring with the others for one lock.
+ */
 static void cpu_free(struct kmem_cache *c, struct slab_cpu *cpu, struct obj_hdr *h)
 {
-	struct slab_page *to_pool = NULL, *to_rcu = NULL;
-
 	cpu_live_add(cpu, -1);
-	if (c->flags & SLAB_POISON) {
+	if (c->flags & SLAB_POISON)
 		poison(c, h);
-		if (cpu->qcount == QUARANTINE_OBJS)
-			cpu_unquarantine(c, cpu, MAG_BATCH);
-		cpu->quar[(cpu->qhead + cpu->qcount++) % QUARANTINE_OBJS] = h;
+	else if (cpu_take_back(cpu, h))
 		return;
-	}
-	if (page_of(h) == cpu->page) {
-		h->next_free = cpu->freelist;
-		cpu->freelist = h;
-		return;
-	}
-	pthread_mutex_lock(&c->lock);
-	obj_release(c, h, &to_pool, &to_rcu);
-	pthread_mutex_unlock(&c->lock);
-	pages_dispose(to_pool, to_rcu);
+	if (cpu->qcount == c->qcap)
+		cpu_unquarantine(c, cpu, MAG_BATCH);
+	cpu->quar[(cpu->qhead + cpu->qcount++) % c->qcap] = h;
 }
 
 /* A free by a thread without a slab: quarantine and pages under the lock. */
@@ -1004,7 +1017,7 @@ void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 	}
 	remote = h->node != (uint8_t)node_index(mt_this_node);
 
-	cpu = this_cpu_slab(c, node_index(pg->node));
+	cpu = this_cpu_slab(c);
 	if (likely(cpu))
 		cpu_free(c, cpu, h);
 	else
@@ -1029,9 +1042,10 @@ static void cpu_drain(struct kmem_cache *c, struct slab_cpu *cpu,
 {
 	for (; cpu->qcount; cpu->qcount--) {
 		obj_release(c, cpu->quar[cpu->qhead], to_pool, to_rcu);
-		cpu->qhead = (cpu->qhead + 1) % QUARANTINE_OBJS;
+		cpu->qhead = (cpu->qhead + 1) % c->qcap;
 	}
-	cpu_unfreeze(c, cpu, to_pool, to_rcu);
+	for (int n = 0; n < MT_MAX_NODES; n++)
+		cpu_unfreeze(c, cpu, n, to_pool, to_rcu);
 	c->live += __atomic_load_n(&cpu->live, __ATOMIC_RELAXED);
 	__atomic_store_n(&cpu->live, 0, __ATOMIC_RELAXED);
 	cpu->gen_left = 0;
@@ -1167,8 +1181,9 @@ unsigned long kmem_cache_walk_live(struct kmem_cache *c,
 			n += page_walk_live(c, pg, fn, arg);
 	}
 	for (unsigned int i = 0; i < MT_MAX_SHARDS; i++)
-		if (c->cpus[i] && c->cpus[i]->page)
-			n += page_walk_live(c, c->cpus[i]->page, fn, arg);
+		for (int node = 0; c->cpus[i] && node < MT_MAX_NODES; node++)
+			if (c->cpus[i]->node[node].page)
+				n += page_walk_live(c, c->cpus[i]->node[node].page, fn, arg);
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }

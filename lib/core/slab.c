@@ -90,10 +90,15 @@ struct slab_cpu {
  * so that the checks of one CPU do not miss on the frees of another.
  */
 struct slab_page {
-	uint32_t magic;
-	uint16_t cache_id;		/* ATOMIC: owner, 0 in the pool */
-	uint8_t state;			/* ATOMIC: enum page_state */
-	uint8_t node;
+	union {
+		struct {
+			uint32_t magic;
+			uint16_t cache_id;	/* ATOMIC: owner, 0 in the pool */
+			uint8_t state;		/* ATOMIC: enum page_state */
+			uint8_t node;
+		};
+		uint64_t id_word;	/* ATOMIC: the four in one load (obj_check_page()) */
+	};
 	uint32_t stride;		/* ATOMIC */
 	uint32_t first;			/* ATOMIC: offset of object 0 */
 	uint32_t nobj;
@@ -119,6 +124,7 @@ struct kmem_cache {
 	uint32_t objs_per_page;
 	uint32_t recip;			/* slot_recip(stride), as SLUB's reciprocal_size
 					 * (obj_to_index()): the slot check of its pages */
+	uint64_t page_word;		/* a page of this cache's id_word, node masked */
 	unsigned long flags;
 	void (*ctor)(void *);
 	/* above: read-mostly, what every check reads; below: what alloc and free write */
@@ -386,6 +392,21 @@ static struct page_list *page_list_of(struct kmem_cache *c, struct slab_page *pg
 
 /* ---- caches ---- */
 
+/* The id_word of a page of cache @id in @state, its node masked out. */
+static uint64_t page_word(uint16_t id, uint8_t state)
+{
+	struct slab_page pg = { .magic = SLAB_PAGE_MAGIC, .cache_id = id, .state = state };
+
+	return pg.id_word;
+}
+
+static uint64_t page_word_mask(void)
+{
+	struct slab_page pg = { .magic = ~0u, .cache_id = 0xffff, .state = 0xff };
+
+	return pg.id_word;
+}
+
 static uint32_t round_up16(size_t n)
 {
 	return (uint32_t)((n + 15) & ~(size_t)15);
@@ -463,6 +484,7 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 
 	pthread_mutex_lock(&caches_lock);
 	c->id = next_cache_id++;
+	c->page_word = page_word(c->id, PAGE_ACTIVE);
 	if (!next_cache_id)
 		next_cache_id = 1;
 	c->next_cache = caches;
@@ -1229,8 +1251,22 @@ report_other_owner(const void *obj, const struct kmem_cache *c, uint16_t owner, 
 	return OBJ_BAD;
 }
 
-static enum obj_status obj_check_page(const void *obj, const struct kmem_cache *c,
-				      bool any, const char *where)
+/* A slot of a page of @c: is its object live, free but typesafe, or free? */
+static inline __attribute__((always_inline)) enum obj_status
+obj_state(const void *obj, const struct kmem_cache *c, const char *where)
+{
+	if (likely(ld8(&hdr_of(obj)->state) == OBJ_STATE_LIVE))
+		return OBJ_LIVE;
+	if (c->flags & SLAB_TYPESAFE_BY_RCU)
+		return OBJ_FREE_TYPESAFE;
+	mt_report(MT_USE_AFTER_FREE, where, "%s object %p is free%s", c->name, obj,
+		  (c->flags & SLAB_POISON) ? " (poisoned)" : "");
+	return OBJ_BAD;
+}
+
+/* obj_check_page() for memory that is not a slot of an active page of @c. */
+static __attribute__((noinline)) enum obj_status
+obj_check_slow(const void *obj, const struct kmem_cache *c, bool any, const char *where)
 {
 	const struct obj_hdr *h = hdr_of(obj);
 	const struct slab_page *pg = pool_page_of(h);
@@ -1259,13 +1295,26 @@ static enum obj_status obj_check_page(const void *obj, const struct kmem_cache *
 			  c->name, obj);
 		return OBJ_BAD;
 	}
-	if (ld8(&h->state) == OBJ_STATE_LIVE)
-		return OBJ_LIVE;
-	if (c->flags & SLAB_TYPESAFE_BY_RCU)
-		return OBJ_FREE_TYPESAFE;
-	mt_report(MT_USE_AFTER_FREE, where, "%s object %p is free%s", c->name, obj,
-		  (c->flags & SLAB_POISON) ? " (poisoned)" : "");
-	return OBJ_BAD;
+	return obj_state(obj, c, where);
+}
+
+/*
+ * The one test of every checked load: the page is an active page of @c
+ * (magic, owner and state in one load) and @obj on one of its slots, then
+ * the object's own state; anything else is classified by obj_check_slow().
+ */
+static inline __attribute__((always_inline)) enum obj_status
+obj_check_page(const void *obj, const struct kmem_cache *c, bool any, const char *where)
+{
+	const struct obj_hdr *h = hdr_of(obj);
+	const struct slab_page *pg = pool_page_of(h);
+
+	if (likely(pg) &&
+	    likely((__atomic_load_n(&pg->id_word, __ATOMIC_ACQUIRE) & page_word_mask()) ==
+		   c->page_word) &&
+	    likely(hdr_on_slot(c, pg, h)))
+		return obj_state(obj, c, where);
+	return obj_check_slow(obj, c, any, where);
 }
 
 enum obj_status __obj_check(const void *obj, const struct kmem_cache *c,

@@ -576,15 +576,27 @@ static void page_format(struct kmem_cache *c, struct slab_page *pg)
 	__atomic_store_n(&pg->state, PAGE_ACTIVE, __ATOMIC_RELEASE);
 }
 
-/* Return the offset of the first byte that is not poison, or -1. */
+/*
+ * Return the offset of the first byte that is not poison, or -1.  Eight
+ * bytes at a time, as the kernel's memchr_inv() checks SLUB's poison (the
+ * payload is a multiple of 16 bytes).
+ */
 static long poison_check(struct kmem_cache *c, struct obj_hdr *h)
 {
 	const unsigned char *p = payload(h);
 	size_t n = c->stride - sizeof(*h);
+	const uint64_t pat = 0x0101010101010101ull * POISON_FREE;
 
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != POISON_FREE)
-			return (long)i;
+	for (size_t i = 0; i < n; i += sizeof(uint64_t)) {
+		uint64_t w;
+
+		memcpy(&w, p + i, sizeof(w));
+		if (likely(w == pat))
+			continue;
+		for (size_t j = i; j < i + sizeof(w); j++)
+			if (p[j] != POISON_FREE)
+				return (long)j;
+	}
 	return -1;
 }
 

@@ -4,7 +4,8 @@
 # with depth 1, 2 and 3, next to PCT's bound for that depth and to RUNS
 # free-running runs of the same length (run_ops= operations per thread)
 # without injected delays, each with the workload options the selftest
-# gives that bug (a mix, threads_per_mm=, file_pct=).  Prints a Markdown
+# gives that bug (a mix, threads_per_mm=, file_pct=), or for two bugs the
+# two roles their race needs on two workers (focus()).  Prints a Markdown
 # table (the one in README)
 # and writes it, with every job's results, to results/sched-table-<date>/.
 #
@@ -51,13 +52,29 @@ extras() {
 		}' "$top/configs/selftest.ini"
 }
 
+# focus BUG: for a bug whose race needs two particular roles to meet,
+# which the selftest's job leaves to a long run of the whole mix, the
+# roles alone on two workers: a run of the table's length then holds
+# enough of both for PCT's few preemptions to land between them.  Its
+# row is marked in the table, with these options under it.
+focus() {
+	case $1 in
+	mpol-set-no-mmap-sem) printf 'threads=2\nmix=numa_maps:50,set_mempolicy:50\n' ;;
+	vma-policy-put-early) printf 'threads=2\nmix=spf:50,munmap:50\n' ;;
+	esac
+}
+
 # job NAME BUG SCHED DEPTH: one job section
 job() {
-	local wl
+	local wl t
 	wl=$(workload_of "$(jq -r --arg b "$2" '.[] | select(.name == $b) | .model' "$out/bugs.json")")
+	t=$(focus "$2" | sed -n 's/^threads=//p')
 	printf '[%s]\nworkload = %s\nbugs = %s\nexpect = detect\nthreads = %s\nruns = %s\nrun_ops = %s\nseed = %s\nstop_on_detect = 0\nruntime = 86400\n' \
-		"$1" "$wl" "$2" "$threads" "$runs" "$ops" "$seed"
-	extras "$2"
+		"$1" "$wl" "$2" "${t:-$threads}" "$runs" "$ops" "$seed"
+	# the selftest's options, then the focus's (which win), each key once
+	{ extras "$2"; focus "$2" | grep -v '^threads='; } |
+		awk -F= '{ v[$1] = $0; if (!($1 in seen)) { seen[$1] = 1; o[++n] = $1 } }
+			END { for (i = 1; i <= n; i++) print v[o[i]] }'
 	if [ "$3" = free ]; then
 		printf 'sched = free\ndelay = 0\n\n'
 	else
@@ -90,7 +107,8 @@ bound() {	# bound JOB DEPTH: 1/(n k^(d-1)) as a percentage
 	m=$(ls -d "$out"/runs/*Z-"$1"/metrics.json 2>/dev/null | head -1)
 	[ -n "$m" ] || { echo "-"; return; }
 	k=$(jq -r '.runs.pct_steps // 0' "$m")
-	awk -v n=$((threads + 1)) -v k="$k" -v d="$2" 'BEGIN {
+	# n: the job's workers and the RCU callback thread
+	awk -v n="$(($(jq -r '.job.threads' "$m") + 1))" -v k="$k" -v d="$2" 'BEGIN {
 		if (k <= 0) { print "-"; exit }
 		b = 100 / (n * k ^ (d - 1))
 		printf((b >= 0.1 ? "%.3g%%\n" : "%.1e%%\n"), b)
@@ -105,10 +123,15 @@ steps() {
 	echo "| bug | k | pct d=1 | bound | pct d=2 | bound | pct d=3 | bound | free, no delays |"
 	echo "|---|---|---|---|---|---|---|---|---|"
 	for b in $bugs; do
-		printf '| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$b" "$(steps "$b-d1")" \
+		mark=
+		[ -z "$(focus "$b")" ] || mark=' †'
+		printf '| `%s`%s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$b" "$mark" "$(steps "$b-d1")" \
 			"$(cell "$b-d1")" "$(bound "$b-d1" 1)" "$(cell "$b-d2")" "$(bound "$b-d2" 2)" \
 			"$(cell "$b-d3")" "$(bound "$b-d3" 3)" "$(cell "$b-free")"
 	done
 	echo
 	echo "$runs runs per cell, $threads workers, run_ops=$ops, seed $seed."
+	for b in $bugs; do
+		[ -z "$(focus "$b")" ] || echo "† \`$b\`: $(focus "$b" | paste -sd' ')."
+	done
 } | tee "$out/table.md"

@@ -53,6 +53,7 @@ static struct {
 	uint64_t t0;
 	struct wl_ctx ctx;
 	bool scheduled;			/* a controlled scheduler runs the workers */
+	int sched_cpu;			/* ... all on this CPU, or -1 */
 	unsigned int run_ops;		/* operations per worker in this run; 0: no bound */
 	struct mt_sched_report *rep;	/* the scheduled run's report */
 } eng = {
@@ -134,11 +135,23 @@ struct worker_arg {
 	uint64_t seed;
 };
 
+static void bind_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 /* The scheduled run's RCU callback thread: the scheduler's thread number n. */
 static void *callbacks_main(void *p)
 {
 	unsigned int n = eng.ctx.nthreads;
 
+	bind_to_cpu(eng.sched_cpu);
 	mt_thread_enter(n + 2, 0, 0);
 	mt_sched_enter(n);
 	mt_rcu_sched_callbacks();
@@ -151,13 +164,14 @@ static void *worker_main(void *p)
 {
 	struct worker_arg *a = p;
 
-	if (a->t.cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(a->t.cpu, &set);
-		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	}
+	/*
+	 * Under the controlled scheduler one thread runs at a time: every
+	 * thread of the run shares one CPU, so that a hand-over (a sem_post()
+	 * and a sem_wait()) switches threads on that CPU rather than waking
+	 * one on another, an interrupt away -- several times cheaper, and a
+	 * run is thousands of hand-overs.
+	 */
+	bind_to_cpu(eng.scheduled ? eng.sched_cpu : a->t.cpu);
 	mt_thread_enter(a->t.idx + 1, a->t.node, a->seed);
 	if (eng.scheduled) {
 		mt_sched_enter(a->t.idx);
@@ -388,6 +402,7 @@ static int scheduled_start(const struct mt_job *job, unsigned int n)
 		c.mode = MT_SCHED_GUIDED;
 	if (mt_sched_start(&c))
 		return -1;
+	eng.sched_cpu = sched_getcpu();
 	mt_rcu_sched_begin(n);
 	return 0;
 }

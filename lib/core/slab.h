@@ -17,14 +17,19 @@
  * memory, never a hole.
  *
  *  - typesafe free: the object goes back on its page's free list at once
- *    and may be reused by the same cache at once; a page that becomes
- *    empty goes back to the pool only after call_rcu().
+ *    and may be reused by the same cache at once, by any thread; a page
+ *    that becomes empty goes back to the pool only after call_rcu().
  *  - SLAB_POISON free: the object is filled with POISON_FREE and held in
- *    a per-cache quarantine; when it leaves the quarantine and its page is
- *    empty, the page goes back to the pool at once (and may become
- *    another cache's).  The poison is verified at the next allocation, so
- *    a write after free is found.
- *  - plain free: immediate reuse, empty page back to the pool at once.
+ *    a quarantine (the freeing worker's own, 1024 objects, or the
+ *    cache's); when it leaves the quarantine and its page is empty, the
+ *    page goes back to the pool at once (and may become another cache's).
+ *    The poison is verified at the next allocation, so a write after free
+ *    is found.
+ *  - plain free: immediate reuse, empty page back to the pool at once; a
+ *    worker's free to a page that is not its own waits for up to 15 more.
+ *
+ * Worker threads (those with a counter shard) allocate from per-thread
+ * slabs, as SLUB's per-CPU slabs: see slab.c.
  *
  * Each object carries a header: cache id, state (LIVE/FREE) and a
  * generation drawn from a per-cache sequence at each allocation, so that

@@ -35,6 +35,7 @@
 #include "core/rcu.h"
 #include "core/rcu_sched.h"
 #include "core/sched.h"
+#include "core/slab.h"
 #include "core/thread.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/runs.h"
@@ -146,6 +147,18 @@ static void bind_to_cpu(int cpu)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
+/*
+ * A scheduled thread's last step: what it still holds of the slab goes back
+ * while it is the one thread running.  Given back after mt_sched_exit(),
+ * in mt_thread_leave(), it would race with the next thread's allocations,
+ * and the run would no longer follow from its seed alone.
+ */
+static void scheduled_exit(void)
+{
+	mt_slab_thread_leave();
+	mt_sched_exit();
+}
+
 /* The scheduled run's RCU callback thread: the scheduler's thread number n. */
 static void *callbacks_main(void *p)
 {
@@ -155,7 +168,7 @@ static void *callbacks_main(void *p)
 	mt_thread_enter(n + 2, 0, 0);
 	mt_sched_enter(n);
 	mt_rcu_sched_callbacks();
-	mt_sched_exit();
+	scheduled_exit();
 	mt_thread_leave();
 	return NULL;
 }
@@ -177,7 +190,7 @@ static void *worker_main(void *p)
 		mt_sched_enter(a->t.idx);
 		a->t.ctx->wl->run(&a->t);
 		mt_rcu_sched_worker_done();
-		mt_sched_exit();
+		scheduled_exit();
 	} else {
 		a->t.ctx->wl->run(&a->t);
 	}

@@ -64,6 +64,31 @@ d2=$(ls -d "$T_TMP"/res2/*-r | head -1)
 [ "$(jq -c '.runs | del(.records[].seed) | {steps_min, steps_max, steps_mean, preemptions_mean, point_pairs_max, r: .records}' "$m")" = \
   "$(jq -c '.runs | del(.records[].seed) | {steps_min, steps_max, steps_mean, preemptions_mean, point_pairs_max, r: .records}' "$d2/metrics.json")" ]
 ok $? "the same job file and seed give the same runs, step for step"
+# A bug's runs, each replayed: the frees and allocations of a model with
+# bugs switched on, every thread's slab given back at its exit, and the
+# runs that go on after their first detection must follow from the seed.
+cat > "$T_TMP/bug.ini" <<'EOF'
+[b]
+workload = mempolicy
+bugs = mpol-swapin-multi-put
+expect = detect
+stop_on_detect = 0
+sched = pct
+pct_depth = 1
+threads = 3
+runs = 10
+run_ops = 40
+seed = 20261202
+EOF
+"$MMT" run --results "$T_TMP/resb" --progress 0 "$T_TMP/bug.ini" > /dev/null 2>&1
+db=$(ls -d "$T_TMP"/resb/*-b | head -1)
+runs=$(jq -r '[.runs.records[] | select(.detected) | .run] | join(" ")' "$db/metrics.json")
+bad=
+for k in $runs; do
+	"$MMT" replay --run "$k" "$db" 2>&1 | head -1 | grep -q ": reproduced" || bad="$bad $k"
+done
+[ -n "$runs" ] && [ -z "$bad" ]
+ok $? "every detecting run of a mempolicy bug's job replays exactly (runs: ${runs:-none}${bad:+; not reproduced:$bad})"
 o=$("$MMT" replay --run 7 "$d" 2>&1); rc=$?
 [ $rc = 1 ] && printf '%s\n' "$o" | grep -q "run 7 has no record"
 ok $? "replay of a run that was not recorded says so: $o"

@@ -194,6 +194,96 @@ static void *destroy_reader(void *p)
 	return NULL;
 }
 
+/* ---- per-thread slabs ---- */
+
+struct cpu_arg {
+	struct kmem_cache *pl, *po;
+	struct thing *keep[40];		/* allocated here, freed by the other worker */
+	struct thing *again, *first;
+	long live_mid, walked_mid;
+	bool lifo, uaf_seen, df_seen;
+};
+
+static void count_walk(void *obj, void *arg)
+{
+	(void)obj;
+	(*(long *)arg)++;
+}
+
+static void *cpu_worker(void *p)
+{
+	struct cpu_arg *a = p;
+	struct thing *x;
+
+	mt_thread_enter(5, 0, seed);
+	/* a plain cache: what a worker frees to its own page it reuses at once */
+	a->first = kmem_cache_alloc(a->pl);
+	kmem_cache_free(a->pl, a->first);
+	a->again = kmem_cache_alloc(a->pl);
+	a->lifo = a->again == a->first;
+	for (int i = 0; i < 40; i++)
+		a->keep[i] = kmem_cache_alloc(a->pl);
+	/* objects on this thread's frozen page are walked, and counted live */
+	a->walked_mid = 0;
+	kmem_cache_walk_live(a->pl, count_walk, &a->walked_mid);
+	a->live_mid = kmem_cache_live(a->pl);
+	/* a poison cache: the freed object sits in this thread's quarantine */
+	x = kmem_cache_alloc(a->po);
+	kmem_cache_free(a->po, x);
+	a->uaf_seen = obj_check(x, a->po) == OBJ_BAD;
+	kmem_cache_free(a->po, x);
+	a->df_seen = cnt(MT_DOUBLE_FREE) == 1;
+	mt_thread_leave();
+	return NULL;
+}
+
+static void *cpu_freer(void *p)
+{
+	struct cpu_arg *a = p;
+
+	mt_thread_enter(6, 0, seed);
+	for (int i = 0; i < 40; i++)
+		kmem_cache_free(a->pl, a->keep[i]);
+	mt_thread_leave();
+	return NULL;
+}
+
+static void test_cpu_slabs(void)
+{
+	struct cpu_arg a = { 0 };
+	struct mt_pool_stats before, after;
+	pthread_t t;
+
+	mt_region_reset(R);
+	a.pl = kmem_cache_create("t_cpu_plain", sizeof(struct thing), 0, NULL);
+	a.po = kmem_cache_create("t_cpu_poison", sizeof(struct thing), SLAB_POISON, NULL);
+	mt_pagepool_stats(&before);
+	pthread_create(&t, NULL, cpu_worker, &a);
+	pthread_join(t, NULL);
+	ok(a.lifo, "a worker's free to its own slab is its next allocation (%p, %p)",
+	   (void *)a.first, (void *)a.again);
+	ok(a.walked_mid == 41 && a.live_mid == 41,
+	   "objects of a worker's frozen page are walked and counted live: %ld walked, %ld live",
+	   a.walked_mid, a.live_mid);
+	ok(a.uaf_seen && cnt(MT_USE_AFTER_FREE) == 1,
+	   "a worker's freed poison object, in its own quarantine, reads as use_after_free");
+	ok(a.df_seen, "freeing it again from the worker: double_free");
+	ok(kmem_cache_live(a.pl) == 41, "after the worker left, its 41 objects are still live: %ld",
+	   kmem_cache_live(a.pl));
+	pthread_create(&t, NULL, cpu_freer, &a);
+	pthread_join(t, NULL);
+	ok(kmem_cache_live(a.pl) == 1,
+	   "another worker freed 40 of them: 1 live (%ld), across the two threads' counts",
+	   kmem_cache_live(a.pl));
+	kmem_cache_free(a.pl, a.again);
+	ok(kmem_cache_destroy(a.pl) == 0 && kmem_cache_destroy(a.po) == 0 && mt_leaks_total(R) == 0,
+	   "both caches destroyed with nothing leaked: the workers' slabs and quarantine went back");
+	mt_pagepool_stats(&after);
+	ok(after.pages_free - before.pages_free == after.pages_total - before.pages_total,
+	   "every page they used is back in the pool (%lu free of %lu)", after.pages_free,
+	   after.pages_total);
+}
+
 int main(void)
 {
 	struct kmem_cache *ts, *po, *pl, *bts, *bpl;
@@ -349,6 +439,8 @@ int main(void)
 			kmem_cache_free(junk, fill[n]);
 		kmem_cache_destroy(junk);
 	}
+
+	test_cpu_slabs();
 
 	/* typesafe pages under RCU readers */
 	mt_region_reset(R);

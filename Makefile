@@ -129,7 +129,13 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_B)/bin/%)
 HAVE_FUZZ := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && echo yes)
 
 PROVE ?= prove
-PROVE_FLAGS ?=
+# Test programs run side by side, one per CPU (CHECK_JOBS=1: one at a
+# time).  Each bounds its own time and waits on conditions, so a slower
+# neighbour only slows it; the two that drive the kernel's KSM, hugepages
+# and System V shm, and check that they leave them as they found them, run
+# one after the other.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+PROVE_FLAGS ?= -j$(CHECK_JOBS) --rules='seq={tests/cli/70-kernel.sh,tests/service/60-systemd.sh}' --rules='par=**'
 
 .SECONDARY:
 .PHONY: all check check-unit check-shell run bench install uninstall clean distclean deps help soak \

@@ -218,9 +218,16 @@ static int shrink(struct mt_job *job, const struct mt_run_rec *rec, struct mt_re
 		free(cand);
 		return MT_EXIT_EXPECT;
 	}
-	printf("a schedule of %u preemption%s (from %u) still finds it, after %u runs:\n",
-	       run_preemptions(R), run_preemptions(R) == 1 ? "" : "s", p0, tried + 1);
-	print_schedule(R);
+	if (!run_preemptions(R)) {
+		/* nothing to print: each thread runs until it blocks or leaves */
+		printf("a schedule of no preemption (from %u) still finds it, after %u runs: "
+		       "the bug needs no interleaving, each thread's own steps in turn meet it\n",
+		       p0, tried + 1);
+	} else {
+		printf("a schedule of %u preemption%s (from %u) still finds it, after %u runs:\n",
+		       run_preemptions(R), run_preemptions(R) == 1 ? "" : "s", p0, tried + 1);
+		print_schedule(R);
+	}
 	free(best);
 	free(cand);
 	return MT_EXIT_OK;

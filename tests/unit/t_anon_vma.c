@@ -309,6 +309,25 @@ static void test_migration(void)
 	mmput(parent);
 	ok(anon_vmas_live() == 0 && kmem_cache_live(page_cachep) == 0 && lru_nr_pages() == 0,
 	   "exit after migration: every anon_vma and page freed");
+
+	/*
+	 * A page freed without leaving the LRU (the kernel's "Bad page
+	 * state ... PG_lru"): its struct and frame go back to their caches
+	 * while the list still links it.
+	 */
+	mt_region_reset(R);
+	isolated = alloc_pages_node(0);
+	lru_cache_add(isolated);
+	kmem_cache_free(page_frame_cachep, isolated->frame);
+	kmem_cache_free(page_cachep, isolated);
+	anon_pages_audit();
+	ok(cnt(MT_MISSING_REFS) == 1 && cnt(MT_LEAKED_REFS) == 0 && R->nevents > 0 &&
+	   strstr(R->events[R->nevents - 1].what, "a freed page is on it") != NULL,
+	   "anon_pages_audit: a page freed while on the LRU is missing_refs (%s)",
+	   R->nevents ? R->events[R->nevents - 1].what : "no report");
+	lru_fini();	/* the list links freed memory: start it again */
+	lru_init();
+	mt_region_reset(R);
 }
 
 /* ---- migration entries: the other thread in the middle of a move ---- */

@@ -221,7 +221,7 @@ static int shrink(struct mt_job *job, const struct mt_run_rec *rec, struct mt_re
 	if (!run_preemptions(R)) {
 		/* nothing to print: each thread runs until it blocks or leaves */
 		printf("a schedule of no preemption (from %u) still finds it, after %u runs: "
-		       "the bug needs no interleaving, each thread's own steps in turn meet it\n",
+		       "the bug needs no preemption: threads that each run until they block or leave meet it\n",
 		       p0, tried + 1);
 	} else {
 		printf("a schedule of %u preemption%s (from %u) still finds it, after %u runs:\n",

@@ -67,6 +67,7 @@ struct obj_hdr {
 	uint32_t gen;			/* ATOMIC */
 	struct obj_hdr *next_free;	/* protected by cache->lock */
 };
+_Static_assert(sizeof(struct obj_hdr) == 16, "object header is 16 bytes");
 
 /*
  * A thread's slab of one cache: written by its thread only (and under the
@@ -109,6 +110,8 @@ struct slab_page {
 	struct slab_page *next, *prev;	/* cache list, or pool list */
 	struct rcu_head rcu;
 };
+_Static_assert(offsetof(struct slab_page, node) + sizeof(uint8_t) == sizeof(uint64_t),
+	       "id_word is magic, cache_id, state and node, nothing else");
 
 struct page_list {
 	struct slab_page *head;

@@ -915,14 +915,17 @@ hdr_on_slot(const struct kmem_cache *c, const struct slab_page *pg, const struct
 	       ((x * c->recip) >> 32) * c->stride == x;
 }
 
-/* Is @pg a page of @c now, with @h on one of its object slots? */
-static inline bool obj_of_cache(const struct kmem_cache *c, const struct slab_page *pg,
-				const struct obj_hdr *h)
+/*
+ * Is @pg an active page of @c now (magic, owner and state in one load),
+ * with @h on one of its object slots?  The test of every free and of
+ * every checked load.
+ */
+static inline __attribute__((always_inline)) bool
+obj_of_cache(const struct kmem_cache *c, const struct slab_page *pg, const struct obj_hdr *h)
 {
-	return pg->magic == SLAB_PAGE_MAGIC &&
-	       __atomic_load_n(&pg->cache_id, __ATOMIC_ACQUIRE) == c->id &&
-	       __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE) == PAGE_ACTIVE &&
-	       hdr_on_slot(c, pg, h);
+	return likely((__atomic_load_n(&pg->id_word, __ATOMIC_ACQUIRE) & page_word_mask()) ==
+		      c->page_word) &&
+	       likely(hdr_on_slot(c, pg, h));
 }
 
 /* Fill a freed object of a SLAB_POISON cache with poison. */
@@ -1014,6 +1017,13 @@ static void shared_free(struct kmem_cache *c, struct obj_hdr *h)
 	pages_dispose(to_pool, to_rcu);
 }
 
+static __attribute__((noinline, cold)) void
+report_free_not_ours(const struct kmem_cache *c, const void *obj, const char *where)
+{
+	mt_report(MT_DOUBLE_FREE, where, "free of %p: not an object of cache %s (its page was freed)",
+		  obj, c->name);
+}
+
 void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 {
 	struct obj_hdr *h = hdr_of(obj);
@@ -1028,9 +1038,7 @@ void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 		return;
 	}
 	if (unlikely(!obj_of_cache(c, pg, h))) {
-		mt_report(MT_DOUBLE_FREE, where,
-			  "free of %p: not an object of cache %s (its page was freed)",
-			  obj, c->name);
+		report_free_not_ours(c, obj, where);
 		return;
 	}
 	/* Of two frees of one object, exactly one finds it live. */
@@ -1047,9 +1055,7 @@ void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 	 */
 	if (unlikely(!obj_of_cache(c, pg, h))) {
 		__atomic_store_n(&h->state, live, __ATOMIC_RELEASE);
-		mt_report(MT_DOUBLE_FREE, where,
-			  "free of %p: not an object of cache %s (its page was freed)",
-			  obj, c->name);
+		report_free_not_ours(c, obj, where);
 		return;
 	}
 	remote = h->node != (uint8_t)node_index(mt_this_node);
@@ -1314,9 +1320,8 @@ obj_check_slow(const void *obj, const struct kmem_cache *c, bool any, const char
 }
 
 /*
- * The one test of every checked load: the page is an active page of @c
- * (magic, owner and state in one load) and @obj on one of its slots, then
- * the object's own state; anything else is classified by obj_check_slow().
+ * A checked load: the object on a slot of an active page of @c, then its
+ * own state; anything else is classified by obj_check_slow().
  */
 static inline __attribute__((always_inline)) enum obj_status
 obj_check_page(const void *obj, const struct kmem_cache *c, bool any, const char *where)
@@ -1324,10 +1329,7 @@ obj_check_page(const void *obj, const struct kmem_cache *c, bool any, const char
 	const struct obj_hdr *h = hdr_of(obj);
 	const struct slab_page *pg = pool_page_of(h);
 
-	if (likely(pg) &&
-	    likely((__atomic_load_n(&pg->id_word, __ATOMIC_ACQUIRE) & page_word_mask()) ==
-		   c->page_word) &&
-	    likely(hdr_on_slot(c, pg, h)))
+	if (likely(pg) && obj_of_cache(c, pg, h))
 		return obj_state(obj, c, where);
 	return obj_check_slow(obj, c, any, where);
 }

@@ -21,7 +21,7 @@
  * worker holds one frozen page per node (the models place pages on nodes
  * by policy), and a ring of freed objects that wait: a SLAB_POISON
  * cache's quarantine, or a plain cache's frees to pages not its own; the
- * ring gives its oldest back MAG_BATCH at a time under one lock.  Typesafe
+ * ring gives its oldest back RING_BATCH at a time under one lock.  Typesafe
  * caches have no per-thread slabs (this_cpu_slab() says why).  The frozen
  * pages are unfrozen when their thread leaves (mt_slab_thread_leave()) and
  * at kmem_cache_destroy(); the live count is the cache's plus each
@@ -53,7 +53,7 @@
 #define MAX_CHUNKS		4096		/* 8 GiB of slab pages */
 #define FRAME_TAB		(2 * MAX_CHUNKS)	/* power of two, half full at most */
 #define QUARANTINE_OBJS		1024	/* per cache, and per worker thread */
-#define MAG_BATCH		16	/* quarantined objects given back at a time */
+#define RING_BATCH		16	/* a thread's waiting objects given back at a time */
 #define GEN_BLOCK		64	/* generations a thread draws at a time */
 
 enum page_state { PAGE_POOL = 1, PAGE_ACTIVE, PAGE_RCU };
@@ -70,6 +70,16 @@ struct obj_hdr {
 _Static_assert(sizeof(struct obj_hdr) == 16, "object header is 16 bytes");
 
 /*
+ * Freed objects that wait before they go back to their pages, oldest
+ * first: a quarantine (SLAB_POISON), or a worker's frees of a plain cache
+ * to pages not its own.
+ */
+struct obj_ring {
+	struct obj_hdr **slot;
+	uint32_t cap, head, count;
+};
+
+/*
  * A thread's slab of one cache: written by its thread only (and under the
  * cache's lock by destroy, when no thread uses the cache), except @live,
  * which kmem_cache_live() reads.
@@ -81,8 +91,7 @@ struct slab_cpu {
 		struct slab_page *page;		/* frozen (LIST_CPU), or NULL */
 		struct obj_hdr *freelist;	/* free objects of ->page, the owner's */
 	} node[MT_MAX_NODES];
-	uint32_t qhead, qcount;		/* quar[], FIFO of the cache's qcap */
-	struct obj_hdr *quar[];
+	struct obj_ring ring;		/* its slots follow the struct */
 };
 
 /*
@@ -138,9 +147,8 @@ struct kmem_cache {
 	uint32_t gen_seq;			/* ATOMIC */
 	bool drop_empty;			/* typesafe: keep no empty page (kmem_cache_keep_empty()) */
 	long live;				/* protected by ->lock */
-	struct obj_hdr **quarantine;		/* protected by ->lock */
-	uint32_t qhead, qcount;
-	uint32_t qcap;				/* a thread's ring: quarantine, or deferred frees */
+	struct obj_ring quarantine;		/* protected by ->lock; SLAB_POISON */
+	uint32_t ring_cap;			/* a thread's ring: quarantine, or deferred frees */
 	struct slab_cpu *cpus[MT_MAX_SHARDS];	/* by shard; set under ->lock */
 	struct kmem_cache *next_cache;		/* protected by caches_lock */
 };
@@ -471,8 +479,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 		pthread_mutexattr_destroy(&attr);
 	}
 	if (flags & SLAB_POISON) {
-		c->quarantine = calloc(QUARANTINE_OBJS, sizeof(*c->quarantine));
-		if (!c->quarantine) {
+		c->quarantine.cap = QUARANTINE_OBJS;
+		c->quarantine.slot = calloc(QUARANTINE_OBJS, sizeof(*c->quarantine.slot));
+		if (!c->quarantine.slot) {
 			free(c);
 			return NULL;
 		}
@@ -480,9 +489,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 	/*
 	 * A worker's freed objects wait in its ring before they go back to
 	 * their pages: a poison cache's quarantine, a plain cache's frees to
-	 * pages not its own, given back MAG_BATCH at a time under one lock.
+	 * pages not its own, given back RING_BATCH at a time under one lock.
 	 */
-	c->qcap = (flags & SLAB_POISON) ? QUARANTINE_OBJS : MAG_BATCH;
+	c->ring_cap = (flags & SLAB_POISON) ? QUARANTINE_OBJS : RING_BATCH;
 	c->slot = mt_region_cache_slot(name, flags & SLAB_TYPESAFE_BY_RCU);
 
 	pthread_mutex_lock(&caches_lock);
@@ -826,9 +835,11 @@ static inline struct slab_cpu *this_cpu_slab(struct kmem_cache *c)
 	cpu = c->cpus[idx];
 	if (likely(cpu))
 		return cpu;
-	cpu = calloc(1, sizeof(*cpu) + c->qcap * sizeof(cpu->quar[0]));
+	cpu = calloc(1, sizeof(*cpu) + c->ring_cap * sizeof(struct obj_hdr *));
 	if (!cpu)
 		return NULL;
+	cpu->ring.slot = (struct obj_hdr **)(cpu + 1);
+	cpu->ring.cap = c->ring_cap;
 	pthread_mutex_lock(&c->lock);
 	c->cpus[idx] = cpu;
 	pthread_mutex_unlock(&c->lock);
@@ -947,6 +958,40 @@ static inline bool cpu_take_back(struct slab_cpu *cpu, struct obj_hdr *h)
 	return true;
 }
 
+static inline bool ring_full(const struct obj_ring *r)
+{
+	return r->count == r->cap;
+}
+
+/* Add @h to @r, which is not full. */
+static inline void ring_push(struct obj_ring *r, struct obj_hdr *h)
+{
+	r->slot[(r->head + r->count++) % r->cap] = h;
+}
+
+/* Return: the oldest object of @r, taken off it, or NULL. */
+static inline struct obj_hdr *ring_pop(struct obj_ring *r)
+{
+	struct obj_hdr *h;
+
+	if (!r->count)
+		return NULL;
+	h = r->slot[r->head];
+	r->head = (r->head + 1) % r->cap;
+	r->count--;
+	return h;
+}
+
+/* Give back every object of @r to its page.  c->lock held. */
+static void ring_drain(struct kmem_cache *c, struct obj_ring *r,
+		       struct slab_page **to_pool, struct slab_page **to_rcu)
+{
+	struct obj_hdr *h;
+
+	while ((h = ring_pop(r)))
+		obj_release(c, h, to_pool, to_rcu);
+}
+
 /*
  * Give @cpu's @n oldest waiting objects back: to its own freelists those
  * of its frozen pages, the rest to their pages under one lock.
@@ -954,12 +999,10 @@ static inline bool cpu_take_back(struct slab_cpu *cpu, struct obj_hdr *h)
 static void cpu_unquarantine(struct kmem_cache *c, struct slab_cpu *cpu, uint32_t n)
 {
 	struct slab_page *to_pool = NULL, *to_rcu = NULL;
+	struct obj_hdr *h;
 	bool locked = false;
 
-	for (; n && cpu->qcount; n--, cpu->qcount--) {
-		struct obj_hdr *h = cpu->quar[cpu->qhead];
-
-		cpu->qhead = (cpu->qhead + 1) % c->qcap;
+	for (; n && (h = ring_pop(&cpu->ring)); n--) {
 		if (cpu_take_back(cpu, h))
 			continue;
 		if (!locked) {
@@ -986,30 +1029,25 @@ static void cpu_free(struct kmem_cache *c, struct slab_cpu *cpu, struct obj_hdr 
 		poison(c, h);
 	else if (cpu_take_back(cpu, h))
 		return;
-	if (cpu->qcount == c->qcap)
-		cpu_unquarantine(c, cpu, MAG_BATCH);
-	cpu->quar[(cpu->qhead + cpu->qcount++) % c->qcap] = h;
+	if (ring_full(&cpu->ring))
+		cpu_unquarantine(c, cpu, RING_BATCH);
+	ring_push(&cpu->ring, h);
 }
 
 /* A free by a thread without a slab: quarantine and pages under the lock. */
 static void shared_free(struct kmem_cache *c, struct obj_hdr *h)
 {
 	struct slab_page *to_pool = NULL, *to_rcu = NULL;
+	struct obj_hdr *old;
 
 	pthread_mutex_lock(&c->lock);
 	c->live--;
 	if (c->flags & SLAB_POISON) {
 		poison(c, h);
-		if (c->qcount == QUARANTINE_OBJS) {
-			struct obj_hdr *old = c->quarantine[c->qhead];
-
-			c->quarantine[c->qhead] = h;
-			c->qhead = (c->qhead + 1) % QUARANTINE_OBJS;
-			h = old;
-		} else {
-			c->quarantine[(c->qhead + c->qcount++) % QUARANTINE_OBJS] = h;
-			h = NULL;
-		}
+		/* when it is full, the oldest leaves the quarantine for the newest */
+		old = ring_full(&c->quarantine) ? ring_pop(&c->quarantine) : NULL;
+		ring_push(&c->quarantine, h);
+		h = old;
 	}
 	if (h)
 		obj_release(c, h, &to_pool, &to_rcu);
@@ -1083,10 +1121,7 @@ void __kmem_cache_free(struct kmem_cache *c, void *obj, const char *where)
 static void cpu_drain(struct kmem_cache *c, struct slab_cpu *cpu,
 		      struct slab_page **to_pool, struct slab_page **to_rcu)
 {
-	for (; cpu->qcount; cpu->qcount--) {
-		obj_release(c, cpu->quar[cpu->qhead], to_pool, to_rcu);
-		cpu->qhead = (cpu->qhead + 1) % c->qcap;
-	}
+	ring_drain(c, &cpu->ring, to_pool, to_rcu);
 	for (int n = 0; n < MT_MAX_NODES; n++)
 		cpu_unfreeze(c, cpu, n, to_pool, to_rcu);
 	c->live += __atomic_load_n(&cpu->live, __ATOMIC_RELAXED);
@@ -1128,11 +1163,7 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 			free(c->cpus[i]);
 			c->cpus[i] = NULL;
 		}
-	while (c->qcount) {
-		obj_release(c, c->quarantine[c->qhead], &to_pool, &to_rcu);
-		c->qhead = (c->qhead + 1) % QUARANTINE_OBJS;
-		c->qcount--;
-	}
+	ring_drain(c, &c->quarantine, &to_pool, &to_rcu);	/* empty unless SLAB_POISON */
 	for (int n = 0; n <= MT_MAX_NODES; n++) {
 		struct page_list *l = n < MT_MAX_NODES ? &c->partial[n] : &c->full;
 
@@ -1190,7 +1221,7 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 		}
 	pthread_mutex_unlock(&caches_lock);
 	pthread_mutex_destroy(&c->lock);
-	free(c->quarantine);
+	free(c->quarantine.slot);
 	free(c);
 	return leaked;
 }

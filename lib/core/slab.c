@@ -1147,6 +1147,32 @@ void mt_slab_thread_leave(void)
 	pages_dispose(to_pool, to_rcu);
 }
 
+/* Call @fn on every live object of @pg, a page of @c.  Return: how many. */
+static unsigned long page_walk_live(struct kmem_cache *c, struct slab_page *pg,
+				    void (*fn)(void *obj, void *arg), void *arg)
+{
+	unsigned long n = 0;
+
+	for (uint32_t i = 0; i < pg->nobj; i++) {
+		struct obj_hdr *h = (struct obj_hdr *)((char *)pg + pg->first + i * c->stride);
+
+		if (ld8(&h->state) == OBJ_STATE_LIVE) {
+			fn(payload(h), arg);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* page_walk_live()'s @fn for destroy: the first leaked object, for the report. */
+static void note_first(void *obj, void *arg)
+{
+	void **first = arg;
+
+	if (!*first)
+		*first = obj;
+}
+
 unsigned long kmem_cache_destroy(struct kmem_cache *c)
 {
 	struct slab_page *to_pool = NULL, *to_rcu = NULL, *pg;
@@ -1168,16 +1194,7 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 		struct page_list *l = n < MT_MAX_NODES ? &c->partial[n] : &c->full;
 
 		while ((pg = l->head)) {
-			for (uint32_t i = 0; i < pg->nobj; i++) {
-				struct obj_hdr *h = (struct obj_hdr *)
-					((char *)pg + pg->first + i * c->stride);
-
-				if (ld8(&h->state) == OBJ_STATE_LIVE) {
-					if (!leaked)
-						first_leak = payload(h);
-					leaked++;
-				}
-			}
+			leaked += page_walk_live(c, pg, note_first, &first_leak);
 			list_del(l, pg);
 			/*
 			 * A reader inside rcu_read_lock() may still hold a
@@ -1224,22 +1241,6 @@ unsigned long kmem_cache_destroy(struct kmem_cache *c)
 	free(c->quarantine.slot);
 	free(c);
 	return leaked;
-}
-
-static unsigned long page_walk_live(struct kmem_cache *c, struct slab_page *pg,
-				    void (*fn)(void *obj, void *arg), void *arg)
-{
-	unsigned long n = 0;
-
-	for (uint32_t i = 0; i < pg->nobj; i++) {
-		struct obj_hdr *h = (struct obj_hdr *)((char *)pg + pg->first + i * c->stride);
-
-		if (ld8(&h->state) == OBJ_STATE_LIVE) {
-			fn(payload(h), arg);
-			n++;
-		}
-	}
-	return n;
 }
 
 unsigned long kmem_cache_walk_live(struct kmem_cache *c,

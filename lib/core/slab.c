@@ -785,7 +785,7 @@ static void cpu_unfreeze(struct kmem_cache *c, struct slab_cpu *cpu, int node,
 	cpu->node[node].freelist = NULL;
 	cpu->node[node].page = NULL;
 	if (pg->freelist)
-		list_add(&c->partial[node_index(pg->node)], pg, LIST_PARTIAL);
+		list_add(&c->partial[node], pg, LIST_PARTIAL);
 	else
 		list_add(&c->full, pg, LIST_FULL);
 	page_settle(c, pg, to_pool, to_rcu);	/* an empty page is counted there */
@@ -819,11 +819,12 @@ static bool cpu_refill(struct kmem_cache *c, struct slab_cpu *cpu, int node)
 
 /*
  * The calling thread's slabs of @c (one per node), or NULL when there are
- * none to use: a thread without a shard, or a typesafe cache.  A typesafe cache keeps one freelist per page
- * for all threads: the object one thread frees is the next that any
- * thread allocates, the reuse at once under a reader that the typesafe
- * protocol must survive (seed 004) and its detectors must see; per-CPU
- * slabs would confine it to the freeing thread's own page.
+ * none to use: a thread without a shard, or a typesafe cache.  A typesafe
+ * cache keeps one freelist per page for all threads: the object one
+ * thread frees is the next that any thread allocates, the reuse at once
+ * under a reader that the typesafe protocol must survive (seed 004) and
+ * its detectors must see; per-CPU slabs would confine it to the freeing
+ * thread's own page.
  */
 static inline struct slab_cpu *this_cpu_slab(struct kmem_cache *c)
 {

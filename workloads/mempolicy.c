@@ -232,21 +232,26 @@ static bool vma_is(const struct vm_area_struct *vma, enum vma_kind k)
 static struct vm_area_struct *pick_vma(struct mm_struct *mm, enum vma_kind kind,
 				       unsigned int *count)
 {
-	unsigned int nr = mm_nr_vmas(mm), n = 0, k;
+	struct vm_area_struct *match[32];
+	unsigned int nr, n = 0, k;
+	struct vm_area_struct *const *v = mm_vmas(mm, &nr);
 
 	for (unsigned int i = 0; i < nr; i++)
-		n += vma_is(mm_vma_at(mm, i), kind);
+		if (vma_is(v[i], kind)) {
+			if (n < ARRAY_SIZE(match))
+				match[n] = v[i];
+			n++;
+		}
 	if (count)
 		*count = n;
 	if (!n)
 		return NULL;
 	k = mt_random_below(n);
-	for (unsigned int i = 0; i < nr; i++) {
-		struct vm_area_struct *vma = mm_vma_at(mm, i);
-
-		if (vma_is(vma, kind) && !k--)
-			return vma;
-	}
+	if (k < ARRAY_SIZE(match))
+		return match[k];
+	for (unsigned int i = 0; i < nr; i++)	/* beyond the first ones seen */
+		if (vma_is(v[i], kind) && !k--)
+			return v[i];
 	return NULL;
 }
 
@@ -493,10 +498,12 @@ static bool mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
 			 * tree, the 3.7 fix), two anonymous ones both get it
 			 */
 			struct vm_area_struct *next = NULL;
+			unsigned int nr;
+			struct vm_area_struct *const *v = mm_vmas(me->mm, &nr);
 
-			for (unsigned int i = 0; i + 1 < mm_nr_vmas(me->mm); i++)
-				if (mm_vma_at(me->mm, i) == vma)
-					next = mm_vma_at(me->mm, i + 1);
+			for (unsigned int i = 0; i + 1 < nr; i++)
+				if (v[i] == vma)
+					next = v[i + 1];
 			if (next)
 				len = next->vm_end - start;
 		}

@@ -72,6 +72,8 @@ fail_nomem_anon_vma_fork:
 struct mm_struct *dup_mm(struct mm_struct *oldmm, unsigned int max_chain)
 {
 	struct mm_struct *mm = mm_alloc();
+	struct vm_area_struct *const *v;
+	unsigned int nr;
 	int err = 0;
 
 	if (!mm)
@@ -79,8 +81,9 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm, unsigned int max_chain)
 	down_write(&oldmm->mmap_sem);
 	down_write(&mm->mmap_sem);	/* down_write_nested(SINGLE_DEPTH_NESTING) */
 	mm->free_area = oldmm->free_area;
-	for (unsigned int i = 0; i < mm_nr_vmas(oldmm); i++) {
-		struct vm_area_struct *mpnt = mm_vma_at(oldmm, i);
+	v = mm_vmas(oldmm, &nr);	/* the old mm does not change: it is only read */
+	for (unsigned int i = 0; i < nr; i++) {
+		struct vm_area_struct *mpnt = v[i];
 
 		if (max_chain && anon_vma_chain_length(mpnt) >= max_chain)
 			continue;	/* VM_DONTCOPY */

@@ -628,14 +628,12 @@ static int policy_vma(struct vm_area_struct *vma, struct mempolicy *new)
 /* The first VMA of @mm ending above @addr, or NULL.  Context: mmap_sem held. */
 static struct vm_area_struct *first_vma_above(struct mm_struct *mm, unsigned long addr)
 {
-	unsigned int nr = mm_nr_vmas(mm);
+	unsigned int nr;
+	struct vm_area_struct *const *v = mm_vmas(mm, &nr);
 
-	for (unsigned int i = 0; i < nr; i++) {
-		struct vm_area_struct *vma = mm_vma_at(mm, i);
-
-		if (vma_read(vma, vm_end) > addr)
-			return vma;
-	}
+	for (unsigned int i = 0; i < nr; i++)
+		if (vma_read(v[i], vm_end) > addr)
+			return v[i];
 	return NULL;
 }
 
@@ -655,13 +653,15 @@ static struct vm_area_struct *first_vma_above(struct mm_struct *mm, unsigned lon
 static int mbind_range(struct mm_struct *mm, unsigned long start, unsigned long end,
 		       struct mempolicy *new)
 {
-	unsigned int nr = mm_nr_vmas(mm), nvma = 0, nshared = 0;
+	unsigned int nr, nvma = 0, nshared = 0;
+	struct vm_area_struct *const *v;
 	unsigned long addr;
 	int err = -EFAULT;
 
 	lockdep_assert_held_write(&mm->mmap_sem);
+	v = mm_vmas(mm, &nr);
 	for (unsigned int i = 0; i < nr; i++) {
-		struct vm_area_struct *vma = mm_vma_at(mm, i);
+		struct vm_area_struct *vma = v[i];
 
 		if (vma_read(vma, vm_end) <= start || vma_read(vma, vm_start) >= end)
 			continue;
@@ -936,15 +936,16 @@ int show_numa_map(struct task_struct *task, struct vm_area_struct *vma,
 int show_numa_maps(struct task_struct *task, char *buf, size_t len)
 {
 	struct mm_struct *mm = get_task_mm(task);
+	struct vm_area_struct *const *v;
 	unsigned int nr;
 	size_t off = 0;
 
 	if (!mm)
 		return -ESRCH;
 	down_read(&mm->mmap_sem);
-	nr = mm_nr_vmas(mm);
+	v = mm_vmas(mm, &nr);
 	for (unsigned int i = 0; i < nr; i++) {
-		int n = show_numa_map(task, mm_vma_at(mm, i), buf + off, len - off);
+		int n = show_numa_map(task, v[i], buf + off, len - off);
 
 		if (n > 0 && off + (size_t)n < len)
 			off += (size_t)n;

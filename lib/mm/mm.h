@@ -198,6 +198,13 @@ struct vm_area_struct *find_vma_rcu(struct mm_struct *mm, unsigned long addr);
 /* A VMA by index, for walkers.  Context: mmap_sem held. */
 unsigned int mm_nr_vmas(struct mm_struct *mm);
 struct vm_area_struct *mm_vma_at(struct mm_struct *mm, unsigned int i);
+/*
+ * mm_vmas - the VMAs of @mm in address order, and their number in @nr:
+ * a walk's one look at the array (the lock asserted once, not per VMA).
+ * Context: mmap_sem held; the array is valid until it is dropped or, held
+ * for write, until the walker inserts or detaches a VMA.
+ */
+struct vm_area_struct *const *mm_vmas(struct mm_struct *mm, unsigned int *nr);
 
 /*
  * get_vma - take a reference on a VMA a speculative reader found: under

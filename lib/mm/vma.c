@@ -311,6 +311,13 @@ struct vm_area_struct *mm_vma_at(struct mm_struct *mm, unsigned int i)
 	return i < mm->mmap->nr ? mm->mmap->vma[i] : NULL;
 }
 
+struct vm_area_struct *const *mm_vmas(struct mm_struct *mm, unsigned int *nr)
+{
+	lockdep_assert_held(&mm->mmap_sem);
+	*nr = mm->mmap->nr;
+	return mm->mmap->vma;
+}
+
 /* ---- references and freeing ---- */
 
 bool get_vma(struct vm_area_struct *vma)

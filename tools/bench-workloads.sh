@@ -30,11 +30,13 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# one job: prints "ops user sys ctxsw"
+# one job: prints "ops user sys ctxsw".  Repetition @4 runs seed @4 in every
+# build, so that the builds are compared on the same runs (a run's cost
+# moves by about a tenth with its seed: how far its VMAs split, say).
 one() {
-	local bin=$1 w=$2 t=$3 d=$tmp/r.$RANDOM
-	printf '[%s]\nworkload=%s\nthreads=%s\ndelay=0\nsync_delay=0\nruntime=%s\nexpect=clean\n' \
-		"$w" "$w" "$t" "$RUNTIME" > "$tmp/job.ini"
+	local bin=$1 w=$2 t=$3 seed=$4 d=$tmp/r.$RANDOM
+	printf '[%s]\nworkload=%s\nthreads=%s\ndelay=0\nsync_delay=0\nruntime=%s\nseed=%s\nexpect=clean\n' \
+		"$w" "$w" "$t" "$RUNTIME" "$seed" > "$tmp/job.ini"
 	/usr/bin/time -o "$tmp/time" -f '%U %S %w %c' \
 		"$bin/mmtorture" run --quiet --results "$d" "$tmp/job.ini" >/dev/null 2>&1 || true
 	local ops
@@ -51,7 +53,7 @@ for w in $WORKLOADS; do
 	for t in $THREADS; do
 		for i in $(seq "$REPEAT"); do
 			for nb in "$@"; do
-				echo "${nb%%=*} $(one "${nb#*=}" "$w" "$t")" >> "$tmp/$w.$t"
+				echo "${nb%%=*} $(one "${nb#*=}" "$w" "$t" "$i")" >> "$tmp/$w.$t"
 			done
 		done
 		first=

@@ -13,9 +13,17 @@
 # user + system CPU time, from the job process's rusage as time(1) reports
 # it), the kernel's share of that CPU time, and context switches
 # (voluntary + involuntary) per thousand operations, and the ratio of
-# its operations per core-second to the first build's.  Environment:
+# its operations per core-second to the first build's; then the
+# operations per second per core, and its ratio.  Environment:
 # RUNTIME (default 5s), REPEAT (3), THREADS ("1 2 4"), WORKLOADS
-# ("mempolicy anon_vma vma_spf").
+# ("mempolicy anon_vma vma_spf"), and MIX_<workload> (a mix= for every
+# build, e.g. an older build's default mix, so that builds whose default
+# mixes differ are compared on the same work).
+#
+# ops/s/core is the same operations over the job's wall time and the
+# cores its threads had (threads, at most the CPUs): the time a thread
+# spends asleep on a lock counts in this column's denominator, not in
+# ops/core-s's.
 set -eu
 
 RUNTIME=${RUNTIME:-5s}
@@ -27,6 +35,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 if [ $# -eq 0 ]; then
 	set -- "this=${MT_BIN:-$here/build/cc/bin}"
 fi
+ncpu=$(nproc)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -34,21 +43,23 @@ trap 'rm -rf "$tmp"' EXIT
 # build, so that the builds are compared on the same runs (a run's cost
 # moves by about a tenth with its seed: how far its VMAs split, say).
 one() {
-	local bin=$1 w=$2 t=$3 seed=$4 d=$tmp/r.$RANDOM
+	local bin=$1 w=$2 t=$3 seed=$4 d=$tmp/r.$RANDOM mixvar=MIX_$2
 	printf '[%s]\nworkload=%s\nthreads=%s\ndelay=0\nsync_delay=0\nruntime=%s\nseed=%s\nexpect=clean\n' \
 		"$w" "$w" "$t" "$RUNTIME" "$seed" > "$tmp/job.ini"
+	[ -z "${!mixvar:-}" ] || echo "mix=${!mixvar}" >> "$tmp/job.ini"
 	/usr/bin/time -o "$tmp/time" -f '%U %S %w %c' \
 		"$bin/mmtorture" run --quiet --results "$d" "$tmp/job.ini" >/dev/null 2>&1 || true
 	local ops
 	ops=$(python3 -c 'import json,glob,sys
 m=json.load(open(glob.glob(sys.argv[1]+"/*/metrics.json")[0]))
-print(sum(m["ops"].values()))' "$d")
+print(sum(m["ops"].values()), m["elapsed_seconds"])' "$d")
 	read -r u s vw iv < <(tail -n 1 "$tmp/time")
 	echo "$ops $u $s $((vw + iv))"
 	rm -rf "$d"
 }
 
-printf '%-10s %7s %-9s %14s %8s %12s %9s\n' workload threads build 'ops/core-s' kernel 'csw/1000op' 'vs first'
+printf '%-10s %7s %-9s %14s %8s %12s %9s %14s %9s\n' workload threads build 'ops/core-s' kernel 'csw/1000op' 'vs first' \
+	'ops/s/core' 'vs first'
 for w in $WORKLOADS; do
 	for t in $THREADS; do
 		for i in $(seq "$REPEAT"); do
@@ -58,19 +69,21 @@ for w in $WORKLOADS; do
 		done
 		first=
 		for nb in "$@"; do
-			row=$(awk -v b="${nb%%=*}" 'BEGIN { n = 0 } $1 == b {
-				cpu = $3 + $4; if (cpu <= 0) cpu = 0.01
-				r[n] = $2 / cpu; k[n] = 100 * $4 / cpu; c[n] = 1000 * $5 / ($2 ? $2 : 1); n++
+			row=$(awk -v b="${nb%%=*}" -v cores="$(( t < ncpu ? t : ncpu ))" 'BEGIN { n = 0 } $1 == b {
+				cpu = $4 + $5; if (cpu <= 0) cpu = 0.01
+				r[n] = $2 / cpu; k[n] = 100 * $5 / cpu; c[n] = 1000 * $6 / ($2 ? $2 : 1)
+				w[n] = $3 > 0 ? $2 / ($3 * cores) : 0; n++
 			}
 			function med(a,   i, j, x) {
 				for (i = 1; i < n; i++) for (j = i; j > 0 && a[j-1] > a[j]; j--) { x = a[j]; a[j] = a[j-1]; a[j-1] = x }
 				return a[int(n / 2)]
 			}
-			END { printf "%.0f %.1f %.3f", med(r), med(k), med(c) }' "$tmp/$w.$t")
-			read -r ops kern csw <<< "$row"
-			[ -n "$first" ] || first=$ops
-			printf '%-10s %7d %-9s %14s %7s%% %12s %8s×\n' "$w" "$t" "${nb%%=*}" "$ops" "$kern" "$csw" \
-				"$(awk -v a="$ops" -v b="$first" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+			END { printf "%.0f %.1f %.3f %.0f", med(r), med(k), med(c), med(w) }' "$tmp/$w.$t")
+			read -r ops kern csw wall <<< "$row"
+			[ -n "$first" ] || { first=$ops; firstw=$wall; }
+			printf '%-10s %7d %-9s %14s %7s%% %12s %8s× %14s %8s×\n' "$w" "$t" "${nb%%=*}" "$ops" "$kern" "$csw" \
+				"$(awk -v a="$ops" -v b="$first" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
+				"$wall" "$(awk -v a="$wall" -v b="$firstw" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 		done
 	done
 done

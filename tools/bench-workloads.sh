@@ -23,7 +23,8 @@
 # ops/s/core is the same operations over the job's wall time and the
 # cores its threads had (threads, at most the CPUs): the time a thread
 # spends asleep on a lock counts in this column's denominator, not in
-# ops/core-s's.
+# ops/core-s's; the CPU time of the job's other threads (the call_rcu
+# thread, the monitor) and of its set-up counts in ops/core-s's only.
 set -eu
 
 RUNTIME=${RUNTIME:-5s}

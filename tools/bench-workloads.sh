@@ -14,7 +14,11 @@
 # it), the kernel's share of that CPU time, and context switches
 # (voluntary + involuntary) per thousand operations, and the ratio of
 # its operations per core-second to the first build's; then the
-# operations per second per core, and its ratio.  Environment:
+# operations per second per core, and its ratio.  A ratio is taken run
+# by run (repetition i of this build over repetition i of the first, the
+# same seed, run one after the other) and its median printed, the range
+# of the first ratio beside it: the machine's speed drifts over minutes,
+# and a ratio of two medians would carry that drift.  Environment:
 # RUNTIME (default 5s), REPEAT (3), THREADS ("1 2 4"), WORKLOADS
 # ("mempolicy anon_vma vma_spf"), and MIX_<workload> (a mix= for every
 # build, e.g. an older build's default mix, so that builds whose default
@@ -59,8 +63,8 @@ print(sum(m["ops"].values()), m["elapsed_seconds"])' "$d")
 	rm -rf "$d"
 }
 
-printf '%-10s %7s %-9s %14s %8s %12s %9s %14s %9s\n' workload threads build 'ops/core-s' kernel 'csw/1000op' 'vs first' \
-	'ops/s/core' 'vs first'
+printf '%-10s %7s %-9s %14s %8s %12s %9s %14s %9s %11s\n' workload threads build 'ops/core-s' kernel 'csw/1000op' 'vs first' \
+	'ops/s/core' 'vs first' 'range'
 for w in $WORKLOADS; do
 	for t in $THREADS; do
 		for i in $(seq "$REPEAT"); do
@@ -68,23 +72,37 @@ for w in $WORKLOADS; do
 				echo "${nb%%=*} $(one "${nb#*=}" "$w" "$t" "$i")" >> "$tmp/$w.$t"
 			done
 		done
-		first=
+		first=${1%%=*}
 		for nb in "$@"; do
-			row=$(awk -v b="${nb%%=*}" -v cores="$(( t < ncpu ? t : ncpu ))" 'BEGIN { n = 0 } $1 == b {
+			row=$(awk -v b="${nb%%=*}" -v f="$first" -v cores="$(( t < ncpu ? t : ncpu ))" '
+			function rate(   cpu) { cpu = $4 + $5; return $2 / (cpu > 0 ? cpu : 0.01) }
+			function wallrate() { return $3 > 0 ? $2 / ($3 * cores) : 0 }
+			BEGIN { n = 0; m = 0 }
+			$1 == f { fr[m] = rate(); fw[m] = wallrate(); m++ }
+			$1 == b {
 				cpu = $4 + $5; if (cpu <= 0) cpu = 0.01
-				r[n] = $2 / cpu; k[n] = 100 * $5 / cpu; c[n] = 1000 * $6 / ($2 ? $2 : 1)
-				w[n] = $3 > 0 ? $2 / ($3 * cores) : 0; n++
+				r[n] = rate(); k[n] = 100 * $5 / cpu; c[n] = 1000 * $6 / ($2 ? $2 : 1)
+				w[n] = wallrate(); n++
 			}
 			function med(a,   i, j, x) {
 				for (i = 1; i < n; i++) for (j = i; j > 0 && a[j-1] > a[j]; j--) { x = a[j]; a[j] = a[j-1]; a[j-1] = x }
 				return a[int(n / 2)]
 			}
-			END { printf "%.0f %.1f %.3f %.0f", med(r), med(k), med(c), med(w) }' "$tmp/$w.$t")
-			read -r ops kern csw wall <<< "$row"
-			[ -n "$first" ] || { first=$ops; firstw=$wall; }
-			printf '%-10s %7d %-9s %14s %7s%% %12s %8s× %14s %8s×\n' "$w" "$t" "${nb%%=*}" "$ops" "$kern" "$csw" \
-				"$(awk -v a="$ops" -v b="$first" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" \
-				"$wall" "$(awk -v a="$wall" -v b="$firstw" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+			# the ratio to the first build run by run (the same seed, one
+			# after the other), so that the machine drifting between runs
+			# does not move it; its median, and its lowest and highest
+			END {
+				for (i = 0; i < n; i++) {
+					q[i] = fr[i] > 0 ? r[i] / fr[i] : 0; qw[i] = fw[i] > 0 ? w[i] / fw[i] : 0
+				}
+				lo = hi = q[0]
+				for (i = 1; i < n; i++) { if (q[i] < lo) lo = q[i]; if (q[i] > hi) hi = q[i] }
+				printf "%.0f %.1f %.3f %.0f %.2f %.2f %.2f", med(r), med(k), med(c), med(w), med(q), med(qw), lo
+				printf " %.2f\n", hi
+			}' "$tmp/$w.$t")
+			read -r ops kern csw wall ratio ratiow lo hi <<< "$row"
+			printf '%-10s %7d %-9s %14s %7s%% %12s %8s× %14s %8s× %11s\n' "$w" "$t" "${nb%%=*}" "$ops" "$kern" \
+				"$csw" "$ratio" "$wall" "$ratiow" "$lo–$hi"
 		done
 	done
 done

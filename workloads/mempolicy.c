@@ -512,7 +512,13 @@ static bool mpw_mbind_vma(struct mpw_world *w, struct task_struct *me)
 	return len && do_mbind(start, len, mode, &nodes) != -EFAULT;
 }
 
-/* mbind() of a range of a tmpfs mapping (now and then the whole VMA). */
+/*
+ * mbind() of a range of a tmpfs mapping (now and then the whole VMA).
+ * The range lies in one tmpfs VMA, so the path ran only if the policy
+ * went in: an error here (the range refused as mixed, a split that
+ * failed) is not a run, and a job in which no such mbind() ever
+ * succeeds is INCONCLUSIVE rather than PASS.
+ */
 static bool mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
 {
 	struct vm_area_struct *vma;
@@ -533,7 +539,7 @@ static bool mpw_mbind_shm(struct mpw_world *w, struct task_struct *me)
 		len = (unsigned long)(1 + mt_random_below(np - a)) << PAGE_SHIFT;
 	}
 	up_read(&me->mm->mmap_sem);
-	return len && do_mbind(start, len, mode, &nodes) != -EFAULT;
+	return len && !do_mbind(start, len, mode, &nodes);
 }
 
 /* shmat()/shmdt() on our task, and now and then IPC_RMID + shmget(). */

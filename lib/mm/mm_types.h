@@ -115,10 +115,13 @@ struct vm_area_struct {
  * rcu_assign_pointer() and replaced whole under mmap_sem for write, so
  * that find_vma_rcu() can binary-search it without mmap_sem (the SPF
  * series' mm_rb under RCU, in its simplest form).  The old array is freed
- * after a grace period.
+ * after a grace period.  A VMA that goes after the last one, while the
+ * array has room, is appended in place: its slot is written, then the
+ * count (a release, read with an acquire).
  */
 struct vma_array {
-	unsigned int nr;
+	unsigned int nr;		/* ATOMIC */
+	unsigned int cap;		/* slots allocated */
 	struct rcu_head rcu;
 	struct vm_area_struct *vma[];
 };

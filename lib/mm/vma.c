@@ -63,13 +63,17 @@
  *                          it stay in memory until the read side ends
  *
  * The VMA array.  A change makes a new array and publishes it; the old
- * one is freed after a grace period.  Only when no new array can be had
- * (-ENOMEM; arrays are allocations that failure injection can fail, as
- * slab objects are) does detach_vma() change a published array in place,
- * one WRITE_ONCE() at a time, while RCU readers search it: so every load
- * of vma_array_search() from an array is a READ_ONCE(), and what a reader
- * sees there is always a sorted array of live VMAs, with a duplicate or
- * a neighbour for a moment.
+ * one is freed after a grace period.  A VMA that goes after the last one
+ * is appended in place while the array has room (vma_array_append(): the
+ * slot, then the count with a release, which vma_array_search() loads
+ * with an acquire), as an mmap() above every VMA mostly is; the SPF
+ * series' tree under RCU is changed in place too.  Only when no new
+ * array can be had (-ENOMEM; arrays are allocations that failure
+ * injection can fail, as slab objects are) does detach_vma() change a
+ * published array in place, one WRITE_ONCE() at a time, while RCU readers
+ * search it: so every load of vma_array_search() from an array is a
+ * READ_ONCE(), and what a reader sees there is always a sorted array of
+ * live VMAs, with a duplicate or a neighbour for a moment.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -136,16 +140,20 @@ static void vma_array_free_rcu(struct rcu_head *head)
 	free(container_of(head, struct vma_array, rcu));
 }
 
+/* An array of @nr VMAs, with room for a few more to be appended. */
 static struct vma_array *vma_array_alloc(unsigned int nr)
 {
 	struct vma_array *a;
+	unsigned int cap = nr + nr / 2 + 4;
 
 	if (mt_should_fail_alloc())
 		return NULL;
-	a = malloc(sizeof(*a) + nr * sizeof(a->vma[0]));
+	a = malloc(sizeof(*a) + cap * sizeof(a->vma[0]));
 
-	if (a)
+	if (a) {
 		a->nr = nr;
+		a->cap = cap;
+	}
 	return a;
 }
 
@@ -179,7 +187,7 @@ static void vma_array_publish(struct mm_struct *mm, struct vma_array *new)
  */
 static unsigned int vma_array_search(const struct vma_array *a, unsigned long addr)
 {
-	unsigned int lo = 0, hi = READ_ONCE(a->nr);
+	unsigned int lo = 0, hi = smp_load_acquire(&a->nr);	/* vma_array_append() */
 
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
@@ -215,11 +223,34 @@ static void vma_array_fill_insert(struct vma_array *new, const struct vma_array 
 	memcpy(new->vma + i + 1, old->vma + i, (old->nr - i) * sizeof(old->vma[0]));
 }
 
+/*
+ * Append @vma to the published array in place: a reader that loaded the
+ * count before sees the array without it, one that loads it after sees
+ * the slot written.  Return: false if it does not go last, or no room.
+ */
+static bool vma_array_append(struct mm_struct *mm, struct vma_array *a,
+			     struct vm_area_struct *vma)
+{
+	unsigned int nr = a->nr;
+
+	if (nr == a->cap || (nr && vma_read(a->vma[nr - 1], vm_end) > vma->vm_start))
+		return false;
+	vma->vm_mm = mm;
+	WRITE_ONCE(a->vma[nr], vma);
+	mm_rb_write_lock(mm);
+	mm->map_count++;
+	smp_store_release(&a->nr, nr + 1);
+	mm_rb_write_unlock(mm);
+	return true;
+}
+
 int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vma_array *old = mm->mmap, *new;
 
 	lockdep_assert_held_write(&mm->mmap_sem);
+	if (vma_array_append(mm, old, vma))
+		return 0;
 	new = vma_array_alloc(old->nr + 1);
 	if (!new)
 		return -ENOMEM;
@@ -292,7 +323,7 @@ struct vm_area_struct *find_vma_rcu(struct mm_struct *mm, unsigned long addr)
 				  mt_lock_held(&mm->mm_rb_lock, 0));
 	race_window("sync-rcu-dereference");
 	i = vma_array_search(a, addr);
-	nr = READ_ONCE(a->nr);
+	nr = smp_load_acquire(&a->nr);
 	if (i >= nr)
 		return NULL;
 	vma = READ_ONCE(a->vma[i]);

@@ -64,7 +64,7 @@
  *
  * The VMA array.  A change makes a new array and publishes it; the old
  * one is freed after a grace period.  A VMA that goes after the last one
- * is appended in place while the array has room (vma_array_append(): the
+ * is appended in place while the array has room (vma_array_link(): the
  * slot, then the count with a release, which vma_array_search() loads
  * with an acquire), as an mmap() above every VMA mostly is; the SPF
  * series' tree under RCU is changed in place too.  Only when no new
@@ -187,7 +187,7 @@ static void vma_array_publish(struct mm_struct *mm, struct vma_array *new)
  */
 static unsigned int vma_array_search(const struct vma_array *a, unsigned long addr)
 {
-	unsigned int lo = 0, hi = smp_load_acquire(&a->nr);	/* vma_array_append() */
+	unsigned int lo = 0, hi = smp_load_acquire(&a->nr);	/* vma_array_link() */
 
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
@@ -223,43 +223,49 @@ static void vma_array_fill_insert(struct vma_array *new, const struct vma_array 
 	memcpy(new->vma + i + 1, old->vma + i, (old->nr - i) * sizeof(old->vma[0]));
 }
 
-/*
- * Append @vma to the published array in place: a reader that loaded the
- * count before sees the array without it, one that loads it after sees
- * the slot written.  Return: false if it does not go last, or no room.
- */
-static bool vma_array_append(struct mm_struct *mm, struct vma_array *a,
-			     struct vm_area_struct *vma)
+/* Can @vma go into @a in place: room, and it goes after the last VMA? */
+static bool vma_array_can_append(const struct vma_array *a, const struct vm_area_struct *vma)
 {
 	unsigned int nr = a->nr;
 
-	if (nr == a->cap || (nr && vma_read(a->vma[nr - 1], vm_end) > vma->vm_start))
-		return false;
-	vma->vm_mm = mm;
-	WRITE_ONCE(a->vma[nr], vma);
+	return nr < a->cap && (!nr || vma_read(a->vma[nr - 1], vm_end) <= vma->vm_start);
+}
+
+/*
+ * Put @vma into @mm's array and count it: into @new (mm->mmap->nr + 1
+ * slots), published in the old one's place, or, with @new NULL, appended
+ * to the published array in place (vma_array_can_append()).  A reader
+ * that loaded the count before the append sees the array without @vma,
+ * one that loads it after sees the slot written.
+ */
+static void vma_array_link(struct mm_struct *mm, struct vma_array *new,
+			   struct vm_area_struct *vma)
+{
+	struct vma_array *a = mm->mmap;
+
+	if (new)
+		vma_array_fill_insert(new, a, vma);
+	else
+		WRITE_ONCE(a->vma[a->nr], vma);
 	mm_rb_write_lock(mm);
 	mm->map_count++;
-	smp_store_release(&a->nr, nr + 1);
+	if (new)
+		vma_array_publish(mm, new);
+	else
+		smp_store_release(&a->nr, a->nr + 1);
 	mm_rb_write_unlock(mm);
-	return true;
 }
 
 int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	struct vma_array *old = mm->mmap, *new;
+	struct vma_array *new = NULL;
 
 	lockdep_assert_held_write(&mm->mmap_sem);
-	if (vma_array_append(mm, old, vma))
-		return 0;
-	new = vma_array_alloc(old->nr + 1);
-	if (!new)
+	if (!vma_array_can_append(mm->mmap, vma) &&
+	    !(new = vma_array_alloc(mm->mmap->nr + 1)))
 		return -ENOMEM;
-	vma_array_fill_insert(new, old, vma);
 	vma->vm_mm = mm;
-	mm_rb_write_lock(mm);
-	mm->map_count++;
-	vma_array_publish(mm, new);
-	mm_rb_write_unlock(mm);
+	vma_array_link(mm, new, vma);
 	return 0;
 }
 
@@ -479,11 +485,7 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, unsigned long ad
 	} else {
 		vma_set_bounds(vma, start, addr, pgoff);
 	}
-	vma_array_fill_insert(arr, mm->mmap, new);
-	mm_rb_write_lock(mm);
-	mm->map_count++;
-	vma_array_publish(mm, arr);
-	mm_rb_write_unlock(mm);
+	vma_array_link(mm, arr, new);
 	return 0;
 
 out_free:

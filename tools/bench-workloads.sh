@@ -75,13 +75,13 @@ for w in $WORKLOADS; do
 		first=${1%%=*}
 		for nb in "$@"; do
 			row=$(awk -v b="${nb%%=*}" -v f="$first" -v cores="$(( t < ncpu ? t : ncpu ))" '
-			function rate(   cpu) { cpu = $4 + $5; return $2 / (cpu > 0 ? cpu : 0.01) }
+			function cpu(   x) { x = $4 + $5; return x > 0 ? x : 0.01 }
+			function rate() { return $2 / cpu() }
 			function wallrate() { return $3 > 0 ? $2 / ($3 * cores) : 0 }
 			BEGIN { n = 0; m = 0 }
 			$1 == f { fr[m] = rate(); fw[m] = wallrate(); m++ }
 			$1 == b {
-				cpu = $4 + $5; if (cpu <= 0) cpu = 0.01
-				r[n] = rate(); k[n] = 100 * $5 / cpu; c[n] = 1000 * $6 / ($2 ? $2 : 1)
+				r[n] = rate(); k[n] = 100 * $5 / cpu(); c[n] = 1000 * $6 / ($2 ? $2 : 1)
 				w[n] = wallrate(); n++
 			}
 			function med(a,   i, j, x) {

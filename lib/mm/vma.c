@@ -228,7 +228,9 @@ static bool vma_array_can_append(const struct vma_array *a, const struct vm_area
 {
 	unsigned int nr = a->nr;
 
-	return nr < a->cap && (!nr || vma_read(a->vma[nr - 1], vm_end) <= vma->vm_start);
+	if (nr == a->cap || (nr && vma_read(a->vma[nr - 1], vm_end) > vma->vm_start))
+		return false;
+	return true;
 }
 
 /*

@@ -17,13 +17,24 @@
 #define MT_MAX_HELD	32
 #define SPINS_BEFORE_YIELD 64
 /*
- * Tries of an rwsem before its waiter sleeps.  The kernel's rwsem spins
- * on the owner while the owner runs (rwsem_optimistic_spin() in
+ * How long an rwsem's waiter spins before it sleeps.  The kernel's rwsem
+ * spins on the owner while the owner runs (rwsem_optimistic_spin() in
  * kernel/locking/rwsem.c), because the holders of mmap_sem and
- * i_mmap_rwsem are short; a waiter that sleeps at
- * once costs a futex wait and a wake, and is not racing meanwhile.
+ * i_mmap_rwsem are short; a waiter that sleeps at once costs a futex
+ * wait and a wake, and is not racing meanwhile.  It stops at once when
+ * the writer that owns the lock is asleep, and spins on a reader-owned
+ * lock for a bounded time: rwsem_rspin_threshold(), (20 + readers) / 2
+ * µs, since 7d43f1ce9dd0 ("locking/rwsem: Enable time-based spinning on
+ * reader-owned rwsem").  The kernel spins on a running writer until it
+ * must reschedule; a user thread cannot see its owner preempted, so
+ * that spin is bounded too, at the kernel's timeslice scale no more
+ * than the reader's: with more threads than CPUs, a waiter that spins
+ * on a preempted owner keeps it off the CPU.
  */
-#define RWSEM_SPIN_TRIES 100
+#define RWSEM_SPIN_READER_NS	20000
+#define RWSEM_SPIN_WRITER_NS	100000
+/* The longest pause between two tries of a spinning waiter, in cpu_relax()s. */
+#define RWSEM_SPIN_PAUSE_MAX	64
 
 struct held_lock {
 	const void *lock;
@@ -394,6 +405,65 @@ static bool rwsem_trylock(struct rw_semaphore *sem, bool write)
 }
 
 /*
+ * Whether each thread is asleep, by thread index (0: a thread without
+ * one, never marked), a line each: written by its thread at every sleep,
+ * read by the waiters that spin on a lock it owns.
+ */
+static struct {
+	_Alignas(64) bool off;
+} run_state[MT_MAX_SHARDS];
+
+void mt_off_cpu(bool off)
+{
+	unsigned int idx = mt_my_shard_idx;
+
+	if (idx && idx < MT_MAX_SHARDS)
+		__atomic_store_n(&run_state[idx].off, off, __ATOMIC_RELAXED);
+}
+
+/* Is the writer that owns @sem, if one is known, asleep? */
+static bool rwsem_owner_off_cpu(const struct rw_semaphore *sem, bool *writer)
+{
+	uint16_t owner = __atomic_load_n(&sem->owner, __ATOMIC_RELAXED);
+
+	*writer = owner != 0;
+	return owner && owner < MT_MAX_SHARDS &&
+	       __atomic_load_n(&run_state[owner].off, __ATOMIC_RELAXED);
+}
+
+/*
+ * rwsem_optimistic_spin(): try @sem with a growing pause between tries
+ * while its owner may release it soon -- a writer that runs, for up to
+ * RWSEM_SPIN_WRITER_NS, a reader, for up to RWSEM_SPIN_READER_NS -- and
+ * give up at once when the writer sleeps.  The clock is read every few
+ * tries, once the short pauses are over.
+ * Return: whether @sem was taken.
+ */
+static bool rwsem_spin(struct rw_semaphore *sem, bool write)
+{
+	uint64_t start = 0;
+
+	for (unsigned int i = 0;; i++) {
+		bool writer;
+
+		if (rwsem_owner_off_cpu(sem, &writer))
+			return false;
+		for (unsigned int j = 0; j <= i && j < RWSEM_SPIN_PAUSE_MAX; j++)
+			cpu_relax();
+		if (rwsem_trylock(sem, write))
+			return true;
+		if (i >= 16 && !(i % 4)) {
+			uint64_t now = mt_now_ns();
+
+			if (!start)
+				start = now;
+			else if (now - start > (writer ? RWSEM_SPIN_WRITER_NS : RWSEM_SPIN_READER_NS))
+				return false;
+		}
+	}
+}
+
+/*
  * Take @sem: at once if it is free; under the controlled scheduler by
  * waiting in the scheduler (one thread runs: the holder runs only when
  * this one waits); otherwise by optimistic spinning, a growing pause
@@ -414,17 +484,15 @@ static void rwsem_acquire(struct rw_semaphore *sem, bool write, const char *what
 		while (!rwsem_trylock(sem, write));
 		return;
 	}
-	for (unsigned int i = 0; i < RWSEM_SPIN_TRIES; i++) {
-		for (unsigned int j = 0; j <= i; j++)
-			cpu_relax();
-		if (rwsem_trylock(sem, write))
-			return;
-	}
+	if (rwsem_spin(sem, write))
+		return;
 	off = mt_block_begin();
+	mt_off_cpu(true);
 	if (write)
 		pthread_rwlock_wrlock(&sem->rw);
 	else
 		pthread_rwlock_rdlock(&sem->rw);
+	mt_off_cpu(false);
 	mt_block_done(off);
 }
 
@@ -463,12 +531,17 @@ void __down_write(struct rw_semaphore *sem, const char *where)
 	rwsem_sleep_checks(where);
 	lock_order_check(sem->class, where);
 	rwsem_acquire(sem, true, "down_write");
-	if (!held_push(sem, sem->class, MT_HELD_WRITE, false, where))
+	if (!held_push(sem, sem->class, MT_HELD_WRITE, false, where)) {
 		pthread_rwlock_unlock(&sem->rw);
+		return;
+	}
+	__atomic_store_n(&sem->owner, (uint16_t)mt_my_shard_idx, __ATOMIC_RELAXED);
 }
 
-static void rwsem_unlock(struct rw_semaphore *sem)
+static void rwsem_unlock(struct rw_semaphore *sem, enum mt_lock_mode mode)
 {
+	if (mode == MT_HELD_WRITE)
+		__atomic_store_n(&sem->owner, 0, __ATOMIC_RELAXED);
 	pthread_rwlock_unlock(&sem->rw);
 	if (mt_sched_here())
 		mt_sched_wake(sem);
@@ -486,7 +559,7 @@ static void rwsem_release(struct rw_semaphore *sem, enum mt_lock_mode mode,
 			  mode == MT_HELD_READ ? "read" : "write", mode_name(mode));
 		return;
 	}
-	rwsem_unlock(sem);
+	rwsem_unlock(sem, mode);
 	race_window("sync-unlock");
 }
 
@@ -495,7 +568,7 @@ static void lock_release_raw(const struct held_lock *h)
 	if (h->mode == MT_HELD_SPIN)
 		spin_release((spinlock_t *)h->lock, "mt_lockdep_assert_none_held");
 	else
-		rwsem_unlock((struct rw_semaphore *)h->lock);
+		rwsem_unlock((struct rw_semaphore *)h->lock, h->mode);
 }
 
 void __up_read(struct rw_semaphore *sem, const char *where)

@@ -56,6 +56,7 @@ typedef struct spinlock {
 struct rw_semaphore {
 	uint32_t magic;
 	uint16_t class;
+	uint16_t owner;		/* ATOMIC: the writer's thread index, 0 for none or unknown */
 	pthread_rwlock_t rw;
 };
 
@@ -90,6 +91,14 @@ static inline bool spin_is_locked(const spinlock_t *lock)
 
 	return (v & MT_SPIN_MASK) == MT_SPIN_MAGIC && (v & MT_SPIN_LOCKED);
 }
+
+/*
+ * mt_off_cpu - the calling thread is about to sleep (@off true), or runs
+ * again (false): a waiter spinning on an rw_semaphore this thread holds
+ * for write stops spinning and sleeps, as the kernel's stops when the
+ * owner is not on a CPU (owner_on_cpu()).
+ */
+void mt_off_cpu(bool off);
 
 void __init_rwsem(struct rw_semaphore *sem, struct mt_lock_class *class);
 #define init_rwsem(s)		__init_rwsem((s), MT_LOCK_CLASS(s))

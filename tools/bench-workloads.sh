@@ -20,9 +20,14 @@
 # of the first ratio beside it: the machine's speed drifts over minutes,
 # and a ratio of two medians would carry that drift.  Environment:
 # RUNTIME (default 5s), REPEAT (3), THREADS ("1 2 4"), WORKLOADS
-# ("mempolicy anon_vma vma_spf"), and MIX_<workload> (a mix= for every
+# ("mempolicy anon_vma vma_spf"), MIX_<workload> (a mix= for every
 # build, e.g. an older build's default mix, so that builds whose default
-# mixes differ are compared on the same work).
+# mixes differ are compared on the same work), OPTS (job lines,
+# comma-separated, for every build, after the ones above: e.g.
+# OPTS=delay=0.02 runs with the selftest's delays) and OPTS_<build> (the
+# same for that build alone, its name's other characters as _: e.g.
+# OPTS_this=threads_per_mm=1 runs this build's tasks a process each, as
+# an older build without the option did).
 #
 # ops/s/core is the same operations over the job's wall time and the
 # cores its threads had (threads, at most the CPUs): the time a thread
@@ -48,10 +53,17 @@ trap 'rm -rf "$tmp"' EXIT
 # build, so that the builds are compared on the same runs (a run's cost
 # moves by about a tenth with its seed: how far its VMAs split, say).
 one() {
-	local bin=$1 w=$2 t=$3 seed=$4 d=$tmp/r.$RANDOM mixvar=MIX_$2
+	local bin=$1 w=$2 t=$3 seed=$4 name=$5 d=$tmp/r.$RANDOM mixvar=MIX_$2 optvar
+	optvar=OPTS_$(tr -c 'A-Za-z0-9_\n' _ <<< "$name")
 	printf '[%s]\nworkload=%s\nthreads=%s\ndelay=0\nsync_delay=0\nruntime=%s\nseed=%s\nexpect=clean\n' \
 		"$w" "$w" "$t" "$RUNTIME" "$seed" > "$tmp/job.ini"
 	[ -z "${!mixvar:-}" ] || echo "mix=${!mixvar}" >> "$tmp/job.ini"
+	# the options given, each in place of the line above of its key
+	tr ',' '\n' <<< "${OPTS:-},${!optvar:-}" | awk -F= '
+		NR == FNR { if (NF > 1) { opt[$1] = $0; order[++n] = $1 } next }
+		!($1 in opt) { print }
+		END { for (i = 1; i <= n; i++) if (!done[order[i]]++) print opt[order[i]] }' - "$tmp/job.ini" > "$tmp/job2.ini"
+	mv "$tmp/job2.ini" "$tmp/job.ini"
 	/usr/bin/time -o "$tmp/time" -f '%U %S %w %c' \
 		"$bin/mmtorture" run --quiet --results "$d" "$tmp/job.ini" >/dev/null 2>&1 || true
 	local ops
@@ -69,7 +81,7 @@ for w in $WORKLOADS; do
 	for t in $THREADS; do
 		for i in $(seq "$REPEAT"); do
 			for nb in "$@"; do
-				echo "${nb%%=*} $(one "${nb#*=}" "$w" "$t" "$i")" >> "$tmp/$w.$t"
+				echo "${nb%%=*} $(one "${nb#*=}" "$w" "$t" "$i" "${nb%%=*}")" >> "$tmp/$w.$t"
 			done
 		done
 		first=${1%%=*}

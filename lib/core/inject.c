@@ -237,7 +237,9 @@ void mt_delay(enum mt_delay_mode mode, uint32_t max_ns)
 		spin_for(ns);
 		break;
 	case MT_DELAY_YIELD:
+		mt_off_cpu(true);	/* another thread may run a timeslice */
 		sched_yield();
+		mt_off_cpu(false);
 		break;
 	default: {
 		struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),

@@ -6,6 +6,8 @@
  * and neither crashes nor hangs.
  */
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 
 #include "core/counters.h"
 #include "core/inject.h"
@@ -45,6 +47,67 @@ static void *rwsem_writer(void *arg)
 	up_write(w->sem);
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/*
+ * A waiter's CPU time on an rwsem held for write much longer than a
+ * spin: the waiter must sleep, whether the owner runs (the spin is
+ * bounded) or sleeps (the spin stops at once).
+ */
+struct spin_ctx {
+	struct rw_semaphore *sem;
+	int started;
+	uint64_t cpu_ns;
+};
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *spin_waiter(void *arg)
+{
+	struct spin_ctx *c = arg;
+	uint64_t t0;
+
+	mt_counters_attach(2, 0);
+	t0 = thread_cpu_ns();
+	__atomic_store_n(&c->started, 1, __ATOMIC_RELEASE);
+	down_write(c->sem);
+	c->cpu_ns = thread_cpu_ns() - t0;
+	up_write(c->sem);
+	mt_counters_detach();
+	return NULL;
+}
+
+/* Hold @sem for write for @ms, asleep (marked off the CPU) or running. */
+static uint64_t waiter_cpu_while_held(struct rw_semaphore *sem, bool asleep, unsigned int ms)
+{
+	struct spin_ctx c = { .sem = sem };
+	uint64_t end;
+	pthread_t t;
+
+	down_write(sem);
+	pthread_create(&t, NULL, spin_waiter, &c);
+	while (!__atomic_load_n(&c.started, __ATOMIC_ACQUIRE))
+		sched_yield();
+	end = mt_now_ns() + (uint64_t)ms * 1000000u;
+	if (asleep) {
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ms * 1000000 };
+
+		mt_off_cpu(true);
+		nanosleep(&ts, NULL);
+		mt_off_cpu(false);
+	} else {
+		while (mt_now_ns() < end)
+			cpu_relax();
+	}
+	up_write(sem);
+	pthread_join(t, NULL);
+	return c.cpu_ns;
 }
 
 /* Window hooks: the test plays another thread in the middle of this one. */
@@ -136,6 +199,25 @@ int main(void)
 		up_read(&sem);
 		pthread_join(t, NULL);
 		ok(w.done && rule() == 0, "a writer waiting on a reader, outside RCU: silent");
+	}
+
+	{
+		/*
+		 * 200 ms held; the waiter may spin at most 100 µs and take
+		 * the lock's wake: 20 ms of CPU would be a spin without end.
+		 * On a writer asleep it spins not at all, so it spends less
+		 * than half of that.
+		 */
+		uint64_t run, slept;
+
+		mt_counters_attach(1, 0);
+		run = waiter_cpu_while_held(&sem, false, 200);
+		slept = waiter_cpu_while_held(&sem, true, 200);
+		mt_counters_detach();
+		ok(run < 20000000, "a waiter on a running writer spins a bounded time, then sleeps "
+		   "(%.3f ms of CPU in 200 ms)", (double)run / 1e6);
+		ok(slept * 2 < run, "a waiter on a writer asleep stops spinning at once "
+		   "(%.3f ms of CPU in 200 ms)", (double)slept / 1e6);
 	}
 
 	/* a window hook inside a read-side section, holding a spinlock */

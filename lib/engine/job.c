@@ -137,7 +137,8 @@ const struct mt_opt mt_job_opts[] = {
 	{ "delay_mode", MT_OPT_ENUM, JOB(inject.delay_mode), .choices = mt_delay_mode_names,
 	  .def = "mix", .noun = "a delay mode", .help = "how a delay waits" },
 	{ "delay_max", MT_OPT_TIME, JOB(inject.delay_max_ns), .max = 1e9, .def = "20us",
-	  .help = "longest delay" },
+	  .help = "longest delay (a sleep is as long as asked, the timer slack of the workers "
+		  "1 ns, and as the kernel's timers allow)" },
 	{ "windows", MT_OPT_CUSTOM, JOB(inject.windows), .parse = set_windows, .range = "a,b,...",
 	  .help = "comma list of race windows where delays apply (default: all)" },
 	{ "alloc_fail", MT_OPT_DOUBLE, JOB(inject.alloc_fail_prob), .max = 1, .def = "0",

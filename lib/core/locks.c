@@ -26,10 +26,10 @@
  * lock for a bounded time: rwsem_rspin_threshold(), (20 + readers) / 2
  * µs, since 7d43f1ce9dd0 ("locking/rwsem: Enable time-based spinning on
  * reader-owned rwsem").  The kernel spins on a running writer until it
- * must reschedule; a user thread cannot see its owner preempted, so
- * that spin is bounded too, at the kernel's timeslice scale no more
- * than the reader's: with more threads than CPUs, a waiter that spins
- * on a preempted owner keeps it off the CPU.
+ * must reschedule itself; a user thread cannot see its owner preempted,
+ * so that spin is bounded too, at five times the reader's: with more
+ * threads than CPUs, a waiter that spins on a preempted owner keeps a
+ * CPU from the owner.
  */
 #define RWSEM_SPIN_READER_NS	20000
 #define RWSEM_SPIN_WRITER_NS	100000

@@ -129,7 +129,9 @@ void synchronize_rcu(void)
 {
 	if (!rcu_wait_checks("synchronize_rcu"))
 		return;
+	mt_off_cpu(true);	/* a waiter on a lock this thread holds need not spin */
 	mt_rcu->update_synchronize_rcu();
+	mt_off_cpu(false);
 	mt_count(MT_GRACE_PERIODS);
 }
 
@@ -143,5 +145,7 @@ void rcu_barrier(void)
 {
 	if (!rcu_wait_checks("rcu_barrier"))
 		return;
+	mt_off_cpu(true);
 	(*mt_rcu->barrier)();	/* parenthesised: barrier() is a macro */
+	mt_off_cpu(false);
 }

@@ -804,44 +804,57 @@ struct numa_seq {
 	size_t n;
 };
 
+/*
+ * Append @len bytes of @s, as much as fits with the terminator, and count
+ * them all.  One copy, as the kernel's seq_write(): a store per character
+ * through m->buf would make the compiler reload m->n after each one (a
+ * char store may alias it).
+ */
+static void seq_write(struct numa_seq *m, const char *s, size_t len)
+{
+	size_t n = m->n;
+
+	if (n + 1 < m->len) {
+		size_t room = m->len - 1 - n;
+
+		memcpy(m->buf + n, s, len < room ? len : room);
+	}
+	m->n = n + len;
+}
+
 static void seq_putc(struct numa_seq *m, char c)
 {
-	if (m->n + 1 < m->len)
-		m->buf[m->n] = c;
-	m->n++;
+	seq_write(m, &c, 1);
 }
 
 static void seq_puts(struct numa_seq *m, const char *s)
 {
-	while (*s)
-		seq_putc(m, *s++);
+	seq_write(m, s, strlen(s));
 }
 
 static void seq_put_decimal(struct numa_seq *m, unsigned int u)
 {
 	char d[10];
-	int i = 0;
+	size_t i = sizeof(d);
 
 	do
-		d[i++] = (char)('0' + u % 10);
+		d[--i] = (char)('0' + u % 10);
 	while (u /= 10);
-	while (i)
-		seq_putc(m, d[--i]);
+	seq_write(m, d + i, sizeof(d) - i);
 }
 
 /* "%08lx" */
 static void seq_put_hex08(struct numa_seq *m, unsigned long v)
 {
 	char d[2 * sizeof(v)];
-	int i = 0;
+	size_t i = sizeof(d);
 
 	do
-		d[i++] = "0123456789abcdef"[v & 15];
+		d[--i] = "0123456789abcdef"[v & 15];
 	while ((v >>= 4));
-	while (i < 8)
-		d[i++] = '0';
-	while (i)
-		seq_putc(m, d[--i]);
+	while (i > sizeof(d) - 8)
+		d[--i] = '0';
+	seq_write(m, d + i, sizeof(d) - i);
 }
 
 static int seq_end(struct numa_seq *m)

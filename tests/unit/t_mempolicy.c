@@ -373,6 +373,18 @@ int main(void)
 	   "show_numa_maps of another task: each VMA's policy, task fallback included");
 	ok(refs(tp) == 1 && refs(vp) == 1 && refs(hp) == 1 && refs(sp_pol) == 2 && refs(sp_il) == 1 &&
 	   refs(&default_policy) == 1, "show_numa_map: every count back where it was");
+	{
+		/* as snprintf(): the length it would have, the text cut and terminated */
+		char small[8];
+
+		memset(small, 'x', sizeof(small));
+		ok(mpol_to_str(small, 6, vp) == 18 && !strcmp(small, "inter") && small[6] == 'x',
+		   "mpol_to_str into 6 bytes: 18 counted, \"%s\" kept", small);
+		ok(mpol_to_str(small, 1, vp) == 18 && small[0] == '\0' &&
+		   mpol_to_str(NULL, 0, vp) == 18, "mpol_to_str into 1 byte and into none");
+		ok(mpol_to_str(small, sizeof(small), &default_policy) == 7 && !strcmp(small, "default"),
+		   "mpol_to_str of the default policy: exactly its room");
+	}
 
 	/* ---- the lock rule and the audit ---- */
 	lr = cnt(MT_LOCK_RULE);

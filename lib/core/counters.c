@@ -45,12 +45,22 @@ const char *mt_phase_name(uint32_t phase)
 	return phase < ARRAY_SIZE(names) && names[phase] ? names[phase] : "unknown";
 }
 
-uint64_t mt_now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t mt_now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t mt_thread_cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 const char *mt_counter_name(enum mt_counter c)

@@ -364,5 +364,7 @@ enum mt_counter_class mt_counter_class(enum mt_counter c);
 int mt_counter_lookup(const char *name);
 
 uint64_t mt_now_ns(void);
+/* The CPU time the calling thread has used, in ns. */
+uint64_t mt_thread_cpu_ns(void);
 
 #endif /* MT_COUNTERS_H */

@@ -103,14 +103,6 @@ static void pin(int idx)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void *worker(void *p)
 {
 	struct targ *a = p;
@@ -123,12 +115,12 @@ static void *worker(void *p)
 	for (int i = 0; i < 20; i++)	/* warm up */
 		batch(r->c);
 	pthread_barrier_wait(&r->start);
-	t0 = thread_cpu_ns();
+	t0 = mt_thread_cpu_ns();
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		batch(r->c);
 		r->ops[a->idx] += BATCH;
 	}
-	r->cpu_ns[a->idx] = thread_cpu_ns() - t0;
+	r->cpu_ns[a->idx] = mt_thread_cpu_ns() - t0;
 	rcu_unregister_thread();
 	return NULL;
 }

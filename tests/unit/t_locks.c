@@ -60,24 +60,16 @@ struct spin_ctx {
 	uint64_t cpu_ns;
 };
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void *spin_waiter(void *arg)
 {
 	struct spin_ctx *c = arg;
 	uint64_t t0;
 
 	mt_counters_attach(2, 0);
-	t0 = thread_cpu_ns();
+	t0 = mt_thread_cpu_ns();
 	__atomic_store_n(&c->started, 1, __ATOMIC_RELEASE);
 	down_write(c->sem);
-	c->cpu_ns = thread_cpu_ns() - t0;
+	c->cpu_ns = mt_thread_cpu_ns() - t0;
 	up_write(c->sem);
 	mt_counters_detach();
 	return NULL;

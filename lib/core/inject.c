@@ -251,9 +251,7 @@ void mt_delay(enum mt_delay_mode mode, uint32_t max_ns)
 		 */
 		bool off = mt_block_begin();
 
-		mt_off_cpu(true);
 		nanosleep(&ts, NULL);
-		mt_off_cpu(false);
 		mt_block_done(off);
 		break;
 	}

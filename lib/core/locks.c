@@ -421,14 +421,10 @@ void mt_off_cpu(bool off)
 		__atomic_store_n(&run_state[idx].off, off, __ATOMIC_RELAXED);
 }
 
-/* Is the writer that owns @sem, if one is known, asleep? */
-static bool rwsem_owner_off_cpu(const struct rw_semaphore *sem, bool *writer)
+/* Is thread @idx (an rwsem's owner, 0 for none known) asleep? */
+static bool thread_off_cpu(uint16_t idx)
 {
-	uint16_t owner = __atomic_load_n(&sem->owner, __ATOMIC_RELAXED);
-
-	*writer = owner != 0;
-	return owner && owner < MT_MAX_SHARDS &&
-	       __atomic_load_n(&run_state[owner].off, __ATOMIC_RELAXED);
+	return idx && idx < MT_MAX_SHARDS && __atomic_load_n(&run_state[idx].off, __ATOMIC_RELAXED);
 }
 
 /*
@@ -444,9 +440,9 @@ static bool rwsem_spin(struct rw_semaphore *sem, bool write)
 	uint64_t start = 0;
 
 	for (unsigned int i = 0;; i++) {
-		bool writer;
+		uint16_t owner = __atomic_load_n(&sem->owner, __ATOMIC_RELAXED);
 
-		if (rwsem_owner_off_cpu(sem, &writer))
+		if (thread_off_cpu(owner))
 			return false;
 		for (unsigned int j = 0; j <= i && j < RWSEM_SPIN_PAUSE_MAX; j++)
 			cpu_relax();
@@ -457,7 +453,7 @@ static bool rwsem_spin(struct rw_semaphore *sem, bool write)
 
 			if (!start)
 				start = now;
-			else if (now - start > (writer ? RWSEM_SPIN_WRITER_NS : RWSEM_SPIN_READER_NS))
+			else if (now - start > (owner ? RWSEM_SPIN_WRITER_NS : RWSEM_SPIN_READER_NS))
 				return false;
 		}
 	}
@@ -487,12 +483,10 @@ static void rwsem_acquire(struct rw_semaphore *sem, bool write, const char *what
 	if (rwsem_spin(sem, write))
 		return;
 	off = mt_block_begin();
-	mt_off_cpu(true);
 	if (write)
 		pthread_rwlock_wrlock(&sem->rw);
 	else
 		pthread_rwlock_rdlock(&sem->rw);
-	mt_off_cpu(false);
 	mt_block_done(off);
 }
 

@@ -83,6 +83,7 @@ void rcu_unregister_thread(void)
 
 bool mt_block_begin(void)
 {
+	mt_off_cpu(true);
 	if (mt_rcu_kind == MT_RCU_QSBR && mt_rcu_registered && !mt_rcu_nesting && !mt_rcu_hidden) {
 		mt_rcu->thread_offline();
 		return true;
@@ -94,6 +95,7 @@ void mt_block_done(bool went_offline)
 {
 	if (went_offline)
 		mt_rcu->thread_online();
+	mt_off_cpu(false);
 }
 
 /*

@@ -132,11 +132,11 @@ static inline void rcu_thread_online(void)
 }
 
 /*
- * mt_block_begin - about to block (sleep, wait for a lock): under qsbr, go
- * offline so that grace periods need not wait for this thread -- unless it
- * is inside a read-side section (one a window hook set aside included),
- * which the wait is then part of.  Whether blocking there is allowed is
- * the caller's rule to check.
+ * mt_block_begin - about to block (sleep, wait for a lock): off the CPU
+ * (mt_off_cpu()), and under qsbr offline so that grace periods need not
+ * wait for this thread -- unless it is inside a read-side section (one a
+ * window hook set aside included), which the wait is then part of.
+ * Whether blocking there is allowed is the caller's rule to check.
  * Return: whether the thread went offline (pass it to mt_block_done()).
  */
 bool mt_block_begin(void);
